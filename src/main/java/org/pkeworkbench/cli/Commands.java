@@ -1,0 +1,13 @@
+package org.pkeworkbench.cli;
+
+import picocli.CommandLine;
+
+/** The list of subcommands; each command class lives in its own file of this package. */
+final class Commands {
+
+    private Commands() {}
+
+    static void register(CommandLine commandLine) {
+        // Subcommands are added here, one line each.
+    }
+}

@@ -1,0 +1,23 @@
+package org.pkeworkbench.cli;
+
+/**
+ * System properties that keep DJL offline. Set before the first DJL class loads; a value given
+ * on the command line with {@code -D} wins.
+ */
+public final class DjlDefaults {
+
+    private DjlDefaults() {}
+
+    public static void apply() {
+        // libtorch comes from the pytorch-native-cpu jar on the class path; never download it.
+        setIfAbsent("ai.djl.offline", "true");
+        // DJL's "graph executor optimizer" recompiles on new shapes; eager mode suits varying prompt lengths.
+        setIfAbsent("ai.djl.pytorch.graph_optimizer", "false");
+    }
+
+    private static void setIfAbsent(String key, String value) {
+        if (System.getProperty(key) == null) {
+            System.setProperty(key, value);
+        }
+    }
+}
