@@ -1,0 +1,386 @@
+package org.pkeworkbench.model;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.UnaryOperator;
+import org.pkeworkbench.model.gpt2.Gpt2Model;
+import org.pkeworkbench.model.io.WeightStore;
+import org.pkeworkbench.model.llama.LlamaModel;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A decoder-only transformer over DJL's PyTorch engine, with named capture points, interventions,
+ * weight overrides (for gradients and edits) and a KV cache. Weights are FLOAT32 on the chosen
+ * device; the source directory is only read.
+ *
+ * <p>Example:
+ * <pre>{@code
+ * try (DecoderModel model = DecoderModel.load(dir, Device.cpu());
+ *      NDManager scope = model.manager().newSubManager()) {
+ *     NDArray ids = scope.create(new long[][] {{1, 403, 407}});
+ *     ForwardResult out = model.forward(scope, ids, ForwardOptions.create().capture(HookPoints.mlpAct(2)));
+ * }
+ * }</pre>
+ */
+public abstract class DecoderModel implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(DecoderModel.class);
+
+    /** Added to attention scores of masked keys; finite, so fully masked padding rows stay free of NaN. */
+    private static final float MASKED_SCORE = -1e9f;
+
+    protected final ModelConfig config;
+    private final Path directory;
+    private final NDManager manager;
+    private final Device device;
+    /** Parameters by canonical name, in load order. */
+    private final Map<String, NDArray> parameters = new LinkedHashMap<>();
+    /** Canonical name to the tensor name in the source files, for writing edited models back. */
+    private final Map<String, String> storedNames = new LinkedHashMap<>();
+
+    protected DecoderModel(ModelConfig config, Path directory, Device device) {
+        this.config = config;
+        this.directory = directory;
+        this.device = device;
+        this.manager = NDManager.newBaseManager(device);
+    }
+
+    /** Loads the model in {@code modelDir} onto {@code device}, validating names and shapes against its config. */
+    public static DecoderModel load(Path modelDir, Device device) throws IOException {
+        long started = System.nanoTime();
+        ModelConfig config = ModelConfig.load(modelDir);
+        DecoderModel model = config.architecture() == Architecture.GPT2
+                ? new Gpt2Model(config, modelDir, device)
+                : new LlamaModel(config, modelDir, device);
+        try (WeightStore store = WeightStore.open(modelDir)) {
+            model.loadParameters(store);
+        } catch (IOException | RuntimeException e) {
+            model.close();
+            throw e;
+        }
+        LOG.info("Loaded {} ({} layers, hidden {}, {} parameters) from {} on {} in {} ms",
+                config.modelType(), config.numLayers(), config.hiddenSize(), model.parameterCount(), modelDir,
+                device, (System.nanoTime() - started) / 1_000_000);
+        return model;
+    }
+
+    private void loadParameters(WeightStore store) throws IOException {
+        for (Map.Entry<String, long[]> expected : expectedParameters().entrySet()) {
+            String canonical = expected.getKey();
+            String stored = resolveStoredName(store, canonical);
+            if (stored == null) {
+                throw new ModelFormatError(directory, "tensor '" + canonical + "' is missing from the safetensors "
+                        + "files, but config.json (" + config.modelType() + ", " + config.numLayers()
+                        + " layers) needs it; the weights do not match the config");
+            }
+            NDArray value = store.loadFloat32(stored, manager);
+            long[] shape = value.getShape().getShape();
+            if (!Arrays.equals(shape, expected.getValue())) {
+                throw new ModelFormatError(directory, "tensor '" + stored + "' has shape " + Arrays.toString(shape)
+                        + " but config.json implies " + Arrays.toString(expected.getValue()));
+            }
+            if (!device.equals(value.getDevice())) {
+                NDArray moved = value.toDevice(device, false);
+                value.close();
+                value = moved;
+            }
+            value.setName(canonical);
+            parameters.put(canonical, value);
+            storedNames.put(canonical, stored);
+        }
+    }
+
+    /** Finds a canonical parameter in the store; architectures with optional name prefixes override this. */
+    protected String resolveStoredName(WeightStore store, String canonical) {
+        return store.contains(canonical) ? canonical : null;
+    }
+
+    /** The parameters this architecture reads, by canonical name, with the shape the config implies. */
+    protected abstract Map<String, long[]> expectedParameters();
+
+    /** Where the MLP neuron weights of {@code layer} live. */
+    public abstract MlpLayout mlpLayout(int layer);
+
+    /** Token (and position) embeddings: {@code [batch, seq]} ids to {@code [batch, seq, hidden]}. */
+    protected abstract NDArray embed(Pass pass, NDArray inputIds, NDArray positions);
+
+    /** One decoder layer: {@code [batch, seq, hidden]} to {@code [batch, seq, hidden]}, calling the layer's hooks. */
+    protected abstract NDArray layer(Pass pass, int layer, NDArray residual);
+
+    /** The final norm, {@code [batch, seq, hidden]} to the same shape. */
+    protected abstract NDArray finalNorm(Pass pass, NDArray residual);
+
+    /** The unembedding (language-model head): {@code [batch, seq, hidden]} to {@code [batch, seq, vocab]}. */
+    protected abstract NDArray unembed(Pass pass, NDArray normed);
+
+    /**
+     * Runs the model on {@code inputIds} ({@code [batch, seq]}, INT64). Logits and captures are
+     * attached to {@code scope}; intermediate arrays are freed before returning.
+     */
+    public ForwardResult forward(NDManager scope, NDArray inputIds, ForwardOptions options) {
+        if (inputIds.getShape().dimension() != 2) {
+            throw new IllegalArgumentException("inputIds must be [batch, seq], got " + inputIds.getShape());
+        }
+        try (NDManager scratch = scope.newSubManager(device)) {
+            Pass pass = new Pass(scratch, options);
+            NDArray ids = inputIds.toType(DataType.INT64, false);
+            pass.preparePositions(ids);
+
+            NDArray x = pass.hook(HookPoints.EMBED, embed(pass, ids, pass.positions));
+            for (int layer = 0; layer < config.numLayers(); layer++) {
+                x = pass.hook(HookPoints.residPre(layer), x);
+                x = layer(pass, layer, x);
+                x = pass.hook(HookPoints.residPost(layer), x);
+            }
+            NDArray normed = pass.hook(HookPoints.FINAL_NORM, finalNorm(pass, x));
+            NDArray logits = options.computeLogits() ? unembed(pass, normed) : null;
+
+            if (logits != null) {
+                logits.attach(scope);
+            }
+            pass.captures.values().forEach(value -> value.attach(scope));
+            return new ForwardResult(logits, Collections.unmodifiableMap(pass.captures));
+        }
+    }
+
+    /** Reads a residual {@code [..., hidden]} through the final norm and unembedding: the logit lens. */
+    public NDArray logitLens(NDManager scope, NDArray residual) {
+        try (NDManager scratch = scope.newSubManager(device)) {
+            Pass pass = new Pass(scratch, ForwardOptions.create());
+            NDArray logits = unembed(pass, finalNorm(pass, residual));
+            logits.attach(scope);
+            return logits;
+        }
+    }
+
+    /**
+     * Scaled dot-product attention with a causal and padding mask, grouped-query sharing, the KV
+     * cache and the {@code attn.pattern} and {@code attn.z} capture points.
+     *
+     * @param q {@code [batch, heads, seq, headDim]}
+     * @param k {@code [batch, kvHeads, seq, headDim]}
+     * @param v {@code [batch, kvHeads, seq, headDim]}
+     * @return the heads' outputs concatenated, {@code [batch, seq, heads * headDim]}
+     */
+    protected NDArray attend(Pass pass, int layer, NDArray q, NDArray k, NDArray v) {
+        KvCache cache = pass.options.cache();
+        if (cache != null) {
+            NDArray[] full = cache.append(layer, k, v);
+            k = full[0];
+            v = full[1];
+        }
+        long batch = q.getShape().get(0);
+        long heads = q.getShape().get(1);
+        long seq = q.getShape().get(2);
+        long headDim = q.getShape().get(3);
+        long kvHeads = k.getShape().get(1);
+        long keySeq = k.getShape().get(2);
+        long groups = heads / kvHeads;
+
+        // Query heads that share a key/value head are stacked along the sequence axis, so keys and
+        // values are never copied per query head.
+        NDArray grouped = q.reshape(batch, kvHeads, groups * seq, headDim);
+        NDArray scores = grouped.matMul(k.transpose(0, 1, 3, 2)).div((float) Math.sqrt(headDim));
+        scores = scores.reshape(batch, heads, seq, keySeq).add(pass.additiveMask);
+        NDArray pattern = pass.hook(HookPoints.attnPattern(layer), scores.softmax(-1));
+
+        NDArray z = pattern.reshape(batch, kvHeads, groups * seq, keySeq).matMul(v)
+                .reshape(batch, heads, seq, headDim)
+                .transpose(0, 2, 1, 3);
+        z = pass.hook(HookPoints.attnZ(layer), z);
+        return z.reshape(batch, seq, heads * headDim);
+    }
+
+    /** {@code x @ weight^T}, with {@code weight} stored as {@code [out, in]}. */
+    protected static NDArray linear(NDArray x, NDArray weight) {
+        return ai.djl.nn.core.Linear.linear(x, weight).singletonOrThrow();
+    }
+
+    /** {@code x @ weight^T + bias}, with {@code weight} stored as {@code [out, in]}. */
+    protected static NDArray linear(NDArray x, NDArray weight, NDArray bias) {
+        return ai.djl.nn.core.Linear.linear(x, weight, bias).singletonOrThrow();
+    }
+
+    public ModelConfig config() {
+        return config;
+    }
+
+    public Path directory() {
+        return directory;
+    }
+
+    public Device device() {
+        return device;
+    }
+
+    /** The manager that owns the parameters; create per-call sub-managers from it. */
+    public NDManager manager() {
+        return manager;
+    }
+
+    /** A parameter by canonical name (Llama: {@code model.layers.0.mlp.down_proj.weight}; GPT-2: {@code h.0.mlp.c_proj.weight}). */
+    public NDArray parameter(String name) {
+        NDArray value = parameters.get(name);
+        if (value == null) {
+            throw new IllegalArgumentException("No parameter named '" + name + "'");
+        }
+        return value;
+    }
+
+    public List<String> parameterNames() {
+        return List.copyOf(parameters.keySet());
+    }
+
+    /** The tensor name under which {@code canonical} was stored, and is written back. */
+    public String storedName(String canonical) {
+        return storedNames.getOrDefault(canonical, canonical);
+    }
+
+    /**
+     * Replaces a parameter's value (used to apply or revert an edit). The new value is copied
+     * into the model's manager; the old array is closed unless {@code keepOld}.
+     */
+    public void replaceParameter(String name, NDArray value, boolean keepOld) {
+        NDArray old = parameter(name);
+        if (!old.getShape().equals(value.getShape())) {
+            throw new IllegalArgumentException("Parameter '" + name + "' has shape " + old.getShape()
+                    + ", the replacement has " + value.getShape());
+        }
+        NDArray copy = value.toType(DataType.FLOAT32, true).toDevice(device, true);
+        copy.attach(manager);
+        copy.setName(name);
+        parameters.put(name, copy);
+        if (!keepOld) {
+            old.close();
+        }
+    }
+
+    public long parameterCount() {
+        return parameters.values().stream().mapToLong(p -> p.getShape().size()).sum();
+    }
+
+    @Override
+    public void close() {
+        manager.close();
+    }
+
+    /** State of one forward pass: scratch memory, options, positions, mask and captured values. */
+    protected final class Pass {
+
+        final NDManager scratch;
+        final ForwardOptions options;
+        final Map<String, NDArray> captures = new LinkedHashMap<>();
+        /** Position of each token, {@code [batch, seq]} INT64. */
+        NDArray positions;
+        /** Java copy of {@link #positions}, row-major, for rotary tables. */
+        long[] positionValues;
+        /** {@code [batch, 1, seq, keySeq]}: 0 where a query may attend, {@link #MASKED_SCORE} elsewhere. */
+        NDArray additiveMask;
+        /** Per-pass position tables an architecture computes once and reuses in every layer (rotary cos/sin). */
+        private NDArray[] positionTables;
+
+        Pass(NDManager scratch, ForwardOptions options) {
+            this.scratch = scratch;
+            this.options = options;
+        }
+
+        public NDManager scratch() {
+            return scratch;
+        }
+
+        public long[] positionValues() {
+            return positionValues;
+        }
+
+        public NDArray[] positionTables(java.util.function.Supplier<NDArray[]> compute) {
+            if (positionTables == null) {
+                positionTables = compute.get();
+            }
+            return positionTables;
+        }
+
+        /** The stored parameter, or its override for this pass. */
+        public NDArray weight(String name) {
+            NDArray override = options.weightOverrides().get(name);
+            return override != null ? override : parameter(name);
+        }
+
+        /** Applies the intervention registered at {@code name}, and records the value when it is captured. */
+        public NDArray hook(String name, NDArray value) {
+            UnaryOperator<NDArray> intervention = options.intervention(name);
+            NDArray result = intervention == null ? value : intervention.apply(value);
+            if (options.shouldCapture(name)) {
+                captures.put(name, result);
+            }
+            return result;
+        }
+
+        void preparePositions(NDArray ids) {
+            int batch = (int) ids.getShape().get(0);
+            int seq = (int) ids.getShape().get(1);
+            KvCache cache = options.cache();
+            int past = cache == null ? 0 : (int) cache.length();
+            int total = past + seq;
+
+            long[] mask = paddingMask(batch, seq, past, total);
+            positionValues = new long[batch * seq];
+            float[] additive = new float[batch * seq * total];
+            for (int b = 0; b < batch; b++) {
+                long realBefore = 0;
+                for (int j = 0; j < past; j++) {
+                    realBefore += mask[b * total + j];
+                }
+                for (int i = 0; i < seq; i++) {
+                    long isReal = mask[b * total + past + i];
+                    realBefore += isReal;
+                    // Padding positions get position 0; their outputs are never read.
+                    positionValues[b * seq + i] = isReal == 1 ? realBefore - 1 : 0;
+                    for (int j = 0; j < total; j++) {
+                        boolean visible = j <= past + i && mask[b * total + j] == 1;
+                        additive[(b * seq + i) * total + j] = visible ? 0f : MASKED_SCORE;
+                    }
+                }
+            }
+            positions = scratch.create(positionValues, new Shape(batch, seq));
+            additiveMask = scratch.create(additive, new Shape(batch, 1, seq, total));
+        }
+
+        private long[] paddingMask(int batch, int seq, int past, int total) {
+            KvCache cache = options.cache();
+            NDArray given = options.attentionMask();
+            long[] mask = new long[batch * total];
+            Arrays.fill(mask, 1L);
+            if (given != null) {
+                Shape shape = given.getShape();
+                if (shape.get(0) == batch && shape.get(1) == total) {
+                    mask = given.toType(DataType.INT64, false).toLongArray();
+                } else if (shape.get(0) == batch && shape.get(1) == seq && cache != null && cache.mask() != null) {
+                    mask = cache.mask().concat(given.toType(DataType.INT64, false), 1).toLongArray();
+                } else {
+                    throw new IllegalArgumentException("attentionMask must be [batch, pastSeq + seq] = [" + batch
+                            + ", " + total + "], got " + shape);
+                }
+            } else if (cache != null && cache.mask() != null) {
+                long[] past0 = cache.mask().toLongArray();
+                for (int b = 0; b < batch; b++) {
+                    System.arraycopy(past0, b * past, mask, b * total, past);
+                }
+            }
+            if (cache != null && (given != null || cache.mask() != null)) {
+                cache.setMask(scratch.create(mask, new Shape(batch, total)));
+            }
+            return mask;
+        }
+    }
+}

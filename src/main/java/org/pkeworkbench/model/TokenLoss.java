@@ -1,0 +1,37 @@
+package org.pkeworkbench.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+
+/** Per-token log-likelihoods of a continuation under teacher forcing. */
+public final class TokenLoss {
+
+    private TokenLoss() {}
+
+    /**
+     * Log-probabilities of the tokens at positions {@code [start, seq)} of one sequence, each
+     * predicted from the position before it.
+     *
+     * @param logits {@code [1, seq, vocab]} from a forward pass over {@code ids}
+     * @param ids {@code [1, seq]} INT64, the same ids
+     * @param start the first scored position, at least 1
+     * @return {@code [seq - start]}
+     */
+    public static NDArray targetLogProbs(NDArray logits, NDArray ids, int start) {
+        long seq = ids.getShape().get(1);
+        if (start < 1 || start >= seq) {
+            throw new IllegalArgumentException("start must be in [1, " + (seq - 1) + "], got " + start);
+        }
+        long vocab = logits.getShape().get(2);
+        NDArray predicting = logits.get(new NDIndex("0, {}:{}", start - 1, seq - 1)).logSoftmax(-1);
+        NDArray targets = ids.get(new NDIndex("0, {}:", start)).toType(DataType.INT32, false);
+        NDArray oneHot = targets.oneHot((int) vocab).toType(DataType.FLOAT32, false);
+        return predicting.mul(oneHot).sum(new int[] {-1});
+    }
+
+    /** Mean negative log-likelihood of positions {@code [start, seq)}; a scalar. */
+    public static NDArray meanNll(NDArray logits, NDArray ids, int start) {
+        return targetLogProbs(logits, ids, start).mean().neg();
+    }
+}

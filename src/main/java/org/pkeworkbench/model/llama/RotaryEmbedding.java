@@ -1,0 +1,98 @@
+package org.pkeworkbench.model.llama;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
+import org.pkeworkbench.model.ModelConfig;
+import org.pkeworkbench.model.RopeScaling;
+
+/**
+ * Rotary position embedding in the rotate-half layout that Hugging Face Llama checkpoints use,
+ * with {@code linear} and {@code llama3} frequency scaling. Angles are computed in double
+ * precision and rounded once to float.
+ */
+final class RotaryEmbedding {
+
+    private final int headDim;
+    /** One inverse frequency per pair of dimensions, {@code [headDim / 2]}, radians per position. */
+    private final double[] inverseFrequencies;
+
+    RotaryEmbedding(ModelConfig config) {
+        this.headDim = config.headDim();
+        this.inverseFrequencies = inverseFrequencies(config.headDim(), config.ropeTheta(), config.ropeScaling());
+    }
+
+    static double[] inverseFrequencies(int headDim, double theta, RopeScaling scaling) {
+        double[] frequencies = new double[headDim / 2];
+        for (int i = 0; i < frequencies.length; i++) {
+            frequencies[i] = 1.0 / Math.pow(theta, (2.0 * i) / headDim);
+        }
+        switch (scaling.type()) {
+            case "linear":
+                for (int i = 0; i < frequencies.length; i++) {
+                    frequencies[i] /= scaling.factor();
+                }
+                break;
+            case "llama3":
+                applyLlama3(frequencies, scaling);
+                break;
+            default:
+                break;
+        }
+        return frequencies;
+    }
+
+    /**
+     * Llama 3 scaling: long wavelengths are divided by {@code factor}, short ones kept, and those in
+     * between interpolated linearly in {@code originalMaxPositions / wavelength}.
+     */
+    private static void applyLlama3(double[] frequencies, RopeScaling scaling) {
+        double original = scaling.originalMaxPositions();
+        double lowFrequencyWavelength = original / scaling.lowFreqFactor();
+        double highFrequencyWavelength = original / scaling.highFreqFactor();
+        for (int i = 0; i < frequencies.length; i++) {
+            double wavelength = 2 * Math.PI / frequencies[i];
+            if (wavelength > lowFrequencyWavelength) {
+                frequencies[i] = frequencies[i] / scaling.factor();
+            } else if (wavelength >= highFrequencyWavelength) {
+                double smooth = (original / wavelength - scaling.lowFreqFactor())
+                        / (scaling.highFreqFactor() - scaling.lowFreqFactor());
+                frequencies[i] = (1 - smooth) * frequencies[i] / scaling.factor() + smooth * frequencies[i];
+            }
+        }
+    }
+
+    /**
+     * Returns cosine and sine tables for the given positions, each {@code [batch, 1, seq, headDim]}.
+     *
+     * @param positions row-major {@code [batch, seq]} token positions
+     */
+    NDArray[] tables(NDManager manager, long[] positions, int batch, int seq) {
+        int half = headDim / 2;
+        float[] cos = new float[positions.length * headDim];
+        float[] sin = new float[positions.length * headDim];
+        for (int p = 0; p < positions.length; p++) {
+            for (int i = 0; i < half; i++) {
+                double angle = positions[p] * inverseFrequencies[i];
+                float c = (float) Math.cos(angle);
+                float s = (float) Math.sin(angle);
+                cos[p * headDim + i] = c;
+                cos[p * headDim + half + i] = c;
+                sin[p * headDim + i] = s;
+                sin[p * headDim + half + i] = s;
+            }
+        }
+        Shape shape = new Shape(batch, 1, seq, headDim);
+        return new NDArray[] {manager.create(cos, shape), manager.create(sin, shape)};
+    }
+
+    /** Rotates {@code x} ({@code [batch, heads, seq, headDim]}) by the tables from {@link #tables}. */
+    static NDArray apply(NDArray x, NDArray cos, NDArray sin) {
+        long half = x.getShape().get(3) / 2;
+        NDArray first = x.get(new NDIndex("..., :{}", half));
+        NDArray second = x.get(new NDIndex("..., {}:", half));
+        NDArray rotated = second.neg().concat(first, 3);
+        return x.mul(cos).add(rotated.mul(sin));
+    }
+}
