@@ -1,0 +1,78 @@
+package org.pkeworkbench.edit;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Adam (Kingma and Ba, 2015) whose gradients are multiplied by a 0/1 mask before the moments are
+ * updated, so masked elements never move. Call {@link #step} outside a gradient collector.
+ */
+final class MaskedAdam implements AutoCloseable {
+
+    private static final float BETA1 = 0.9f;
+    private static final float BETA2 = 0.999f;
+    private static final float EPSILON = 1e-8f;
+
+    private final NDManager root;
+    private final double learningRate;
+    private final Map<String, NDArray> firstMoments = new HashMap<>();
+    private final Map<String, NDArray> secondMoments = new HashMap<>();
+    /** Holds this step's moments and temporaries; the previous step's manager is closed after each step. */
+    private NDManager stepManager;
+    private int step;
+
+    MaskedAdam(NDManager parent, double learningRate) {
+        this.root = parent.newSubManager();
+        this.learningRate = learningRate;
+    }
+
+    /** Updates every delta in place from its masked gradient, then zeroes the gradient. */
+    void step(TrainableSlices slices, double maxChange) {
+        step++;
+        NDManager previous = stepManager;
+        stepManager = root.newSubManager();
+        float correction1 = (float) (1 - Math.pow(BETA1, step));
+        float correction2 = (float) (1 - Math.pow(BETA2, step));
+        for (Map.Entry<String, NDArray> entry : slices.deltas().entrySet()) {
+            String name = entry.getKey();
+            NDArray delta = entry.getValue();
+            NDArray gradient = delta.getGradient();
+            gradient.attach(stepManager);
+            NDArray masked = gradient.mul(slices.mask(name));
+
+            NDArray m = firstMoments.get(name);
+            NDArray v = secondMoments.get(name);
+            NDArray newM = masked.mul(1 - BETA1);
+            NDArray newV = masked.square().mul(1 - BETA2);
+            if (m != null) {
+                newM = newM.add(m.mul(BETA1));
+                newV = newV.add(v.mul(BETA2));
+            }
+            firstMoments.put(name, newM);
+            secondMoments.put(name, newV);
+
+            NDArray update = newM.div(correction1)
+                    .div(newV.div(correction2).sqrt().add(EPSILON))
+                    .mul((float) learningRate);
+            delta.subi(update);
+            if (maxChange > 0) {
+                NDArray clipped = delta.clip(-maxChange, maxChange);
+                clipped.attach(stepManager);
+                NDArray excess = delta.sub(clipped);
+                excess.attach(stepManager);
+                delta.subi(excess);
+            }
+            gradient.subi(gradient);
+        }
+        if (previous != null) {
+            previous.close();
+        }
+    }
+
+    @Override
+    public void close() {
+        root.close();
+    }
+}

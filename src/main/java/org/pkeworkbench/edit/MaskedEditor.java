@@ -1,0 +1,197 @@
+package org.pkeworkbench.edit;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.pkeworkbench.locate.HotSpot;
+import org.pkeworkbench.model.DecoderModel;
+import org.pkeworkbench.model.ForwardOptions;
+import org.pkeworkbench.model.ProgressListener;
+import org.pkeworkbench.model.TokenLoss;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Trains only the hot-spot slices of the MLP weights with masked Adam on the loss described in
+ * {@link EditSettings}. PKE and DINM differ only in their hot spots and settings. The model is not
+ * changed: the result is a {@link WeightDelta} to apply, so a cancelled edit leaves it as it was.
+ *
+ * <p>Example: {@code WeightDelta delta = new MaskedEditor(model).edit(examples, locality, hotSpots,
+ * EditSettings.pkeDefaults(), ProgressListener.NONE).delta();}
+ */
+public final class MaskedEditor {
+
+    private static final Logger LOG = LoggerFactory.getLogger(MaskedEditor.class);
+    /** Keeps {@code log(1 - p)} finite when the model is certain of an unsafe token. */
+    private static final float MAX_PROBABILITY = 1 - 1e-6f;
+
+    private final DecoderModel model;
+
+    public MaskedEditor(DecoderModel model) {
+        this.model = model;
+    }
+
+    /** Outcome of an edit run: the delta, how many steps ran and the loss of each. */
+    public record EditRun(WeightDelta delta, int stepsRun, boolean stoppedEarly, List<StepRecord> history,
+            double wallSeconds) {}
+
+    public EditRun edit(List<EditExample> examples, List<LocalityExample> locality, List<HotSpot> hotSpots,
+            EditSettings settings, ProgressListener progress) {
+        if (examples.isEmpty()) {
+            throw new IllegalArgumentException("An edit needs at least one edit record");
+        }
+        if (hotSpots.isEmpty()) {
+            throw new IllegalArgumentException("An edit needs at least one hot spot");
+        }
+        long started = System.nanoTime();
+        LOG.info("Starting {} edit: {} records, {} locality records, hot spots in layers {}, lr {}, up to {} steps",
+                settings.method(), examples.size(), locality.size(), hotSpots.stream().map(HotSpot::layer).toList(),
+                settings.learningRate(), settings.steps());
+        try (NDManager editScope = model.manager().newSubManager();
+                MaskedAdam adam = new MaskedAdam(editScope, settings.learningRate())) {
+            TrainableSlices slices = new TrainableSlices(model, editScope, hotSpots, settings);
+            List<NDArray> reference = referenceLogProbs(editScope, locality);
+            List<NDArray> referenceProbabilities = reference.stream().map(NDArray::exp).toList();
+            List<StepRecord> history = new ArrayList<>();
+            boolean stoppedEarly = false;
+
+            for (int step = 1; step <= settings.steps(); step++) {
+                progress.checkCancelled();
+                StepRecord record;
+                try (NDManager stepScope = editScope.newSubManager()) {
+                    record = lossAndGradient(stepScope, slices, examples, locality, reference, referenceProbabilities,
+                            settings, step);
+                }
+                history.add(record);
+                progress.update((double) step / settings.steps(), String.format(java.util.Locale.ROOT,
+                        "Step %d of %d: loss %.4f, safe NLL %.4f", step, settings.steps(), record.loss(),
+                        record.safeNll()));
+                LOG.debug("Edit step {}: {}", step, record);
+                if (reachedTargets(record, settings)) {
+                    stoppedEarly = true;
+                    LOG.info("Stopping early at step {}: safe NLL {} and unsafe probability {} reached their targets",
+                            step, record.safeNll(), record.unsafeProbability());
+                    break;
+                }
+                adam.step(slices, settings.maxChange());
+            }
+
+            WeightDelta delta;
+            try (NDManager scratch = editScope.newSubManager()) {
+                delta = new WeightDelta(model.manager(), slices.maskedDeltas(scratch), hotSpots);
+            }
+            double seconds = (System.nanoTime() - started) / 1e9;
+            LOG.info("Finished {} edit after {} steps in {} s, {} weights changed", settings.method(), history.size(),
+                    String.format(java.util.Locale.ROOT, "%.2f", seconds), delta.changedWeightCount());
+            return new EditRun(delta, history.size(), stoppedEarly, history, seconds);
+        }
+    }
+
+    private static boolean reachedTargets(StepRecord record, EditSettings settings) {
+        if (settings.safeNllTarget() <= 0 || record.safeNll() > settings.safeNllTarget()) {
+            return false;
+        }
+        return settings.unsafeProbabilityTarget() <= 0 || record.unsafeProbability() <= settings.unsafeProbabilityTarget();
+    }
+
+    /** Log-probabilities of the unedited model at each answer position of each locality record, {@code [answer, vocab]}. */
+    private List<NDArray> referenceLogProbs(NDManager scope, List<LocalityExample> locality) {
+        List<NDArray> out = new ArrayList<>();
+        for (LocalityExample example : locality) {
+            NDArray ids = scope.create(example.promptAndAnswer()).reshape(1, -1);
+            NDArray logits = model.forward(scope, ids, ForwardOptions.create()).logits();
+            out.add(answerLogProbs(logits, example));
+        }
+        return out;
+    }
+
+    /** {@code [answer, vocab]} log-probabilities at the positions that predict the answer tokens. */
+    private static NDArray answerLogProbs(NDArray logits, LocalityExample example) {
+        int start = example.prompt().length;
+        int end = start + example.answer().length;
+        return logits.get(new NDIndex("0, {}:{}", start - 1, end - 1)).logSoftmax(-1);
+    }
+
+    private StepRecord lossAndGradient(NDManager scope, TrainableSlices slices, List<EditExample> examples,
+            List<LocalityExample> locality, List<NDArray> reference, List<NDArray> referenceProbabilities,
+            EditSettings settings, int step) {
+        boolean measureUnsafe = settings.unlikelihoodWeight() > 0 || settings.unsafeProbabilityTarget() > 0;
+        double safeNllSum = 0;
+        double unsafeProbabilitySum = 0;
+        int unsafeMeasured = 0;
+        double klValue = 0;
+        double lossValue;
+        try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+            Map<String, NDArray> weights = slices.effectiveWeights(scope);
+            NDArray safeTotal = scope.zeros(new Shape());
+            NDArray unlikelihoodTotal = scope.zeros(new Shape());
+            for (EditExample example : examples) {
+                NDArray ids = scope.create(example.promptAndSafe()).reshape(1, -1);
+                NDArray logits = model.forward(scope, ids, ForwardOptions.create().overrides(weights)).logits();
+                NDArray nll = TokenLoss.meanNll(logits, ids, example.prompt().length);
+                safeNllSum += nll.getFloat();
+                safeTotal = safeTotal.add(nll);
+
+                int divergence = example.sharedResponsePrefix();
+                if (measureUnsafe && divergence < example.unsafe().length) {
+                    NDArray unsafeIds = scope.create(example.promptAndUnsafe()).reshape(1, -1);
+                    NDArray unsafeLogits = model.forward(scope, unsafeIds, ForwardOptions.create().overrides(weights))
+                            .logits();
+                    NDArray probabilities = TokenLoss.targetLogProbs(unsafeLogits, unsafeIds,
+                            example.prompt().length + divergence).exp().clip(0f, MAX_PROBABILITY);
+                    unsafeProbabilitySum += probabilities.mean().getFloat();
+                    unsafeMeasured++;
+                    NDArray unlikelihood = probabilities.neg().add(1f).log().mean().neg();
+                    unlikelihoodTotal = unlikelihoodTotal.add(unlikelihood);
+                }
+            }
+            NDArray loss = safeTotal.div((float) examples.size()).mul((float) settings.safeWeight());
+            if (settings.unlikelihoodWeight() > 0) {
+                loss = loss.add(unlikelihoodTotal.div((float) examples.size()).mul((float) settings.unlikelihoodWeight()));
+            }
+            if (!locality.isEmpty() && settings.klWeight() > 0) {
+                NDArray kl = localityKl(scope, weights, locality, reference, referenceProbabilities, settings);
+                klValue = kl.getFloat();
+                NDArray klTerm = settings.klHasGradient() ? kl : kl.stopGradient();
+                loss = loss.add(klTerm.mul((float) settings.klWeight()));
+            }
+            if (settings.normWeight() > 0) {
+                loss = loss.add(slices.squaredNorm(scope).mul((float) settings.normWeight()));
+            }
+            lossValue = loss.getFloat();
+            collector.backward(loss);
+        }
+        double unsafeProbability = unsafeMeasured == 0 ? Double.NaN : unsafeProbabilitySum / unsafeMeasured;
+        return new StepRecord(step, lossValue, safeNllSum / examples.size(), unsafeProbability, klValue);
+    }
+
+    /**
+     * Mean over locality records of {@code KL(P_original || P_edited)} averaged over answer
+     * positions, plus {@code firstPositionKlWeight} times the KL at the first answer position.
+     */
+    private NDArray localityKl(NDManager scope, Map<String, NDArray> weights, List<LocalityExample> locality,
+            List<NDArray> reference, List<NDArray> referenceProbabilities, EditSettings settings) {
+        NDArray total = scope.zeros(new Shape());
+        for (int i = 0; i < locality.size(); i++) {
+            LocalityExample example = locality.get(i);
+            NDArray ids = scope.create(example.promptAndAnswer()).reshape(1, -1);
+            NDArray logits = model.forward(scope, ids, ForwardOptions.create().overrides(weights)).logits();
+            NDArray edited = answerLogProbs(logits, example);
+            NDArray original = reference.get(i);
+            // Operations start from the edited array so that results belong to this step's scope.
+            NDArray perPosition = edited.neg().add(original).mul(referenceProbabilities.get(i)).sum(new int[] {-1});
+            NDArray kl = perPosition.mean();
+            if (settings.firstPositionKlWeight() > 0) {
+                kl = kl.add(perPosition.get(0).mul((float) settings.firstPositionKlWeight()));
+            }
+            total = total.add(kl);
+        }
+        return total.div((float) locality.size());
+    }
+}

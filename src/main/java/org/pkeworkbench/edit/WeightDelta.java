@@ -1,0 +1,114 @@
+package org.pkeworkbench.edit;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.pkeworkbench.locate.HotSpot;
+import org.pkeworkbench.model.DecoderModel;
+import org.pkeworkbench.model.MlpLayout;
+
+/**
+ * The result of an edit: per changed parameter, the full-shape change {@code dW} (zero outside the
+ * hot-spot slices). Owns its arrays; close it when it is no longer needed.
+ */
+public final class WeightDelta implements AutoCloseable {
+
+    private final NDManager manager;
+    private final Map<String, NDArray> changes;
+    private final List<HotSpot> hotSpots;
+
+    WeightDelta(NDManager parent, Map<String, NDArray> source, List<HotSpot> hotSpots) {
+        this.manager = parent.newSubManager();
+        this.changes = new LinkedHashMap<>();
+        source.forEach((name, value) -> {
+            NDArray copy = value.duplicate();
+            copy.attach(manager);
+            changes.put(name, copy);
+        });
+        this.hotSpots = List.copyOf(hotSpots);
+    }
+
+    /** Changes by canonical parameter name. */
+    public Map<String, NDArray> changes() {
+        return Collections.unmodifiableMap(changes);
+    }
+
+    public List<HotSpot> hotSpots() {
+        return hotSpots;
+    }
+
+    /** Writes {@code W + dW} into the model, returning a handle that restores the original weights. */
+    public AppliedEdit apply(DecoderModel model) {
+        Map<String, NDArray> originals = new LinkedHashMap<>();
+        for (Map.Entry<String, NDArray> entry : changes.entrySet()) {
+            NDArray original = model.parameter(entry.getKey());
+            try (NDManager scratch = manager.newSubManager()) {
+                NDArray edited = entry.getValue().add(original);
+                edited.attach(scratch);
+                model.replaceParameter(entry.getKey(), edited, true);
+            }
+            originals.put(entry.getKey(), original);
+        }
+        return new AppliedEdit(model, originals);
+    }
+
+    /**
+     * Per-neuron size of the change in one layer's down projection: {@code |dW[:, j]|} for neuron
+     * {@code j} (Euclidean norm of the neuron's slice), zeros when the layer did not change.
+     */
+    public float[] neuronChange(DecoderModel model, int layer) {
+        MlpLayout layout = model.mlpLayout(layer);
+        NDArray change = changes.get(layout.down());
+        if (change == null) {
+            return new float[model.config().intermediateSize()];
+        }
+        int otherAxis = layout.downNeuronAxis() == 0 ? 1 : 0;
+        try (NDManager scratch = manager.newSubManager()) {
+            NDArray norms = change.square().sum(new int[] {otherAxis}).sqrt();
+            norms.attach(scratch);
+            return norms.toFloatArray();
+        }
+    }
+
+    /** Number of weights that differ from the original. */
+    public long changedWeightCount() {
+        long count = 0;
+        for (NDArray change : changes.values()) {
+            try (NDManager scratch = manager.newSubManager()) {
+                NDArray nonZero = change.neq(0f);
+                nonZero.attach(scratch);
+                count += nonZero.countNonzero().getLong();
+            }
+        }
+        return count;
+    }
+
+    @Override
+    public void close() {
+        manager.close();
+    }
+
+    /** An edit written into a model; {@link #revert()} puts the original weights back. */
+    public static final class AppliedEdit {
+
+        private final DecoderModel model;
+        private final Map<String, NDArray> originals;
+        private boolean reverted;
+
+        AppliedEdit(DecoderModel model, Map<String, NDArray> originals) {
+            this.model = model;
+            this.originals = originals;
+        }
+
+        public void revert() {
+            if (reverted) {
+                return;
+            }
+            originals.forEach((name, original) -> model.replaceParameter(name, original, false));
+            reverted = true;
+        }
+    }
+}

@@ -1,0 +1,239 @@
+package org.pkeworkbench.locate;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.IntStream;
+import org.pkeworkbench.edit.EditExample;
+import org.pkeworkbench.model.DecoderModel;
+import org.pkeworkbench.model.ForwardOptions;
+import org.pkeworkbench.model.ForwardResult;
+import org.pkeworkbench.model.HookPoints;
+import org.pkeworkbench.model.ProgressListener;
+import org.pkeworkbench.model.TokenLoss;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The PKE locate step: which layers and which MLP neurons drive the unsafe response.
+ *
+ * <p>For every edit record the model is teacher-forced on prompt + safe and prompt + unsafe
+ * response. Per layer it scores the relative hidden-state difference over the response tokens,
+ * the gradient norm of the safe NLL with respect to the down projection, and the logit-lens
+ * margin of the unsafe over the safe response; per neuron it scores the activation difference
+ * times the safe NLL's gradient. All scores are averaged over the records.
+ */
+public final class Locator {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Locator.class);
+
+    private final DecoderModel model;
+
+    public Locator(DecoderModel model) {
+        this.model = model;
+    }
+
+    /** Scores every layer and neuron over {@code examples} and proposes hot spots. */
+    public LocateResult locate(List<EditExample> examples, LocateSettings settings, ProgressListener progress) {
+        if (examples.isEmpty()) {
+            throw new IllegalArgumentException("Locating needs at least one edit record");
+        }
+        long started = System.nanoTime();
+        int layers = model.config().numLayers();
+        int neurons = model.config().intermediateSize();
+        double[] hiddenDifference = new double[layers];
+        double[] gradientScore = new double[layers];
+        double[] margin = new double[layers + 1];
+        double[][] neuronScores = new double[layers][neurons];
+
+        for (int r = 0; r < examples.size(); r++) {
+            progress.checkCancelled();
+            progress.update((double) r / examples.size(), "Scoring record " + (r + 1) + " of " + examples.size());
+            try (NDManager scope = model.manager().newSubManager()) {
+                scoreRecord(scope, examples.get(r), hiddenDifference, gradientScore, margin, neuronScores);
+            }
+        }
+
+        int n = examples.size();
+        double[] marginPerLayer = new double[layers];
+        double[] marginIncrease = new double[layers];
+        for (int l = 0; l < layers; l++) {
+            hiddenDifference[l] /= n;
+            gradientScore[l] /= n;
+            marginPerLayer[l] = margin[l + 1] / n;
+            marginIncrease[l] = Math.max(0, (margin[l + 1] - margin[l]) / n);
+        }
+        float[][] neuronTable = new float[layers][neurons];
+        for (int l = 0; l < layers; l++) {
+            for (int j = 0; j < neurons; j++) {
+                neuronTable[l][j] = (float) (neuronScores[l][j] / n);
+            }
+        }
+        double[] layerScore = combine(settings, hiddenDifference, gradientScore, marginIncrease);
+        List<HotSpot> hotSpots = selectHotSpots(layerScore, neuronTable, settings);
+        progress.update(1.0, "Located " + hotSpots.size() + " hot-spot layers");
+        LOG.info("Located hot spots {} from {} records in {} ms", describe(hotSpots), n,
+                (System.nanoTime() - started) / 1_000_000);
+        return new LocateResult(hiddenDifference, gradientScore, marginPerLayer, layerScore, neuronTable, hotSpots);
+    }
+
+    private void scoreRecord(NDManager scope, EditExample example, double[] hiddenDifference, double[] gradientScore,
+            double[] margin, double[][] neuronScores) {
+        int layers = model.config().numLayers();
+        int start = example.prompt().length;
+
+        ForwardOptions unsafeOptions = ForwardOptions.create().captureAll();
+        NDArray unsafeIds = scope.create(example.promptAndUnsafe()).reshape(1, -1);
+        ForwardResult unsafe = model.forward(scope, unsafeIds, unsafeOptions);
+
+        // Zero probes added at mlp.act and mlp_out: their gradients are dNLL/da and dNLL/d(mlp_out).
+        NDArray safeIds = scope.create(example.promptAndSafe()).reshape(1, -1);
+        long seq = safeIds.getShape().get(1);
+        ForwardOptions safeOptions = ForwardOptions.create().captureAll();
+        NDArray[] activationProbes = new NDArray[layers];
+        NDArray[] outputProbes = new NDArray[layers];
+        for (int l = 0; l < layers; l++) {
+            activationProbes[l] = probe(scope, new Shape(1, seq, model.config().intermediateSize()));
+            outputProbes[l] = probe(scope, new Shape(1, seq, model.config().hiddenSize()));
+            NDArray activationProbe = activationProbes[l];
+            NDArray outputProbe = outputProbes[l];
+            safeOptions.intervene(HookPoints.mlpAct(l), value -> value.add(activationProbe));
+            safeOptions.intervene(HookPoints.mlpOut(l), value -> value.add(outputProbe));
+        }
+        ForwardResult safe;
+        try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+            safe = model.forward(scope, safeIds, safeOptions);
+            collector.backward(TokenLoss.meanNll(safe.logits(), safeIds, start));
+        }
+
+        margin[0] += lensMargin(scope, safe.capture(HookPoints.EMBED), unsafe.capture(HookPoints.EMBED),
+                safeIds, unsafeIds, start);
+        for (int l = 0; l < layers; l++) {
+            NDArray safeHidden = responseMean(safe.capture(HookPoints.residPost(l)), start);
+            NDArray unsafeHidden = responseMean(unsafe.capture(HookPoints.residPost(l)), start);
+            double scale = (norm(safeHidden) + norm(unsafeHidden)) / 2;
+            hiddenDifference[l] += norm(unsafeHidden.sub(safeHidden)) / Math.max(scale, 1e-12);
+
+            // dNLL/dW_down = sum over tokens of g_t a_t^T, with g = dNLL/d(mlp_out) and a the activations.
+            NDArray responseActivations = response(safe.capture(HookPoints.mlpAct(l)), start);
+            NDArray responseOutputGradient = response(outputProbes[l].getGradient(), start);
+            gradientScore[l] += norm(responseOutputGradient.transpose().matMul(responseActivations));
+
+            margin[l + 1] += lensMargin(scope, safe.capture(HookPoints.residPost(l)),
+                    unsafe.capture(HookPoints.residPost(l)), safeIds, unsafeIds, start);
+
+            NDArray activationDifference = responseMean(unsafe.capture(HookPoints.mlpAct(l)), start)
+                    .sub(responseMean(safe.capture(HookPoints.mlpAct(l)), start)).abs();
+            NDArray gradientMagnitude = response(activationProbes[l].getGradient(), start).abs().mean(new int[] {0});
+            float[] scores = activationDifference.mul(gradientMagnitude).toFloatArray();
+            for (int j = 0; j < scores.length; j++) {
+                neuronScores[l][j] += scores[j];
+            }
+        }
+    }
+
+    private static NDArray probe(NDManager scope, Shape shape) {
+        NDArray probe = scope.zeros(shape);
+        probe.setRequiresGradient(true);
+        return probe;
+    }
+
+    /** Rows of the response tokens: {@code [1, seq, d]} to {@code [seq - start, d]}. */
+    private static NDArray response(NDArray value, int start) {
+        return value.get(new NDIndex("0, {}:", start));
+    }
+
+    private static NDArray responseMean(NDArray value, int start) {
+        return response(value, start).mean(new int[] {0});
+    }
+
+    private static double norm(NDArray value) {
+        return value.square().sum().sqrt().getFloat();
+    }
+
+    /**
+     * Mean log-probability of the unsafe response minus that of the safe response, each read from
+     * the given residuals through the final norm and unembedding (nats per token).
+     */
+    private double lensMargin(NDManager scope, NDArray safeResidual, NDArray unsafeResidual, NDArray safeIds,
+            NDArray unsafeIds, int start) {
+        double unsafeLogProb = TokenLoss.targetLogProbs(model.logitLens(scope, unsafeResidual), unsafeIds, start)
+                .mean().getFloat();
+        double safeLogProb = TokenLoss.targetLogProbs(model.logitLens(scope, safeResidual), safeIds, start)
+                .mean().getFloat();
+        return unsafeLogProb - safeLogProb;
+    }
+
+    /** Weighted sum of the three layer scores, each divided by its maximum so they share one scale. */
+    static double[] combine(LocateSettings settings, double[] hiddenDifference, double[] gradientScore,
+            double[] marginIncrease) {
+        double[] a = normalise(hiddenDifference);
+        double[] b = normalise(gradientScore);
+        double[] c = normalise(marginIncrease);
+        double[] out = new double[a.length];
+        for (int l = 0; l < out.length; l++) {
+            out[l] = settings.hiddenDifferenceWeight() * a[l] + settings.gradientWeight() * b[l]
+                    + settings.logitLensWeight() * c[l];
+        }
+        return out;
+    }
+
+    private static double[] normalise(double[] values) {
+        double max = Arrays.stream(values).max().orElse(0);
+        return Arrays.stream(values).map(v -> max > 0 ? v / max : 0).toArray();
+    }
+
+    /** Picks the best layers by {@code layerScore} and, in each, neurons by {@code settings}. */
+    public static List<HotSpot> selectHotSpots(double[] layerScore, float[][] neuronScores, LocateSettings settings) {
+        List<Integer> layers = IntStream.range(0, layerScore.length).boxed()
+                .sorted(Comparator.comparingDouble((Integer l) -> -layerScore[l]).thenComparingInt(l -> l))
+                .limit(settings.layerCount())
+                .sorted()
+                .toList();
+        List<HotSpot> out = new ArrayList<>();
+        for (int layer : layers) {
+            out.add(new HotSpot(layer, selectNeurons(neuronScores[layer], settings)));
+        }
+        return out;
+    }
+
+    static List<Integer> selectNeurons(float[] scores, LocateSettings settings) {
+        List<Integer> order = IntStream.range(0, scores.length).boxed()
+                .sorted(Comparator.comparingDouble((Integer j) -> -scores[j]).thenComparingInt(j -> j))
+                .toList();
+        int keep;
+        switch (settings.selection()) {
+            case COUNT:
+                keep = (int) Math.min(scores.length, Math.round(settings.selectionValue()));
+                break;
+            case FRACTION:
+                keep = (int) Math.max(1, Math.round(settings.selectionValue() * scores.length));
+                break;
+            default:
+                double total = 0;
+                for (float score : scores) {
+                    total += score;
+                }
+                double covered = 0;
+                keep = 0;
+                while (keep < order.size() && (keep == 0 || covered < settings.selectionValue() * total)) {
+                    covered += scores[order.get(keep)];
+                    keep++;
+                }
+                break;
+        }
+        return order.subList(0, Math.max(1, keep));
+    }
+
+    static String describe(List<HotSpot> hotSpots) {
+        return hotSpots.stream().map(h -> "layer " + h.layer() + ": " + h.neurons().size() + " neurons").toList()
+                .toString();
+    }
+}

@@ -1,0 +1,27 @@
+package org.pkeworkbench.model;
+
+import java.util.concurrent.CancellationException;
+
+/**
+ * Receives progress of a long core task and tells it whether to stop. Core code calls
+ * {@link #checkCancelled()} between units of work.
+ */
+public interface ProgressListener {
+
+    ProgressListener NONE = (fraction, message) -> {};
+
+    /** Reports progress; {@code fraction} is in [0, 1]. */
+    void update(double fraction, String message);
+
+    /** True when the caller asked the task to stop; the default also honours thread interruption. */
+    default boolean isCancelled() {
+        return Thread.currentThread().isInterrupted();
+    }
+
+    /** Throws {@link CancellationException} when the task should stop. */
+    default void checkCancelled() {
+        if (isCancelled()) {
+            throw new CancellationException("Cancelled by the user");
+        }
+    }
+}
