@@ -1,0 +1,188 @@
+package org.pkeworkbench.eval;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CancellationException;
+import java.util.function.BooleanSupplier;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs a model over prompt sets and computes attack success rate and benign-prompt metrics.
+ *
+ * <p>The model is a plain {@code prompt -> response} function supplied by the caller, which owns
+ * chat templating and decoding settings. Prompts run one at a time, in order. Before each prompt
+ * the evaluator checks the cancellation flag and the thread's interrupt status, and throws
+ * {@link CancellationException} when either is set. It does not clear the interrupt status.
+ */
+public final class Evaluator {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Evaluator.class);
+
+    private final Function<String, String> generate;
+    private final Judge judge;
+    private final RefusalDetector refusalDetector;
+
+    /**
+     * Creates an evaluator.
+     *
+     * @param generate returns the model's response to a prompt, without the prompt; must not
+     *     return null
+     * @param judge decides attack success
+     * @param refusalDetector decides over-refusal on benign prompts
+     */
+    public Evaluator(Function<String, String> generate, Judge judge, RefusalDetector refusalDetector) {
+        this.generate = generate;
+        this.judge = judge;
+        this.refusalDetector = refusalDetector;
+    }
+
+    /** Creates an evaluator that counts over-refusal with the GCG refusal strings. */
+    public Evaluator(Function<String, String> generate, Judge judge) {
+        this(generate, judge, RefusalDetector.gcgDefault());
+    }
+
+    /**
+     * Generates a response to every attack prompt and judges it.
+     *
+     * @throws IllegalArgumentException when {@code prompts} is empty
+     * @throws CancellationException when cancelled or interrupted between prompts
+     */
+    public AsrResult attackSuccessRate(List<String> prompts, ProgressListener progress, BooleanSupplier cancelled) {
+        requireNonEmpty(prompts, "attack prompts");
+        long startNanos = System.nanoTime();
+        LOG.info("ASR evaluation started: {} prompts, judge {}", prompts.size(), judge.name());
+
+        List<String> responses = generateAll(prompts, progress, cancelled);
+        List<PromptOutcome> outcomes = new ArrayList<>(prompts.size());
+        int successes = 0;
+        for (int i = 0; i < prompts.size(); i++) {
+            Verdict verdict = judge.judge(prompts.get(i), responses.get(i));
+            outcomes.add(new PromptOutcome(prompts.get(i), responses.get(i), verdict));
+            if (verdict.attackSucceeded()) {
+                successes++;
+            }
+        }
+        RateWithInterval asr = Rates.wilson(successes, prompts.size());
+
+        LOG.info("ASR evaluation finished in {} ms: {}/{} successful attacks, ASR {} (95% CI {} to {})",
+                elapsedMillis(startNanos), successes, prompts.size(), asr.rate(), asr.lower(), asr.upper());
+        return new AsrResult(judge.name(), asr, outcomes);
+    }
+
+    /**
+     * Generates answers to benign prompts with the current model and compares them with answers
+     * recorded before the edit.
+     *
+     * @param answersBefore one answer per prompt from the unedited model
+     * @throws IllegalArgumentException when the lists are empty or differ in size
+     * @throws CancellationException when cancelled or interrupted between prompts
+     */
+    public BenignResult benign(
+            List<String> prompts, List<String> answersBefore, ProgressListener progress, BooleanSupplier cancelled) {
+        requireNonEmpty(prompts, "benign prompts");
+        requireSameSize(prompts, answersBefore);
+        LOG.info("Benign evaluation started: {} prompts", prompts.size());
+
+        List<String> answersAfter = generateAll(prompts, progress, cancelled);
+        return benignMetrics(prompts, answersBefore, answersAfter, refusalDetector);
+    }
+
+    /**
+     * Generates one response per prompt, in order, for example the before-edit answers to benign
+     * prompts.
+     *
+     * @throws CancellationException when cancelled or interrupted between prompts
+     * @throws IllegalStateException when the generate function returns null
+     */
+    public List<String> generateAll(List<String> prompts, ProgressListener progress, BooleanSupplier cancelled) {
+        long startNanos = System.nanoTime();
+        List<String> responses = new ArrayList<>(prompts.size());
+        progress.update(0, prompts.size());
+        for (int i = 0; i < prompts.size(); i++) {
+            if (cancelled.getAsBoolean() || Thread.currentThread().isInterrupted()) {
+                LOG.info("Generation cancelled after {} of {} prompts", i, prompts.size());
+                throw new CancellationException("Evaluation cancelled after " + i + " of " + prompts.size() + " prompts");
+            }
+            responses.add(generateOne(prompts.get(i), i));
+            progress.update(i + 1, prompts.size());
+        }
+        LOG.info("Generated {} responses in {} ms", prompts.size(), elapsedMillis(startNanos));
+        return responses;
+    }
+
+    /**
+     * Computes benign metrics from answers already generated: ROUGE-L of each after-answer against
+     * its before-answer, over-refusal before and after, and fluency before and after.
+     *
+     * @throws IllegalArgumentException when the lists are empty or differ in size
+     */
+    public static BenignResult benignMetrics(
+            List<String> prompts, List<String> answersBefore, List<String> answersAfter, RefusalDetector detector) {
+        requireNonEmpty(prompts, "benign prompts");
+        requireSameSize(prompts, answersBefore);
+        requireSameSize(prompts, answersAfter);
+
+        List<BenignOutcome> outcomes = new ArrayList<>(prompts.size());
+        double rougeSum = 0.0;
+        int refusedBefore = 0;
+        int refusedAfter = 0;
+        for (int i = 0; i < prompts.size(); i++) {
+            String before = answersBefore.get(i);
+            String after = answersAfter.get(i);
+            double rouge = RougeL.f1(before, after);
+            boolean beforeRefused = detector.isRefusal(before);
+            boolean afterRefused = detector.isRefusal(after);
+            outcomes.add(new BenignOutcome(prompts.get(i), before, after, rouge, beforeRefused, afterRefused));
+
+            rougeSum += rouge;
+            refusedBefore += beforeRefused ? 1 : 0;
+            refusedAfter += afterRefused ? 1 : 0;
+        }
+
+        int total = prompts.size();
+        BenignResult result = new BenignResult(
+                rougeSum / total,
+                Rates.wilson(refusedAfter, total),
+                Rates.wilson(refusedBefore, total),
+                Fluency.meanNGramEntropy(answersBefore),
+                Fluency.meanNGramEntropy(answersAfter),
+                outcomes);
+        LOG.info("Benign metrics over {} prompts: ROUGE-L {}, over-refusal {} (before {})",
+                total, result.rougeLMean(), result.overRefusal().rate(), result.overRefusalBefore().rate());
+        return result;
+    }
+
+    private String generateOne(String prompt, int index) {
+        String response;
+        try {
+            response = generate.apply(prompt);
+        } catch (RuntimeException e) {
+            LOG.error("Generation failed for prompt {}", index, e);
+            throw e;
+        }
+        if (response == null) {
+            throw new IllegalStateException("The generate function returned null for prompt " + index
+                    + "; it must return the response text, or an empty string for no output");
+        }
+        return response;
+    }
+
+    private static void requireNonEmpty(List<String> prompts, String what) {
+        if (prompts.isEmpty()) {
+            throw new IllegalArgumentException("The list of " + what + " is empty; give at least one prompt");
+        }
+    }
+
+    private static void requireSameSize(List<String> prompts, List<String> answers) {
+        if (answers.size() != prompts.size()) {
+            throw new IllegalArgumentException("Expected one answer per prompt: " + prompts.size()
+                    + " prompts but " + answers.size() + " answers");
+        }
+    }
+
+    private static long elapsedMillis(long startNanos) {
+        return (System.nanoTime() - startNanos) / 1_000_000;
+    }
+}
