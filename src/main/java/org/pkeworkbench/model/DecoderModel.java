@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.UnaryOperator;
 import org.pkeworkbench.model.gpt2.Gpt2Model;
+import org.pkeworkbench.model.io.ModelFormatException;
 import org.pkeworkbench.model.io.WeightStore;
 import org.pkeworkbench.model.llama.LlamaModel;
 import org.slf4j.Logger;
@@ -80,15 +81,16 @@ public abstract class DecoderModel implements AutoCloseable {
             String canonical = expected.getKey();
             String stored = resolveStoredName(store, canonical);
             if (stored == null) {
-                throw new ModelFormatError(directory, "tensor '" + canonical + "' is missing from the safetensors "
+                throw new ModelFormatException(directory, "tensor '" + canonical + "' is missing from the safetensors "
                         + "files, but config.json (" + config.modelType() + ", " + config.numLayers()
-                        + " layers) needs it; the weights do not match the config");
+                        + " layers) needs it", "Check that the weights and config.json belong to the same model");
             }
             NDArray value = store.loadFloat32(stored, manager);
             long[] shape = value.getShape().getShape();
             if (!Arrays.equals(shape, expected.getValue())) {
-                throw new ModelFormatError(directory, "tensor '" + stored + "' has shape " + Arrays.toString(shape)
-                        + " but config.json implies " + Arrays.toString(expected.getValue()));
+                throw new ModelFormatException(directory, "tensor '" + stored + "' has shape " + Arrays.toString(shape)
+                        + " but config.json implies " + Arrays.toString(expected.getValue()),
+                        "Check that the weights and config.json belong to the same model");
             }
             if (!device.equals(value.getDevice())) {
                 NDArray moved = value.toDevice(device, false);

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import org.pkeworkbench.model.io.ModelFormatException;
 
 /**
  * The architecture hyperparameters of a Hugging Face {@code config.json}, normalised across
@@ -48,19 +49,19 @@ public record ModelConfig(
         try {
             root = new ObjectMapper().readTree(Files.readString(file));
         } catch (NoSuchFileException e) {
-            throw new ModelFormatError(file, "config.json is missing; a Hugging Face model directory needs it "
-                    + "(check that the path points at the model folder itself)", e);
+            throw new ModelFormatException(file, "config.json is missing",
+                    "Point --model at the Hugging Face model folder itself, which holds config.json", e);
         } catch (JsonProcessingException e) {
-            throw new ModelFormatError(file, "config.json is not valid JSON (" + e.getOriginalMessage()
-                    + " at line " + e.getLocation().getLineNr() + ")", e);
+            throw new ModelFormatException(file, "config.json is not valid JSON (" + e.getOriginalMessage()
+                    + " at line " + e.getLocation().getLineNr() + ")", "Fix or replace the file", e);
         }
         if (root == null || !root.isObject()) {
-            throw new ModelFormatError(file, "config.json must contain a JSON object");
+            throw new ModelFormatException(file, "config.json must contain a JSON object", "Fix or replace the file");
         }
         return fromJson(file, root);
     }
 
-    static ModelConfig fromJson(Path file, JsonNode root) throws ModelFormatError {
+    static ModelConfig fromJson(Path file, JsonNode root) throws ModelFormatException {
         String modelType = text(root, "model_type", "").toLowerCase(Locale.ROOT);
         if (modelType.equals("gpt2")) {
             return gpt2(file, root);
@@ -68,18 +69,18 @@ public record ModelConfig(
         if (LLAMA_TYPES.contains(modelType)) {
             return llama(file, root, modelType);
         }
-        throw new ModelFormatError(file, "unsupported model_type '" + modelType + "' (architectures "
-                + root.path("architectures") + "); supported: llama, mistral, qwen2, gpt2");
+        throw new ModelFormatException(file, "unsupported model_type '" + modelType + "' (architectures "
+                + root.path("architectures") + ")", "Supported model types are llama, mistral, qwen2 and gpt2");
     }
 
-    private static ModelConfig llama(Path file, JsonNode root, String modelType) throws ModelFormatError {
+    private static ModelConfig llama(Path file, JsonNode root, String modelType) throws ModelFormatException {
         int hidden = requiredInt(file, root, "hidden_size");
         int heads = requiredInt(file, root, "num_attention_heads");
         int kvHeads = optionalInt(root, "num_key_value_heads", heads);
         int headDim = optionalInt(root, "head_dim", heads > 0 ? hidden / heads : 0);
         if (heads <= 0 || kvHeads <= 0 || heads % kvHeads != 0) {
-            throw new ModelFormatError(file, "num_attention_heads (" + heads + ") must be a positive multiple of "
-                    + "num_key_value_heads (" + kvHeads + ")");
+            throw new ModelFormatException(file, "num_attention_heads (" + heads + ") must be a positive multiple of "
+                    + "num_key_value_heads (" + kvHeads + ")", "Check config.json");
         }
         // Qwen2 always has q/k/v biases; Llama and Mistral have them only when attention_bias says so.
         boolean attentionBias = modelType.equals("qwen2") || root.path("attention_bias").asBoolean(false);
@@ -105,7 +106,7 @@ public record ModelConfig(
                 text(root, "torch_dtype", "float32"));
     }
 
-    private static ModelConfig gpt2(Path file, JsonNode root) throws ModelFormatError {
+    private static ModelConfig gpt2(Path file, JsonNode root) throws ModelFormatException {
         int hidden = requiredInt(file, root, "n_embd");
         int heads = requiredInt(file, root, "n_head");
         JsonNode inner = root.path("n_inner");
@@ -132,7 +133,7 @@ public record ModelConfig(
                 text(root, "torch_dtype", "float32"));
     }
 
-    private static RopeScaling ropeScaling(Path file, JsonNode node) throws ModelFormatError {
+    private static RopeScaling ropeScaling(Path file, JsonNode node) throws ModelFormatException {
         if (node == null || node.isMissingNode() || node.isNull()) {
             return RopeScaling.NONE;
         }
@@ -149,16 +150,16 @@ public record ModelConfig(
                         node.path("high_freq_factor").asDouble(4.0),
                         node.path("original_max_position_embeddings").asInt(8192));
             default:
-                throw new ModelFormatError(file, "unsupported rope_scaling type '" + type
-                        + "'; supported: linear, llama3");
+                throw new ModelFormatException(file, "unsupported rope_scaling type '" + type + "'",
+                        "Supported rope_scaling types are linear and llama3");
         }
     }
 
-    private static int requiredInt(Path file, JsonNode root, String key) throws ModelFormatError {
+    private static int requiredInt(Path file, JsonNode root, String key) throws ModelFormatException {
         JsonNode node = root.get(key);
         if (node == null || !node.canConvertToInt() || node.asInt() <= 0) {
-            throw new ModelFormatError(file, "field '" + key + "' is missing or not a positive integer (found "
-                    + node + ")");
+            throw new ModelFormatException(file, "field '" + key + "' is missing or not a positive integer (found "
+                    + node + ")", "Check config.json");
         }
         return node.asInt();
     }
