@@ -8,6 +8,6 @@ final class Commands {
     private Commands() {}
 
     static void register(CommandLine commandLine) {
-        // Subcommands are added here, one line each.
+        commandLine.addSubcommand(new ForwardCommand());
     }
 }

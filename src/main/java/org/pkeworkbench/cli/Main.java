@@ -17,6 +17,8 @@ import picocli.CommandLine.Command;
         subcommands = {CommandLine.HelpCommand.class})
 public final class Main {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Main.class);
+
     private Main() {}
 
     public static void main(String[] args) {
@@ -28,6 +30,15 @@ public final class Main {
         DjlDefaults.apply();
         CommandLine commandLine = new CommandLine(new Main());
         Commands.register(commandLine);
+        commandLine.setExecutionExceptionHandler((error, line, parseResult) -> {
+            // Expected failures (bad files, bad values) get their message only; the stack trace goes to the debug log.
+            LOG.debug("Command failed", error);
+            String message = error.getMessage() == null ? error.toString() : error.getMessage();
+            boolean expected = error instanceof java.io.IOException || error instanceof IllegalArgumentException
+                    || error instanceof java.util.concurrent.CancellationException;
+            line.getErr().println("Error: " + (expected ? message : error.getClass().getSimpleName() + ": " + message));
+            return 1;
+        });
         return commandLine.execute(args);
     }
 }

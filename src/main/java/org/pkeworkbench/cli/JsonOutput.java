@@ -1,0 +1,65 @@
+package org.pkeworkbench.cli;
+
+import ai.djl.ndarray.NDArray;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+
+/** Writes command output files: through a temporary sibling renamed into place, never half-written. */
+final class JsonOutput {
+
+    static final ObjectMapper MAPPER = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    private JsonOutput() {}
+
+    /** Writes {@code value} as indented JSON to {@code file}. */
+    static void write(Path file, Object value) throws IOException {
+        writeAtomically(file, out -> MAPPER.writeValue(out, value));
+    }
+
+    interface Body {
+        void writeTo(OutputStream out) throws IOException;
+    }
+
+    static void writeAtomically(Path file, Body body) throws IOException {
+        Path target = file.toAbsolutePath();
+        Path parent = target.getParent();
+        if (parent != null) {
+            Files.createDirectories(parent);
+        }
+        Path temporary = target.resolveSibling("." + target.getFileName() + ".tmp");
+        try (OutputStream out = Files.newOutputStream(temporary)) {
+            body.writeTo(out);
+        } catch (IOException | RuntimeException e) {
+            Files.deleteIfExists(temporary);
+            throw e;
+        }
+        Files.move(temporary, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /** Writes an array as nested JSON lists following its shape (a scalar as a number). */
+    static void writeNested(JsonGenerator json, NDArray array) throws IOException {
+        float[] values = array.toFloatArray();
+        long[] shape = array.getShape().getShape();
+        writeLevel(json, values, shape, 0, 0);
+    }
+
+    private static int writeLevel(JsonGenerator json, float[] values, long[] shape, int axis, int offset)
+            throws IOException {
+        if (axis == shape.length) {
+            json.writeNumber(values[offset]);
+            return offset + 1;
+        }
+        json.writeStartArray();
+        for (long i = 0; i < shape[axis]; i++) {
+            offset = writeLevel(json, values, shape, axis + 1, offset);
+        }
+        json.writeEndArray();
+        return offset;
+    }
+}
