@@ -9,5 +9,7 @@ final class Commands {
 
     static void register(CommandLine commandLine) {
         commandLine.addSubcommand(new ForwardCommand());
+        commandLine.addSubcommand(new GenerateCommand());
+        commandLine.addSubcommand(new PromptCommand());
     }
 }

@@ -1,0 +1,66 @@
+package org.pkeworkbench.cli;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import org.pkeworkbench.model.DeviceChoice;
+import org.pkeworkbench.model.ForwardOptions;
+import org.pkeworkbench.model.LanguageModel;
+import org.pkeworkbench.model.SamplingSettings;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code generate}: text in, generated text out on stdout (logs go to stderr). */
+@Command(name = "generate", mixinStandardHelpOptions = true,
+        description = "Generate a continuation of a prompt and print only the generated text.")
+final class GenerateCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--model", required = true, description = "Hugging Face model directory.")
+    Path model;
+
+    @Option(names = "--prompt", defaultValue = "", description = "Prompt text; empty starts from BOS.")
+    String prompt;
+
+    @Option(names = "--chat", description = "Wrap the prompt as a user message with the model's chat template.")
+    boolean chat;
+
+    @Option(names = "--max-new-tokens", description = "Tokens to generate at most (default: generation_config.json's "
+            + "max_new_tokens, else 256).")
+    Integer maxNewTokens;
+
+    @Option(names = "--temperature", defaultValue = "0", description = "0 for greedy decoding (default), else the "
+            + "sampling temperature.")
+    double temperature;
+
+    @Option(names = "--top-k", defaultValue = "0", description = "Sample from the k most likely tokens; 0 keeps all.")
+    int topK;
+
+    @Option(names = "--top-p", defaultValue = "1", description = "Sample from the smallest set of tokens whose "
+            + "probability reaches p; 1 keeps all.")
+    double topP;
+
+    @Option(names = "--seed", defaultValue = "0", description = "Sampling seed (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--device", defaultValue = "auto", description = "auto, cpu or gpu (default: ${DEFAULT-VALUE}).")
+    String device;
+
+    @Override
+    public Integer call() throws Exception {
+        try (LanguageModel lm = LanguageModel.load(model, DeviceChoice.resolve(device))) {
+            int limit = maxNewTokens != null ? maxNewTokens : lm.generationConfig().maxNewTokens().orElse(256);
+            SamplingSettings settings = new SamplingSettings(limit, temperature, topK, topP, seed, lm.stopTokens());
+            long[] promptIds = prompt.isEmpty() && !chat ? lm.bosOnly() : lm.promptIds(prompt, chat);
+            String text = lm.generate(promptIds, settings, ForwardOptions::create, () -> false);
+            PrintWriter out = spec.commandLine().getOut();
+            out.print(text);
+            out.flush();
+        }
+        return 0;
+    }
+}
