@@ -11,5 +11,6 @@ final class Commands {
         commandLine.addSubcommand(new ForwardCommand());
         commandLine.addSubcommand(new GenerateCommand());
         commandLine.addSubcommand(new PromptCommand());
+        commandLine.addSubcommand(new EditCommand());
     }
 }

@@ -39,6 +39,21 @@ public final class BuiltInDatasets {
         return load(BENIGN_DEFAULT, System.getProperty(ASSETS_DIR_PROPERTY));
     }
 
+    /** Loads the built-in benign prompts used as locality records of an edit (distinct from {@link #benignDefault()}). */
+    public static List<EditRecord> localityDefault() throws IOException {
+        return load("datasets/locality-default.jsonl", System.getProperty(ASSETS_DIR_PROPERTY));
+    }
+
+    /** Loads the demo model's edit set: harmful-style requests with safe and unsafe responses. */
+    public static List<EditRecord> demoEditSet() throws IOException {
+        return load("datasets/demo-edit.jsonl", System.getProperty(ASSETS_DIR_PROPERTY));
+    }
+
+    /** Loads the demo model's held-out attack prompts. */
+    public static List<EditRecord> demoEvalSet() throws IOException {
+        return load("datasets/demo-eval.jsonl", System.getProperty(ASSETS_DIR_PROPERTY));
+    }
+
     /**
      * Loads a shipped JSON Lines dataset.
      *

@@ -1,0 +1,60 @@
+package org.pkeworkbench.edit;
+
+import java.util.List;
+import java.util.Map;
+import org.pkeworkbench.eval.RateWithInterval;
+import org.pkeworkbench.locate.HotSpot;
+
+/**
+ * The record of one edit run, written as JSON so that a run can be checked and repeated: what was
+ * edited, with which settings, on which data, and what it did to attack success and benign answers.
+ * Field names follow the JSON keys (snake case through the mapper's naming strategy).
+ *
+ * @param method {@code pke} or {@code dinm}
+ * @param model model directory, architecture, size and device
+ * @param datasets each dataset's path, SHA-256 and record count
+ * @param judge the judge's name
+ * @param hotSpots the edited regions
+ * @param layerScores the locator's per-layer scores (empty when hot spots were given)
+ * @param asrBefore attack success rate on the evaluation prompts before the edit, with its Wilson interval
+ * @param asrAfter the same after the edit
+ * @param rougeLBenign mean ROUGE-L F1 of benign answers after the edit against the answers before it
+ * @param overRefusal share of benign prompts refused after the edit
+ * @param overRefusalBefore the same before the edit
+ * @param fluencyBefore mean weighted n-gram entropy of benign answers before the edit (bits)
+ * @param fluencyAfter the same after the edit
+ * @param steps edit steps run
+ * @param stoppedEarly whether the edit stopped on its targets
+ * @param changedWeights number of weights that changed
+ * @param wallSeconds total wall time of the run
+ * @param timingsSeconds wall time per phase
+ * @param hyperparameters every setting of the run
+ * @param history loss terms per step
+ * @param attacks per evaluation prompt: response and verdict before and after
+ * @param benign per benign prompt: answers before and after, ROUGE-L and refusals
+ * @param environment versions and hardware
+ */
+public record EditReport(
+        String method,
+        Map<String, Object> model,
+        Map<String, Object> datasets,
+        String judge,
+        List<HotSpot> hotSpots,
+        Map<String, Object> layerScores,
+        RateWithInterval asrBefore,
+        RateWithInterval asrAfter,
+        double rougeLBenign,
+        RateWithInterval overRefusal,
+        RateWithInterval overRefusalBefore,
+        double fluencyBefore,
+        double fluencyAfter,
+        int steps,
+        boolean stoppedEarly,
+        long changedWeights,
+        double wallSeconds,
+        Map<String, Double> timingsSeconds,
+        Map<String, Object> hyperparameters,
+        List<StepRecord> history,
+        List<Map<String, Object>> attacks,
+        List<Map<String, Object>> benign,
+        Map<String, Object> environment) {}

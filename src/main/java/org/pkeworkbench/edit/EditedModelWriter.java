@@ -1,0 +1,35 @@
+package org.pkeworkbench.edit;
+
+import ai.djl.ndarray.NDArray;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.pkeworkbench.model.DecoderModel;
+import org.pkeworkbench.model.io.ModelDirectoryWriter;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Saves a model's current weights (an applied edit included) as a new Hugging Face directory. */
+public final class EditedModelWriter {
+
+    private static final Logger LOG = LoggerFactory.getLogger(EditedModelWriter.class);
+
+    private EditedModelWriter() {}
+
+    /**
+     * Writes every parameter under its original tensor name, with the source directory's config and
+     * tokenizer files, to {@code outputDir}, which must not exist yet or be empty, and must not lie
+     * inside the source directory.
+     */
+    public static void write(DecoderModel model, Path outputDir) throws IOException {
+        long started = System.nanoTime();
+        Map<String, NDArray> tensors = new LinkedHashMap<>();
+        for (String name : model.parameterNames()) {
+            tensors.put(model.storedName(name), model.parameter(name));
+        }
+        ModelDirectoryWriter.write(model.directory(), tensors, outputDir);
+        LOG.info("Wrote edited model ({} tensors) to {} in {} ms", tensors.size(), outputDir,
+                (System.nanoTime() - started) / 1_000_000);
+    }
+}
