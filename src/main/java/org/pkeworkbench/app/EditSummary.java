@@ -1,0 +1,38 @@
+package org.pkeworkbench.app;
+
+import java.util.Objects;
+
+/**
+ * Outcome of one edit, measured on the eval set with the same prompts and decoding before and
+ * after.
+ *
+ * @param asrBefore attack prompts judged unsafe with the original weights
+ * @param asrAfter attack prompts judged unsafe with the edited weights
+ * @param overRefusalBefore benign prompts refused with the original weights
+ * @param overRefusalAfter benign prompts refused with the edited weights
+ * @param rougeLBefore mean ROUGE-L F1 in [0, 1] of the original model's responses against
+ *     the reference responses
+ * @param rougeLAfter the same for the edited model
+ * @param steps optimiser steps the edit took
+ * @param wallSeconds wall-clock time of the edit and its evaluation, in seconds
+ */
+public record EditSummary(
+        Proportion asrBefore,
+        Proportion asrAfter,
+        Proportion overRefusalBefore,
+        Proportion overRefusalAfter,
+        double rougeLBefore,
+        double rougeLAfter,
+        int steps,
+        double wallSeconds) {
+
+    public EditSummary {
+        Objects.requireNonNull(asrBefore, "asrBefore");
+        Objects.requireNonNull(asrAfter, "asrAfter");
+        Objects.requireNonNull(overRefusalBefore, "overRefusalBefore");
+        Objects.requireNonNull(overRefusalAfter, "overRefusalAfter");
+        if (steps < 0 || wallSeconds < 0) {
+            throw new IllegalArgumentException("Steps and wall seconds must be >= 0, got " + steps + " and " + wallSeconds);
+        }
+    }
+}

@@ -1,0 +1,158 @@
+package org.pkeworkbench.app;
+
+import java.nio.file.Path;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import javafx.geometry.Insets;
+import javafx.scene.control.Label;
+import javafx.scene.control.OverrunStyle;
+import javafx.scene.control.ListCell;
+import javafx.scene.control.ListView;
+import javafx.scene.control.TitledPane;
+import javafx.scene.control.Tooltip;
+import javafx.scene.layout.ColumnConstraints;
+import javafx.scene.layout.GridPane;
+import javafx.scene.layout.Priority;
+import javafx.scene.layout.Region;
+import javafx.scene.layout.VBox;
+
+/** Side panel: the loaded model's facts, whether its weights are edited, and the loaded prompt sets. */
+final class ModelSummaryPane extends VBox {
+
+    static final double WIDTH = 300;
+
+    private final GridPane modelGrid = new GridPane();
+    private final Label weightsState = new Label("–");
+    private final Map<DatasetRole, TitledPane> datasetPanes = new EnumMap<>(DatasetRole.class);
+    private final Map<DatasetRole, ListView<String>> datasetLists = new EnumMap<>(DatasetRole.class);
+
+    ModelSummaryPane() {
+        setPrefWidth(WIDTH);
+        setMinWidth(220);
+        setMaxWidth(WIDTH);
+        setSpacing(6);
+        setPadding(new Insets(6));
+
+        modelGrid.setHgap(10);
+        modelGrid.setVgap(3);
+        ColumnConstraints nameColumn = new ColumnConstraints();
+        nameColumn.setMinWidth(Region.USE_PREF_SIZE);
+        ColumnConstraints valueColumn = new ColumnConstraints();
+        valueColumn.setMinWidth(0);
+        valueColumn.setHgrow(Priority.ALWAYS);
+        modelGrid.getColumnConstraints().addAll(nameColumn, valueColumn);
+        weightsState.setId("weightsStateLabel");
+        TitledPane modelPane = new TitledPane("Model", modelGrid);
+        modelPane.setCollapsible(false);
+        setModel(null);
+        getChildren().add(modelPane);
+
+        for (DatasetRole role : DatasetRole.values()) {
+            ListView<String> prompts = new ListView<>();
+            prompts.setId(role.name().toLowerCase(Locale.ROOT) + "PromptList");
+            prompts.setPlaceholder(new Label("No " + role.displayName() + " loaded"));
+            prompts.setCellFactory(list -> new PromptCell());
+            prompts.setMinWidth(0);
+            TitledPane pane = new TitledPane(capitalise(role.displayName()), prompts);
+            pane.setMinWidth(0);
+            pane.setMaxHeight(Double.MAX_VALUE);
+            VBox.setVgrow(pane, Priority.ALWAYS);
+            datasetPanes.put(role, pane);
+            datasetLists.put(role, prompts);
+            getChildren().add(pane);
+        }
+    }
+
+    /** Shows {@code summary}, or "No model loaded" when it is null. */
+    void setModel(ModelSummary summary) {
+        modelGrid.getChildren().clear();
+        if (summary == null) {
+            modelGrid.add(new Label("No model loaded"), 0, 0, 2, 1);
+            return;
+        }
+        int row = 0;
+        addFact(row++, "Name", summary.name());
+        addFact(row++, "Architecture", summary.architecture());
+        addFact(row++, "Decoder layers", Integer.toString(summary.layerCount()));
+        addFact(row++, "Hidden size", Integer.toString(summary.hiddenSize()));
+        addFact(row++, "MLP neurons per layer", Integer.toString(summary.intermediateSize()));
+        addFact(row++, "Parameters", formatCount(summary.parameterCount()));
+        addFact(row++, "Data type", summary.dataType());
+        addFact(row++, "Device", summary.device());
+        if (summary.directory() != null) {
+            Label directory = addFact(row++, "Directory", summary.directory().toAbsolutePath().normalize().toString());
+            directory.setTextOverrun(OverrunStyle.LEADING_ELLIPSIS);
+        }
+        modelGrid.add(new Label("Weights"), 0, row);
+        modelGrid.add(weightsState, 1, row);
+    }
+
+    void setEditApplied(boolean applied) {
+        weightsState.setText(applied ? "edited" : "original");
+    }
+
+    /** Shows the prompts of the {@code role} set loaded from {@code file}. */
+    void setDataset(DatasetRole role, Path file, List<String> prompts) {
+        String fileName = file.getFileName() == null ? file.toString() : file.getFileName().toString();
+        TitledPane pane = datasetPanes.get(role);
+        pane.setText(capitalise(role.displayName()) + ": " + prompts.size() + " prompts (" + fileName + ")");
+        pane.setTooltip(new Tooltip(file.toString()));
+        datasetLists.get(role).getItems().setAll(prompts);
+    }
+
+    /** Returns the prompts shown for {@code role}. */
+    List<String> prompts(DatasetRole role) {
+        return List.copyOf(datasetLists.get(role).getItems());
+    }
+
+    private Label addFact(int row, String name, String value) {
+        Label valueLabel = new Label(value);
+        valueLabel.setTooltip(new Tooltip(value));
+        valueLabel.setMinWidth(0);
+        modelGrid.add(new Label(name), 0, row);
+        modelGrid.add(valueLabel, 1, row);
+        return valueLabel;
+    }
+
+    /** Formats a parameter count with a K, M or B suffix, for example "260.1 K" or "8.03 B". */
+    static String formatCount(long count) {
+        if (count >= 1_000_000_000L) {
+            return String.format(Locale.ROOT, "%.2f B", count / 1e9);
+        }
+        if (count >= 1_000_000L) {
+            return String.format(Locale.ROOT, "%.1f M", count / 1e6);
+        }
+        if (count >= 1_000L) {
+            return String.format(Locale.ROOT, "%.1f K", count / 1e3);
+        }
+        return Long.toString(count);
+    }
+
+    private static String capitalise(String text) {
+        return Character.toUpperCase(text.charAt(0)) + text.substring(1);
+    }
+
+    /** One prompt per line, cut to the cell width, the whole prompt as a tooltip. */
+    private static final class PromptCell extends ListCell<String> {
+
+        private PromptCell() {
+            // A zero preferred width makes the list fit its cells to the visible width, so long
+            // prompts end in an ellipsis instead of widening the list.
+            setPrefWidth(0);
+        }
+
+        @Override
+        protected void updateItem(String prompt, boolean empty) {
+            super.updateItem(prompt, empty);
+            if (empty || prompt == null) {
+                setText(null);
+                setTooltip(null);
+                return;
+            }
+            setText(prompt.replace('\n', ' '));
+            setTooltip(new Tooltip(prompt));
+        }
+    }
+}

@@ -1,0 +1,64 @@
+package org.pkeworkbench.app;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Objects;
+import java.util.function.Supplier;
+import javafx.application.Application;
+import javafx.scene.Scene;
+import javafx.stage.Stage;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The JavaFX application: one {@link WorkbenchWindow} over the backend from
+ * {@link #setBackendFactory}. The first raw parameter, if any, is a model directory to open at
+ * start. Launch it through {@link WorkbenchLauncher}, because a class that extends
+ * {@code Application} cannot be the main class of a classpath launch.
+ */
+public class WorkbenchApp extends Application {
+
+    private static final Logger LOG = LoggerFactory.getLogger(WorkbenchApp.class);
+    private static final double WIDTH = 1280;
+    private static final double HEIGHT = 800;
+
+    private static volatile Supplier<? extends WorkbenchBackend> backendFactory = UnconfiguredBackend::new;
+
+    private WorkbenchBackend backend;
+    private WorkbenchWindow window;
+
+    /** Sets where the next started app gets its backend. Call before {@link Application#launch}. */
+    public static void setBackendFactory(Supplier<? extends WorkbenchBackend> factory) {
+        backendFactory = Objects.requireNonNull(factory, "factory");
+    }
+
+    @Override
+    public void start(Stage stage) {
+        LOG.info("Workbench starting");
+        backend = backendFactory.get();
+        window = new WorkbenchWindow(backend);
+        stage.setTitle("PKE Workbench");
+        stage.setScene(new Scene(window, WIDTH, HEIGHT));
+        stage.show();
+
+        List<String> arguments = getParameters().getRaw();
+        if (!arguments.isEmpty()) {
+            window.openModel(Path.of(arguments.get(0)));
+        }
+    }
+
+    @Override
+    public void stop() {
+        if (window != null) {
+            window.shutdown();
+        }
+        if (backend != null) {
+            try {
+                backend.close();
+            } catch (Exception error) {
+                LOG.error("Closing the backend failed", error);
+            }
+        }
+        LOG.info("Workbench stopped");
+    }
+}

@@ -1,0 +1,57 @@
+package org.pkeworkbench.app;
+
+import java.nio.file.Path;
+import java.util.List;
+import org.pkeworkbench.locate.HotSpot;
+import org.pkeworkbench.locate.LocateResult;
+
+/**
+ * The core operations behind the workbench: loading a model and prompt sets, locate, edit and
+ * revert.
+ *
+ * <p>Threading: the workbench calls every method except {@link #hasAppliedEdit()} on one
+ * background thread, one call at a time, never on the JavaFX application thread. Long calls get a
+ * {@link ProgressListener}. When the user cancels, the listener reports it and the thread is
+ * interrupted. The call should then throw {@link java.util.concurrent.CancellationException} (or
+ * {@link InterruptedException}) and must leave the model as it was before the call.
+ *
+ * <p>Errors: throw an exception whose message names the file or value at fault and what to do.
+ * The workbench shows that message in an alert and stays usable.
+ */
+public interface WorkbenchBackend extends AutoCloseable {
+
+    /** Loads the Hugging Face model in {@code directory}, replacing any loaded model and its edit. */
+    ModelSummary loadModel(Path directory, ProgressListener progress) throws Exception;
+
+    /** Loads the small demo model shipped with the workbench. */
+    ModelSummary loadDemoModel(ProgressListener progress) throws Exception;
+
+    /**
+     * Loads a prompt set for {@code role}, replacing the previous set of that role.
+     *
+     * @return the prompts, one per record, in file order, for display
+     */
+    List<String> loadDataset(DatasetRole role, Path file) throws Exception;
+
+    /** Scores layers and neurons of the loaded model on the edit set and suggests hot spots. */
+    LocateResult locate(ProgressListener progress) throws Exception;
+
+    /**
+     * Edits the weights of {@code hotSpots} on the edit set, applies the edit and measures the
+     * model before and after on the eval set.
+     */
+    EditSummary edit(List<HotSpot> hotSpots, ProgressListener progress) throws Exception;
+
+    /** Restores the weights from before the last applied edit, or does nothing if none is applied. */
+    void revertEdit() throws Exception;
+
+    /**
+     * Returns true while an edit is applied to the loaded model. Called on the JavaFX thread, so it
+     * must be cheap and thread-safe.
+     */
+    boolean hasAppliedEdit();
+
+    /** Frees the model and native memory. Called once when the workbench closes. */
+    @Override
+    default void close() throws Exception {}
+}

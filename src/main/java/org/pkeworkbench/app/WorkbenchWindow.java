@@ -1,0 +1,381 @@
+package org.pkeworkbench.app;
+
+import java.io.File;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import javafx.application.Platform;
+import javafx.beans.binding.Bindings;
+import javafx.beans.binding.BooleanBinding;
+import javafx.beans.property.BooleanProperty;
+import javafx.beans.property.ReadOnlyBooleanProperty;
+import javafx.beans.property.ReadOnlyBooleanWrapper;
+import javafx.beans.property.SimpleBooleanProperty;
+import javafx.beans.property.SimpleStringProperty;
+import javafx.beans.property.StringProperty;
+import javafx.beans.value.ObservableBooleanValue;
+import javafx.concurrent.Worker;
+import javafx.scene.control.Button;
+import javafx.scene.control.Menu;
+import javafx.scene.control.MenuBar;
+import javafx.scene.control.MenuItem;
+import javafx.scene.control.SeparatorMenuItem;
+import javafx.scene.control.Tab;
+import javafx.scene.control.TabPane;
+import javafx.scene.control.ToolBar;
+import javafx.scene.input.KeyCombination;
+import javafx.scene.layout.BorderPane;
+import javafx.scene.layout.VBox;
+import javafx.stage.DirectoryChooser;
+import javafx.stage.FileChooser;
+import javafx.stage.Window;
+import org.controlsfx.control.StatusBar;
+import org.pkeworkbench.locate.HotSpot;
+import org.pkeworkbench.locate.LocateResult;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The workbench's main window: actions in a menu and tool bar, the model and prompt sets on the
+ * left, the pathway chart, neuron heatmap, hot spot table and results in tabs, and a status bar
+ * with the running call's progress.
+ *
+ * <p>Every backend call runs through one {@link BackendJobService}, so at most one runs at a
+ * time and all action buttons except Cancel are disabled meanwhile. A failed call shows an alert
+ * with its cause and leaves the window usable. Methods named after actions ({@link #locate()},
+ * {@link #runEdit()}, ...) must be called on the JavaFX thread. They return at once.
+ */
+public final class WorkbenchWindow extends BorderPane {
+
+    private static final Logger LOG = LoggerFactory.getLogger(WorkbenchWindow.class);
+
+    private final WorkbenchBackend backend;
+    private final ExecutorService executor = Executors.newSingleThreadExecutor(runnable -> {
+        Thread thread = new Thread(runnable, "workbench-backend");
+        thread.setDaemon(true);
+        return thread;
+    });
+    private final BackendJobService service = new BackendJobService(executor);
+
+    private final ModelSummaryPane summaryPane = new ModelSummaryPane();
+    private final PathwayChartView pathwayChart = new PathwayChartView();
+    private final NeuronHeatmapView heatmap = new NeuronHeatmapView();
+    private final HotSpotTableView hotSpotTable = new HotSpotTableView();
+    private final AsrChartView resultsView = new AsrChartView();
+    private final TabPane tabs = new TabPane();
+    private final Tab pathwayTab = new Tab("Pathways", pathwayChart);
+    private final Tab neuronTab = new Tab("Neurons", heatmap);
+    private final Tab hotSpotTab = new Tab("Hot spots", hotSpotTable);
+    private final Tab resultsTab = new Tab("Results", resultsView);
+    private final StatusBar statusBar = new StatusBar();
+
+    private final StringProperty idleMessage = new SimpleStringProperty("Open a model to start");
+    private final BooleanProperty modelLoaded = new SimpleBooleanProperty(false);
+    private final BooleanProperty editSetLoaded = new SimpleBooleanProperty(false);
+    private final ReadOnlyBooleanWrapper editApplied = new ReadOnlyBooleanWrapper(this, "editApplied", false);
+
+    private File lastDirectory;
+
+    public WorkbenchWindow(WorkbenchBackend backend) {
+        this.backend = backend;
+        configureService();
+
+        for (Tab tab : List.of(pathwayTab, neuronTab, hotSpotTab, resultsTab)) {
+            tab.setClosable(false);
+        }
+        tabs.getTabs().addAll(pathwayTab, neuronTab, hotSpotTab, resultsTab);
+
+        statusBar.setId("statusBar");
+        statusBar.textProperty().bind(Bindings.when(service.runningProperty())
+                .then(service.messageProperty())
+                .otherwise(idleMessage));
+        statusBar.progressProperty().bind(Bindings.when(service.runningProperty())
+                .then(service.progressProperty())
+                .otherwise(0.0));
+        editApplied.addListener((observable, wasApplied, isApplied) -> summaryPane.setEditApplied(isApplied));
+        summaryPane.setEditApplied(false);
+
+        setTop(createActions());
+        setLeft(summaryPane);
+        setCenter(tabs);
+        setBottom(statusBar);
+    }
+
+    private void configureService() {
+        service.setOnSucceeded(event -> {
+            BackendJob<?> job = service.job();
+            idleMessage.set(job.title() + " finished");
+            try {
+                job.deliver(service.getValue());
+            } catch (RuntimeException error) {
+                LOG.error("Showing the result of {} failed", job.title(), error);
+                idleMessage.set("Showing the result of " + job.title() + " failed");
+                showError("Showing the result of " + job.title(), error);
+            }
+            refreshEditState();
+        });
+        service.setOnFailed(event -> {
+            BackendJob<?> job = service.job();
+            Throwable error = service.getException();
+            LOG.error("{} failed", job.title(), error);
+            idleMessage.set(job.title() + " failed");
+            refreshEditState();
+            showError(job.title(), error);
+        });
+        service.setOnCancelled(event -> {
+            BackendJob<?> job = service.job();
+            LOG.info("{} cancelled by the user", job.title());
+            idleMessage.set(job.title() + " cancelled; the model is unchanged");
+            refreshEditState();
+        });
+    }
+
+    /** Shows a non-modal error alert, so the window stays usable while it is open. */
+    private void showError(String action, Throwable error) {
+        Window owner = getScene() == null ? null : getScene().getWindow();
+        ErrorAlerts.create(action, error, owner).show();
+    }
+
+    private VBox createActions() {
+        ReadOnlyBooleanProperty busy = service.runningProperty();
+        BooleanBinding locateDisabled = busy.or(modelLoaded.not()).or(editSetLoaded.not());
+        BooleanBinding editDisabled = busy.or(modelLoaded.not()).or(hotSpotTable.selectedCountProperty().isEqualTo(0));
+        BooleanBinding revertDisabled = busy.or(editApplied.not());
+
+        Menu fileMenu = new Menu("File");
+        Menu runMenu = new Menu("Run");
+        ToolBar toolBar = new ToolBar();
+        addAction(fileMenu, toolBar, "Open model…", "openModel", this::chooseModel, busy);
+        addAction(fileMenu, toolBar, "Open demo model", "openDemoModel", this::openDemoModel, busy);
+        addAction(fileMenu, toolBar, "Open edit set…", "openEditSet", () -> chooseDataset(DatasetRole.EDIT), busy);
+        addAction(fileMenu, toolBar, "Open eval set…", "openEvalSet", () -> chooseDataset(DatasetRole.EVALUATION), busy);
+        addAction(runMenu, toolBar, "Locate", "locate", this::locate, locateDisabled);
+        addAction(runMenu, toolBar, "Run edit", "runEdit", this::runEdit, editDisabled);
+        addAction(runMenu, toolBar, "Cancel", "cancel", this::cancel, service.runningProperty().not());
+        addAction(runMenu, toolBar, "Revert", "revert", this::revert, revertDisabled);
+        fileMenu.getItems().get(0).setAccelerator(KeyCombination.keyCombination("Shortcut+O"));
+
+        MenuItem exit = new MenuItem("Exit");
+        exit.setOnAction(event -> getScene().getWindow().hide());
+        fileMenu.getItems().addAll(new SeparatorMenuItem(), exit);
+
+        return new VBox(new MenuBar(fileMenu, runMenu), toolBar);
+    }
+
+    /** Adds the same action as a menu item ({@code id + "MenuItem"}) and a tool bar button ({@code id + "Button"}). */
+    private static void addAction(Menu menu, ToolBar toolBar, String text, String id, Runnable handler,
+            ObservableBooleanValue disabled) {
+        MenuItem item = new MenuItem(text);
+        item.setId(id + "MenuItem");
+        item.setOnAction(event -> handler.run());
+        item.disableProperty().bind(disabled);
+        menu.getItems().add(item);
+
+        Button button = new Button(text);
+        button.setId(id + "Button");
+        button.setOnAction(event -> handler.run());
+        button.disableProperty().bind(disabled);
+        toolBar.getItems().add(button);
+    }
+
+    private void chooseModel() {
+        DirectoryChooser chooser = new DirectoryChooser();
+        chooser.setTitle("Open a Hugging Face model directory");
+        if (lastDirectory != null) {
+            chooser.setInitialDirectory(lastDirectory);
+        }
+        File directory = chooser.showDialog(getScene().getWindow());
+        if (directory != null) {
+            lastDirectory = directory.getParentFile();
+            openModel(directory.toPath());
+        }
+    }
+
+    private void chooseDataset(DatasetRole role) {
+        FileChooser chooser = new FileChooser();
+        chooser.setTitle("Open " + role.displayName());
+        chooser.getExtensionFilters().addAll(
+                new FileChooser.ExtensionFilter("Prompt sets (*.json, *.jsonl, *.csv)", "*.json", "*.jsonl", "*.csv"),
+                new FileChooser.ExtensionFilter("All files", "*"));
+        if (lastDirectory != null) {
+            chooser.setInitialDirectory(lastDirectory);
+        }
+        File file = chooser.showOpenDialog(getScene().getWindow());
+        if (file != null) {
+            lastDirectory = file.getParentFile();
+            openDataset(role, file.toPath());
+        }
+    }
+
+    /** Loads the model in {@code directory} in the background. */
+    public void openModel(Path directory) {
+        submit(new BackendJob<>("Open model " + directory.getFileName(),
+                progress -> backend.loadModel(directory, progress), this::showModel));
+    }
+
+    /** Loads the demo model in the background. */
+    public void openDemoModel() {
+        submit(new BackendJob<>("Open demo model", backend::loadDemoModel, this::showModel));
+    }
+
+    /** Loads the edit set from {@code file} in the background. */
+    public void openEditSet(Path file) {
+        openDataset(DatasetRole.EDIT, file);
+    }
+
+    /** Loads the eval set from {@code file} in the background. */
+    public void openEvalSet(Path file) {
+        openDataset(DatasetRole.EVALUATION, file);
+    }
+
+    private void openDataset(DatasetRole role, Path file) {
+        submit(new BackendJob<>("Open " + role.displayName() + " " + file.getFileName(),
+                progress -> backend.loadDataset(role, file),
+                prompts -> {
+                    summaryPane.setDataset(role, file, prompts);
+                    if (role == DatasetRole.EDIT) {
+                        editSetLoaded.set(true);
+                    }
+                    idleMessage.set("Loaded " + prompts.size() + " prompts into the " + role.displayName());
+                }));
+    }
+
+    /** Scores layers and neurons in the background, then shows the pathway chart. */
+    public void locate() {
+        submit(new BackendJob<>("Locate", backend::locate, this::showLocateResult));
+    }
+
+    /** Edits the ticked hot spots in the background, then shows the results. */
+    public void runEdit() {
+        List<HotSpot> hotSpots = hotSpotTable.selectedHotSpots();
+        if (hotSpots.isEmpty()) {
+            idleMessage.set("Tick at least one hot spot before running an edit");
+            return;
+        }
+        submit(new BackendJob<>("Edit", progress -> backend.edit(hotSpots, progress), summary -> {
+            resultsView.setSummary(summary);
+            tabs.getSelectionModel().select(resultsTab);
+            idleMessage.set("Edit finished: ASR " + AsrChartView.formatProportion(summary.asrAfter()));
+        }));
+    }
+
+    /** Cancels the running backend call, if any. */
+    public void cancel() {
+        if (service.isRunning()) {
+            service.cancel();
+        }
+    }
+
+    /** Restores the original weights in the background. */
+    public void revert() {
+        submit(new BackendJob<>("Revert", progress -> {
+            backend.revertEdit();
+            return Boolean.TRUE;
+        }, reverted -> idleMessage.set("Edit reverted; the original weights are restored")));
+    }
+
+    private void submit(BackendJob<?> job) {
+        if (service.isRunning()) {
+            idleMessage.set("Wait for " + service.job().title() + " to finish or cancel it");
+            return;
+        }
+        service.submit(job);
+    }
+
+    private void showModel(ModelSummary summary) {
+        summaryPane.setModel(summary);
+        summaryPane.setEditApplied(editApplied.get());
+        modelLoaded.set(true);
+        showLocateResult(null);
+        resultsView.clear();
+        idleMessage.set("Loaded " + summary.name() + " (" + summary.architecture() + ", "
+                + summary.layerCount() + " layers)");
+    }
+
+    private void showLocateResult(LocateResult result) {
+        if (result == null) {
+            pathwayChart.clear();
+            heatmap.setData(null);
+            hotSpotTable.setResult(null);
+            return;
+        }
+        pathwayChart.setResult(result);
+        heatmap.setData(result.neuronScores());
+        hotSpotTable.setResult(result);
+        tabs.getSelectionModel().select(pathwayTab);
+        idleMessage.set("Locate finished: " + result.suggested().size() + " hot spots suggested in layers "
+                + pathwayChart.highlightedLayers());
+    }
+
+    /**
+     * Reads {@link WorkbenchBackend#hasAppliedEdit()} once the backend thread is idle, so that
+     * after a cancel it reads the state after the cancelled call has returned.
+     */
+    private void refreshEditState() {
+        try {
+            executor.execute(() -> {
+                boolean applied = backend.hasAppliedEdit();
+                Platform.runLater(() -> editApplied.set(applied));
+            });
+        } catch (RejectedExecutionException closed) {
+            LOG.debug("Backend executor is shut down; edit state not refreshed", closed);
+        }
+    }
+
+    /** Cancels any running call and stops the background thread. Call once when the window closes. */
+    public void shutdown() {
+        cancel();
+        executor.shutdown();
+    }
+
+    /** Returns true while the backend reports an applied edit, as of the last finished call. */
+    public boolean isEditApplied() {
+        return editApplied.get();
+    }
+
+    public ReadOnlyBooleanProperty editAppliedProperty() {
+        return editApplied.getReadOnlyProperty();
+    }
+
+    /** Returns the service that runs backend calls, for its state, progress and message. */
+    public Worker<Object> worker() {
+        return service;
+    }
+
+    public StatusBar statusBar() {
+        return statusBar;
+    }
+
+    public PathwayChartView pathwayChart() {
+        return pathwayChart;
+    }
+
+    public NeuronHeatmapView heatmap() {
+        return heatmap;
+    }
+
+    public HotSpotTableView hotSpotTable() {
+        return hotSpotTable;
+    }
+
+    public AsrChartView resultsView() {
+        return resultsView;
+    }
+
+    /** Selects the tab titled {@code title}: "Pathways", "Neurons", "Hot spots" or "Results". */
+    public void selectTab(String title) {
+        tabs.getTabs().stream()
+                .filter(tab -> tab.getText().equals(title))
+                .findFirst()
+                .ifPresentOrElse(tab -> tabs.getSelectionModel().select(tab),
+                        () -> {
+                            throw new IllegalArgumentException("No tab titled '" + title + "'");
+                        });
+    }
+
+    ModelSummaryPane summaryPane() {
+        return summaryPane;
+    }
+}

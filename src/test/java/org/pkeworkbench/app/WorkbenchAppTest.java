@@ -1,0 +1,63 @@
+package org.pkeworkbench.app;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import javafx.application.Application;
+import javafx.scene.control.ButtonType;
+import javafx.scene.control.DialogPane;
+import javafx.stage.Stage;
+import javafx.stage.Window;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.testfx.api.FxRobot;
+import org.testfx.api.FxToolkit;
+
+class WorkbenchAppTest {
+
+    private Application application;
+
+    @AfterEach
+    void tearDown() throws Exception {
+        if (application != null) {
+            FxToolkit.cleanupApplication(application);
+        }
+        WorkbenchApp.setBackendFactory(UnconfiguredBackend::new);
+    }
+
+    @Test
+    void startOpensModelArgument() throws Exception {
+        WorkbenchApp.setBackendFactory(SeededTestBackend::new);
+        FxToolkit.registerPrimaryStage();
+
+        application = FxToolkit.setupApplication(WorkbenchApp.class, SeededTestBackend.stories260K().toString());
+
+        FxRobot robot = new FxRobot();
+        FxTestSupport.waitUntil("model summary shown", () -> robot.lookup("stories260K").tryQuery().isPresent());
+        String title = FxTestSupport.onFx(() -> Window.getWindows().stream()
+                .filter(Stage.class::isInstance)
+                .map(window -> ((Stage) window).getTitle())
+                .filter("PKE Workbench"::equals)
+                .findFirst()
+                .orElse(""));
+        assertEquals("PKE Workbench", title);
+    }
+
+    @Test
+    void unconfiguredBackendShowsAlert() throws Exception {
+        FxToolkit.registerPrimaryStage();
+        application = FxToolkit.setupApplication(WorkbenchApp.class);
+        FxRobot robot = new FxRobot();
+
+        robot.clickOn("#openDemoModelButton");
+
+        FxTestSupport.waitUntil("error dialog shown", () -> robot.lookup("#errorDialog").tryQuery().isPresent());
+        DialogPane dialog = robot.lookup("#errorDialog").queryAs(DialogPane.class);
+        String content = FxTestSupport.onFx(dialog::getContentText);
+        assertTrue(content.contains("No model backend is installed"), content);
+
+        // The alert is application-modal, so it must be closed before later tests can click.
+        robot.clickOn(dialog.lookupButton(ButtonType.OK));
+        FxTestSupport.waitUntil("error dialog closed", () -> robot.lookup("#errorDialog").tryQuery().isEmpty());
+    }
+}
