@@ -12,5 +12,6 @@ final class Commands {
         commandLine.addSubcommand(new GenerateCommand());
         commandLine.addSubcommand(new PromptCommand());
         commandLine.addSubcommand(new EditCommand());
+        commandLine.addSubcommand(new MakeDemoModelCommand());
     }
 }

@@ -30,17 +30,26 @@ final class MaskedAdam implements AutoCloseable {
 
     /** Updates every delta in place from its masked gradient, then zeroes the gradient. */
     void step(TrainableSlices slices, double maxChange) {
+        step(slices.deltas(), slices::mask, maxChange);
+    }
+
+    /**
+     * Updates every trainable array in place from its gradient, multiplied by {@code masks.apply(name)}
+     * unless that is null, then zeroes the gradient.
+     */
+    void step(Map<String, NDArray> trainable, java.util.function.Function<String, NDArray> masks, double maxChange) {
         step++;
         NDManager previous = stepManager;
         stepManager = root.newSubManager();
         float correction1 = (float) (1 - Math.pow(BETA1, step));
         float correction2 = (float) (1 - Math.pow(BETA2, step));
-        for (Map.Entry<String, NDArray> entry : slices.deltas().entrySet()) {
+        for (Map.Entry<String, NDArray> entry : trainable.entrySet()) {
             String name = entry.getKey();
             NDArray delta = entry.getValue();
             NDArray gradient = delta.getGradient();
             gradient.attach(stepManager);
-            NDArray masked = gradient.mul(slices.mask(name));
+            NDArray mask = masks.apply(name);
+            NDArray masked = mask == null ? gradient.mul(1f) : gradient.mul(mask);
 
             NDArray m = firstMoments.get(name);
             NDArray v = secondMoments.get(name);
