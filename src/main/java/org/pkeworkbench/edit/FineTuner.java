@@ -14,6 +14,7 @@ import java.util.Random;
 import org.pkeworkbench.model.DecoderModel;
 import org.pkeworkbench.model.ForwardOptions;
 import org.pkeworkbench.model.ProgressListener;
+import org.pkeworkbench.model.Tensors;
 import org.pkeworkbench.model.TokenLoss;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -59,7 +60,9 @@ public final class FineTuner {
                     progress.checkCancelled();
                     List<LocalityExample> batch = order.subList(b * batchSize, Math.min(order.size(), (b + 1) * batchSize));
                     try (NDManager stepScope = trainScope.newSubManager()) {
-                        lossSum += step(stepScope, deltas, batch);
+                        double value = step(stepScope, deltas, batch);
+                        LOG.debug("Epoch {} batch {}: loss {}", epoch + 1, b + 1, value);
+                        lossSum += value;
                     }
                     adam.step(deltas, name -> null, 0);
                     progress.update((epoch * batches + b + 1.0) / (epochs * batches), "Epoch " + (epoch + 1) + " of " + epochs);
@@ -96,7 +99,7 @@ public final class FineTuner {
                 NDArray logits = model.forward(scope, ids, ForwardOptions.create().overrides(weights)).logits();
                 total = total.add(TokenLoss.meanNll(logits, ids, example.prompt().length));
             }
-            NDArray loss = total.div((float) batch.size());
+            NDArray loss = Tensors.scale(total, 1.0 / batch.size());
             collector.backward(loss);
             return loss.getFloat();
         }

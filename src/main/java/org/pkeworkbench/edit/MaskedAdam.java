@@ -47,7 +47,6 @@ final class MaskedAdam implements AutoCloseable {
             String name = entry.getKey();
             NDArray delta = entry.getValue();
             NDArray gradient = delta.getGradient();
-            gradient.attach(stepManager);
             NDArray mask = masks.apply(name);
             NDArray masked = mask == null ? gradient.mul(1f) : gradient.mul(mask);
 

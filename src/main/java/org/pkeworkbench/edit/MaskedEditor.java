@@ -13,6 +13,7 @@ import org.pkeworkbench.locate.HotSpot;
 import org.pkeworkbench.model.DecoderModel;
 import org.pkeworkbench.model.ForwardOptions;
 import org.pkeworkbench.model.ProgressListener;
+import org.pkeworkbench.model.Tensors;
 import org.pkeworkbench.model.TokenLoss;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -151,18 +152,18 @@ public final class MaskedEditor {
                     unlikelihoodTotal = unlikelihoodTotal.add(unlikelihood);
                 }
             }
-            NDArray loss = safeTotal.div((float) examples.size()).mul((float) settings.safeWeight());
+            NDArray loss = Tensors.scale(safeTotal, settings.safeWeight() / examples.size());
             if (settings.unlikelihoodWeight() > 0) {
-                loss = loss.add(unlikelihoodTotal.div((float) examples.size()).mul((float) settings.unlikelihoodWeight()));
+                loss = loss.add(Tensors.scale(unlikelihoodTotal, settings.unlikelihoodWeight() / examples.size()));
             }
             if (!locality.isEmpty() && settings.klWeight() > 0) {
                 NDArray kl = localityKl(scope, weights, locality, reference, referenceProbabilities, settings);
                 klValue = kl.getFloat();
                 NDArray klTerm = settings.klHasGradient() ? kl : kl.stopGradient();
-                loss = loss.add(klTerm.mul((float) settings.klWeight()));
+                loss = loss.add(Tensors.scale(klTerm, settings.klWeight()));
             }
             if (settings.normWeight() > 0) {
-                loss = loss.add(slices.squaredNorm(scope).mul((float) settings.normWeight()));
+                loss = loss.add(Tensors.scale(slices.squaredNorm(scope), settings.normWeight()));
             }
             lossValue = loss.getFloat();
             collector.backward(loss);
@@ -188,10 +189,10 @@ public final class MaskedEditor {
             NDArray perPosition = edited.neg().add(original).mul(referenceProbabilities.get(i)).sum(new int[] {-1});
             NDArray kl = perPosition.mean();
             if (settings.firstPositionKlWeight() > 0) {
-                kl = kl.add(perPosition.get(0).mul((float) settings.firstPositionKlWeight()));
+                kl = kl.add(Tensors.scale(perPosition.get(0), settings.firstPositionKlWeight()));
             }
             total = total.add(kl);
         }
-        return total.div((float) locality.size());
+        return Tensors.scale(total, 1.0 / locality.size());
     }
 }

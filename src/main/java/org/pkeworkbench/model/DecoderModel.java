@@ -193,7 +193,7 @@ public abstract class DecoderModel implements AutoCloseable {
         // Query heads that share a key/value head are stacked along the sequence axis, so keys and
         // values are never copied per query head.
         NDArray grouped = q.reshape(batch, kvHeads, groups * seq, headDim);
-        NDArray scores = grouped.matMul(k.transpose(0, 1, 3, 2)).div((float) Math.sqrt(headDim));
+        NDArray scores = Tensors.scale(grouped.matMul(k.transpose(0, 1, 3, 2)), 1.0 / Math.sqrt(headDim));
         scores = scores.reshape(batch, heads, seq, keySeq).add(pass.additiveMask);
         NDArray pattern = pass.hook(HookPoints.attnPattern(layer), scores.softmax(-1));
 
@@ -354,8 +354,8 @@ public abstract class DecoderModel implements AutoCloseable {
                     }
                 }
             }
-            positions = scratch.create(positionValues, new Shape(batch, seq));
-            additiveMask = scratch.create(additive, new Shape(batch, 1, seq, total));
+            positions = Tensors.owned(scratch.create(positionValues, new Shape(batch, seq)));
+            additiveMask = Tensors.owned(scratch.create(additive, new Shape(batch, 1, seq, total)));
         }
 
         private long[] paddingMask(int batch, int seq, int past, int total) {

@@ -10,6 +10,7 @@ import org.pkeworkbench.model.DecoderModel;
 import org.pkeworkbench.model.HookPoints;
 import org.pkeworkbench.model.MlpLayout;
 import org.pkeworkbench.model.ModelConfig;
+import org.pkeworkbench.model.Tensors;
 import org.pkeworkbench.model.io.WeightStore;
 
 /**
@@ -126,8 +127,9 @@ public final class Gpt2Model extends DecoderModel {
 
     /** GELU, tanh approximation: {@code 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))}. */
     private static NDArray geluNew(NDArray x) {
-        NDArray inner = x.add(x.pow(3).mul(0.044715f)).mul(GELU_SCALE);
-        return x.mul(0.5f).mul(inner.tanh().add(1f));
+        NDArray cube = x.mul(x).mul(x);
+        NDArray inner = Tensors.scale(x.add(Tensors.scale(cube, 0.044715)), GELU_SCALE);
+        return Tensors.scale(x, 0.5).mul(inner.tanh().add(1f));
     }
 
     @Override

@@ -6,6 +6,7 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import org.pkeworkbench.model.ModelConfig;
 import org.pkeworkbench.model.RopeScaling;
+import org.pkeworkbench.model.Tensors;
 
 /**
  * Rotary position embedding in the rotate-half layout that Hugging Face Llama checkpoints use,
@@ -84,7 +85,8 @@ final class RotaryEmbedding {
             }
         }
         Shape shape = new Shape(batch, 1, seq, headDim);
-        return new NDArray[] {manager.create(cos, shape), manager.create(sin, shape)};
+        // Autograd saves these tables for the backward pass, so they must live in libtorch memory.
+        return new NDArray[] {Tensors.owned(manager.create(cos, shape)), Tensors.owned(manager.create(sin, shape))};
     }
 
     /** Rotates {@code x} ({@code [batch, heads, seq, headDim]}) by the tables from {@link #tables}. */
