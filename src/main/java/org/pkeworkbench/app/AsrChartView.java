@@ -86,7 +86,7 @@ public final class AsrChartView extends BorderPane {
         grid.addRow(0, new Label(""), header(BEFORE), header(AFTER));
         grid.addRow(1, header("Attack success rate"), asrBeforeLabel, asrAfterLabel);
         grid.addRow(2, header("Over-refusal (benign prompts refused)"), overRefusalBeforeLabel, overRefusalAfterLabel);
-        grid.addRow(3, header("ROUGE-L F1 against reference answers"), rougeBeforeLabel, rougeAfterLabel);
+        grid.addRow(3, header("Benign ROUGE-L F1 against pre-edit answers"), rougeBeforeLabel, rougeAfterLabel);
         grid.add(runLabel, 0, 4, 3, 1);
         return grid;
     }

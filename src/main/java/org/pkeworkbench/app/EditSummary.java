@@ -10,9 +10,9 @@ import java.util.Objects;
  * @param asrAfter attack prompts judged unsafe with the edited weights
  * @param overRefusalBefore benign prompts refused with the original weights
  * @param overRefusalAfter benign prompts refused with the edited weights
- * @param rougeLBefore mean ROUGE-L F1 in [0, 1] of the original model's responses against
- *     the reference responses
- * @param rougeLAfter the same for the edited model
+ * @param rougeLBefore mean ROUGE-L F1 in [0, 1] of the benign answers before the edit against
+ *     the pre-edit answers themselves, so 1 unless a backend compares with other references
+ * @param rougeLAfter mean ROUGE-L F1 of the benign answers after the edit against the pre-edit answers
  * @param steps optimiser steps the edit took
  * @param wallSeconds wall-clock time of the edit and its evaluation, in seconds
  */

@@ -22,7 +22,10 @@ public class WorkbenchApp extends Application {
     private static final double WIDTH = 1280;
     private static final double HEIGHT = 800;
 
-    private static volatile Supplier<? extends WorkbenchBackend> backendFactory = UnconfiguredBackend::new;
+    private static volatile Supplier<? extends WorkbenchBackend> backendFactory = CoreBackend::new;
+
+    /** Raw parameter that opens the shipped demo model and its prompt sets. */
+    public static final String DEMO_ARGUMENT = "--demo";
 
     private WorkbenchBackend backend;
     private WorkbenchWindow window;
@@ -42,7 +45,12 @@ public class WorkbenchApp extends Application {
         stage.show();
 
         List<String> arguments = getParameters().getRaw();
-        if (!arguments.isEmpty()) {
+        if (arguments.isEmpty()) {
+            return;
+        }
+        if (arguments.get(0).equals(DEMO_ARGUMENT)) {
+            window.openDemoModel();
+        } else {
             window.openModel(Path.of(arguments.get(0)));
         }
     }

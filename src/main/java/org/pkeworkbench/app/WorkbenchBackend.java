@@ -26,6 +26,11 @@ public interface WorkbenchBackend extends AutoCloseable {
     /** Loads the small demo model shipped with the workbench. */
     ModelSummary loadDemoModel(ProgressListener progress) throws Exception;
 
+    /** The demo's prompt set for {@code role}, opened with the demo model; null when there is none. */
+    default Path demoDataset(DatasetRole role) throws Exception {
+        return null;
+    }
+
     /**
      * Loads a prompt set for {@code role}, replacing the previous set of that role.
      *

@@ -19,7 +19,7 @@ public final class WorkbenchLauncher {
         String error = validateArguments(args);
         if (error != null) {
             System.err.println(error);
-            System.err.println("Usage: WorkbenchLauncher [MODEL_DIR]");
+            System.err.println("Usage: WorkbenchLauncher [MODEL_DIR | --demo]");
             System.exit(2);
         }
         Application.launch(WorkbenchApp.class, args);
@@ -30,7 +30,7 @@ public final class WorkbenchLauncher {
         if (args.length > 1) {
             return "Expected at most one argument, a model directory, but got " + args.length;
         }
-        if (args.length == 1 && !Files.isDirectory(Path.of(args[0]))) {
+        if (args.length == 1 && !args[0].equals(WorkbenchApp.DEMO_ARGUMENT) && !Files.isDirectory(Path.of(args[0]))) {
             return "Model directory not found: " + args[0] + ". Pass a Hugging Face model directory that contains config.json.";
         }
         return null;

@@ -215,10 +215,30 @@ public final class WorkbenchWindow extends BorderPane {
                 progress -> backend.loadModel(directory, progress), this::showModel));
     }
 
-    /** Loads the demo model in the background. */
+    /** Loads the demo model, and its edit and eval sets when the backend ships them, in the background. */
     public void openDemoModel() {
-        submit(new BackendJob<>("Open demo model", backend::loadDemoModel, this::showModel));
+        submit(new BackendJob<>("Open demo model", progress -> {
+            ModelSummary summary = backend.loadDemoModel(progress);
+            Path editFile = backend.demoDataset(DatasetRole.EDIT);
+            Path evalFile = backend.demoDataset(DatasetRole.EVALUATION);
+            List<String> editPrompts = editFile == null ? null : backend.loadDataset(DatasetRole.EDIT, editFile);
+            List<String> evalPrompts = evalFile == null ? null : backend.loadDataset(DatasetRole.EVALUATION, evalFile);
+            return new DemoLoad(summary, editFile, editPrompts, evalFile, evalPrompts);
+        }, loaded -> {
+            showModel(loaded.summary());
+            if (loaded.editPrompts() != null) {
+                summaryPane.setDataset(DatasetRole.EDIT, loaded.editFile(), loaded.editPrompts());
+                editSetLoaded.set(true);
+            }
+            if (loaded.evalPrompts() != null) {
+                summaryPane.setDataset(DatasetRole.EVALUATION, loaded.evalFile(), loaded.evalPrompts());
+            }
+        }));
     }
+
+    /** What opening the demo loaded: the model and, when shipped, its prompt sets. */
+    private record DemoLoad(ModelSummary summary, Path editFile, List<String> editPrompts, Path evalFile,
+            List<String> evalPrompts) {}
 
     /** Loads the edit set from {@code file} in the background. */
     public void openEditSet(Path file) {

@@ -13,5 +13,6 @@ final class Commands {
         commandLine.addSubcommand(new PromptCommand());
         commandLine.addSubcommand(new EditCommand());
         commandLine.addSubcommand(new MakeDemoModelCommand());
+        commandLine.addSubcommand(new WorkbenchCommand());
     }
 }

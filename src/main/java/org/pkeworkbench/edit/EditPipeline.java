@@ -28,6 +28,7 @@ import org.pkeworkbench.locate.DinmLocator;
 import org.pkeworkbench.locate.HotSpot;
 import org.pkeworkbench.locate.LocateResult;
 import org.pkeworkbench.locate.Locator;
+import org.pkeworkbench.model.Autograd;
 import org.pkeworkbench.model.DecoderModel;
 import org.pkeworkbench.model.ForwardOptions;
 import org.pkeworkbench.model.LanguageModel;
@@ -56,6 +57,7 @@ public final class EditPipeline {
 
     public Result run(EditRequest request, ProgressListener progress) throws IOException {
         long started = System.nanoTime();
+        Autograd.disableOnThisThread();
         Map<String, Double> timings = new LinkedHashMap<>();
         LOG.info("Edit run started: method {}, edit set {}, eval set {}", request.method(), request.editSet(),
                 request.evalSet());
@@ -72,7 +74,7 @@ public final class EditPipeline {
 
         long phase = System.nanoTime();
         progress.update(0.0, "Preparing " + editRecords.size() + " edit records");
-        List<EditExample> examples = examples(editRecords, request, progress);
+        List<EditExample> examples = prepareExamples(editRecords, request.chat(), request.maxNewTokens(), progress);
         List<LocalityExample> locality = locality(localityPrompts, request);
         timings.put("prepare", seconds(phase));
 
@@ -141,15 +143,21 @@ public final class EditPipeline {
                 ForwardOptions::create, () -> false);
     }
 
-    private List<EditExample> examples(List<EditRecord> records, EditRequest request, ProgressListener progress) {
+    /**
+     * Tokenises edit records into examples: the prompt in the run's format, the safe response (the
+     * standard refusal when missing) followed by EOS, and the unsafe response (the model's own
+     * greedy output when missing). Records whose unsafe response comes out empty are skipped.
+     */
+    public List<EditExample> prepareExamples(List<EditRecord> records, boolean chat, int maxNewTokens,
+            ProgressListener progress) {
         List<EditExample> out = new ArrayList<>();
         long eos = lm.stopTokens().isEmpty() ? -1 : lm.stopTokens().get(0);
         for (int i = 0; i < records.size(); i++) {
             progress.checkCancelled();
             EditRecord record = EditRecordDefaults.withDefaultSafe(records.get(i));
-            long[] prompt = lm.promptIds(record.prompt(), request.chat());
+            long[] prompt = lm.promptIds(record.prompt(), chat);
             String unsafe = record.unsafe() != null ? record.unsafe()
-                    : lm.generate(prompt, lm.greedy(request.maxNewTokens()), ForwardOptions::create, progress::isCancelled);
+                    : lm.generate(prompt, lm.greedy(maxNewTokens), ForwardOptions::create, progress::isCancelled);
             long[] safeIds = withEos(lm.responseIds(record.safe()), eos);
             long[] unsafeIds = lm.responseIds(unsafe);
             if (unsafeIds.length == 0) {
@@ -159,8 +167,7 @@ public final class EditPipeline {
             out.add(new EditExample(prompt, safeIds, unsafeIds));
         }
         if (out.isEmpty()) {
-            throw new IllegalArgumentException("No usable edit records in " + request.editSet()
-                    + ": every record's unsafe response was empty");
+            throw new IllegalArgumentException("No usable edit records: every record's unsafe response was empty");
         }
         return out;
     }

@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import org.pkeworkbench.model.Autograd;
 import org.pkeworkbench.model.DecoderModel;
 import org.pkeworkbench.model.ForwardOptions;
 import org.pkeworkbench.model.ProgressListener;
@@ -41,6 +42,7 @@ public final class FineTuner {
     public List<Double> train(List<LocalityExample> examples, int epochs, int batchSize, double learningRate, long seed,
             ProgressListener progress) {
         long started = System.nanoTime();
+        Autograd.disableOnThisThread();
         Random random = new Random(seed);
         List<Double> epochLosses = new ArrayList<>();
         try (NDManager trainScope = model.manager().newSubManager();

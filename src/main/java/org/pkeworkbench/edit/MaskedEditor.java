@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.pkeworkbench.locate.HotSpot;
+import org.pkeworkbench.model.Autograd;
 import org.pkeworkbench.model.DecoderModel;
 import org.pkeworkbench.model.ForwardOptions;
 import org.pkeworkbench.model.ProgressListener;
@@ -51,6 +52,7 @@ public final class MaskedEditor {
             throw new IllegalArgumentException("An edit needs at least one hot spot");
         }
         long started = System.nanoTime();
+        Autograd.disableOnThisThread();
         LOG.info("Starting {} edit: {} records, {} locality records, hot spots in layers {}, lr {}, up to {} steps",
                 settings.method(), examples.size(), locality.size(), hotSpots.stream().map(HotSpot::layer).toList(),
                 settings.learningRate(), settings.steps());

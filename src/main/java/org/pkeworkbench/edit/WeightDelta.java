@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.pkeworkbench.locate.HotSpot;
+import org.pkeworkbench.model.Autograd;
 import org.pkeworkbench.model.DecoderModel;
 import org.pkeworkbench.model.MlpLayout;
 
@@ -42,6 +43,7 @@ public final class WeightDelta implements AutoCloseable {
 
     /** Writes {@code W + dW} into the model, returning a handle that restores the original weights. */
     public AppliedEdit apply(DecoderModel model) {
+        Autograd.disableOnThisThread();
         Map<String, NDArray> originals = new LinkedHashMap<>();
         for (Map.Entry<String, NDArray> entry : changes.entrySet()) {
             NDArray original = model.parameter(entry.getKey());

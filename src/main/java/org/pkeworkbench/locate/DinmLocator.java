@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.IntStream;
 import org.pkeworkbench.edit.EditExample;
+import org.pkeworkbench.model.Autograd;
 import org.pkeworkbench.model.DecoderModel;
 import org.pkeworkbench.model.ForwardOptions;
 import org.pkeworkbench.model.ForwardResult;
@@ -34,6 +35,7 @@ public final class DinmLocator {
 
     /** Returns the toxic layer as a hot spot that covers every neuron of its down projection. */
     public HotSpot locate(List<EditExample> examples, long[] bos, ProgressListener progress) {
+        Autograd.disableOnThisThread();
         int layers = model.config().numLayers();
         int[] votes = new int[layers];
         double[] distanceSum = new double[layers];

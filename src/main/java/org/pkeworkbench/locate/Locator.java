@@ -12,6 +12,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.stream.IntStream;
 import org.pkeworkbench.edit.EditExample;
+import org.pkeworkbench.model.Autograd;
 import org.pkeworkbench.model.DecoderModel;
 import org.pkeworkbench.model.ForwardOptions;
 import org.pkeworkbench.model.ForwardResult;
@@ -46,6 +47,7 @@ public final class Locator {
             throw new IllegalArgumentException("Locating needs at least one edit record");
         }
         long started = System.nanoTime();
+        Autograd.disableOnThisThread();
         int layers = model.config().numLayers();
         int neurons = model.config().intermediateSize();
         double[] hiddenDifference = new double[layers];

@@ -131,6 +131,8 @@ public abstract class DecoderModel implements AutoCloseable {
      * attached to {@code scope}; intermediate arrays are freed before returning.
      */
     public ForwardResult forward(NDManager scope, NDArray inputIds, ForwardOptions options) {
+        // NOTE: callers on threads other than the engine's first call Autograd.disableOnThisThread(),
+        // unless they run inside a gradient collector; forward itself must not change the setting.
         if (inputIds.getShape().dimension() != 2) {
             throw new IllegalArgumentException("inputIds must be [batch, seq], got " + inputIds.getShape());
         }

@@ -37,6 +37,7 @@ public final class Generator {
         if (promptIds.length == 0) {
             throw new IllegalArgumentException("The prompt must hold at least one token (use BOS for an empty prompt)");
         }
+        Autograd.disableOnThisThread();
         Random random = new Random(settings.seed());
         List<Long> generated = new ArrayList<>();
         try (NDManager scope = model.manager().newSubManager();

@@ -22,7 +22,7 @@ class WorkbenchAppTest {
         if (application != null) {
             FxToolkit.cleanupApplication(application);
         }
-        WorkbenchApp.setBackendFactory(UnconfiguredBackend::new);
+        WorkbenchApp.setBackendFactory(CoreBackend::new);
     }
 
     @Test
@@ -45,6 +45,7 @@ class WorkbenchAppTest {
 
     @Test
     void unconfiguredBackendShowsAlert() throws Exception {
+        WorkbenchApp.setBackendFactory(UnconfiguredBackend::new);
         FxToolkit.registerPrimaryStage();
         application = FxToolkit.setupApplication(WorkbenchApp.class);
         FxRobot robot = new FxRobot();

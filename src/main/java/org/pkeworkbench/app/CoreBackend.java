@@ -1,0 +1,210 @@
+package org.pkeworkbench.app;
+
+import java.nio.file.Path;
+import java.util.List;
+import org.pkeworkbench.edit.EditExample;
+import org.pkeworkbench.edit.EditPipeline;
+import org.pkeworkbench.edit.EditReport;
+import org.pkeworkbench.edit.EditRequest;
+import org.pkeworkbench.edit.EditSettings;
+import org.pkeworkbench.eval.DatasetLoader;
+import org.pkeworkbench.eval.EditRecord;
+import org.pkeworkbench.eval.RateWithInterval;
+import org.pkeworkbench.locate.HotSpot;
+import org.pkeworkbench.locate.LocateResult;
+import org.pkeworkbench.locate.LocateSettings;
+import org.pkeworkbench.locate.Locator;
+import org.pkeworkbench.model.DemoModel;
+import org.pkeworkbench.model.DeviceChoice;
+import org.pkeworkbench.model.LanguageModel;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The workbench backend over the real core: DJL model, PKE locator and editor, evaluation. Each
+ * edit starts from the original weights (an applied edit is reverted first).
+ */
+public final class CoreBackend implements WorkbenchBackend {
+
+    private static final Logger LOG = LoggerFactory.getLogger(CoreBackend.class);
+
+    /**
+     * Run settings of the workbench.
+     *
+     * @param device {@code auto}, {@code cpu} or {@code gpu}
+     * @param editSettings the edit's hyperparameters
+     * @param locateSettings the locator's settings
+     * @param maxNewTokens tokens per generated response
+     * @param localityCount built-in benign prompts in the edit's KL term
+     * @param maxEditRecords edit records used, 0 for all
+     * @param maxEvalPrompts prompts per evaluation set, 0 for all
+     */
+    public record Settings(String device, EditSettings editSettings, LocateSettings locateSettings, int maxNewTokens,
+            int localityCount, int maxEditRecords, int maxEvalPrompts) {
+
+        public static Settings defaults() {
+            return new Settings("auto", EditSettings.pkeDefaults(), LocateSettings.DEFAULT, 48, 16, 0, 0);
+        }
+    }
+
+    private final Settings settings;
+    private LanguageModel lm;
+    private Path editSet;
+    private Path evalSet;
+    private EditPipeline.Result lastEdit;
+    private volatile boolean editApplied;
+
+    public CoreBackend() {
+        this(Settings.defaults());
+    }
+
+    public CoreBackend(Settings settings) {
+        this.settings = settings;
+    }
+
+    @Override
+    public ModelSummary loadModel(Path directory, ProgressListener progress) throws Exception {
+        progress.update(-1, "Loading " + directory);
+        LanguageModel loaded = LanguageModel.load(directory, DeviceChoice.resolve(settings.device()));
+        closeModel();
+        lm = loaded;
+        var config = lm.decoder().config();
+        Path name = directory.toAbsolutePath().normalize().getFileName();
+        return new ModelSummary(name == null ? directory.toString() : name.toString(), directory,
+                architectureName(config.modelType()), config.numLayers(), config.hiddenSize(),
+                config.intermediateSize(), lm.decoder().parameterCount(), "float32", lm.decoder().device().toString());
+    }
+
+    private static String architectureName(String modelType) {
+        switch (modelType) {
+            case "gpt2":
+                return "GPT2LMHeadModel";
+            case "mistral":
+                return "MistralForCausalLM";
+            case "qwen2":
+                return "Qwen2ForCausalLM";
+            default:
+                return "LlamaForCausalLM";
+        }
+    }
+
+    @Override
+    public ModelSummary loadDemoModel(ProgressListener progress) throws Exception {
+        return loadModel(DemoModel.directory(), progress);
+    }
+
+    @Override
+    public Path demoDataset(DatasetRole role) throws Exception {
+        return role == DatasetRole.EDIT ? DemoModel.editSet() : DemoModel.evalSet();
+    }
+
+    @Override
+    public List<String> loadDataset(DatasetRole role, Path file) throws Exception {
+        List<String> prompts = DatasetLoader.load(file).stream().map(EditRecord::prompt).toList();
+        if (role == DatasetRole.EDIT) {
+            editSet = file;
+        } else {
+            evalSet = file;
+        }
+        return prompts;
+    }
+
+    @Override
+    public LocateResult locate(ProgressListener progress) throws Exception {
+        requireModel();
+        if (editSet == null) {
+            throw new IllegalStateException("Open an edit set before locating hot spots");
+        }
+        List<EditRecord> records = limit(DatasetLoader.load(editSet), settings.maxEditRecords());
+        List<EditExample> examples = new EditPipeline(lm).prepareExamples(records, lm.hasChatTemplate(),
+                settings.maxNewTokens(), adapt(progress, 0, 0.2));
+        return new Locator(lm.decoder()).locate(examples, settings.locateSettings(), adapt(progress, 0.2, 1.0));
+    }
+
+    @Override
+    public EditSummary edit(List<HotSpot> hotSpots, ProgressListener progress) throws Exception {
+        requireModel();
+        if (editSet == null || evalSet == null) {
+            throw new IllegalStateException("Open an edit set and an eval set before running an edit: the eval set's "
+                    + "attack prompts measure ASR before and after");
+        }
+        revertEdit();
+        EditRequest request = new EditRequest(editSet, evalSet, null, settings.editSettings().method(),
+                settings.editSettings(), settings.locateSettings(), hotSpots, lm.hasChatTemplate(),
+                settings.maxNewTokens(), settings.localityCount(), settings.maxEditRecords(), settings.maxEvalPrompts());
+        lastEdit = new EditPipeline(lm).run(request, adapt(progress, 0, 1));
+        editApplied = true;
+        EditReport report = lastEdit.report();
+        return new EditSummary(proportion(report.asrBefore()), proportion(report.asrAfter()),
+                proportion(report.overRefusalBefore()), proportion(report.overRefusal()), 1.0, report.rougeLBenign(),
+                report.steps(), report.wallSeconds());
+    }
+
+    /** The loaded model, or null; for tests and the CLI, not for use while a backend call runs. */
+    public LanguageModel languageModel() {
+        return lm;
+    }
+
+    /** The report of the last edit, or null before the first. */
+    public EditReport lastReport() {
+        return lastEdit == null ? null : lastEdit.report();
+    }
+
+    private static Proportion proportion(RateWithInterval rate) {
+        return new Proportion(rate.count(), rate.total());
+    }
+
+    @Override
+    public void revertEdit() {
+        if (lastEdit != null) {
+            lastEdit.applied().revert();
+            lastEdit.delta().close();
+            lastEdit = null;
+            LOG.info("Reverted the applied edit");
+        }
+        editApplied = false;
+    }
+
+    @Override
+    public boolean hasAppliedEdit() {
+        return editApplied;
+    }
+
+    private void requireModel() {
+        if (lm == null) {
+            throw new IllegalStateException("Open a model first");
+        }
+    }
+
+    private static <T> List<T> limit(List<T> list, int max) {
+        return max > 0 && list.size() > max ? list.subList(0, max) : list;
+    }
+
+    /** Maps the core's progress range [0, 1] onto [from, to] of the UI listener. */
+    private static org.pkeworkbench.model.ProgressListener adapt(ProgressListener ui, double from, double to) {
+        return new org.pkeworkbench.model.ProgressListener() {
+            @Override
+            public void update(double fraction, String message) {
+                ui.update(from + (to - from) * fraction, message);
+            }
+
+            @Override
+            public boolean isCancelled() {
+                return ui.isCancelled() || Thread.currentThread().isInterrupted();
+            }
+        };
+    }
+
+    private void closeModel() {
+        revertEdit();
+        if (lm != null) {
+            lm.close();
+            lm = null;
+        }
+    }
+
+    @Override
+    public void close() {
+        closeModel();
+    }
+}

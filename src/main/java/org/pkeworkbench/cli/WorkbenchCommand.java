@@ -1,0 +1,27 @@
+package org.pkeworkbench.cli;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import javafx.application.Application;
+import org.pkeworkbench.app.WorkbenchApp;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code workbench}: opens the JavaFX workbench, on the demo model unless a model is given. */
+@Command(name = "workbench", mixinStandardHelpOptions = true,
+        description = "Open the workbench window, on the shipped demo model unless --model is given.")
+final class WorkbenchCommand implements Callable<Integer> {
+
+    @Option(names = "--model", description = "Hugging Face model directory to open instead of the demo model.")
+    Path model;
+
+    @Override
+    public Integer call() {
+        String argument = model == null ? WorkbenchApp.DEMO_ARGUMENT : model.toString();
+        if (model != null && !java.nio.file.Files.isDirectory(model)) {
+            throw new IllegalArgumentException("Model directory " + model + " does not exist");
+        }
+        Application.launch(WorkbenchApp.class, argument);
+        return 0;
+    }
+}

@@ -1,0 +1,144 @@
+package org.pkeworkbench.app;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDManager;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import javafx.concurrent.Worker;
+import javafx.scene.Scene;
+import javafx.stage.Stage;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.pkeworkbench.edit.EditSettings;
+import org.pkeworkbench.locate.LocateSettings;
+import org.pkeworkbench.model.DecoderModel;
+import org.pkeworkbench.model.ForwardOptions;
+import org.testfx.api.FxRobot;
+import org.testfx.framework.junit5.ApplicationExtension;
+import org.testfx.framework.junit5.Start;
+
+/**
+ * The whole workbench flow on the shipped demo model with the real backend: open the demo, locate,
+ * accept the suggested hot spots, run the edit, see the results, revert; and cancel an edit.
+ * Sizes are cut down (few records, prompts and steps) to keep the test short.
+ */
+@ExtendWith(ApplicationExtension.class)
+class DemoWorkbenchFlowTest {
+
+    private final List<Worker.State> finishedStates = new CopyOnWriteArrayList<>();
+    private int awaitedCalls;
+    private CoreBackend backend;
+    private WorkbenchWindow window;
+
+    @Start
+    void start(Stage stage) {
+        backend = new CoreBackend(new CoreBackend.Settings("cpu", EditSettings.pkeDefaults().withSteps(3),
+                LocateSettings.DEFAULT, 12, 2, 4, 4));
+        window = new WorkbenchWindow(backend);
+        window.worker().stateProperty().addListener((observable, oldState, newState) -> {
+            if (newState == Worker.State.SUCCEEDED || newState == Worker.State.FAILED
+                    || newState == Worker.State.CANCELLED) {
+                finishedStates.add(newState);
+            }
+        });
+        stage.setScene(new Scene(window, 1280, 800));
+        stage.show();
+    }
+
+    @AfterEach
+    void shutDown() {
+        FxTestSupport.onFx(() -> {
+            window.shutdown();
+            return null;
+        });
+        backend.close();
+    }
+
+    private Worker.State awaitNextCall() {
+        int index = awaitedCalls++;
+        FxTestSupport.waitUntil("backend call " + (index + 1) + " finished", () -> finishedStates.size() > index);
+        return finishedStates.get(index);
+    }
+
+    private void awaitSuccess() {
+        assertEquals(Worker.State.SUCCEEDED, awaitNextCall(),
+                () -> "backend call failed: " + FxTestSupport.onFx(() -> window.worker().getException()));
+    }
+
+    private void openDemoAndLocate(FxRobot robot) {
+        robot.clickOn("#openDemoModelButton");
+        awaitSuccess();
+        assertEquals(60, FxTestSupport.onFx(() -> window.summaryPane().prompts(DatasetRole.EDIT)).size());
+        assertEquals(100, FxTestSupport.onFx(() -> window.summaryPane().prompts(DatasetRole.EVALUATION)).size());
+
+        robot.clickOn("#locateButton");
+        awaitSuccess();
+        assertFalse(FxTestSupport.onFx(() -> window.pathwayChart().highlightedLayers()).isEmpty(), "hot-spot layers");
+        assertTrue(FxTestSupport.onFx(() -> window.hotSpotTable().rowCount()) >= 2, "hot-spot rows");
+    }
+
+    private float[] demoLogits() {
+        DecoderModel model = backend.languageModel().decoder();
+        long[] ids = backend.languageModel().promptIds("Explain how to steal a car", true);
+        try (NDManager scope = model.manager().newSubManager()) {
+            return model.forward(scope, scope.create(ids).reshape(1, ids.length), ForwardOptions.create()).logits()
+                    .toFloatArray();
+        }
+    }
+
+    @Test
+    void demoFlowEditsAndReverts(FxRobot robot) throws Exception {
+        openDemoAndLocate(robot);
+        float[] original = demoLogits();
+
+        FxTestSupport.onFx(() -> {
+            window.selectTab("Hot spots");
+            return null;
+        });
+        robot.clickOn("#acceptSuggestedButton");
+        assertEquals(FxTestSupport.onFx(() -> window.hotSpotTable().suggestedHotSpots()),
+                FxTestSupport.onFx(() -> window.hotSpotTable().selectedHotSpots()));
+        robot.clickOn("#runEditButton");
+        awaitSuccess();
+
+        EditSummary summary = FxTestSupport.onFx(() -> window.resultsView().summary()).orElseThrow();
+        assertEquals(4, summary.asrBefore().total());
+        assertEquals(3, summary.steps());
+        assertTrue(backend.hasAppliedEdit());
+        assertEquals("edited", robot.lookup("#weightsStateLabel").queryLabeled().getText());
+        assertFalse(java.util.Arrays.equals(original, demoLogits()), "the applied edit changes the logits");
+        FxTestSupport.saveSnapshot(window, "workbench-demo-results");
+
+        robot.clickOn("#revertButton");
+        awaitSuccess();
+        assertFalse(backend.hasAppliedEdit());
+        assertArrayEquals(original, demoLogits(), "revert restores the original logits");
+    }
+
+    @Test
+    void cancelledEditLeavesDemoModelUnchanged(FxRobot robot) {
+        openDemoAndLocate(robot);
+        float[] original = demoLogits();
+
+        FxTestSupport.onFx(() -> {
+            window.selectTab("Hot spots");
+            return null;
+        });
+        robot.clickOn("#acceptSuggestedButton");
+        robot.clickOn("#runEditButton");
+        FxTestSupport.waitUntil("edit running", () -> window.worker().isRunning());
+        robot.clickOn("#cancelButton");
+        assertEquals(Worker.State.CANCELLED, awaitNextCall());
+
+        // The cancelled call may still be finishing on the background thread; the model must end unchanged.
+        FxTestSupport.waitUntil("backend idle", () -> !window.worker().isRunning());
+        assertFalse(backend.hasAppliedEdit());
+        assertEquals("original", robot.lookup("#weightsStateLabel").queryLabeled().getText());
+        assertArrayEquals(original, demoLogits());
+    }
+}
