@@ -18,6 +18,7 @@ import org.pkeworkbench.edit.EditedModelWriter;
 import org.pkeworkbench.locate.LocateSettings;
 import org.pkeworkbench.model.DeviceChoice;
 import org.pkeworkbench.model.LanguageModel;
+import org.pkeworkbench.model.io.ModelDirectoryWriter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -125,6 +126,8 @@ final class EditCommand implements Callable<Integer> {
         if (Files.exists(out) && (!Files.isDirectory(out) || Files.list(out).findAny().isPresent())) {
             throw new ParameterException(spec.commandLine(), "--out " + out + " already exists; choose a new directory");
         }
+        // Refuse an --out inside the model directory now, not after the whole edit has run.
+        ModelDirectoryWriter.checkOutputDirectory(model, out);
         for (Path input : new Path[] {editSet, evalSet, benignSet}) {
             if (input != null && !Files.isRegularFile(input)) {
                 throw new ParameterException(spec.commandLine(), "Dataset file " + input + " does not exist");

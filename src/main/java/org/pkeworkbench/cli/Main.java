@@ -1,5 +1,6 @@
 package org.pkeworkbench.cli;
 
+import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -25,11 +26,21 @@ public final class Main {
         System.exit(run(args));
     }
 
-    /** Runs one command line and returns its exit code, without exiting the JVM (used by tests). */
+    /** Runs one command line on the standard streams and returns its exit code, without exiting the JVM. */
     public static int run(String... args) {
+        return run(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args);
+    }
+
+    /**
+     * Runs one command line and returns its exit code, without exiting the JVM. Command output goes
+     * to {@code out}, usage help and "Error: ..." messages to {@code err} (tests pass their own writers).
+     */
+    public static int run(PrintWriter out, PrintWriter err, String... args) {
         DjlDefaults.apply();
         CommandLine commandLine = new CommandLine(new Main());
         Commands.register(commandLine);
+        commandLine.setOut(out);
+        commandLine.setErr(err);
         commandLine.setExecutionExceptionHandler((error, line, parseResult) -> {
             // Expected failures (bad files, bad values) get their message only; the stack trace goes to the debug log.
             LOG.debug("Command failed", error);

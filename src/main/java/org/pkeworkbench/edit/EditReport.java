@@ -1,5 +1,6 @@
 package org.pkeworkbench.edit;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.List;
 import java.util.Map;
 import org.pkeworkbench.eval.RateWithInterval;
@@ -43,7 +44,8 @@ public record EditReport(
         Map<String, Object> layerScores,
         RateWithInterval asrBefore,
         RateWithInterval asrAfter,
-        double rougeLBenign,
+        // SNAKE_CASE would write "rouge_lbenign"; the documented key is rouge_l_benign.
+        @JsonProperty("rouge_l_benign") double rougeLBenign,
         RateWithInterval overRefusal,
         RateWithInterval overRefusalBefore,
         double fluencyBefore,

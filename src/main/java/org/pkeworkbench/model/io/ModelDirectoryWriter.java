@@ -101,6 +101,19 @@ public final class ModelDirectoryWriter {
         }
     }
 
+    /**
+     * Checks up front, before a long job, that {@link #write} will accept {@code outputDir} for a model
+     * read from {@code sourceDir}. Does nothing when {@code sourceDir} does not exist (loading reports that).
+     *
+     * @throws IllegalArgumentException when {@code outputDir} is the source directory or inside it, is not a
+     *     directory, or already contains files
+     */
+    public static void checkOutputDirectory(Path sourceDir, Path outputDir) throws IOException {
+        if (Files.isDirectory(sourceDir)) {
+            checkOutput(sourceDir.toRealPath(), outputDir.toAbsolutePath().normalize());
+        }
+    }
+
     private static void checkOutput(Path source, Path output) throws IOException {
         Path realOutput = realPathOfExistingPart(output);
         if (realOutput.startsWith(source) || output.startsWith(source)) {

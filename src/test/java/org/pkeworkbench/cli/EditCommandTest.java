@@ -1,0 +1,235 @@
+package org.pkeworkbench.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.pkeworkbench.model.DecoderModel;
+import org.pkeworkbench.model.ForwardOptions;
+import org.pkeworkbench.model.MlpLayout;
+
+/**
+ * {@code edit} end to end on the shipped demo model, with small sets and few steps so that it runs
+ * in seconds. Checks the saved model, the report and that the source directory stays untouched.
+ */
+class EditCommandTest {
+
+    private static final List<String> REPORT_KEYS = List.of("method", "hot_spots", "asr_before", "asr_after", "judge",
+            "rouge_l_benign", "over_refusal", "steps", "wall_seconds", "hyperparameters");
+
+    private static final long[] PROBE_IDS = {1, 403, 407, 261, 378, 432, 383, 286};
+
+    @TempDir
+    Path temp;
+
+    private static Path demoModel() {
+        return CliRun.assets().resolve("models").resolve("demo");
+    }
+
+    private static Path dataset(String name) {
+        return CliRun.assets().resolve("datasets").resolve(name);
+    }
+
+    /** Runs an edit small enough for a unit test, with {@code size} records and prompts of each set. */
+    private CliRun edit(String method, int size, Path out, Path report) {
+        return CliRun.of("edit", "--model", demoModel().toString(), "--device", "cpu",
+                "--edit-set", dataset("demo-edit.jsonl").toString(), "--eval-set", dataset("demo-eval.jsonl").toString(),
+                "--max-edit-records", String.valueOf(size), "--max-eval-prompts", String.valueOf(size),
+                "--locality-count", "3", "--steps", "3", "--max-new-tokens", "16", "--method", method,
+                "--out", out.toString(), "--report", report.toString());
+    }
+
+    @Test
+    void pkeEditsOnlyTheReportedDownProjectionColumns() throws IOException {
+        Map<String, String> sourceBefore = sha256PerFile(demoModel());
+        Path out = temp.resolve("edited");
+        Path report = temp.resolve("report.json");
+
+        CliRun run = edit("pke", 6, out, report);
+
+        assertEquals(0, run.exitCode(), run::toString);
+        assertTrue(run.out().startsWith("ASR "), run::toString);
+        assertEquals(sourceBefore, sha256PerFile(demoModel()), "the source model directory is unchanged");
+        JsonNode json = new ObjectMapper().readTree(report.toFile());
+        List<String> keys = new ArrayList<>();
+        json.fieldNames().forEachRemaining(keys::add);
+        assertTrue(keys.containsAll(REPORT_KEYS), "report keys " + keys);
+        assertEquals("pke", json.get("method").asText());
+        assertEquals(3, json.get("steps").asInt());
+        JsonNode hotSpots = json.get("hot_spots");
+        assertTrue(hotSpots.isArray(), "hot_spots is a list: " + hotSpots);
+        assertFalse(hotSpots.isEmpty(), "at least one hot spot");
+        for (JsonNode hotSpot : hotSpots) {
+            assertTrue(hotSpot.path("layer").isInt(), "hot spot has an integer layer: " + hotSpot);
+            assertTrue(hotSpot.path("neurons").isArray(), "hot spot has a neurons list: " + hotSpot);
+        }
+
+        assertOnlyHotSpotColumnsChanged(out, hotSpots);
+    }
+
+    @Test
+    void dinmEditsOneWholeLayer() throws IOException {
+        Path out = temp.resolve("edited");
+        Path report = temp.resolve("report.json");
+
+        CliRun run = edit("dinm", 2, out, report);
+
+        assertEquals(0, run.exitCode(), run::toString);
+        JsonNode json = new ObjectMapper().readTree(report.toFile());
+        assertEquals("dinm", json.get("method").asText());
+        JsonNode hotSpots = json.get("hot_spots");
+        assertEquals(1, hotSpots.size(), "DINM edits one layer: " + hotSpots);
+        try (DecoderModel original = DecoderModel.load(demoModel(), Device.cpu())) {
+            assertEquals(original.config().intermediateSize(), hotSpots.get(0).get("neurons").size(),
+                    "DINM's hot spot is the whole layer");
+        }
+        assertOnlyHotSpotColumnsChanged(out, hotSpots);
+    }
+
+    @Test
+    void existingNonEmptyOutIsRefusedBeforeAnyWork() throws IOException {
+        Path out = Files.createDirectories(temp.resolve("taken"));
+        Files.writeString(out.resolve("keep.txt"), "user data");
+        Path report = temp.resolve("report.json");
+        // A run that got as far as reading the datasets would fail on this file instead.
+        Path brokenEditSet = Files.writeString(temp.resolve("broken.jsonl"), "{not json\n");
+
+        CliRun run = CliRun.of("edit", "--model", demoModel().toString(), "--device", "cpu",
+                "--edit-set", brokenEditSet.toString(), "--eval-set", dataset("demo-eval.jsonl").toString(),
+                "--out", out.toString(), "--report", report.toString());
+
+        assertNotEquals(0, run.exitCode(), run::toString);
+        assertTrue(run.err().contains(out.toString()), run::toString);
+        assertTrue(run.err().contains("already exists"), run::toString);
+        assertFalse(Files.exists(report), "no report written");
+        assertEquals("user data", Files.readString(out.resolve("keep.txt")));
+        try (Stream<Path> files = Files.list(out)) {
+            assertEquals(1, files.count(), "nothing added to the existing directory");
+        }
+    }
+
+    @Test
+    void outInsideTheModelDirectoryIsRefusedBeforeAnyWork() throws IOException {
+        Path model = CliRun.copyModel(demoModel(), temp.resolve("model"));
+        Map<String, String> before = sha256PerFile(model);
+        Path out = model.resolve("edited");
+        Path report = temp.resolve("report.json");
+
+        // A run that got as far as reading the datasets would fail on this file instead.
+        Path brokenEditSet = Files.writeString(temp.resolve("broken.jsonl"), "{not json\n");
+
+        CliRun run = CliRun.of("edit", "--model", model.toString(), "--device", "cpu",
+                "--edit-set", brokenEditSet.toString(), "--eval-set", dataset("demo-eval.jsonl").toString(),
+                "--out", out.toString(), "--report", report.toString());
+
+        assertNotEquals(0, run.exitCode(), run::toString);
+        assertTrue(run.err().contains(out.toString()), run::toString);
+        assertTrue(run.err().contains("inside it"), run::toString);
+        assertFalse(Files.exists(report), "no report written");
+        assertEquals(before, sha256PerFile(model), "the model directory is unchanged");
+    }
+
+    /**
+     * Reloads the saved model and compares every parameter with the demo model's: only the
+     * hot-spot layers' down projections may differ, and only in the reported neurons' columns.
+     * Then the edit must show in the logits.
+     */
+    private static void assertOnlyHotSpotColumnsChanged(Path editedDir, JsonNode hotSpots) throws IOException {
+        try (DecoderModel original = DecoderModel.load(demoModel(), Device.cpu());
+                DecoderModel edited = DecoderModel.load(editedDir, Device.cpu())) {
+            Map<String, Set<Integer>> allowedColumns = new TreeMap<>();
+            Map<String, Integer> neuronAxis = new TreeMap<>();
+            for (JsonNode hotSpot : hotSpots) {
+                MlpLayout layout = original.mlpLayout(hotSpot.get("layer").asInt());
+                Set<Integer> neurons = new HashSet<>();
+                hotSpot.get("neurons").forEach(n -> neurons.add(n.asInt()));
+                allowedColumns.put(layout.down(), neurons);
+                neuronAxis.put(layout.down(), layout.downNeuronAxis());
+            }
+
+            assertEquals(original.parameterNames().stream().sorted().toList(),
+                    edited.parameterNames().stream().sorted().toList());
+            int changedColumns = 0;
+            for (String name : original.parameterNames()) {
+                NDArray before = original.parameter(name);
+                NDArray after = edited.parameter(name);
+                assertEquals(before.getShape(), after.getShape(), name);
+                if (!allowedColumns.containsKey(name)) {
+                    assertTrue(before.contentEquals(after), name + " must be unchanged");
+                    continue;
+                }
+                List<Integer> changed = changedSlices(before, after, neuronAxis.get(name));
+                assertTrue(allowedColumns.get(name).containsAll(changed),
+                        name + " changed outside the reported neurons: " + changed);
+                changedColumns += changed.size();
+            }
+            assertTrue(changedColumns > 0, "the edit changed some down_proj columns");
+
+            assertFalse(logits(original).contentEquals(logits(edited)), "the edit changes the logits");
+        }
+    }
+
+    /** Indices along {@code axis} of a 2-D weight where any value differs. */
+    private static List<Integer> changedSlices(NDArray before, NDArray after, int axis) {
+        long[] shape = before.getShape().getShape();
+        float[] a = before.toFloatArray();
+        float[] b = after.toFloatArray();
+        List<Integer> changed = new ArrayList<>();
+        for (int slice = 0; slice < shape[axis]; slice++) {
+            for (int other = 0; other < shape[1 - axis]; other++) {
+                int index = axis == 1 ? (int) (other * shape[1] + slice) : (int) (slice * shape[1] + other);
+                if (Float.compare(a[index], b[index]) != 0) {
+                    changed.add(slice);
+                    break;
+                }
+            }
+        }
+        return changed;
+    }
+
+    /** Logits [1, T, vocab] for a fixed prompt, copied out of the model's memory. */
+    private static NDArray logits(DecoderModel model) {
+        NDManager scope = model.manager().newSubManager();
+        return model.forward(scope, scope.create(PROBE_IDS).reshape(1, PROBE_IDS.length), ForwardOptions.create())
+                .logits();
+    }
+
+    private static Map<String, String> sha256PerFile(Path dir) throws IOException {
+        Map<String, String> hashes = new TreeMap<>();
+        try (Stream<Path> files = Files.walk(dir)) {
+            for (Path file : files.filter(Files::isRegularFile).toList()) {
+                hashes.put(dir.relativize(file).toString(), sha256(file));
+            }
+        }
+        return hashes;
+    }
+
+    private static String sha256(Path file) throws IOException {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
