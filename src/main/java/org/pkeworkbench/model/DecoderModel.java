@@ -338,6 +338,7 @@ public abstract class DecoderModel implements AutoCloseable {
             int total = past + seq;
 
             long[] mask = paddingMask(batch, seq, past, total);
+            int window = config.slidingWindow();
             positionValues = new long[batch * seq];
             float[] additive = new float[batch * seq * total];
             for (int b = 0; b < batch; b++) {
@@ -351,7 +352,8 @@ public abstract class DecoderModel implements AutoCloseable {
                     // Padding positions get position 0; their outputs are never read.
                     positionValues[b * seq + i] = isReal == 1 ? realBefore - 1 : 0;
                     for (int j = 0; j < total; j++) {
-                        boolean visible = j <= past + i && mask[b * total + j] == 1;
+                        boolean inWindow = window == 0 || past + i - j < window;
+                        boolean visible = j <= past + i && inWindow && mask[b * total + j] == 1;
                         additive[(b * seq + i) * total + j] = visible ? 0f : MASKED_SCORE;
                     }
                 }

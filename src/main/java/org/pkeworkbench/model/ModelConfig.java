@@ -17,6 +17,9 @@ import org.pkeworkbench.model.io.ModelFormatException;
  * families (GPT-2's {@code n_embd} becomes {@link #hiddenSize()} and so on).
  *
  * <p>Example: {@code ModelConfig config = ModelConfig.load(Path.of("models/llama"));}
+ *
+ * <p>{@code slidingWindow} is the attention window in tokens (a query sees itself and the
+ * {@code slidingWindow - 1} positions before it), or 0 for full causal attention.
  */
 public record ModelConfig(
         Architecture architecture,
@@ -37,7 +40,8 @@ public record ModelConfig(
         String hiddenAct,
         List<Integer> bosTokenIds,
         List<Integer> eosTokenIds,
-        String torchDtype) {
+        String torchDtype,
+        int slidingWindow) {
 
     /** The {@code model_type} values of the Llama family that share one implementation. */
     private static final List<String> LLAMA_TYPES = List.of("llama", "mistral", "qwen2");
@@ -103,7 +107,23 @@ public record ModelConfig(
                 text(root, "hidden_act", "silu"),
                 ids(root.path("bos_token_id")),
                 ids(root.path("eos_token_id")),
-                text(root, "torch_dtype", "float32"));
+                text(root, "torch_dtype", "float32"),
+                slidingWindow(root, modelType));
+    }
+
+    /**
+     * The attention window in tokens, 0 for none. Mistral attends to at most {@code sliding_window}
+     * earlier positions whenever it is set; Qwen2 only when {@code use_sliding_window} is true;
+     * Llama never.
+     */
+    private static int slidingWindow(JsonNode root, String modelType) {
+        JsonNode window = root.path("sliding_window");
+        if (!window.canConvertToInt() || window.asInt() <= 0) {
+            return 0;
+        }
+        boolean used = modelType.equals("mistral")
+                || (modelType.equals("qwen2") && root.path("use_sliding_window").asBoolean(false));
+        return used ? window.asInt() : 0;
     }
 
     private static ModelConfig gpt2(Path file, JsonNode root) throws ModelFormatException {
@@ -130,7 +150,8 @@ public record ModelConfig(
                 text(root, "activation_function", "gelu_new"),
                 ids(root.path("bos_token_id")),
                 ids(root.path("eos_token_id")),
-                text(root, "torch_dtype", "float32"));
+                text(root, "torch_dtype", "float32"),
+                0);
     }
 
     private static RopeScaling ropeScaling(Path file, JsonNode node) throws ModelFormatException {
