@@ -1,5 +1,7 @@
 package org.pkeworkbench.app;
 
+import org.pkeworkbench.model.ProgressListener;
+
 /** One call into the {@link WorkbenchBackend}, run off the JavaFX thread. */
 @FunctionalInterface
 interface BackendCall<T> {

@@ -1,5 +1,6 @@
 package org.pkeworkbench.app;
 
+import org.pkeworkbench.model.ProgressListener;
 import java.util.concurrent.Executor;
 import javafx.concurrent.Service;
 import javafx.concurrent.Task;

@@ -1,5 +1,6 @@
 package org.pkeworkbench.app;
 
+import org.pkeworkbench.model.ProgressListener;
 import java.nio.file.Path;
 import java.util.List;
 import org.pkeworkbench.edit.EditExample;
@@ -181,8 +182,8 @@ public final class CoreBackend implements WorkbenchBackend {
     }
 
     /** Maps the core's progress range [0, 1] onto [from, to] of the UI listener. */
-    private static org.pkeworkbench.model.ProgressListener adapt(ProgressListener ui, double from, double to) {
-        return new org.pkeworkbench.model.ProgressListener() {
+    private static ProgressListener adapt(ProgressListener ui, double from, double to) {
+        return new ProgressListener() {
             @Override
             public void update(double fraction, String message) {
                 ui.update(from + (to - from) * fraction, message);

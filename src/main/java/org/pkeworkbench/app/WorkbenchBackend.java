@@ -1,5 +1,6 @@
 package org.pkeworkbench.app;
 
+import org.pkeworkbench.model.ProgressListener;
 import java.nio.file.Path;
 import java.util.List;
 import org.pkeworkbench.locate.HotSpot;

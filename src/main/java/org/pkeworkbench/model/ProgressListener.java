@@ -10,7 +10,7 @@ public interface ProgressListener {
 
     ProgressListener NONE = (fraction, message) -> {};
 
-    /** Reports progress; {@code fraction} is in [0, 1]. */
+    /** Reports progress; {@code fraction} is in [0, 1], or negative when unknown. */
     void update(double fraction, String message);
 
     /** True when the caller asked the task to stop; the default also honours thread interruption. */
@@ -18,9 +18,9 @@ public interface ProgressListener {
         return Thread.currentThread().isInterrupted();
     }
 
-    /** Throws {@link CancellationException} when the task should stop. */
+    /** Throws {@link CancellationException} when the task should stop or its thread was interrupted. */
     default void checkCancelled() {
-        if (isCancelled()) {
+        if (isCancelled() || Thread.currentThread().isInterrupted()) {
             throw new CancellationException("Cancelled by the user");
         }
     }

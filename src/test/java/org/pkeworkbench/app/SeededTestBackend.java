@@ -1,5 +1,6 @@
 package org.pkeworkbench.app;
 
+import org.pkeworkbench.model.ProgressListener;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.DataInputStream;
@@ -159,7 +160,7 @@ final class SeededTestBackend implements WorkbenchBackend {
             throw new IllegalStateException("No edit set loaded. Open an edit set before Locate.");
         }
         for (int layer = 0; layer < loaded.layerCount(); layer++) {
-            progress.throwIfCancelled();
+            progress.checkCancelled();
             progress.update((layer + 1.0) / loaded.layerCount(), "Locate: layer " + (layer + 1) + " of " + loaded.layerCount());
         }
         return seededLocateResult(loaded.layerCount(), loaded.intermediateSize());
@@ -221,7 +222,7 @@ final class SeededTestBackend implements WorkbenchBackend {
             double[] working = weights.clone();
             int steps = editSteps;
             for (int step = 1; step <= steps; step++) {
-                progress.throwIfCancelled();
+                progress.checkCancelled();
                 if (step == steps / 2 && editResume != null) {
                     editPaused.countDown();
                     awaitInterruptibly(editResume);
@@ -234,7 +235,7 @@ final class SeededTestBackend implements WorkbenchBackend {
                 }
                 progress.update((double) step / steps, "Edit step " + step + " of " + steps);
             }
-            progress.throwIfCancelled();
+            progress.checkCancelled();
 
             weights = working;
             editApplied = true;
