@@ -123,7 +123,7 @@ final class EditCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (Files.exists(out) && (!Files.isDirectory(out) || Files.list(out).findAny().isPresent())) {
+        if (Files.exists(out) && (!Files.isDirectory(out) || !isEmptyDirectory(out))) {
             throw new ParameterException(spec.commandLine(), "--out " + out + " already exists; choose a new directory");
         }
         // Refuse an --out inside the model directory now, not after the whole edit has run.
@@ -154,6 +154,12 @@ final class EditCommand implements Callable<Integer> {
                     r.overRefusal().rate());
         }
         return 0;
+    }
+
+    private static boolean isEmptyDirectory(Path dir) throws java.io.IOException {
+        try (var entries = Files.list(dir)) {
+            return entries.findAny().isEmpty();
+        }
     }
 
     private EditSettings settings() {
