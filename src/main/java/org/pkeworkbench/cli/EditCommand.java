@@ -78,7 +78,7 @@ final class EditCommand implements Callable<Integer> {
     @Option(names = "--layers", defaultValue = "2", description = "PKE: number of hot-spot layers (default: ${DEFAULT-VALUE}).")
     int layers;
 
-    @Option(names = "--neuron-fraction", defaultValue = "0.1", description = "PKE: fraction of each hot-spot layer's "
+    @Option(names = "--neuron-fraction", defaultValue = "0.2", description = "PKE: fraction of each hot-spot layer's "
             + "neurons to edit (default: ${DEFAULT-VALUE}).")
     double neuronFraction;
 

@@ -300,8 +300,10 @@ public final class EditPipeline {
 
     private static List<Map<String, Object>> benignOutcomes(BenignResult benign) {
         List<Map<String, Object>> out = new ArrayList<>();
+        ObjectMapper snakeCase = new ObjectMapper()
+                .setPropertyNamingStrategy(com.fasterxml.jackson.databind.PropertyNamingStrategies.SNAKE_CASE);
         for (BenignOutcome outcome : benign.outcomes()) {
-            out.add(new ObjectMapper().convertValue(outcome, Map.class));
+            out.add(snakeCase.convertValue(outcome, Map.class));
         }
         return out;
     }

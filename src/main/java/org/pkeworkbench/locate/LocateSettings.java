@@ -15,8 +15,11 @@ package org.pkeworkbench.locate;
 public record LocateSettings(int layerCount, NeuronSelection selection, double selectionValue,
         double hiddenDifferenceWeight, double gradientWeight, double logitLensWeight) {
 
-    /** Two layers, the top tenth of each layer's neurons, the three layer scores weighted equally. */
-    public static final LocateSettings DEFAULT = new LocateSettings(2, NeuronSelection.FRACTION, 0.1, 1, 1, 1);
+    /**
+     * Two layers, the top fifth of each layer's neurons, the three layer scores weighted equally. On
+     * the demo model a fifth cut ASR further than a tenth at the same over-refusal (docs/method.md).
+     */
+    public static final LocateSettings DEFAULT = new LocateSettings(2, NeuronSelection.FRACTION, 0.2, 1, 1, 1);
 
     public LocateSettings {
         if (layerCount < 1) {

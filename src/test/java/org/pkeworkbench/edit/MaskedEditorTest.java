@@ -65,7 +65,7 @@ class MaskedEditorTest {
         assertEquals(172, result.neuronScores()[0].length);
         assertEquals(2, result.suggested().size());
         for (HotSpot spot : result.suggested()) {
-            assertEquals(17, spot.neurons().size());
+            assertEquals(34, spot.neurons().size());
         }
         for (int layer = 0; layer < 5; layer++) {
             assertTrue(result.gradientScore()[layer] > 0, "gradient score of layer " + layer);
