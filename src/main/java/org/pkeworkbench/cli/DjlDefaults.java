@@ -13,6 +13,9 @@ public final class DjlDefaults {
         setIfAbsent("ai.djl.offline", "true");
         // DJL's "graph executor optimizer" recompiles on new shapes; eager mode suits varying prompt lengths.
         setIfAbsent("ai.djl.pytorch.graph_optimizer", "false");
+        // One inter-op thread: the core runs one operation at a time, and extra pools compete with
+        // the intra-op threads on small machines. Intra-op threads stay at libtorch's default (cores).
+        setIfAbsent("ai.djl.pytorch.num_interop_threads", "1");
     }
 
     private static void setIfAbsent(String key, String value) {

@@ -58,6 +58,9 @@ final class EditCommand implements Callable<Integer> {
     @Option(names = "--report", required = true, description = "JSON report file.")
     Path report;
 
+    @Option(names = "--overwrite", description = "Replace --report if it exists (--out must always be new).")
+    boolean overwrite;
+
     @Option(names = "--method", defaultValue = "pke", description = "pke or dinm (default: ${DEFAULT-VALUE}).")
     String method;
 
@@ -128,6 +131,7 @@ final class EditCommand implements Callable<Integer> {
         }
         // Refuse an --out inside the model directory now, not after the whole edit has run.
         ModelDirectoryWriter.checkOutputDirectory(model, out);
+        JsonOutput.checkOutputFile(report, model, overwrite);
         for (Path input : new Path[] {editSet, evalSet, benignSet}) {
             if (input != null && !Files.isRegularFile(input)) {
                 throw new ParameterException(spec.commandLine(), "Dataset file " + input + " does not exist");

@@ -36,7 +36,10 @@ final class ForwardCommand implements Callable<Integer> {
             + "\"captures\": {NAME: nested lists}}.")
     Path out;
 
-    @Option(names = "--capture", arity = "1..*", description = "Capture points to record, e.g. layers.1.mlp.act "
+    @Option(names = "--overwrite", description = "Replace --out if it exists.")
+    boolean overwrite;
+
+    @Option(names = "--capture", arity = "1..*", split = ",", description = "Capture points to record, e.g. layers.1.mlp.act "
             + "(also embed, final_norm, layers.L.resid_pre|attn_out|resid_mid|mlp_out|resid_post|attn.pattern|attn.z). "
             + "The batch axis is dropped.")
     List<String> captures = new ArrayList<>();
@@ -46,6 +49,7 @@ final class ForwardCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        JsonOutput.checkOutputFile(out, model, overwrite);
         try (DecoderModel decoder = DecoderModel.load(model, DeviceChoice.resolve(device));
                 NDManager scope = decoder.manager().newSubManager()) {
             int vocab = decoder.config().vocabSize();

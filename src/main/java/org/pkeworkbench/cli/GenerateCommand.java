@@ -9,6 +9,7 @@ import org.pkeworkbench.model.LanguageModel;
 import org.pkeworkbench.model.SamplingSettings;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
@@ -50,10 +51,26 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--device", defaultValue = "auto", description = "auto, cpu or gpu (default: ${DEFAULT-VALUE}).")
     String device;
 
+    private void checkOptions(int limit) {
+        if (limit < 0) {
+            throw new ParameterException(spec.commandLine(), "--max-new-tokens must be >= 0, got " + limit);
+        }
+        if (temperature < 0 || Double.isNaN(temperature)) {
+            throw new ParameterException(spec.commandLine(), "--temperature must be >= 0, got " + temperature);
+        }
+        if (topP <= 0 || topP > 1) {
+            throw new ParameterException(spec.commandLine(), "--top-p must be in (0, 1], got " + topP);
+        }
+        if (topK < 0) {
+            throw new ParameterException(spec.commandLine(), "--top-k must be >= 0, got " + topK);
+        }
+    }
+
     @Override
     public Integer call() throws Exception {
         try (LanguageModel lm = LanguageModel.load(model, DeviceChoice.resolve(device))) {
             int limit = maxNewTokens != null ? maxNewTokens : lm.generationConfig().maxNewTokens().orElse(256);
+            checkOptions(limit);
             SamplingSettings settings = new SamplingSettings(limit, temperature, topK, topP, seed, lm.stopTokens());
             long[] promptIds = prompt.isEmpty() && !chat ? lm.bosOnly() : lm.promptIds(prompt, chat);
             String text = lm.generate(promptIds, settings, ForwardOptions::create, () -> false);

@@ -17,6 +17,30 @@ final class JsonOutput {
 
     private JsonOutput() {}
 
+    /**
+     * Checks before any work that an output file may be written: it must not lie inside the model
+     * directory, which is never written, and must not exist unless {@code overwrite}.
+     */
+    static void checkOutputFile(Path file, Path modelDir, boolean overwrite) throws IOException {
+        Path target = file.toAbsolutePath().normalize();
+        if (Files.isDirectory(modelDir)) {
+            Path model = modelDir.toRealPath();
+            Path parent = target.getParent();
+            Path resolvedParent = parent != null && Files.exists(parent) ? parent.toRealPath() : parent;
+            if (resolvedParent != null && resolvedParent.startsWith(model)) {
+                throw new IllegalArgumentException("Output file " + file + " is inside the model directory " + modelDir
+                        + ", which is never written; choose a file outside it");
+            }
+        }
+        if (Files.isDirectory(target)) {
+            throw new IllegalArgumentException("Output file " + file + " is a directory; give a file name");
+        }
+        if (Files.exists(target) && !overwrite) {
+            throw new IllegalArgumentException("Output file " + file + " already exists; choose a new name or pass "
+                    + "--overwrite");
+        }
+    }
+
     /** Writes {@code value} as indented JSON to {@code file}. */
     static void write(Path file, Object value) throws IOException {
         writeAtomically(file, out -> MAPPER.writeValue(out, value));

@@ -3,6 +3,7 @@ package org.pkeworkbench.cli;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import javafx.application.Application;
+import org.pkeworkbench.app.CoreBackend;
 import org.pkeworkbench.app.WorkbenchApp;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -15,8 +16,17 @@ final class WorkbenchCommand implements Callable<Integer> {
     @Option(names = "--model", description = "Hugging Face model directory to open instead of the demo model.")
     Path model;
 
+    @Option(names = "--device", defaultValue = "auto", description = "auto, cpu or gpu (default: ${DEFAULT-VALUE}).")
+    String device;
+
     @Override
     public Integer call() {
+        org.pkeworkbench.model.DeviceChoice.resolve(device);
+        CoreBackend.Settings defaults = CoreBackend.Settings.defaults();
+        CoreBackend.Settings settings = new CoreBackend.Settings(device, defaults.editSettings(),
+                defaults.locateSettings(), defaults.maxNewTokens(), defaults.localityCount(), defaults.maxEditRecords(),
+                defaults.maxEvalPrompts());
+        WorkbenchApp.setBackendFactory(() -> new CoreBackend(settings));
         String argument = model == null ? WorkbenchApp.DEMO_ARGUMENT : model.toString();
         if (model != null && !java.nio.file.Files.isDirectory(model)) {
             throw new IllegalArgumentException("Model directory " + model + " does not exist");

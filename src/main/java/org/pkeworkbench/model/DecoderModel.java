@@ -336,6 +336,10 @@ public abstract class DecoderModel implements AutoCloseable {
             KvCache cache = options.cache();
             int past = cache == null ? 0 : (int) cache.length();
             int total = past + seq;
+            if (config.architecture() == Architecture.GPT2 && total > config.maxPositions()) {
+                throw new IllegalArgumentException("The sequence has " + total + " tokens but this GPT-2 model has "
+                        + config.maxPositions() + " learned positions (n_positions); use a shorter input");
+            }
 
             long[] mask = paddingMask(batch, seq, past, total);
             int window = config.slidingWindow();

@@ -88,7 +88,7 @@ public final class LanguageModel implements AutoCloseable {
 
     /** Renders a conversation with the model's chat template, as {@code transformers} does. */
     public String renderChat(List<ChatMessage> messages, boolean addGenerationPrompt) {
-        ChatTemplate template = tokenizer.chatTemplate().orElseThrow(() -> new IllegalStateException(
+        ChatTemplate template = tokenizer.chatTemplate().orElseThrow(() -> new IllegalArgumentException(
                 "The model in " + decoder.directory() + " has no chat_template in tokenizer_config.json; "
                         + "run without --chat"));
         return template.render(messages, addGenerationPrompt);

@@ -49,6 +49,10 @@ public record ModelConfig(
     /** Reads and validates {@code config.json} in {@code modelDir}. */
     public static ModelConfig load(Path modelDir) throws IOException {
         Path file = modelDir.resolve("config.json");
+        if (Files.exists(modelDir) && !Files.isDirectory(modelDir)) {
+            throw new ModelFormatException(modelDir, "is a file, not a model directory",
+                    "Point --model at the folder that holds config.json and the safetensors files");
+        }
         JsonNode root;
         try {
             root = new ObjectMapper().readTree(Files.readString(file));
