@@ -118,8 +118,8 @@ public final class CoreBackend implements WorkbenchBackend {
         }
         List<EditRecord> records = limit(DatasetLoader.load(editSet), settings.maxEditRecords());
         List<EditExample> examples = new EditPipeline(lm).prepareExamples(records, lm.hasChatTemplate(),
-                settings.maxNewTokens(), adapt(progress, 0, 0.2));
-        return new Locator(lm.decoder()).locate(examples, settings.locateSettings(), adapt(progress, 0.2, 1.0));
+                settings.maxNewTokens(), progress.scaled(0, 0.2));
+        return new Locator(lm.decoder()).locate(examples, settings.locateSettings(), progress.scaled(0.2, 1.0));
     }
 
     @Override
@@ -133,7 +133,7 @@ public final class CoreBackend implements WorkbenchBackend {
         EditRequest request = new EditRequest(editSet, evalSet, null, settings.editSettings().method(),
                 settings.editSettings(), settings.locateSettings(), hotSpots, lm.hasChatTemplate(),
                 settings.maxNewTokens(), settings.localityCount(), settings.maxEditRecords(), settings.maxEvalPrompts());
-        lastEdit = new EditPipeline(lm).run(request, adapt(progress, 0, 1));
+        lastEdit = new EditPipeline(lm).run(request, progress);
         editApplied = true;
         EditReport report = lastEdit.report();
         return new EditSummary(proportion(report.asrBefore()), proportion(report.asrAfter()),
@@ -179,21 +179,6 @@ public final class CoreBackend implements WorkbenchBackend {
 
     private static <T> List<T> limit(List<T> list, int max) {
         return max > 0 && list.size() > max ? list.subList(0, max) : list;
-    }
-
-    /** Maps the core's progress range [0, 1] onto [from, to] of the UI listener. */
-    private static ProgressListener adapt(ProgressListener ui, double from, double to) {
-        return new ProgressListener() {
-            @Override
-            public void update(double fraction, String message) {
-                ui.update(from + (to - from) * fraction, message);
-            }
-
-            @Override
-            public boolean isCancelled() {
-                return ui.isCancelled() || Thread.currentThread().isInterrupted();
-            }
-        };
     }
 
     private void closeModel() {

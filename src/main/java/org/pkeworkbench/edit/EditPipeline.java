@@ -74,7 +74,8 @@ public final class EditPipeline {
 
         long phase = System.nanoTime();
         progress.update(0.0, "Preparing " + editRecords.size() + " edit records");
-        List<EditExample> examples = prepareExamples(editRecords, request.chat(), request.maxNewTokens(), progress);
+        List<EditExample> examples = prepareExamples(editRecords, request.chat(), request.maxNewTokens(),
+                progress.scaled(0.0, 0.1));
         List<LocalityExample> locality = locality(localityPrompts, request);
         timings.put("prepare", seconds(phase));
 
@@ -92,9 +93,11 @@ public final class EditPipeline {
         List<HotSpot> hotSpots = request.hotSpots();
         if (hotSpots == null || hotSpots.isEmpty()) {
             if (request.method().equals("dinm")) {
-                hotSpots = List.of(new DinmLocator(lm.decoder()).locate(examples, lm.bosOnly(), progress));
+                hotSpots = List.of(new DinmLocator(lm.decoder()).locate(examples, lm.bosOnly(),
+                        progress.scaled(0.35, 0.45)));
             } else {
-                located = new Locator(lm.decoder()).locate(examples, request.locateSettings(), progress);
+                located = new Locator(lm.decoder()).locate(examples, request.locateSettings(),
+                        progress.scaled(0.35, 0.45));
                 hotSpots = located.suggested();
             }
         }
@@ -102,7 +105,7 @@ public final class EditPipeline {
 
         phase = System.nanoTime();
         MaskedEditor.EditRun run = new MaskedEditor(lm.decoder()).edit(examples, locality, hotSpots,
-                request.editSettings(), (fraction, message) -> progress.update(0.45 + 0.25 * fraction, message));
+                request.editSettings(), progress.scaled(0.45, 0.7));
         timings.put("edit", seconds(phase));
 
         WeightDelta.AppliedEdit applied = run.delta().apply(lm.decoder());
@@ -154,6 +157,7 @@ public final class EditPipeline {
         long eos = lm.stopTokens().isEmpty() ? -1 : lm.stopTokens().get(0);
         for (int i = 0; i < records.size(); i++) {
             progress.checkCancelled();
+            progress.update((double) i / records.size(), "Preparing edit record " + (i + 1) + " of " + records.size());
             EditRecord record = EditRecordDefaults.withDefaultSafe(records.get(i));
             long[] prompt = lm.promptIds(record.prompt(), chat);
             String unsafe = record.unsafe() != null ? record.unsafe()

@@ -18,6 +18,25 @@ public interface ProgressListener {
         return Thread.currentThread().isInterrupted();
     }
 
+    /**
+     * Returns a listener for a sub-task that maps its progress range [0, 1] onto [from, to] of this
+     * one and shares its cancellation.
+     */
+    default ProgressListener scaled(double from, double to) {
+        ProgressListener parent = this;
+        return new ProgressListener() {
+            @Override
+            public void update(double fraction, String message) {
+                parent.update(fraction < 0 ? fraction : from + (to - from) * fraction, message);
+            }
+
+            @Override
+            public boolean isCancelled() {
+                return parent.isCancelled();
+            }
+        };
+    }
+
     /** Throws {@link CancellationException} when the task should stop or its thread was interrupted. */
     default void checkCancelled() {
         if (isCancelled() || Thread.currentThread().isInterrupted()) {
