@@ -1,0 +1,111 @@
+package org.pkeworkbench.trace;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import ai.djl.Device;
+import java.io.IOException;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.pkeworkbench.model.DecoderModel;
+import org.pkeworkbench.model.ProgressListener;
+import org.pkeworkbench.testing.SharedFiles;
+
+/** Checks causal tracing's invariants on real checkpoints. */
+class CausalTracingTest {
+
+    private static final long[] PROMPT = {1, 403, 407, 261, 300};
+    private static final long TARGET = 350;
+
+    @ParameterizedTest
+    @ValueSource(strings = {"tiny-llama3", "tiny-gpt2"})
+    void restoringEverythingGivesCleanProbability(String fixture) throws IOException {
+        try (DecoderModel model = DecoderModel.load(SharedFiles.fixture(fixture), Device.cpu());
+                CausalTracing tracing = new CausalTracing(model, new long[] {1, 5, 9, 3}, 7,
+                        CausalTraceSettings.defaults().withSamples(3))) {
+            checkFullRestore(model, tracing, 4);
+        }
+    }
+
+    @Test
+    void restoringEverythingGivesCleanProbabilityOnStories() throws IOException {
+        try (DecoderModel model = DecoderModel.load(SharedFiles.stories260K(), Device.cpu());
+                CausalTracing tracing = new CausalTracing(model, PROMPT, TARGET, CausalTraceSettings.defaults())) {
+            checkFullRestore(model, tracing, PROMPT.length);
+        }
+    }
+
+    private static void checkFullRestore(DecoderModel model, CausalTracing tracing, int tokens) {
+        int[] everyToken = IntStream.range(0, tokens).toArray();
+        Map<Integer, int[]> restore = new HashMap<>();
+        for (int layer = 0; layer < model.config().numLayers(); layer++) {
+            restore.put(layer, everyToken);
+        }
+        assertNotEquals(tracing.cleanProbability(), tracing.corruptedProbability(), "noise changes the output");
+        assertEquals(tracing.cleanProbability(), tracing.restoredProbability(restore), 1e-6);
+    }
+
+    @Test
+    void zeroNoiseLeavesCleanProbability() throws IOException {
+        try (DecoderModel model = DecoderModel.load(SharedFiles.stories260K(), Device.cpu());
+                CausalTracing tracing = new CausalTracing(model, PROMPT, TARGET,
+                        CausalTraceSettings.defaults().withNoiseMultiplier(0).withSamples(2))) {
+            CausalTraceResult result = tracing.run(null, ProgressListener.NONE);
+            assertEquals(0.0, result.noiseStd());
+            assertEquals(result.cleanProbability(), result.corruptedProbability(), 1e-6);
+            for (double[] row : result.indirectEffect()) {
+                for (double effect : row) {
+                    assertEquals(0.0, effect, 1e-6);
+                }
+            }
+        }
+    }
+
+    @Test
+    void sameSeedGivesSameTable() throws IOException {
+        try (DecoderModel model = DecoderModel.load(SharedFiles.stories260K(), Device.cpu())) {
+            CausalTraceSettings settings = CausalTraceSettings.defaults().withSamples(4).withSeed(42);
+            CausalTraceResult first = trace(model, settings);
+            CausalTraceResult second = trace(model, settings);
+            CausalTraceResult otherSeed = trace(model, settings.withSeed(43));
+
+            assertEquals(model.config().numLayers(), first.restoredProbability().length);
+            assertEquals(PROMPT.length, first.restoredProbability()[0].length);
+            assertEquals(first.corruptedProbability(), second.corruptedProbability());
+            for (int layer = 0; layer < first.restoredProbability().length; layer++) {
+                assertArrayEquals(first.restoredProbability()[layer], second.restoredProbability()[layer], "layer " + layer);
+            }
+            assertNotEquals(first.corruptedProbability(), otherSeed.corruptedProbability());
+        }
+    }
+
+    @Test
+    void lastLayerRestoreAtLastTokenIsClean() throws IOException {
+        try (DecoderModel model = DecoderModel.load(SharedFiles.stories260K(), Device.cpu())) {
+            CausalTraceResult result = trace(model, CausalTraceSettings.defaults().withSamples(3));
+            int lastLayer = model.config().numLayers() - 1;
+            assertEquals(result.cleanProbability(), result.restoredProbability()[lastLayer][PROMPT.length - 1], 1e-6);
+        }
+    }
+
+    @Test
+    void invalidRangeIsRejected() throws IOException {
+        try (DecoderModel model = DecoderModel.load(SharedFiles.stories260K(), Device.cpu())) {
+            assertThrows(IllegalArgumentException.class, () -> new CausalTracing(model, PROMPT, TARGET,
+                    CausalTraceSettings.defaults().withCorruptedRange(3, 9)));
+            assertThrows(IllegalArgumentException.class, () -> CausalTraceSettings.defaults().withSamples(0));
+        }
+    }
+
+    private static CausalTraceResult trace(DecoderModel model, CausalTraceSettings settings) {
+        try (CausalTracing tracing = new CausalTracing(model, PROMPT, TARGET, settings)) {
+            return tracing.run(null, ProgressListener.NONE);
+        }
+    }
+}
