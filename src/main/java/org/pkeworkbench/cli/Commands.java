@@ -11,6 +11,8 @@ final class Commands {
         commandLine.addSubcommand(new ForwardCommand());
         commandLine.addSubcommand(new GenerateCommand());
         commandLine.addSubcommand(new PromptCommand());
+        commandLine.addSubcommand(new LogitLensCommand());
+        commandLine.addSubcommand(new CausalTraceCommand());
         commandLine.addSubcommand(new EditCommand());
         commandLine.addSubcommand(new MakeDemoModelCommand());
         commandLine.addSubcommand(new WorkbenchCommand());

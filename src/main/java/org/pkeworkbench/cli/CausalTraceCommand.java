@@ -1,0 +1,148 @@
+package org.pkeworkbench.cli;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import java.io.OutputStreamWriter;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import org.pkeworkbench.model.DeviceChoice;
+import org.pkeworkbench.model.LanguageModel;
+import org.pkeworkbench.model.ProgressListener;
+import org.pkeworkbench.trace.CausalTraceResult;
+import org.pkeworkbench.trace.CausalTraceSettings;
+import org.pkeworkbench.trace.CausalTracing;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code causal-trace}: which (layer, token) hidden states carry the target prediction. */
+@Command(name = "causal-trace", mixinStandardHelpOptions = true,
+        description = "Corrupt the prompt's embeddings with Gaussian noise, restore the clean hidden state of one layer "
+                + "at one token at a time, and write how much of the target token's probability comes back as JSON.")
+final class CausalTraceCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--model", required = true, description = "Hugging Face model directory.")
+    Path model;
+
+    @Option(names = "--prompt", required = true, description = "Prompt text.")
+    String prompt;
+
+    @Option(names = "--chat", description = "Wrap the prompt as a user message with the model's chat template.")
+    boolean chat;
+
+    @Option(names = "--target", required = true, description = "Continuation whose first token's probability at the "
+            + "last prompt position is measured.")
+    String target;
+
+    @Option(names = "--samples", defaultValue = "10", description = "Noisy runs averaged per measurement "
+            + "(default: ${DEFAULT-VALUE}).")
+    int samples;
+
+    @Option(names = "--noise", defaultValue = "3", description = "Noise standard deviation as a multiple of the "
+            + "embedding matrix's standard deviation (default: ${DEFAULT-VALUE}).")
+    double noise;
+
+    @Option(names = "--seed", defaultValue = "0", description = "Noise seed (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--out", required = true, description = "Output JSON file.")
+    Path out;
+
+    @Option(names = "--csv", description = "Also write one CSV row per (layer, token).")
+    Path csv;
+
+    @Option(names = "--overwrite", description = "Replace --out and --csv if they exist.")
+    boolean overwrite;
+
+    @Option(names = "--device", defaultValue = "auto", description = "auto, cpu or gpu (default: ${DEFAULT-VALUE}).")
+    String device;
+
+    @Override
+    public Integer call() throws Exception {
+        CausalTraceSettings settings;
+        try {
+            settings = new CausalTraceSettings(samples, noise, seed, 0, -1);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
+        JsonOutput.checkOutputFile(out, model, overwrite);
+        if (csv != null) {
+            JsonOutput.checkOutputFile(csv, model, overwrite);
+        }
+        CausalTraceResult result;
+        try (LanguageModel lm = LanguageModel.load(model, DeviceChoice.resolve(device))) {
+            long[] promptIds = lm.promptIds(prompt, chat);
+            long[] targetIds = lm.responseIds(target);
+            if (targetIds.length == 0) {
+                throw new ParameterException(spec.commandLine(), "--target '" + target + "' encodes to no tokens; give "
+                        + "a non-empty continuation");
+            }
+            try (CausalTracing tracing = new CausalTracing(lm.decoder(), promptIds, targetIds[0], settings)) {
+                result = tracing.run(lm.tokenizer(), ProgressListener.NONE);
+            }
+        }
+        JsonOutput.writeAtomically(out, stream -> {
+            try (JsonGenerator json = JsonOutput.MAPPER.getFactory().createGenerator(stream)) {
+                writeJson(json, result, settings);
+            }
+        });
+        if (csv != null) {
+            JsonOutput.writeAtomically(csv, stream -> {
+                PrintWriter writer = new PrintWriter(new OutputStreamWriter(stream, StandardCharsets.UTF_8));
+                writeCsv(writer, result);
+                writer.flush();
+            });
+        }
+        return 0;
+    }
+
+    private static void writeJson(JsonGenerator json, CausalTraceResult result, CausalTraceSettings settings)
+            throws java.io.IOException {
+        json.writeStartObject();
+        json.writeFieldName("token_ids");
+        json.writeArray(result.tokenIds(), 0, result.tokenIds().length);
+        json.writeArrayFieldStart("tokens");
+        for (String text : result.tokenTexts()) {
+            json.writeString(text);
+        }
+        json.writeEndArray();
+        json.writeNumberField("target_id", result.targetId());
+        json.writeStringField("target_token", result.targetText());
+        json.writeNumberField("samples", settings.samples());
+        json.writeNumberField("noise_multiplier", settings.noiseMultiplier());
+        json.writeNumberField("seed", settings.seed());
+        json.writeNumberField("noise_std", result.noiseStd());
+        json.writeNumberField("corrupt_from", result.corruptFrom());
+        json.writeNumberField("corrupt_to", result.corruptTo());
+        json.writeNumberField("clean_probability", result.cleanProbability());
+        json.writeNumberField("corrupted_probability", result.corruptedProbability());
+        writeTable(json, "restored_probability", result.restoredProbability());
+        writeTable(json, "indirect_effect", result.indirectEffect());
+        json.writeEndObject();
+    }
+
+    private static void writeTable(JsonGenerator json, String name, double[][] table) throws java.io.IOException {
+        json.writeArrayFieldStart(name);
+        for (double[] row : table) {
+            json.writeArray(row, 0, row.length);
+        }
+        json.writeEndArray();
+    }
+
+    private static void writeCsv(PrintWriter writer, CausalTraceResult result) {
+        writer.println("layer,position,token_id,token,restored_probability,indirect_effect");
+        for (int layer = 0; layer < result.restoredProbability().length; layer++) {
+            for (int position = 0; position < result.tokenIds().length; position++) {
+                writer.println(layer + "," + position + "," + result.tokenIds()[position] + ","
+                        + CsvText.field(result.tokenTexts()[position]) + "," + result.restoredProbability()[layer][position]
+                        + "," + result.indirectEffect()[layer][position]);
+            }
+        }
+    }
+}
