@@ -12,6 +12,7 @@ import org.pkeworkbench.model.ProgressListener;
 import org.pkeworkbench.trace.CausalTraceResult;
 import org.pkeworkbench.trace.CausalTraceSettings;
 import org.pkeworkbench.trace.CausalTracing;
+import org.pkeworkbench.trace.RestoredState;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -23,6 +24,9 @@ import picocli.CommandLine.Model.CommandSpec;
         description = "Corrupt the prompt's embeddings with Gaussian noise, restore the clean hidden state of one layer "
                 + "at one token at a time, and write how much of the target token's probability comes back as JSON.")
 final class CausalTraceCommand implements Callable<Integer> {
+
+    /** Layers restored together for MLP and attention outputs, the window Meng et al. (2022) use. */
+    private static final int DEFAULT_WINDOW = 10;
 
     @Spec
     CommandSpec spec;
@@ -51,6 +55,14 @@ final class CausalTraceCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "0", description = "Noise seed (default: ${DEFAULT-VALUE}).")
     long seed;
 
+    @Option(names = "--state", defaultValue = "resid_post", description = "Hidden state restored from the clean run: "
+            + "resid_post, mlp_out or attn_out (default: ${DEFAULT-VALUE}).")
+    String state;
+
+    @Option(names = "--window", description = "Layers restored together around each layer (default: 1 for "
+            + "resid_post, 10 for mlp_out and attn_out); clipped at the first and last layer.")
+    Integer window;
+
     @Option(names = "--out", required = true, description = "Output JSON file.")
     Path out;
 
@@ -71,6 +83,11 @@ final class CausalTraceCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
+        RestoredState restored = parseState();
+        int layersPerWindow = window != null ? window : restored == RestoredState.RESID_POST ? 1 : DEFAULT_WINDOW;
+        if (layersPerWindow < 1) {
+            throw new ParameterException(spec.commandLine(), "--window must be at least 1, got " + layersPerWindow);
+        }
         JsonOutput.checkOutputFile(out, model, overwrite);
         if (csv != null) {
             JsonOutput.checkOutputFile(csv, model, overwrite);
@@ -84,7 +101,7 @@ final class CausalTraceCommand implements Callable<Integer> {
                         + "a non-empty continuation");
             }
             try (CausalTracing tracing = new CausalTracing(lm.decoder(), promptIds, targetIds[0], settings)) {
-                result = tracing.run(lm.tokenizer(), ProgressListener.NONE);
+                result = tracing.run(restored, layersPerWindow, lm.tokenizer(), ProgressListener.NONE);
             }
         }
         JsonOutput.writeAtomically(out, stream -> {
@@ -100,6 +117,16 @@ final class CausalTraceCommand implements Callable<Integer> {
             });
         }
         return 0;
+    }
+
+    private RestoredState parseState() {
+        return switch (state) {
+            case "resid_post" -> RestoredState.RESID_POST;
+            case "mlp_out" -> RestoredState.MLP_OUT;
+            case "attn_out" -> RestoredState.ATTN_OUT;
+            default -> throw new ParameterException(spec.commandLine(), "Invalid --state '" + state
+                    + "'; use resid_post, mlp_out or attn_out");
+        };
     }
 
     private static void writeJson(JsonGenerator json, CausalTraceResult result, CausalTraceSettings settings)
@@ -118,6 +145,8 @@ final class CausalTraceCommand implements Callable<Integer> {
         json.writeNumberField("noise_multiplier", settings.noiseMultiplier());
         json.writeNumberField("seed", settings.seed());
         json.writeNumberField("noise_std", result.noiseStd());
+        json.writeStringField("restored_state", result.restoredState().name().toLowerCase(java.util.Locale.ROOT));
+        json.writeNumberField("window", result.window());
         json.writeNumberField("corrupt_from", result.corruptFrom());
         json.writeNumberField("corrupt_to", result.corruptTo());
         json.writeNumberField("clean_probability", result.cleanProbability());

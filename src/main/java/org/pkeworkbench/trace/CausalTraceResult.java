@@ -11,12 +11,14 @@ package org.pkeworkbench.trace;
  * @param corruptFrom first corrupted position
  * @param corruptTo position after the last corrupted one
  * @param noiseStd standard deviation of the added noise, in embedding units
+ * @param restoredState the hidden state copied from the clean run
+ * @param window layers restored together per row; 1 restores exactly the row's layer
  * @param cleanProbability target probability without noise
  * @param corruptedProbability mean target probability with noise
- * @param restoredProbability mean target probability with noise and the clean {@code resid_post} of one layer at
- *     one token restored, {@code [layers][tokens]}
+ * @param restoredProbability mean target probability with noise and the clean state restored at one token, in
+ *     the window of layers around the row's layer, {@code [layers][tokens]}
  * @param indirectEffect {@code restoredProbability - corruptedProbability}, {@code [layers][tokens]}
  */
 public record CausalTraceResult(long[] tokenIds, String[] tokenTexts, long targetId, String targetText, int corruptFrom,
-        int corruptTo, double noiseStd, double cleanProbability, double corruptedProbability,
+        int corruptTo, double noiseStd, RestoredState restoredState, int window, double cleanProbability, double corruptedProbability,
         double[][] restoredProbability, double[][] indirectEffect) {}

@@ -5,12 +5,15 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import org.pkeworkbench.model.Autograd;
 import org.pkeworkbench.model.DecoderModel;
 import org.pkeworkbench.model.ForwardOptions;
+import org.pkeworkbench.model.ForwardResult;
 import org.pkeworkbench.model.HookPoints;
 import org.pkeworkbench.model.ProgressListener;
 import org.pkeworkbench.model.Tensors;
@@ -23,6 +26,9 @@ import org.slf4j.LoggerFactory;
  * Gaussian noise to the prompt's token embeddings, then restores the clean hidden state of one
  * layer at one token and measures how much of the target token's probability at the last prompt
  * position comes back.
+ *
+ * <p>The default restores {@code resid_post} of one layer at one token; {@link #run(RestoredState, int,
+ * TextTokenizer, ProgressListener)} restores MLP or attention outputs over a window of layers.
  *
  * <p>The noisy runs go through the model as one batch of {@code samples} copies of the prompt. An
  * instance holds the clean states and the noise; close it to free them.
@@ -40,7 +46,7 @@ public final class CausalTracing implements AutoCloseable {
     private final NDManager manager;
     private final NDArray batchIds;
     private final NDArray noise;
-    private final NDArray[] cleanStates;
+    private final Map<RestoredState, NDArray[]> cleanStates = new EnumMap<>(RestoredState.class);
     private final double noiseStd;
     private final double cleanProbability;
 
@@ -66,20 +72,25 @@ public final class CausalTracing implements AutoCloseable {
         try {
             int numLayers = model.config().numLayers();
             NDArray cleanIds = manager.create(promptIds).reshape(1, promptIds.length);
-            String[] points = new String[numLayers];
-            for (int layer = 0; layer < numLayers; layer++) {
-                points[layer] = HookPoints.residPost(layer);
+            ForwardOptions captures = ForwardOptions.create();
+            for (RestoredState state : RestoredState.values()) {
+                for (int layer = 0; layer < numLayers; layer++) {
+                    captures.capture(state.hookPoint(layer));
+                }
             }
-            var clean = model.forward(manager, cleanIds, ForwardOptions.create().capture(points));
+            ForwardResult clean = model.forward(manager, cleanIds, captures);
             this.cleanProbability = targetProbability(clean.logits());
-            this.cleanStates = new NDArray[numLayers];
-            for (int layer = 0; layer < numLayers; layer++) {
-                cleanStates[layer] = clean.capture(points[layer]);
+            for (RestoredState state : RestoredState.values()) {
+                NDArray[] states = new NDArray[numLayers];
+                for (int layer = 0; layer < numLayers; layer++) {
+                    states[layer] = clean.capture(state.hookPoint(layer));
+                }
+                cleanStates.put(state, states);
             }
 
             this.batchIds = cleanIds.repeat(0, settings.samples());
             this.noiseStd = settings.noiseMultiplier() * embeddingStd(model);
-            this.noise = drawNoise(cleanStates[0].getDataType());
+            this.noise = drawNoise(cleanStates.get(RestoredState.RESID_POST)[0].getDataType());
         } catch (RuntimeException e) {
             manager.close();
             throw e;
@@ -106,29 +117,57 @@ public final class CausalTracing implements AutoCloseable {
      * @param restore positions to restore, by layer
      */
     public double restoredProbability(Map<Integer, int[]> restore) {
+        return restoredProbability(RestoredState.RESID_POST, restore);
+    }
+
+    /**
+     * Mean target probability of the noisy runs with the clean {@code state} restored at the given
+     * positions of the given layers.
+     *
+     * @param restore positions to restore, by layer
+     */
+    public double restoredProbability(RestoredState state, Map<Integer, int[]> restore) {
         Autograd.disableOnThisThread();
         try (NDManager scope = manager.newSubManager()) {
             ForwardOptions options = ForwardOptions.create().intervene(HookPoints.EMBED, value -> value.add(noise));
             for (Map.Entry<Integer, int[]> entry : restore.entrySet()) {
                 int layer = entry.getKey();
                 NDArray mask = positionMask(scope, entry.getValue());
-                NDArray clean = cleanStates[layer];
+                if (layer < 0 || layer >= model.config().numLayers()) {
+                    throw new IllegalArgumentException("Restored layer " + layer + " is outside the model's "
+                            + model.config().numLayers() + " layers");
+                }
+                NDArray clean = cleanStates.get(state)[layer];
                 // NOTE: DJL's where does not broadcast, so the mask and the clean state are expanded to the batch.
-                options.intervene(HookPoints.residPost(layer), value -> NDArrays.where(
+                options.intervene(state.hookPoint(layer), value -> NDArrays.where(
                         mask.broadcast(value.getShape()), clean.broadcast(value.getShape()), value));
             }
             return targetProbability(model.forward(scope, batchIds, options).logits());
         }
     }
 
-    /** Restores every (layer, prompt token) in turn and returns the full table. */
+    /** Restores the clean {@code resid_post} of every (layer, prompt token) in turn and returns the full table. */
     public CausalTraceResult run(TextTokenizer tokenizer, ProgressListener progress) {
+        return run(RestoredState.RESID_POST, 1, tokenizer, progress);
+    }
+
+    /**
+     * Restores the clean {@code state} at each prompt token over a window of layers centred on each
+     * layer in turn, and returns the full table. Row {@code L} restores layers
+     * {@code [L - window / 2, L + window - window / 2)}, clipped to the model's layers.
+     *
+     * @param window number of layers restored together, at least 1; Meng et al. use 10 for MLP and attention outputs
+     */
+    public CausalTraceResult run(RestoredState state, int window, TextTokenizer tokenizer, ProgressListener progress) {
         Autograd.disableOnThisThread();
+        if (window < 1) {
+            throw new IllegalArgumentException("window must be at least 1 layer, got " + window);
+        }
         long started = System.nanoTime();
         int numLayers = model.config().numLayers();
         int tokens = promptIds.length;
-        LOG.info("Causal trace started: {} layers x {} tokens, {} samples, noise std {}", numLayers, tokens,
-                settings.samples(), noiseStd);
+        LOG.info("Causal trace started: {} over windows of {} layers, {} layers x {} tokens, {} samples, noise std {}",
+                state, window, numLayers, tokens, settings.samples(), noiseStd);
 
         progress.checkCancelled();
         double corrupted = corruptedProbability();
@@ -139,7 +178,7 @@ public final class CausalTracing implements AutoCloseable {
                 progress.checkCancelled();
                 progress.update((double) (layer * tokens + token) / (numLayers * tokens),
                         "Restoring layer " + layer + ", token " + token);
-                restored[layer][token] = restoredProbability(Map.of(layer, new int[] {token}));
+                restored[layer][token] = restoredProbability(state, windowAround(layer, window, numLayers, token));
                 effect[layer][token] = restored[layer][token] - corrupted;
             }
         }
@@ -149,7 +188,19 @@ public final class CausalTracing implements AutoCloseable {
 
         String targetText = tokenizer == null ? null : tokenizer.decode(new long[] {targetId}, false);
         return new CausalTraceResult(promptIds.clone(), LogitLens.decodeEach(tokenizer, promptIds), targetId, targetText,
-                settings.corruptFrom(), corruptTo, noiseStd, cleanProbability, corrupted, restored, effect);
+                settings.corruptFrom(), corruptTo, noiseStd, state, window, cleanProbability, corrupted, restored,
+                effect);
+    }
+
+    /** Layers {@code [center - window / 2, center + window - window / 2)} within {@code [0, numLayers)}, each at {@code token}. */
+    static Map<Integer, int[]> windowAround(int center, int window, int numLayers, int token) {
+        int from = Math.max(0, center - window / 2);
+        int to = Math.min(numLayers, center + window - window / 2);
+        Map<Integer, int[]> restore = new HashMap<>();
+        for (int layer = from; layer < to; layer++) {
+            restore.put(layer, new int[] {token});
+        }
+        return restore;
     }
 
     @Override

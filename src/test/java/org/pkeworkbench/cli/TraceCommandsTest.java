@@ -89,6 +89,29 @@ class TraceCommandsTest {
     }
 
     @Test
+    void causalTraceWindowModeRecordsState() throws IOException {
+        Path out = temp.resolve("window.json");
+
+        CliRun run = CliRun.of("causal-trace", "--model", demo().toString(), "--prompt", "Once upon a time",
+                "--target", " there", "--samples", "2", "--state", "attn_out", "--out", out.toString(), "--device", "cpu");
+
+        assertEquals(0, run.exitCode(), run::toString);
+        JsonNode json = new ObjectMapper().readTree(out.toFile());
+        assertEquals("attn_out", json.get("restored_state").asText());
+        assertEquals(10, json.get("window").asInt());
+        assertEquals(DEMO_LAYERS, json.get("restored_probability").size());
+    }
+
+    @Test
+    void invalidStateIsRejected() {
+        CliRun run = CliRun.of("causal-trace", "--model", demo().toString(), "--prompt", "Once", "--target", " upon",
+                "--state", "mlp", "--out", temp.resolve("y.json").toString());
+
+        assertNotEquals(0, run.exitCode(), run::toString);
+        assertTrue(run.err().contains("--state"), run::toString);
+    }
+
+    @Test
     void existingOutputIsKeptWithoutOverwrite() throws IOException {
         Path out = temp.resolve("exists.json");
         Files.writeString(out, "keep");

@@ -108,4 +108,49 @@ class CausalTracingTest {
             return tracing.run(null, ProgressListener.NONE);
         }
     }
+
+    @Test
+    void windowRowsRestoreClippedLayerRange() throws IOException {
+        try (DecoderModel model = DecoderModel.load(SharedFiles.stories260K(), Device.cpu());
+                CausalTracing tracing = new CausalTracing(model, PROMPT, TARGET,
+                        CausalTraceSettings.defaults().withSamples(3))) {
+            int numLayers = model.config().numLayers();
+            CausalTraceResult result = tracing.run(RestoredState.MLP_OUT, 3, null, ProgressListener.NONE);
+
+            assertEquals(RestoredState.MLP_OUT, result.restoredState());
+            assertEquals(3, result.window());
+            assertEquals(numLayers, result.restoredProbability().length);
+            int token = PROMPT.length - 2;
+            Map<Integer, int[]> firstRow = Map.of(0, new int[] {token}, 1, new int[] {token});
+            assertEquals(tracing.restoredProbability(RestoredState.MLP_OUT, firstRow),
+                    result.restoredProbability()[0][token]);
+            Map<Integer, int[]> middleRow = Map.of(1, new int[] {token}, 2, new int[] {token}, 3, new int[] {token});
+            assertEquals(tracing.restoredProbability(RestoredState.MLP_OUT, middleRow),
+                    result.restoredProbability()[2][token]);
+            assertEquals(result.restoredProbability()[2][token] - result.corruptedProbability(),
+                    result.indirectEffect()[2][token], 1e-12);
+        }
+    }
+
+    @Test
+    void windowAroundClipsAtModelEdges() {
+        assertEquals(java.util.Set.of(0, 1, 2, 3, 4), CausalTracing.windowAround(0, 10, 5, 1).keySet());
+        assertEquals(java.util.Set.of(3, 4), CausalTracing.windowAround(4, 3, 5, 1).keySet());
+        assertEquals(java.util.Set.of(2), CausalTracing.windowAround(2, 1, 5, 1).keySet());
+    }
+
+    @Test
+    void restoringAllAttentionAndMlpOutputsAtCleanEmbeddingIsClean() throws IOException {
+        // With zero noise every restored block output already equals the clean one.
+        try (DecoderModel model = DecoderModel.load(SharedFiles.stories260K(), Device.cpu());
+                CausalTracing tracing = new CausalTracing(model, PROMPT, TARGET,
+                        CausalTraceSettings.defaults().withSamples(2).withNoiseMultiplier(0))) {
+            Map<Integer, int[]> restore = new HashMap<>();
+            for (int layer = 0; layer < model.config().numLayers(); layer++) {
+                restore.put(layer, IntStream.range(0, PROMPT.length).toArray());
+            }
+            assertEquals(tracing.cleanProbability(), tracing.restoredProbability(RestoredState.ATTN_OUT, restore), 1e-6);
+            assertEquals(tracing.cleanProbability(), tracing.restoredProbability(RestoredState.MLP_OUT, restore), 1e-6);
+        }
+    }
 }
