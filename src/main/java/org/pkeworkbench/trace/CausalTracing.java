@@ -105,26 +105,28 @@ public final class CausalTracing implements AutoCloseable {
         return noiseStd;
     }
 
-    /** Mean target probability of the noisy runs with nothing restored. */
+    /** Runs the noisy batch with nothing restored and returns the mean target probability. */
     public double corruptedProbability() {
         return restoredProbability(Map.of());
     }
 
     /**
-     * Mean target probability of the noisy runs with the clean {@code resid_post} restored at the
+     * Runs the noisy batch with the clean {@code resid_post} restored at the
      * given positions of the given layers.
      *
      * @param restore positions to restore, by layer
+     * @return the mean target probability over the samples
      */
     public double restoredProbability(Map<Integer, int[]> restore) {
         return restoredProbability(RestoredState.RESID_POST, restore);
     }
 
     /**
-     * Mean target probability of the noisy runs with the clean {@code state} restored at the given
+     * Runs the noisy batch with the clean {@code state} restored at the given
      * positions of the given layers.
      *
      * @param restore positions to restore, by layer
+     * @return the mean target probability over the samples
      */
     public double restoredProbability(RestoredState state, Map<Integer, int[]> restore) {
         Autograd.disableOnThisThread();

@@ -14,7 +14,7 @@ public enum RestoredState {
     /** The attention block's output before it is added to the residual, {@code layers.L.attn_out}. */
     ATTN_OUT;
 
-    /** The capture point of this state in {@code layer}. */
+    /** Returns the capture point of this state in {@code layer}. */
     public String hookPoint(int layer) {
         return switch (this) {
             case RESID_POST -> HookPoints.residPost(layer);
