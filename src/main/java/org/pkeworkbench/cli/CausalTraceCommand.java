@@ -55,6 +55,14 @@ final class CausalTraceCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "0", description = "Noise seed (default: ${DEFAULT-VALUE}).")
     long seed;
 
+    @Option(names = "--corrupt-from", defaultValue = "0", description = "First prompt token position that gets noise "
+            + "(default: ${DEFAULT-VALUE}).")
+    int corruptFrom;
+
+    @Option(names = "--corrupt-to", defaultValue = "-1", description = "Position after the last prompt token that gets "
+            + "noise; -1 means the prompt's end (default: ${DEFAULT-VALUE}).")
+    int corruptTo;
+
     @Option(names = "--state", defaultValue = "resid_post", description = "Hidden state restored from the clean run: "
             + "resid_post, mlp_out or attn_out (default: ${DEFAULT-VALUE}).")
     String state;
@@ -79,7 +87,7 @@ final class CausalTraceCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         CausalTraceSettings settings;
         try {
-            settings = new CausalTraceSettings(samples, noise, seed, 0, -1);
+            settings = new CausalTraceSettings(samples, noise, seed, corruptFrom, corruptTo);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }

@@ -93,12 +93,15 @@ class TraceCommandsTest {
         Path out = temp.resolve("window.json");
 
         CliRun run = CliRun.of("causal-trace", "--model", demo().toString(), "--prompt", "Once upon a time",
-                "--target", " there", "--samples", "2", "--state", "attn_out", "--out", out.toString(), "--device", "cpu");
+                "--target", " there", "--samples", "2", "--state", "attn_out", "--corrupt-from", "1", "--corrupt-to", "3",
+                "--out", out.toString(), "--device", "cpu");
 
         assertEquals(0, run.exitCode(), run::toString);
         JsonNode json = new ObjectMapper().readTree(out.toFile());
         assertEquals("attn_out", json.get("restored_state").asText());
         assertEquals(10, json.get("window").asInt());
+        assertEquals(1, json.get("corrupt_from").asInt());
+        assertEquals(3, json.get("corrupt_to").asInt());
         assertEquals(DEMO_LAYERS, json.get("restored_probability").size());
     }
 

@@ -9,6 +9,7 @@ import ai.djl.Device;
 import java.io.IOException;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.CancellationException;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -151,6 +152,39 @@ class CausalTracingTest {
             }
             assertEquals(tracing.cleanProbability(), tracing.restoredProbability(RestoredState.ATTN_OUT, restore), 1e-6);
             assertEquals(tracing.cleanProbability(), tracing.restoredProbability(RestoredState.MLP_OUT, restore), 1e-6);
+        }
+    }
+
+    @Test
+    void cancelledListenerStopsTrace() throws IOException {
+        ProgressListener cancelled = new ProgressListener() {
+            @Override
+            public void update(double fraction, String message) {}
+
+            @Override
+            public boolean isCancelled() {
+                return true;
+            }
+        };
+        try (DecoderModel model = DecoderModel.load(SharedFiles.stories260K(), Device.cpu());
+                CausalTracing tracing = new CausalTracing(model, PROMPT, TARGET,
+                        CausalTraceSettings.defaults().withSamples(2))) {
+            assertThrows(CancellationException.class, () -> tracing.run(null, cancelled));
+            assertThrows(CancellationException.class,
+                    () -> LogitLens.run(model, null, PROMPT, new long[0], 3, cancelled));
+        }
+    }
+
+    @Test
+    void noiseOutsideCorruptedRangeIsZero() throws IOException {
+        // Corrupting only the last token leaves the earlier positions clean, so restoring the last
+        // token in layer 0 brings back the clean probability.
+        try (DecoderModel model = DecoderModel.load(SharedFiles.stories260K(), Device.cpu());
+                CausalTracing tracing = new CausalTracing(model, PROMPT, TARGET, CausalTraceSettings.defaults()
+                        .withSamples(3).withCorruptedRange(PROMPT.length - 1, PROMPT.length))) {
+            assertNotEquals(tracing.cleanProbability(), tracing.corruptedProbability());
+            assertEquals(tracing.cleanProbability(),
+                    tracing.restoredProbability(Map.of(0, new int[] {PROMPT.length - 1})), 1e-6);
         }
     }
 }
