@@ -11,6 +11,7 @@ final class Commands {
         commandLine.addSubcommand(new ForwardCommand());
         commandLine.addSubcommand(new GenerateCommand());
         commandLine.addSubcommand(new PromptCommand());
+        commandLine.addSubcommand(new ContributionsCommand());
         commandLine.addSubcommand(new EditCommand());
         commandLine.addSubcommand(new MakeDemoModelCommand());
         commandLine.addSubcommand(new WorkbenchCommand());
