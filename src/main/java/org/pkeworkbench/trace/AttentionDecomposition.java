@@ -2,6 +2,7 @@ package org.pkeworkbench.trace;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import org.pkeworkbench.model.Architecture;
 import org.pkeworkbench.model.DecoderModel;
 import org.pkeworkbench.model.ForwardResult;
@@ -67,7 +68,15 @@ public final class AttentionDecomposition {
      * without the bias: {@code [keySeq, seq, hidden]}, entry {@code [s, t]}.
      */
     public NDArray perSource() {
-        NDArray byTarget = pattern.transpose(2, 1, 0);
+        return perSource(0, pattern.getShape().get(1));
+    }
+
+    /**
+     * Per source token, the attention output it sends to targets {@code fromTarget} (inclusive) to
+     * {@code toTarget} (exclusive), summed over heads and without the bias: {@code [keySeq, toTarget - fromTarget, hidden]}.
+     */
+    public NDArray perSource(long fromTarget, long toTarget) {
+        NDArray byTarget = pattern.get(new NDIndex(":, {}:{}, :", fromTarget, toTarget)).transpose(2, 1, 0);
         return byTarget.matMul(valueOutputs.transpose(1, 0, 2));
     }
 

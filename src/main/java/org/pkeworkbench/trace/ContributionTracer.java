@@ -2,6 +2,7 @@ package org.pkeworkbench.trace;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -30,16 +31,29 @@ public final class ContributionTracer {
 
     private static final Logger LOG = LoggerFactory.getLogger(ContributionTracer.class);
 
+    /** Default cap on the per-source attention parts held at once, in floats (32 Mi floats, 128 MiB). */
+    static final long DEFAULT_CHUNK_FLOATS = 32L << 20;
+
     private final DecoderModel model;
     private final int topK;
+    private final long chunkFloats;
 
     /** @param topK how many heads and neurons to keep per node */
     public ContributionTracer(DecoderModel model, int topK) {
+        this(model, topK, DEFAULT_CHUNK_FLOATS);
+    }
+
+    /**
+     * @param chunkFloats cap on the per-source parts {@code [keySeq, targets, hidden]} computed at
+     *     once; at least one target is always computed
+     */
+    ContributionTracer(DecoderModel model, int topK, long chunkFloats) {
         if (topK < 0) {
             throw new IllegalArgumentException("topK must be 0 or more, got " + topK);
         }
         this.model = model;
         this.topK = topK;
+        this.chunkFloats = chunkFloats;
     }
 
     /** Traces {@code tokenIds} (one sequence, no padding). */
@@ -90,14 +104,12 @@ public final class ContributionTracer {
         NDArray residPost = sequence(layerScope, captured, HookPoints.residPost(layer));
         int seq = (int) residPre.getShape().get(0);
 
-        // NOTE: perSource is [seq, seq, hidden] per layer; long prompts on large models need chunking by target.
         AttentionDecomposition attention = AttentionDecomposition.of(layerScope, model, captured, layer);
-        NDArray perSource = attention.perSource();
         NDArray perHead = attention.perHead();
 
         double[] midNorms = Contributions.norms(residMid);
         double[] midResidualDistances = Contributions.norms(residMid.sub(residPre));
-        double[][] sourceDistances = Contributions.distances(residMid, perSource);
+        double[][] sourceDistances = sourceDistances(layerScope, attention, residMid);
         double[][] headDistances = Contributions.distances(residMid, perHead);
         double[] postNorms = Contributions.norms(residPost);
         double[] postResidualDistances = Contributions.norms(residPost.sub(residMid));
@@ -127,6 +139,32 @@ public final class ContributionTracer {
         }
         List<List<NeuronContribution>> topNeurons = topNeurons(layerScope, captured, layer, seq);
         return new LayerContributions(sourceWeights, attentionResidual, mlp, mlpResidual, topHeads, topNeurons);
+    }
+
+    /**
+     * L1 distances {@code |resid_mid[t] - part[s, t]|_1} as {@code [keySeq][seq]}, computed for a few
+     * targets at a time because all per-source parts together take {@code seq^2 * hidden} floats.
+     */
+    private double[][] sourceDistances(NDManager layerScope, AttentionDecomposition attention, NDArray residMid) {
+        int seq = (int) residMid.getShape().get(0);
+        long hidden = residMid.getShape().get(1);
+        int chunk = (int) Math.max(1, Math.min(seq, chunkFloats / ((long) seq * hidden)));
+
+        double[][] out = new double[seq][seq];
+        for (int from = 0; from < seq; from += chunk) {
+            int to = Math.min(seq, from + chunk);
+            try (NDManager chunkScope = layerScope.newSubManager()) {
+                NDArray targets = residMid.get(new NDIndex("{}:{}", from, to));
+                targets.attach(chunkScope);
+                NDArray parts = attention.perSource(from, to);
+                parts.attach(chunkScope);
+                double[][] distances = Contributions.distances(targets, parts);
+                for (int s = 0; s < seq; s++) {
+                    System.arraycopy(distances[s], 0, out[s], from, to - from);
+                }
+            }
+        }
+        return out;
     }
 
     /** Returns a capture of the single sequence without its batch axis, {@code [seq, ...]}, owned by {@code layerScope}. */

@@ -113,6 +113,24 @@ class ContributionTracerTest {
     }
 
     @Test
+    void chunkedTraceMatchesWholeTrace() throws IOException {
+        try (DecoderModel model = DecoderModel.load(SharedFiles.fixture("tiny-llama3"), Device.cpu())) {
+            ContributionGraph whole = new ContributionTracer(model, TOP_K).trace(TOKENS, ProgressListener.NONE);
+            // A cap of one float forces one target per chunk.
+            ContributionGraph chunked = new ContributionTracer(model, TOP_K, 1).trace(TOKENS, ProgressListener.NONE);
+
+            List<ContributionGraph.Edge> expected = whole.edges(0);
+            List<ContributionGraph.Edge> actual = chunked.edges(0);
+            assertEquals(expected.size(), actual.size());
+            for (int i = 0; i < expected.size(); i++) {
+                assertEquals(expected.get(i).from(), actual.get(i).from(), "edge " + i);
+                assertEquals(expected.get(i).to(), actual.get(i).to(), "edge " + i);
+                assertEquals(expected.get(i).weight(), actual.get(i).weight(), 1e-6, "edge " + i);
+            }
+        }
+    }
+
+    @Test
     void cancelledTraceStops() throws IOException {
         ProgressListener cancelled = new ProgressListener() {
             @Override
