@@ -13,6 +13,7 @@ final class Commands {
         commandLine.addSubcommand(new PromptCommand());
         commandLine.addSubcommand(new LogitLensCommand());
         commandLine.addSubcommand(new CausalTraceCommand());
+        commandLine.addSubcommand(new ContributionsCommand());
         commandLine.addSubcommand(new EditCommand());
         commandLine.addSubcommand(new MakeDemoModelCommand());
         commandLine.addSubcommand(new WorkbenchCommand());

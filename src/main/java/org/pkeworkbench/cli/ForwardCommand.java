@@ -40,7 +40,7 @@ final class ForwardCommand implements Callable<Integer> {
     boolean overwrite;
 
     @Option(names = "--capture", arity = "1..*", split = ",", description = "Capture points to record, e.g. layers.1.mlp.act "
-            + "(also embed, final_norm, layers.L.resid_pre|attn_out|resid_mid|mlp_out|resid_post|attn.pattern|attn.z). "
+            + "(also embed, final_norm, layers.L.resid_pre|attn_out|resid_mid|mlp_out|resid_post|attn.pattern|attn.z|attn.v). "
             + "The batch axis is dropped.")
     List<String> captures = new ArrayList<>();
 

@@ -170,7 +170,7 @@ public abstract class DecoderModel implements AutoCloseable {
 
     /**
      * Scaled dot-product attention with a causal and padding mask, grouped-query sharing, the KV
-     * cache and the {@code attn.pattern} and {@code attn.z} capture points.
+     * cache and the {@code attn.v}, {@code attn.pattern} and {@code attn.z} capture points.
      *
      * @param q {@code [batch, heads, seq, headDim]}
      * @param k {@code [batch, kvHeads, seq, headDim]}
@@ -184,6 +184,7 @@ public abstract class DecoderModel implements AutoCloseable {
             k = full[0];
             v = full[1];
         }
+        v = pass.hook(HookPoints.attnV(layer), v);
         long batch = q.getShape().get(0);
         long heads = q.getShape().get(1);
         long seq = q.getShape().get(2);

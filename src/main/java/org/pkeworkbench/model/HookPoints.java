@@ -14,6 +14,9 @@ package org.pkeworkbench.model;
  *   <li>{@code layers.L.resid_post}: residual stream leaving layer L, {@code [batch, seq, hidden]}
  *   <li>{@code layers.L.attn.pattern}: attention probabilities, {@code [batch, heads, seq, keySeq]}
  *   <li>{@code layers.L.attn.z}: per-head attention outputs before the output projection, {@code [batch, seq, heads, headDim]}
+ *   <li>{@code layers.L.attn.v}: value vectors per key/value head, including cached ones,
+ *       {@code [batch, kvHeads, keySeq, headDim]}; query head {@code h} reads key/value head
+ *       {@code h / (heads / kvHeads)} (GPT-2 has {@code kvHeads == heads})
  *   <li>{@code final_norm}: the last residual after the final norm, {@code [batch, seq, hidden]}
  * </ul>
  */
@@ -56,6 +59,10 @@ public final class HookPoints {
         return "layers." + layer + ".attn.z";
     }
 
+    public static String attnV(int layer) {
+        return "layers." + layer + ".attn.v";
+    }
+
     /** Checks that {@code name} is a capture point of a model with {@code numLayers} layers. */
     public static boolean isValid(String name, int numLayers) {
         if (name.equals(EMBED) || name.equals(FINAL_NORM)) {
@@ -73,6 +80,6 @@ public final class HookPoints {
         }
         return layer >= 0 && layer < numLayers
                 && java.util.List.of("resid_pre", "attn_out", "resid_mid", "mlp.act", "mlp_out", "resid_post",
-                        "attn.pattern", "attn.z").contains(parts[2]);
+                        "attn.pattern", "attn.z", "attn.v").contains(parts[2]);
     }
 }

@@ -110,7 +110,9 @@ class DemoWorkbenchFlowTest {
         assertEquals(4, summary.asrBefore().total());
         assertEquals(3, summary.steps());
         assertTrue(backend.hasAppliedEdit());
-        assertEquals("edited", robot.lookup("#weightsStateLabel").queryLabeled().getText());
+        // The label follows the backend's state through a listener that may run after the call's success.
+        FxTestSupport.waitUntil("weights label shows edited",
+                () -> "edited".equals(robot.lookup("#weightsStateLabel").queryLabeled().getText()));
         assertFalse(java.util.Arrays.equals(original, demoLogits()), "the applied edit changes the logits");
         FxTestSupport.saveSnapshot(window, "workbench-demo-results");
 
@@ -138,7 +140,8 @@ class DemoWorkbenchFlowTest {
         // The cancelled call may still be finishing on the background thread; the model must end unchanged.
         FxTestSupport.waitUntil("backend idle", () -> !window.worker().isRunning());
         assertFalse(backend.hasAppliedEdit());
-        assertEquals("original", robot.lookup("#weightsStateLabel").queryLabeled().getText());
+        FxTestSupport.waitUntil("weights label shows original",
+                () -> "original".equals(robot.lookup("#weightsStateLabel").queryLabeled().getText()));
         assertArrayEquals(original, demoLogits());
     }
 }
