@@ -15,6 +15,8 @@ public final class Autograd {
 
     /** Stops recording gradients on the calling thread until a gradient collector is opened. */
     public static void disableOnThisThread() {
+        // Loads libtorch first; the JNI call fails with UnsatisfiedLinkError before the engine starts.
+        ai.djl.engine.Engine.getInstance();
         if (JniUtils.isGradMode()) {
             JniUtils.setGradMode(false);
         }
