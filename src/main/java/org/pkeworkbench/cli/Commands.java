@@ -14,6 +14,8 @@ final class Commands {
         commandLine.addSubcommand(new LogitLensCommand());
         commandLine.addSubcommand(new CausalTraceCommand());
         commandLine.addSubcommand(new ContributionsCommand());
+        commandLine.addSubcommand(new CompareCommand());
+        commandLine.addSubcommand(new WeightsCommand());
         commandLine.addSubcommand(new EditCommand());
         commandLine.addSubcommand(new MakeDemoModelCommand());
         commandLine.addSubcommand(new WorkbenchCommand());

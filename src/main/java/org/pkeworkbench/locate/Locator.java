@@ -54,12 +54,15 @@ public final class Locator {
         double[] gradientScore = new double[layers];
         double[] margin = new double[layers + 1];
         double[][] neuronScores = new double[layers][neurons];
+        double[][] activationDifference = new double[layers][neurons];
+        double[][] gradientMagnitude = new double[layers][neurons];
 
         for (int r = 0; r < examples.size(); r++) {
             progress.checkCancelled();
             progress.update((double) r / examples.size(), "Scoring record " + (r + 1) + " of " + examples.size());
             try (NDManager scope = model.manager().newSubManager()) {
-                scoreRecord(scope, examples.get(r), hiddenDifference, gradientScore, margin, neuronScores);
+                scoreRecord(scope, examples.get(r), hiddenDifference, gradientScore, margin,
+                        new NeuronSums(neuronScores, activationDifference, gradientMagnitude));
             }
         }
 
@@ -72,22 +75,32 @@ public final class Locator {
             marginPerLayer[l] = margin[l + 1] / n;
             marginIncrease[l] = Math.max(0, (margin[l + 1] - margin[l]) / n);
         }
-        float[][] neuronTable = new float[layers][neurons];
-        for (int l = 0; l < layers; l++) {
-            for (int j = 0; j < neurons; j++) {
-                neuronTable[l][j] = (float) (neuronScores[l][j] / n);
-            }
-        }
+        float[][] neuronTable = meanTable(neuronScores, n);
         double[] layerScore = combine(settings, hiddenDifference, gradientScore, marginIncrease);
         List<HotSpot> hotSpots = selectHotSpots(layerScore, neuronTable, settings);
         progress.update(1.0, "Located " + hotSpots.size() + " hot-spot layers");
         LOG.info("Located hot spots {} from {} records in {} ms", describe(hotSpots), n,
                 (System.nanoTime() - started) / 1_000_000);
-        return new LocateResult(hiddenDifference, gradientScore, marginPerLayer, layerScore, neuronTable, hotSpots);
+        return new LocateResult(hiddenDifference, gradientScore, marginPerLayer, layerScore, neuronTable, hotSpots,
+                meanTable(activationDifference, n), meanTable(gradientMagnitude, n));
+    }
+
+    /** Per-neuron sums over records, each {@code [layers][intermediate]}. */
+    private record NeuronSums(double[][] score, double[][] activationDifference, double[][] gradientMagnitude) {}
+
+    private static float[][] meanTable(double[][] sums, int count) {
+        float[][] out = new float[sums.length][];
+        for (int l = 0; l < sums.length; l++) {
+            out[l] = new float[sums[l].length];
+            for (int j = 0; j < sums[l].length; j++) {
+                out[l][j] = (float) (sums[l][j] / count);
+            }
+        }
+        return out;
     }
 
     private void scoreRecord(NDManager scope, EditExample example, double[] hiddenDifference, double[] gradientScore,
-            double[] margin, double[][] neuronScores) {
+            double[] margin, NeuronSums neuronSums) {
         int layers = model.config().numLayers();
         int start = example.prompt().length;
 
@@ -135,8 +148,12 @@ public final class Locator {
                     .sub(responseMean(safe.capture(HookPoints.mlpAct(l)), start)).abs();
             NDArray gradientMagnitude = response(activationProbes[l].getGradient(), start).abs().mean(new int[] {0});
             float[] scores = activationDifference.mul(gradientMagnitude).toFloatArray();
+            float[] differences = activationDifference.toFloatArray();
+            float[] magnitudes = gradientMagnitude.toFloatArray();
             for (int j = 0; j < scores.length; j++) {
-                neuronScores[l][j] += scores[j];
+                neuronSums.score()[l][j] += scores[j];
+                neuronSums.activationDifference()[l][j] += differences[j];
+                neuronSums.gradientMagnitude()[l][j] += magnitudes[j];
             }
         }
     }
