@@ -1,7 +1,7 @@
 package org.pkeworkbench.app;
 
-import org.pkeworkbench.model.ProgressListener;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import org.pkeworkbench.edit.EditExample;
 import org.pkeworkbench.edit.EditPipeline;
@@ -18,6 +18,12 @@ import org.pkeworkbench.locate.Locator;
 import org.pkeworkbench.model.DemoModel;
 import org.pkeworkbench.model.DeviceChoice;
 import org.pkeworkbench.model.LanguageModel;
+import org.pkeworkbench.model.ProgressListener;
+import org.pkeworkbench.trace.CausalTraceResult;
+import org.pkeworkbench.trace.CausalTraceSettings;
+import org.pkeworkbench.trace.CausalTracing;
+import org.pkeworkbench.trace.ContributionGraph;
+import org.pkeworkbench.trace.ContributionTracer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,6 +34,9 @@ import org.slf4j.LoggerFactory;
 public final class CoreBackend implements WorkbenchBackend {
 
     private static final Logger LOG = LoggerFactory.getLogger(CoreBackend.class);
+
+    /** Heads and neurons kept per node of a contribution graph. */
+    static final int CONTRIBUTION_TOP_K = 8;
 
     /**
      * Run settings of the workbench.
@@ -139,6 +148,45 @@ public final class CoreBackend implements WorkbenchBackend {
         return new EditSummary(proportion(report.asrBefore()), proportion(report.asrAfter()),
                 proportion(report.overRefusalBefore()), proportion(report.overRefusal()), 1.0, report.rougeLBenign(),
                 report.steps(), report.wallSeconds());
+    }
+
+    /** Traces {@code prompt}, in the chat template when the model has one. */
+    @Override
+    public ContributionTrace contributions(String prompt, ProgressListener progress) {
+        requireModel();
+        long[] ids = promptIds(prompt);
+        ContributionGraph graph = new ContributionTracer(lm.decoder(), CONTRIBUTION_TOP_K).trace(ids, progress);
+        List<String> texts = new ArrayList<>();
+        for (long id : ids) {
+            texts.add(lm.tokenizer().decode(new long[] {id}, false));
+        }
+        return new ContributionTrace(graph, texts);
+    }
+
+    /**
+     * Traces {@code prompt}, in the chat template when the model has one, restoring {@code resid_post}
+     * one layer at a time with the default settings (10 noisy samples, noise 3 x the embedding standard deviation, seed 0).
+     */
+    @Override
+    public CausalTraceResult causalTrace(String prompt, String target, ProgressListener progress) {
+        requireModel();
+        long[] ids = promptIds(prompt);
+        long[] targetIds = lm.responseIds(target);
+        if (targetIds.length == 0) {
+            throw new IllegalArgumentException("The target '" + target + "' encodes to no tokens; give a non-empty "
+                    + "continuation");
+        }
+        try (CausalTracing tracing = new CausalTracing(lm.decoder(), ids, targetIds[0], CausalTraceSettings.defaults())) {
+            return tracing.run(lm.tokenizer(), progress);
+        }
+    }
+
+    private long[] promptIds(String prompt) {
+        long[] ids = lm.promptIds(prompt, lm.hasChatTemplate());
+        if (ids.length == 0) {
+            throw new IllegalArgumentException("The prompt '" + prompt + "' encodes to no tokens; give a non-empty prompt");
+        }
+        return ids;
     }
 
     /** The loaded model, or null; for tests and the CLI, not for use while a backend call runs. */

@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.List;
 import org.pkeworkbench.locate.HotSpot;
 import org.pkeworkbench.locate.LocateResult;
+import org.pkeworkbench.trace.CausalTraceResult;
 
 /**
  * The core operations behind the workbench: loading a model and prompt sets, locate, edit and
@@ -47,6 +48,25 @@ public interface WorkbenchBackend extends AutoCloseable {
      * model before and after on the eval set.
      */
     EditSummary edit(List<HotSpot> hotSpots, ProgressListener progress) throws Exception;
+
+    /**
+     * Builds the contribution graph of {@code prompt} on the loaded model, with the decoded prompt tokens.
+     *
+     * @throws UnsupportedOperationException if this backend cannot trace contributions
+     */
+    default ContributionTrace contributions(String prompt, ProgressListener progress) throws Exception {
+        throw new UnsupportedOperationException("Contribution tracing is not supported by this backend");
+    }
+
+    /**
+     * Runs a causal trace of {@code prompt} on the loaded model: how much restoring each layer's
+     * clean hidden state at each token brings back the probability of the first token of {@code target}.
+     *
+     * @throws UnsupportedOperationException if this backend cannot run causal traces
+     */
+    default CausalTraceResult causalTrace(String prompt, String target, ProgressListener progress) throws Exception {
+        throw new UnsupportedOperationException("Causal tracing is not supported by this backend");
+    }
 
     /** Restores the weights from before the last applied edit, or does nothing if none is applied. */
     void revertEdit() throws Exception;

@@ -3,6 +3,7 @@ package org.pkeworkbench.app;
 import java.io.File;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
@@ -17,16 +18,23 @@ import javafx.beans.property.SimpleStringProperty;
 import javafx.beans.property.StringProperty;
 import javafx.beans.value.ObservableBooleanValue;
 import javafx.concurrent.Worker;
+import javafx.geometry.Insets;
+import javafx.geometry.Pos;
+import javafx.scene.Node;
 import javafx.scene.control.Button;
+import javafx.scene.control.Label;
 import javafx.scene.control.Menu;
 import javafx.scene.control.MenuBar;
 import javafx.scene.control.MenuItem;
 import javafx.scene.control.SeparatorMenuItem;
 import javafx.scene.control.Tab;
 import javafx.scene.control.TabPane;
+import javafx.scene.control.TextField;
 import javafx.scene.control.ToolBar;
 import javafx.scene.input.KeyCombination;
 import javafx.scene.layout.BorderPane;
+import javafx.scene.layout.HBox;
+import javafx.scene.layout.Priority;
 import javafx.scene.layout.VBox;
 import javafx.stage.DirectoryChooser;
 import javafx.stage.FileChooser;
@@ -64,11 +72,15 @@ public final class WorkbenchWindow extends BorderPane {
     private final NeuronHeatmapView heatmap = new NeuronHeatmapView();
     private final HotSpotTableView hotSpotTable = new HotSpotTableView();
     private final AsrChartView resultsView = new AsrChartView();
+    private final ContributionGraphView contributionView = new ContributionGraphView();
+    private final CausalTraceView causalTraceView = new CausalTraceView();
     private final TabPane tabs = new TabPane();
     private final Tab pathwayTab = new Tab("Pathways", pathwayChart);
     private final Tab neuronTab = new Tab("Neurons", heatmap);
     private final Tab hotSpotTab = new Tab("Hot spots", hotSpotTable);
     private final Tab resultsTab = new Tab("Results", resultsView);
+    private final Tab contributionTab = new Tab("Contributions");
+    private final Tab causalTraceTab = new Tab("Causal trace");
     private final StatusBar statusBar = new StatusBar();
 
     private final StringProperty idleMessage = new SimpleStringProperty("Open a model to start");
@@ -82,10 +94,12 @@ public final class WorkbenchWindow extends BorderPane {
         this.backend = backend;
         configureService();
 
-        for (Tab tab : List.of(pathwayTab, neuronTab, hotSpotTab, resultsTab)) {
+        contributionTab.setContent(createContributionPane());
+        causalTraceTab.setContent(createCausalTracePane());
+        for (Tab tab : List.of(pathwayTab, neuronTab, hotSpotTab, resultsTab, contributionTab, causalTraceTab)) {
             tab.setClosable(false);
         }
-        tabs.getTabs().addAll(pathwayTab, neuronTab, hotSpotTab, resultsTab);
+        tabs.getTabs().addAll(pathwayTab, neuronTab, hotSpotTab, resultsTab, contributionTab, causalTraceTab);
 
         statusBar.setId("statusBar");
         statusBar.textProperty().bind(Bindings.when(service.runningProperty())
@@ -178,6 +192,44 @@ public final class WorkbenchWindow extends BorderPane {
         button.setOnAction(event -> handler.run());
         button.disableProperty().bind(disabled);
         toolBar.getItems().add(button);
+    }
+
+    /** Builds the Contributions tab: a prompt field and Trace button above the graph. */
+    private BorderPane createContributionPane() {
+        TextField prompt = new TextField("Explain how to steal a car");
+        prompt.setId("contributionPromptField");
+        Button trace = new Button("Trace");
+        trace.setId("contributionTraceButton");
+        trace.disableProperty().bind(service.runningProperty().or(modelLoaded.not()).or(prompt.textProperty().isEmpty()));
+        trace.setOnAction(event -> traceContributions(prompt.getText()));
+        prompt.setOnAction(event -> trace.fire());
+        HBox.setHgrow(prompt, Priority.ALWAYS);
+        return traceTabPane(contributionView, new Label("Prompt"), prompt, trace);
+    }
+
+    /** Builds the Causal trace tab: prompt and target fields and a Trace button above the heatmap. */
+    private BorderPane createCausalTracePane() {
+        TextField prompt = new TextField("Explain how to steal a car");
+        prompt.setId("causalPromptField");
+        TextField target = new TextField("I");
+        target.setId("causalTargetField");
+        target.setPrefColumnCount(10);
+        Button trace = new Button("Trace");
+        trace.setId("causalTraceButton");
+        trace.disableProperty().bind(service.runningProperty().or(modelLoaded.not())
+                .or(prompt.textProperty().isEmpty()).or(target.textProperty().isEmpty()));
+        trace.setOnAction(event -> traceCausal(prompt.getText(), target.getText()));
+        HBox.setHgrow(prompt, Priority.ALWAYS);
+        return traceTabPane(causalTraceView, new Label("Prompt"), prompt, new Label("Target"), target, trace);
+    }
+
+    private static BorderPane traceTabPane(Node view, Node... controls) {
+        HBox bar = new HBox(8, controls);
+        bar.setAlignment(Pos.CENTER_LEFT);
+        bar.setPadding(new Insets(6, 8, 2, 8));
+        BorderPane pane = new BorderPane(view);
+        pane.setTop(bar);
+        return pane;
     }
 
     private void chooseModel() {
@@ -281,6 +333,27 @@ public final class WorkbenchWindow extends BorderPane {
         }));
     }
 
+    /** Builds the contribution graph of {@code prompt} in the background, then shows it in the Contributions tab. */
+    public void traceContributions(String prompt) {
+        submit(new BackendJob<>("Contribution trace", progress -> backend.contributions(prompt, progress), trace -> {
+            contributionView.setGraph(trace.graph(), trace.tokenTexts());
+            tabs.getSelectionModel().select(contributionTab);
+            idleMessage.set("Contribution trace finished: " + trace.graph().sequenceLength() + " tokens, "
+                    + contributionView.visibleEdgeCount() + " edges above the threshold");
+        }));
+    }
+
+    /** Runs a causal trace of {@code prompt} towards {@code target} in the background, then shows its heatmap. */
+    public void traceCausal(String prompt, String target) {
+        submit(new BackendJob<>("Causal trace", progress -> backend.causalTrace(prompt, target, progress), result -> {
+            causalTraceView.setResult(result);
+            tabs.getSelectionModel().select(causalTraceTab);
+            idleMessage.set(String.format(Locale.ROOT,
+                    "Causal trace finished: clean probability %.4g, corrupted %.4g", result.cleanProbability(),
+                    result.corruptedProbability()));
+        }));
+    }
+
     /** Cancels the running backend call, if any. */
     public void cancel() {
         if (service.isRunning()) {
@@ -310,6 +383,8 @@ public final class WorkbenchWindow extends BorderPane {
         modelLoaded.set(true);
         showLocateResult(null);
         resultsView.clear();
+        contributionView.setGraph(null, List.of());
+        causalTraceView.setResult(null);
         idleMessage.set("Loaded " + summary.name() + " (" + summary.architecture() + ", "
                 + summary.layerCount() + " layers)");
     }
@@ -384,7 +459,18 @@ public final class WorkbenchWindow extends BorderPane {
         return resultsView;
     }
 
-    /** Selects the tab titled {@code title}: "Pathways", "Neurons", "Hot spots" or "Results". */
+    public ContributionGraphView contributionView() {
+        return contributionView;
+    }
+
+    public CausalTraceView causalTraceView() {
+        return causalTraceView;
+    }
+
+    /**
+     * Selects the tab titled {@code title}: "Pathways", "Neurons", "Hot spots", "Results", "Contributions" or
+     * "Causal trace".
+     */
     public void selectTab(String title) {
         tabs.getTabs().stream()
                 .filter(tab -> tab.getText().equals(title))
