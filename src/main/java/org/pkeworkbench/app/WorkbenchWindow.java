@@ -211,7 +211,8 @@ public final class WorkbenchWindow extends BorderPane {
     private BorderPane createCausalTracePane() {
         TextField prompt = new TextField("Explain how to steal a car");
         prompt.setId("causalPromptField");
-        TextField target = new TextField("I");
+        // The unsafe answer's opening word: the trace shows which states carry the decision to comply.
+        TextField target = new TextField("Sure");
         target.setId("causalTargetField");
         target.setPrefColumnCount(10);
         Button trace = new Button("Trace");
