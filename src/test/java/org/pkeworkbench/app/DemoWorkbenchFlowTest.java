@@ -95,6 +95,13 @@ class DemoWorkbenchFlowTest {
     void demoFlowEditsAndReverts(FxRobot robot) throws Exception {
         openDemoAndLocate(robot);
         float[] original = demoLogits();
+        for (String tab : List.of("Pathways", "Neurons", "Hot spots")) {
+            FxTestSupport.onFx(() -> {
+                window.selectTab(tab);
+                return null;
+            });
+            FxTestSupport.saveSnapshot(window, "demo-" + tab.toLowerCase(java.util.Locale.ROOT).replace(' ', '-'));
+        }
 
         FxTestSupport.onFx(() -> {
             window.selectTab("Hot spots");
