@@ -81,6 +81,7 @@ public final class WorkbenchWindow extends BorderPane {
     public WorkbenchWindow(WorkbenchBackend backend) {
         this.backend = backend;
         configureService();
+        heatmap.setOnRegionSelected(hotSpotTable::addHotSpots);
 
         for (Tab tab : List.of(pathwayTab, neuronTab, hotSpotTab, resultsTab)) {
             tab.setClosable(false);
