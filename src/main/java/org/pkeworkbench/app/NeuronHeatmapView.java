@@ -203,6 +203,9 @@ public final class NeuronHeatmapView extends BorderPane {
      */
     public void setStatistics(Map<String, float[][]> tables) {
         tables.forEach((name, table) -> {
+            if (table == null) {
+                throw new IllegalArgumentException("Heatmap statistic '" + name + "' has no table. Pass a [layers][neurons] array.");
+            }
             try {
                 HeatmapGrid.aggregate(table, 1);
             } catch (IllegalArgumentException invalid) {

@@ -22,6 +22,7 @@ import javafx.geometry.Point2D;
 import javafx.geometry.VerticalDirection;
 import javafx.scene.Scene;
 import javafx.scene.image.WritableImage;
+import javafx.scene.input.KeyCode;
 import javafx.scene.input.MouseButton;
 import javafx.scene.paint.Color;
 import javafx.stage.Stage;
@@ -118,6 +119,35 @@ class NeuronHeatmapInteractionTest {
         NeuronRange after = range();
         assertEquals(before.size(), after.size(), "panning keeps the zoom");
         assertTrue(after.start() > before.start(), "dragging left shows later neurons: " + before + " -> " + after);
+    }
+
+    @Test
+    void shiftDragPansRange(FxRobot robot) {
+        show(largeScores());
+        double anchorX = FxTestSupport.onFx(() -> view.cellCentre(0, 7_000).getX());
+        FxTestSupport.onFx(() -> {
+            view.zoom(16, anchorX);
+            return null;
+        });
+        NeuronRange before = range();
+        List<List<HotSpot>> selections = new ArrayList<>();
+        FxTestSupport.onFx(() -> {
+            view.setOnRegionSelected(selections::add);
+            return null;
+        });
+
+        Point2D from = screenPoint(10, before.start() + before.size() / 2);
+        robot.press(KeyCode.SHIFT);
+        try {
+            robot.drag(from, MouseButton.PRIMARY).dropTo(from.add(200, 0));
+        } finally {
+            robot.release(KeyCode.SHIFT);
+        }
+
+        NeuronRange after = range();
+        assertEquals(before.size(), after.size(), "panning keeps the zoom");
+        assertTrue(after.start() < before.start(), "dragging right shows earlier neurons: " + before + " -> " + after);
+        assertTrue(FxTestSupport.onFx(selections::isEmpty), "a Shift drag pans and selects nothing");
     }
 
     @Test
