@@ -1,22 +1,25 @@
 package org.pkeworkbench.app;
 
 /**
- * A layers-by-neurons score matrix reduced to at most a given number of columns, so that one
- * column maps to one screen pixel.
+ * A neuron range {@code [S, S + N)} of a layers-by-neurons score matrix, reduced to at most a
+ * given number of columns so that one column maps to one screen pixel.
  *
- * <p>Column {@code c} of {@code C} covers neurons {@code [floor(c * N / C), floor((c + 1) * N / C))}
- * of {@code N}. Each cell stores the value with the largest magnitude in its range, with its sign,
+ * <p>Column {@code c} of {@code C} covers neurons
+ * {@code [S + floor(c * N / C), S + floor((c + 1) * N / C))}. Neuron indices in and out of this
+ * class are indices into the whole matrix, not offsets into the range. Each cell stores the value with the largest magnitude in its range, with its sign,
  * and the index of that neuron, so a single strong neuron stays visible however far the matrix
  * is reduced. NaN scores are skipped, and a cell with only NaN scores is NaN.
  */
 final class HeatmapGrid {
 
+    private final int firstVisibleNeuron;
     private final int neuronCount;
     private final float[][] values;
     private final int[][] neurons;
     private final float maxMagnitude;
 
-    private HeatmapGrid(int neuronCount, float[][] values, int[][] neurons, float maxMagnitude) {
+    private HeatmapGrid(int firstVisibleNeuron, int neuronCount, float[][] values, int[][] neurons, float maxMagnitude) {
+        this.firstVisibleNeuron = firstVisibleNeuron;
         this.neuronCount = neuronCount;
         this.values = values;
         this.neurons = neurons;
@@ -30,7 +33,24 @@ final class HeatmapGrid {
      * @param maxColumns upper bound on the columns, usually the plot width in pixels, at least 1
      */
     static HeatmapGrid aggregate(float[][] scores, int maxColumns) {
-        int neuronCount = validatedNeuronCount(scores);
+        return aggregate(scores, new NeuronRange(0, validatedNeuronCount(scores)), maxColumns);
+    }
+
+    /**
+     * Reduces the neurons {@code range} of {@code scores} to {@code min(range.size(), maxColumns)}
+     * columns.
+     *
+     * @param scores {@code [layers][neurons]}, every row the same length
+     * @param range visible neurons, within the matrix
+     * @param maxColumns upper bound on the columns, usually the plot width in pixels, at least 1
+     */
+    static HeatmapGrid aggregate(float[][] scores, NeuronRange range, int maxColumns) {
+        int totalNeurons = validatedNeuronCount(scores);
+        if (range.end() > totalNeurons) {
+            throw new IllegalArgumentException("Neuron range " + range + " exceeds the " + totalNeurons + " neurons of the matrix");
+        }
+        int neuronCount = range.size();
+        int offset = range.start();
         if (maxColumns < 1) {
             throw new IllegalArgumentException("Heatmap needs at least 1 column, got " + maxColumns);
         }
@@ -41,8 +61,8 @@ final class HeatmapGrid {
 
         for (int row = 0; row < scores.length; row++) {
             for (int column = 0; column < columns; column++) {
-                int start = firstNeuron(column, columns, neuronCount);
-                int end = firstNeuron(column + 1, columns, neuronCount);
+                int start = offset + firstNeuron(column, columns, neuronCount);
+                int end = offset + firstNeuron(column + 1, columns, neuronCount);
                 float best = Float.NaN;
                 int bestNeuron = start;
                 for (int neuron = start; neuron < end; neuron++) {
@@ -59,7 +79,7 @@ final class HeatmapGrid {
                 }
             }
         }
-        return new HeatmapGrid(neuronCount, values, neurons, maxMagnitude);
+        return new HeatmapGrid(offset, neuronCount, values, neurons, maxMagnitude);
     }
 
     private static int validatedNeuronCount(float[][] scores) {
@@ -88,22 +108,30 @@ final class HeatmapGrid {
         return values[0].length;
     }
 
+    /** Returns the number of visible neurons, {@code N}. */
     int neuronCount() {
         return neuronCount;
     }
 
-    /** Returns the first neuron that {@code column} covers. */
+    /** Returns the visible neurons, {@code [S, S + N)}. */
+    NeuronRange range() {
+        return new NeuronRange(firstVisibleNeuron, firstVisibleNeuron + neuronCount);
+    }
+
+    /** Returns the first neuron that {@code column} covers, or the range end for {@code column == columns()}. */
     int firstNeuron(int column) {
-        return firstNeuron(column, columns(), neuronCount);
+        return firstVisibleNeuron + firstNeuron(column, columns(), neuronCount);
     }
 
     /**
-     * Returns the column that covers {@code neuron}: the smallest {@code c} with
-     * {@code floor((c + 1) * N / C) > neuron}, which is {@code ceil((neuron + 1) * C / N) - 1}.
+     * Returns the column that covers visible {@code neuron}: with {@code n = neuron - S}, the
+     * smallest {@code c} with {@code floor((c + 1) * N / C) > n}, which is
+     * {@code ceil((n + 1) * C / N) - 1}.
      */
     int columnOf(int neuron) {
         long columns = columns();
-        return (int) (((neuron + 1L) * columns + neuronCount - 1) / neuronCount - 1);
+        long offset = neuron - (long) firstVisibleNeuron;
+        return (int) (((offset + 1) * columns + neuronCount - 1) / neuronCount - 1);
     }
 
     /** Returns the largest-magnitude value of the cell, with its sign. */

@@ -62,7 +62,8 @@ record HotSpotCandidate(HotSpot hotSpot, boolean suggested, double scoreShare) {
                 .toList();
     }
 
-    private static double scoreShare(float[][] scores, HotSpot hotSpot) {
+    /** Returns the score share of {@code hotSpot} in {@code [layers][neurons]} {@code scores}, NaN when it is undefined. */
+    static double scoreShare(float[][] scores, HotSpot hotSpot) {
         if (scores == null || hotSpot.layer() >= scores.length) {
             return Double.NaN;
         }

@@ -1,5 +1,6 @@
 package org.pkeworkbench.app;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.Function;
@@ -37,6 +38,9 @@ public final class HotSpotTableView extends BorderPane {
     private final TableView<Row> table = new TableView<>(rows);
     private final ReadOnlyIntegerWrapper selectedCount = new ReadOnlyIntegerWrapper(this, "selectedCount", 0);
 
+    /** Neuron scores of the last result, {@code [layers][neurons]}, or null. Added rows take their score share from it. */
+    private float[][] scores;
+
     public HotSpotTableView() {
         table.setId("hotSpotTable");
         table.setEditable(true);
@@ -70,14 +74,62 @@ public final class HotSpotTableView extends BorderPane {
     /** Lists the hot spots of {@code result} with none ticked, or empties the table when it is null. */
     public void setResult(LocateResult result) {
         rows.clear();
+        scores = result == null ? null : result.neuronScores();
         if (result != null) {
             for (HotSpotCandidate candidate : HotSpotCandidate.from(result)) {
-                Row row = new Row(candidate);
-                row.included.addListener((observable, wasIncluded, isIncluded) -> updateSelectedCount());
-                rows.add(row);
+                rows.add(newRow(candidate, false));
             }
         }
         updateSelectedCount();
+    }
+
+    /**
+     * Adds {@code hotSpots}, for example a region selected on the neuron heatmap, as ticked rows.
+     * A hot spot whose layer already has a row is merged into the first such row: the row gets the
+     * union of the neurons, keeps its "suggested" mark and is ticked. Other hot spots become new
+     * unsuggested rows, placed in layer order.
+     */
+    public void addHotSpots(List<HotSpot> hotSpots) {
+        for (HotSpot hotSpot : hotSpots) {
+            int existing = indexOfLayer(hotSpot.layer());
+            if (existing >= 0) {
+                HotSpotCandidate old = rows.get(existing).candidate;
+                List<Integer> merged = new ArrayList<>(old.hotSpot().neurons());
+                merged.addAll(hotSpot.neurons());
+                HotSpot union = new HotSpot(hotSpot.layer(), merged);
+                rows.set(existing, newRow(new HotSpotCandidate(union, old.suggested(), HotSpotCandidate.scoreShare(scores, union)), true));
+            } else {
+                Row row = newRow(new HotSpotCandidate(hotSpot, false, HotSpotCandidate.scoreShare(scores, hotSpot)), true);
+                rows.add(insertionIndex(hotSpot.layer()), row);
+            }
+        }
+        updateSelectedCount();
+    }
+
+    private Row newRow(HotSpotCandidate candidate, boolean included) {
+        Row row = new Row(candidate);
+        row.included.set(included);
+        row.included.addListener((observable, wasIncluded, isIncluded) -> updateSelectedCount());
+        return row;
+    }
+
+    private int indexOfLayer(int layer) {
+        for (int index = 0; index < rows.size(); index++) {
+            if (rows.get(index).candidate.hotSpot().layer() == layer) {
+                return index;
+            }
+        }
+        return -1;
+    }
+
+    /** Returns the index of the first row of a later layer, or the row count. */
+    private int insertionIndex(int layer) {
+        for (int index = 0; index < rows.size(); index++) {
+            if (rows.get(index).candidate.hotSpot().layer() > layer) {
+                return index;
+            }
+        }
+        return rows.size();
     }
 
     /** Ticks every suggested row and unticks all others. */

@@ -93,6 +93,7 @@ public final class WorkbenchWindow extends BorderPane {
     public WorkbenchWindow(WorkbenchBackend backend) {
         this.backend = backend;
         configureService();
+        heatmap.setOnRegionSelected(hotSpotTable::addHotSpots);
 
         contributionTab.setContent(createContributionPane());
         causalTraceTab.setContent(createCausalTracePane());

@@ -103,4 +103,35 @@ class HeatmapGridTest {
 
         assertTrue(error.getMessage().contains("layer 1 has 2"), error.getMessage());
     }
+
+    @Test
+    void rangeAggregatesOnlyVisibleNeurons() {
+        float[][] scores = {{9f, 0.1f, 0.2f, -0.6f, 0.4f, 0.5f, 8f}};
+
+        HeatmapGrid grid = HeatmapGrid.aggregate(scores, new NeuronRange(1, 6), 2);
+
+        assertEquals(new NeuronRange(1, 6), grid.range());
+        assertEquals(5, grid.neuronCount());
+        assertEquals(2, grid.columns());
+        assertEquals(1, grid.firstNeuron(0));
+        assertEquals(3, grid.firstNeuron(1));
+        assertEquals(6, grid.firstNeuron(2), "the column after the last is the range end");
+        assertEquals(0.2f, grid.value(0, 0));
+        assertEquals(2, grid.neuron(0, 0));
+        assertEquals(-0.6f, grid.value(0, 1));
+        assertEquals(3, grid.neuron(0, 1));
+        assertEquals(0, grid.columnOf(2));
+        assertEquals(1, grid.columnOf(3));
+        assertEquals(0.6f, grid.maxMagnitude(), "neurons outside the range do not count");
+    }
+
+    @Test
+    void rangeBeyondMatrixIsRejected() {
+        float[][] scores = new float[2][10];
+
+        IllegalArgumentException error = assertThrows(IllegalArgumentException.class,
+                () -> HeatmapGrid.aggregate(scores, new NeuronRange(5, 11), 4));
+
+        assertTrue(error.getMessage().contains("[5, 11)"), error.getMessage());
+    }
 }

@@ -69,6 +69,29 @@ class HotSpotTableViewTest {
         assertEquals(0L, FxTestSupport.onFx(() -> tickedCheckBoxes(robot)));
     }
 
+    @Test
+    void addHotSpotsMergesAndInserts() {
+        HotSpot suggested = result.suggested().get(0);
+        int newLayer = 9;
+        List<Integer> added = List.of(0, 1, 2);
+
+        FxTestSupport.onFx(() -> {
+            view.addHotSpots(List.of(new HotSpot(suggested.layer(), added), new HotSpot(newLayer, added)));
+            return null;
+        });
+
+        assertEquals(6, FxTestSupport.onFx(view::rowCount), "one new row for the layer without a row");
+        List<HotSpot> ticked = FxTestSupport.onFx(view::selectedHotSpots);
+        assertEquals(2, ticked.size(), "merged and new rows are ticked");
+        HotSpot merged = ticked.get(0);
+        assertEquals(suggested.layer(), merged.layer());
+        assertTrue(merged.neurons().containsAll(suggested.neurons()), "merged row keeps the suggested neurons");
+        assertTrue(merged.neurons().containsAll(added), "merged row gains the added neurons");
+        assertEquals(new HotSpot(newLayer, added), ticked.get(1), "new row sorts after the existing layers");
+        assertTrue(FxTestSupport.onFx(view::suggestedHotSpots).stream().anyMatch(hotSpot -> hotSpot.equals(merged)),
+                "merged row stays suggested");
+    }
+
     private static long tickedCheckBoxes(FxRobot robot) {
         return robot.lookup("#hotSpotTable .check-box").queryAllAs(CheckBox.class).stream()
                 .filter(CheckBox::isSelected)
