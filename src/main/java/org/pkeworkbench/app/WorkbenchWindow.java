@@ -399,7 +399,11 @@ public final class WorkbenchWindow extends BorderPane {
             return;
         }
         pathwayChart.setResult(result);
-        heatmap.setData(result.neuronScores());
+        java.util.Map<String, float[][]> statistics = new java.util.LinkedHashMap<>();
+        statistics.put(NeuronHeatmapView.DEFAULT_STATISTIC, result.neuronScores());
+        statistics.put("activation difference", result.neuronActivationDifference());
+        statistics.put("gradient magnitude", result.neuronGradientMagnitude());
+        heatmap.setStatistics(statistics);
         hotSpotTable.setResult(result);
         tabs.getSelectionModel().select(pathwayTab);
         idleMessage.set("Locate finished: " + result.suggested().size() + " hot spots suggested in layers "
