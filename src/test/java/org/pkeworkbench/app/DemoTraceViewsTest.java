@@ -155,7 +155,7 @@ class DemoTraceViewsTest {
             return null;
         });
         robot.lookup("#causalPromptField").queryTextInputControl().setText(PROMPT);
-        robot.lookup("#causalTargetField").queryTextInputControl().setText("I");
+        robot.lookup("#causalTargetField").queryTextInputControl().setText("Sure");
         robot.clickOn("#causalTraceButton");
         awaitSuccess();
         CausalTraceView view = window.causalTraceView();
