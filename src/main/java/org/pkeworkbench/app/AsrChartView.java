@@ -1,15 +1,22 @@
 package org.pkeworkbench.app;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import java.awt.Color;
 import java.awt.Font;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.text.NumberFormat;
 import java.util.Locale;
 import java.util.Optional;
 import javafx.geometry.Insets;
+import javafx.geometry.Pos;
+import javafx.scene.control.MenuButton;
 import javafx.scene.control.Label;
 import javafx.scene.layout.BorderPane;
 import javafx.scene.layout.GridPane;
+import javafx.scene.layout.HBox;
 import javafx.scene.layout.VBox;
+import org.jfree.chart.ChartUtils;
 import org.jfree.chart.JFreeChart;
 import org.jfree.chart.axis.CategoryAxis;
 import org.jfree.chart.axis.NumberAxis;
@@ -40,11 +47,26 @@ public final class AsrChartView extends BorderPane {
     private final Label rougeBeforeLabel = valueLabel("rougeBeforeLabel");
     private final Label rougeAfterLabel = valueLabel("rougeAfterLabel");
     private final Label runLabel = valueLabel("editRunLabel");
+    private static final int DEFAULT_EXPORT_WIDTH = 640;
+    private static final int DEFAULT_EXPORT_HEIGHT = 420;
+
+    private final JFreeChart chart;
+    private final ChartViewer viewer;
     private EditSummary summary;
 
     public AsrChartView() {
-        setCenter(new ChartViewer(createChart()));
+        chart = createChart();
+        viewer = new ChartViewer(chart);
+        setCenter(viewer);
         setBottom(createMetricsTable());
+
+        MenuButton export = FigureFiles.exportMenu(this, "edit results", this::exportPng, this::exportSvg,
+                this::exportCsv, this::exportJson);
+        export.setId("asrExport");
+        HBox toolbar = new HBox(export);
+        toolbar.setAlignment(Pos.CENTER_RIGHT);
+        toolbar.setPadding(new Insets(4, 8, 4, 8));
+        setTop(toolbar);
         clear();
     }
 
@@ -139,6 +161,102 @@ public final class AsrChartView extends BorderPane {
         return (BEFORE.equals(series) ? asrBeforeLabel : asrAfterLabel).getText();
     }
 
+    /**
+     * Writes the ASR chart as a PNG at the viewer's size in pixels, or 640 x 420 before it is laid
+     * out. The metrics table is not part of the image; export CSV or JSON for it. It does not need
+     * the JavaFX thread.
+     */
+    public void exportPng(Path target) throws IOException {
+        requireSummary();
+        int width = viewer.getWidth() >= 1 ? (int) viewer.getWidth() : DEFAULT_EXPORT_WIDTH;
+        int height = viewer.getHeight() >= 1 ? (int) viewer.getHeight() : DEFAULT_EXPORT_HEIGHT;
+        FigureFiles.writeAtomically(target, out -> ChartUtils.writeChartAsPNG(out, chart, width, height));
+    }
+
+    /**
+     * Writes a 640 x 420 SVG with one {@code rect class="bar"} per ASR (before, after), a
+     * {@code line class="interval"} for each 95% Wilson interval, and axis, value and metric labels.
+     */
+    public void exportSvg(Path target) throws IOException {
+        FigureFiles.writeText(target, AsrSvg.render(requireSummary()));
+    }
+
+    /**
+     * Writes {@code metric,stage,value,count,total,lower95,upper95}: ASR and over-refusal before and
+     * after with their Wilson intervals, ROUGE-L before and after (no count or interval), then the
+     * edit's steps and wall seconds. Missing numbers are empty fields.
+     */
+    public void exportCsv(Path target) throws IOException {
+        EditSummary shown = requireSummary();
+        StringBuilder csv = new StringBuilder("metric,stage,value,count,total,lower95,upper95\n");
+        appendProportion(csv, "attack_success_rate", "before", shown.asrBefore());
+        appendProportion(csv, "attack_success_rate", "after", shown.asrAfter());
+        appendProportion(csv, "over_refusal", "before", shown.overRefusalBefore());
+        appendProportion(csv, "over_refusal", "after", shown.overRefusalAfter());
+        csv.append("rouge_l_f1,before,").append(number(shown.rougeLBefore())).append(",,,,\n");
+        csv.append("rouge_l_f1,after,").append(number(shown.rougeLAfter())).append(",,,,\n");
+        csv.append("edit_steps,,").append(shown.steps()).append(",,,,\n");
+        csv.append("wall_seconds,,").append(number(shown.wallSeconds())).append(",,,,\n");
+        FigureFiles.writeText(target, csv.toString());
+    }
+
+    /**
+     * Writes {@code {"attackSuccessRate": {"before": P, "after": P}, "overRefusal": {...},
+     * "rougeL": {"before": x, "after": y}, "steps": n, "wallSeconds": s}} where each {@code P} is
+     * {@code {"value", "count", "total", "lower95", "upper95"}}. Jackson writes NaN as the string "NaN".
+     */
+    public void exportJson(Path target) throws IOException {
+        EditSummary shown = requireSummary();
+        FigureFiles.writeJson(target, json -> {
+            json.writeStartObject();
+            json.writeObjectFieldStart("attackSuccessRate");
+            writeProportion(json, "before", shown.asrBefore());
+            writeProportion(json, "after", shown.asrAfter());
+            json.writeEndObject();
+            json.writeObjectFieldStart("overRefusal");
+            writeProportion(json, "before", shown.overRefusalBefore());
+            writeProportion(json, "after", shown.overRefusalAfter());
+            json.writeEndObject();
+            json.writeObjectFieldStart("rougeL");
+            json.writeNumberField("before", shown.rougeLBefore());
+            json.writeNumberField("after", shown.rougeLAfter());
+            json.writeEndObject();
+            json.writeNumberField("steps", shown.steps());
+            json.writeNumberField("wallSeconds", shown.wallSeconds());
+            json.writeEndObject();
+        });
+    }
+
+    private EditSummary requireSummary() {
+        if (summary == null) {
+            throw new IllegalStateException("There are no edit results to export. Run an edit first.");
+        }
+        return summary;
+    }
+
+    private static void appendProportion(StringBuilder csv, String metric, String stage, Proportion proportion) {
+        Proportion.Interval interval = proportion.wilson95();
+        csv.append(metric).append(',').append(stage).append(',').append(proportion.total() == 0 ? "" : number(proportion.value()))
+                .append(',').append(proportion.count()).append(',').append(proportion.total())
+                .append(',').append(number(interval.lower())).append(',').append(number(interval.upper())).append('\n');
+    }
+
+    private static void writeProportion(JsonGenerator json, String name, Proportion proportion) throws IOException {
+        Proportion.Interval interval = proportion.wilson95();
+        json.writeObjectFieldStart(name);
+        json.writeNumberField("value", proportion.total() == 0 ? Double.NaN : proportion.value());
+        json.writeNumberField("count", proportion.count());
+        json.writeNumberField("total", proportion.total());
+        json.writeNumberField("lower95", interval.lower());
+        json.writeNumberField("upper95", interval.upper());
+        json.writeEndObject();
+    }
+
+    /** Returns {@code value} as text, empty for NaN. */
+    private static String number(double value) {
+        return Double.isNaN(value) ? "" : Double.toString(value);
+    }
+
     /** Formats a proportion as "37/50 = 74.0% (95% CI 60.4–84.1%)". */
     static String formatProportion(Proportion proportion) {
         if (proportion.total() == 0) {
@@ -163,6 +281,80 @@ public final class AsrChartView extends BorderPane {
         Label label = new Label();
         label.setId(id);
         return label;
+    }
+
+    /** Lays out the before and after ASR bars with their intervals as SVG in a 640 x 420 frame. */
+    private static final class AsrSvg {
+
+        private static final double WIDTH = DEFAULT_EXPORT_WIDTH;
+        private static final double HEIGHT = DEFAULT_EXPORT_HEIGHT;
+        private static final double LEFT = 70;
+        private static final double TOP = 40;
+        private static final double PLOT_WIDTH = 400;
+        private static final double PLOT_HEIGHT = 260;
+        private static final Color[] COLORS = {new Color(0xC4, 0x4E, 0x52), new Color(0x4C, 0x72, 0xB0)};
+
+        private AsrSvg() {}
+
+        static String render(EditSummary summary) {
+            StringBuilder svg = new StringBuilder(FigureFiles.svgHeader(WIDTH, HEIGHT, "Attack success rate (95% Wilson interval)"));
+            svg.append(String.format(Locale.ROOT, "<rect class=\"background\" width=\"%.0f\" height=\"%.0f\" fill=\"#ffffff\"/>%n",
+                    WIDTH, HEIGHT));
+            svg.append(FigureFiles.svgText(WIDTH / 2, 22, "middle", "Attack success rate (95% Wilson interval)"));
+            svg.append(axisLine(LEFT, TOP, LEFT, TOP + PLOT_HEIGHT)).append(axisLine(LEFT, TOP + PLOT_HEIGHT, LEFT + PLOT_WIDTH,
+                    TOP + PLOT_HEIGHT));
+            for (int percent = 0; percent <= 100; percent += 20) {
+                double y = y(percent / 100.0);
+                svg.append(axisLine(LEFT - 4, y, LEFT, y));
+                svg.append(FigureFiles.svgText(LEFT - 6, y + 4, "end", percent + "%"));
+            }
+            svg.append(String.format(Locale.ROOT,
+                    "<text x=\"16\" y=\"%.2f\" transform=\"rotate(-90 16 %.2f)\" text-anchor=\"middle\" "
+                            + "font-family=\"sans-serif\" font-size=\"11\">Attack success rate</text>%n",
+                    TOP + PLOT_HEIGHT / 2, TOP + PLOT_HEIGHT / 2));
+
+            Proportion[] bars = {summary.asrBefore(), summary.asrAfter()};
+            String[] names = {BEFORE, AFTER};
+            double barWidth = PLOT_WIDTH / 5;
+            for (int bar = 0; bar < bars.length; bar++) {
+                double centre = LEFT + PLOT_WIDTH * (bar == 0 ? 0.3 : 0.7);
+                Proportion proportion = bars[bar];
+                double value = proportion.total() == 0 ? 0 : proportion.value();
+                svg.append(String.format(Locale.ROOT,
+                        "<rect class=\"bar\" x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" height=\"%.2f\" fill=\"%s\"/>%n",
+                        centre - barWidth / 2, y(value), barWidth, y(0) - y(value), FigureFiles.hex(COLORS[bar])));
+                Proportion.Interval interval = proportion.wilson95();
+                if (proportion.total() > 0) {
+                    svg.append(String.format(Locale.ROOT,
+                            "<line class=\"interval\" x1=\"%.2f\" y1=\"%.2f\" x2=\"%.2f\" y2=\"%.2f\" stroke=\"#222222\" stroke-width=\"1.5\"/>%n",
+                            centre, y(interval.lower()), centre, y(interval.upper())));
+                }
+                String label = proportion.total() == 0 ? "no prompts" : String.format(Locale.ROOT, "%.1f%% [%.1f, %.1f]",
+                        100 * proportion.value(), 100 * interval.lower(), 100 * interval.upper());
+                svg.append(FigureFiles.svgText(centre, y(Math.max(value, proportion.total() == 0 ? 0 : interval.upper())) - 6,
+                        "middle", label));
+                svg.append(FigureFiles.svgText(centre, TOP + PLOT_HEIGHT + 16, "middle", names[bar]));
+            }
+
+            double textY = TOP + PLOT_HEIGHT + 44;
+            svg.append(FigureFiles.svgText(LEFT, textY, "start", "Over-refusal: " + formatProportion(summary.overRefusalBefore())
+                    + " before, " + formatProportion(summary.overRefusalAfter()) + " after"));
+            svg.append(FigureFiles.svgText(LEFT, textY + 18, "start", "Benign ROUGE-L F1: " + formatScore(summary.rougeLBefore())
+                    + " before, " + formatScore(summary.rougeLAfter()) + " after"));
+            svg.append(FigureFiles.svgText(LEFT, textY + 36, "start", String.format(Locale.ROOT,
+                    "%d edit steps, %.1f s wall time", summary.steps(), summary.wallSeconds())));
+            return svg.append(FigureFiles.svgFooter()).toString();
+        }
+
+        private static double y(double rate) {
+            return TOP + PLOT_HEIGHT * (1 - rate);
+        }
+
+        private static String axisLine(double x1, double y1, double x2, double y2) {
+            return String.format(Locale.ROOT,
+                    "<line class=\"axis\" x1=\"%.2f\" y1=\"%.2f\" x2=\"%.2f\" y2=\"%.2f\" stroke=\"#555555\"/>%n",
+                    x1, y1, x2, y2);
+        }
     }
 
     /** Item label "74.0% [60.4, 84.1]" from the summary that the bar was drawn from. */

@@ -1,5 +1,7 @@
 package org.pkeworkbench.app;
 
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -12,6 +14,7 @@ import javafx.geometry.VPos;
 import javafx.scene.canvas.Canvas;
 import javafx.scene.canvas.GraphicsContext;
 import javafx.scene.control.Label;
+import javafx.scene.control.MenuButton;
 import javafx.scene.input.MouseEvent;
 import javafx.scene.layout.BorderPane;
 import javafx.scene.layout.HBox;
@@ -89,7 +92,10 @@ public final class CausalTraceView extends BorderPane {
         Region spacer = new Region();
         HBox.setHgrow(spacer, Priority.ALWAYS);
 
-        HBox footer = new HBox(8, hoverLabel, spacer, new Label("indirect effect"), legendLow, legend, legendHigh);
+        MenuButton export = FigureFiles.exportMenu(this, "causal trace", this::exportPng, this::exportSvg,
+                this::exportCsv, this::exportJson);
+        export.setId("causalExport");
+        HBox footer = new HBox(8, hoverLabel, spacer, new Label("indirect effect"), legendLow, legend, legendHigh, export);
         footer.setAlignment(Pos.CENTER_LEFT);
         footer.setPadding(new Insets(4, 8, 4, 8));
         return footer;
@@ -150,6 +156,123 @@ public final class CausalTraceView extends BorderPane {
         double x = LEFT_MARGIN + (token + 0.5) * plotWidth() / tokenCount();
         double y = TOP_MARGIN + plotHeight() - (layer + 0.5) * plotHeight() / layerCount();
         return new Point2D(x, y);
+    }
+
+    /** Writes a snapshot of the heatmap canvas, at its size in pixels, as a PNG. Call on the JavaFX thread. */
+    public void exportPng(Path target) throws IOException {
+        requireResult();
+        FigureFiles.writeSnapshotPng(canvas, target);
+    }
+
+    /**
+     * Writes the heatmap as SVG at the canvas size: one {@code rect class="cell"} per layer and token
+     * in the same colours as on screen, layer and token labels, and the target line as title.
+     * Call on the JavaFX thread.
+     */
+    public void exportSvg(Path target) throws IOException {
+        CausalTraceResult shown = requireResult();
+        if (plotWidth() < 1 || plotHeight() < 1) {
+            throw new IllegalStateException("The causal trace view is too small to export as SVG; enlarge it first.");
+        }
+        double cellWidth = plotWidth() / tokenCount();
+        double cellHeight = plotHeight() / layerCount();
+        String title = targetLabel.getText() + ", " + cleanLabel.getText() + ", " + corruptedLabel.getText();
+        StringBuilder svg = new StringBuilder(FigureFiles.svgHeader(canvas.getWidth(), canvas.getHeight(), title));
+        svg.append(String.format(Locale.ROOT, "<g shape-rendering=\"crispEdges\">%n"));
+        for (int layer = 0; layer < layerCount(); layer++) {
+            double y = TOP_MARGIN + plotHeight() - (layer + 1) * cellHeight;
+            for (int token = 0; token < tokenCount(); token++) {
+                double effect = shown.indirectEffect()[layer][token];
+                svg.append(String.format(Locale.ROOT,
+                        "<rect class=\"cell\" x=\"%.3f\" y=\"%.3f\" width=\"%.3f\" height=\"%.3f\" fill=\"%s\">"
+                                + "<title>layer %d, token %d, effect %s</title></rect>%n",
+                        LEFT_MARGIN + token * cellWidth, y, cellWidth, cellHeight,
+                        FigureFiles.hex(color(effect, maxMagnitude)), layer, token, formatValue(effect)));
+            }
+        }
+        svg.append("</g>\n");
+        int rowStep = Math.max(1, (int) Math.ceil(MIN_LABEL_SPACING / cellHeight));
+        for (int layer = 0; layer < layerCount(); layer += rowStep) {
+            svg.append(FigureFiles.svgText(LEFT_MARGIN - 6, cellCentre(layer, 0).getY() + 4, "end", Integer.toString(layer)));
+        }
+        svg.append(FigureFiles.svgText(4, 12, "start", "layer"));
+        for (int token = 0; token < tokenCount(); token++) {
+            double y = TOP_MARGIN + plotHeight() + 16 + (token % 2) * 14;
+            svg.append(FigureFiles.svgText(cellCentre(0, token).getX(), y, "middle", TokenLabels.at(tokenTexts(), token)));
+        }
+        FigureFiles.writeText(target, svg.append(FigureFiles.svgFooter()).toString());
+    }
+
+    /**
+     * Writes one CSV line per layer and token:
+     * {@code layer,token,token_id,token_text,corrupted,indirect_effect,restored_probability}.
+     */
+    public void exportCsv(Path target) throws IOException {
+        CausalTraceResult shown = requireResult();
+        StringBuilder csv = new StringBuilder("layer,token,token_id,token_text,corrupted,indirect_effect,restored_probability\n");
+        for (int layer = 0; layer < layerCount(); layer++) {
+            for (int token = 0; token < tokenCount(); token++) {
+                csv.append(layer).append(',').append(token).append(',').append(shown.tokenIds()[token]).append(',')
+                        .append(FigureFiles.csvField(rawToken(token))).append(',')
+                        .append(token >= shown.corruptFrom() && token < shown.corruptTo()).append(',')
+                        .append(shown.indirectEffect()[layer][token]).append(',')
+                        .append(shown.restoredProbability()[layer][token]).append('\n');
+            }
+        }
+        FigureFiles.writeText(target, csv.toString());
+    }
+
+    /**
+     * Writes the trace as JSON: {@code target, targetId, cleanProbability, corruptedProbability,
+     * corruptFrom, corruptTo, noiseStd, restoredState, window, tokenIds, tokens}, and
+     * {@code indirectEffect} and {@code restoredProbability} as {@code [layers][tokens]}.
+     */
+    public void exportJson(Path target) throws IOException {
+        CausalTraceResult shown = requireResult();
+        FigureFiles.writeJson(target, json -> {
+            json.writeStartObject();
+            json.writeStringField("target", shown.targetText());
+            json.writeNumberField("targetId", shown.targetId());
+            json.writeNumberField("cleanProbability", shown.cleanProbability());
+            json.writeNumberField("corruptedProbability", shown.corruptedProbability());
+            json.writeNumberField("corruptFrom", shown.corruptFrom());
+            json.writeNumberField("corruptTo", shown.corruptTo());
+            json.writeNumberField("noiseStd", shown.noiseStd());
+            json.writeStringField("restoredState", String.valueOf(shown.restoredState()));
+            json.writeNumberField("window", shown.window());
+            json.writeArrayFieldStart("tokenIds");
+            for (long id : shown.tokenIds()) {
+                json.writeNumber(id);
+            }
+            json.writeEndArray();
+            json.writeArrayFieldStart("tokens");
+            for (int token = 0; token < tokenCount(); token++) {
+                json.writeString(rawToken(token));
+            }
+            json.writeEndArray();
+            for (String field : new String[] {"indirectEffect", "restoredProbability"}) {
+                double[][] table = field.equals("indirectEffect") ? shown.indirectEffect() : shown.restoredProbability();
+                json.writeArrayFieldStart(field);
+                for (double[] layer : table) {
+                    json.writeArray(layer, 0, layer.length);
+                }
+                json.writeEndArray();
+            }
+            json.writeEndObject();
+        });
+    }
+
+    private CausalTraceResult requireResult() {
+        if (result == null) {
+            throw new IllegalStateException("There is no causal trace to export. Run a trace first.");
+        }
+        return result;
+    }
+
+    /** Returns the decoded text of {@code token} as the tokenizer gave it, or {@code #id} without texts. */
+    private String rawToken(int token) {
+        String[] texts = result.tokenTexts();
+        return texts == null || texts[token] == null ? "#" + result.tokenIds()[token] : texts[token];
     }
 
     Canvas canvas() {

@@ -1,5 +1,7 @@
 package org.pkeworkbench.app;
 
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import javafx.beans.property.DoubleProperty;
@@ -12,6 +14,7 @@ import javafx.geometry.VPos;
 import javafx.scene.canvas.Canvas;
 import javafx.scene.canvas.GraphicsContext;
 import javafx.scene.control.Label;
+import javafx.scene.control.MenuButton;
 import javafx.scene.control.Slider;
 import javafx.scene.control.TextArea;
 import javafx.scene.input.MouseEvent;
@@ -102,7 +105,7 @@ public final class ContributionGraphView extends BorderPane {
         HBox.setHgrow(spacer, Priority.ALWAYS);
         HBox controls = new HBox(8, new Label("Edge threshold"), thresholdSlider, thresholdLabel, edgeCountLabel, spacer,
                 legendLabel("attention", ATTENTION_COLOR), legendLabel("MLP", MLP_COLOR),
-                legendLabel("skip connection", RESIDUAL_COLOR));
+                legendLabel("skip connection", RESIDUAL_COLOR), exportMenu());
         controls.setAlignment(Pos.CENTER_LEFT);
         controls.setPadding(new Insets(4, 8, 4, 8));
         setBottom(controls);
@@ -126,6 +129,130 @@ public final class ContributionGraphView extends BorderPane {
         label.setTextFill(color.darker());
         label.setGraphic(new Rectangle(14, 4, color));
         return label;
+    }
+
+    private MenuButton exportMenu() {
+        MenuButton export = FigureFiles.exportMenu(this, "contribution graph", this::exportPng, this::exportSvg,
+                this::exportCsv, this::exportJson);
+        export.setId("contributionExport");
+        return export;
+    }
+
+    /** Writes a snapshot of the graph canvas, at its size in pixels, as a PNG. Call on the JavaFX thread. */
+    public void exportPng(Path target) throws IOException {
+        requireGraph();
+        FigureFiles.writeSnapshotPng(canvas, target);
+    }
+
+    /**
+     * Writes the graph as SVG at the canvas size: the edges kept at the current threshold as
+     * {@code line class="edge"} (drawn first, with the on-screen colour, width and opacity), every
+     * node as a {@code circle class="node"}, and row and token labels. Call on the JavaFX thread.
+     */
+    public void exportSvg(Path target) throws IOException {
+        ContributionGraph shown = requireGraph();
+        if (plotWidth() < 1 || plotHeight() < 1) {
+            throw new IllegalStateException("The contribution graph view is too small to export as SVG; enlarge it first.");
+        }
+        String title = String.format(Locale.ROOT, "Contribution graph, %d layers, %d tokens, edge threshold %.3f",
+                shown.numLayers(), shown.sequenceLength(), thresholdSlider.getValue());
+        StringBuilder svg = new StringBuilder(FigureFiles.svgHeader(canvas.getWidth(), canvas.getHeight(), title));
+        for (Edge edge : visibleEdges) {
+            double weight = Math.max(0, Math.min(1, edge.weight()));
+            boolean skip = edge.kind() != ContributionGraph.EdgeKind.ATTENTION && edge.kind() != ContributionGraph.EdgeKind.MLP;
+            Color base = skip ? RESIDUAL_COLOR : edge.kind() == ContributionGraph.EdgeKind.ATTENTION ? ATTENTION_COLOR : MLP_COLOR;
+            svg.append(String.format(Locale.ROOT,
+                    "<line class=\"edge\" x1=\"%.2f\" y1=\"%.2f\" x2=\"%.2f\" y2=\"%.2f\" stroke=\"%s\" "
+                            + "stroke-opacity=\"%.3f\" stroke-width=\"%.2f\" stroke-linecap=\"round\">"
+                            + "<title>%s %.4f</title></line>%n",
+                    columnX(edge.from().position()), rowY(row(edge.from())), columnX(edge.to().position()),
+                    rowY(row(edge.to())), FigureFiles.hex(base), skip ? 0.1 + 0.4 * weight : 0.15 + 0.85 * weight,
+                    skip ? 0.5 + 2 * weight : 0.5 + 4.5 * weight, edge.kind(), edge.weight()));
+        }
+        for (int row = 0; row < rowCount(); row++) {
+            for (int position = 0; position < shown.sequenceLength(); position++) {
+                boolean isSelected = nodeInRow(row, position).equals(selected);
+                svg.append(String.format(Locale.ROOT,
+                        "<circle class=\"node\" cx=\"%.2f\" cy=\"%.2f\" r=\"%.1f\" fill=\"%s\"/>%n",
+                        columnX(position), rowY(row), isSelected ? NODE_RADIUS + 2 : NODE_RADIUS,
+                        FigureFiles.hex(isSelected ? SELECTED_COLOR : NODE_COLOR)));
+            }
+        }
+        int rowStep = Math.max(1, (int) Math.ceil(MIN_ROW_LABEL_SPACING / (plotHeight() / rowCount())));
+        for (int row = 0; row < rowCount(); row += rowStep) {
+            svg.append(FigureFiles.svgText(LEFT_MARGIN - 8, rowY(row) + 4, "end", rowLabel(row)));
+        }
+        for (int position = 0; position < shown.sequenceLength(); position++) {
+            double y = TOP_MARGIN + plotHeight() + 16 + (position % 2) * 14;
+            svg.append(FigureFiles.svgText(columnX(position), y, "middle", TokenLabels.at(tokenTexts, position)));
+        }
+        FigureFiles.writeText(target, svg.append(FigureFiles.svgFooter()).toString());
+    }
+
+    /**
+     * Writes one CSV line per edge kept at the current threshold:
+     * {@code from_layer,from_position,from_kind,from_token,to_layer,to_position,to_kind,to_token,kind,weight}.
+     */
+    public void exportCsv(Path target) throws IOException {
+        requireGraph();
+        StringBuilder csv = new StringBuilder(
+                "from_layer,from_position,from_kind,from_token,to_layer,to_position,to_kind,to_token,kind,weight\n");
+        for (Edge edge : visibleEdges) {
+            csv.append(edge.from().layer()).append(',').append(edge.from().position()).append(',')
+                    .append(edge.from().kind()).append(',').append(FigureFiles.csvField(tokenTexts.get(edge.from().position())))
+                    .append(',').append(edge.to().layer()).append(',').append(edge.to().position()).append(',')
+                    .append(edge.to().kind()).append(',').append(FigureFiles.csvField(tokenTexts.get(edge.to().position())))
+                    .append(',').append(edge.kind()).append(',').append(edge.weight()).append('\n');
+        }
+        FigureFiles.writeText(target, csv.toString());
+    }
+
+    /**
+     * Writes {@code {"threshold", "layers", "tokenIds": [...], "tokens": [...], "edges": [{"from":
+     * {"layer", "position", "kind"}, "to": {...}, "kind", "weight"}, ...]}} with the edges kept at
+     * the current threshold.
+     */
+    public void exportJson(Path target) throws IOException {
+        ContributionGraph shown = requireGraph();
+        FigureFiles.writeJson(target, json -> {
+            json.writeStartObject();
+            json.writeNumberField("threshold", thresholdSlider.getValue());
+            json.writeNumberField("layers", shown.numLayers());
+            json.writeArrayFieldStart("tokenIds");
+            for (long id : shown.tokenIds()) {
+                json.writeNumber(id);
+            }
+            json.writeEndArray();
+            json.writeArrayFieldStart("tokens");
+            for (String token : tokenTexts) {
+                json.writeString(token);
+            }
+            json.writeEndArray();
+            json.writeArrayFieldStart("edges");
+            for (Edge edge : visibleEdges) {
+                json.writeStartObject();
+                for (String end : new String[] {"from", "to"}) {
+                    Node node = end.equals("from") ? edge.from() : edge.to();
+                    json.writeObjectFieldStart(end);
+                    json.writeNumberField("layer", node.layer());
+                    json.writeNumberField("position", node.position());
+                    json.writeStringField("kind", node.kind().name());
+                    json.writeEndObject();
+                }
+                json.writeStringField("kind", edge.kind().name());
+                json.writeNumberField("weight", edge.weight());
+                json.writeEndObject();
+            }
+            json.writeEndArray();
+            json.writeEndObject();
+        });
+    }
+
+    private ContributionGraph requireGraph() {
+        if (graph == null) {
+            throw new IllegalStateException("There is no contribution graph to export. Run a trace first.");
+        }
+        return graph;
     }
 
     /**

@@ -6,40 +6,28 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.awt.image.BufferedImage;
 import java.io.BufferedWriter;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.OutputStreamWriter;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Locale;
 import javafx.geometry.Rectangle2D;
-import javafx.scene.paint.Color;
-import javax.imageio.ImageIO;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Writes a heatmap to files: the drawn image as PNG, the aggregated cells as SVG rectangles, and
  * the full score matrix as CSV or JSON. Every file is written to a hidden temporary sibling and
  * then moved over the target, so a failed export never leaves a half-written file under the
- * target name.
+ * target name (see {@link FigureFiles}).
  */
 final class HeatmapExport {
 
-    private static final Logger LOG = LoggerFactory.getLogger(HeatmapExport.class);
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private HeatmapExport() {}
 
     /** Writes {@code image} as a PNG. */
     static void writePng(BufferedImage image, Path target) throws IOException {
-        writeAtomically(target, out -> {
-            if (!ImageIO.write(image, "png", out)) {
-                throw new IOException("No PNG writer is available to export the heatmap to " + target);
-            }
-        });
+        FigureFiles.writePng(image, target);
     }
 
     /**
@@ -48,13 +36,13 @@ final class HeatmapExport {
      */
     static void writeSvg(HeatmapGrid grid, ColorScale scale, Rectangle2D plot, double width, double height,
             String title, Path target) throws IOException {
-        writeAtomically(target, out -> {
+        FigureFiles.writeAtomically(target, out -> {
             Writer writer = new BufferedWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8));
             writer.write(String.format(Locale.ROOT,
                     "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" viewBox=\"0 0 %.0f %.0f\""
                             + " shape-rendering=\"crispEdges\">%n",
                     width, height, width, height));
-            writer.write("<title>" + escapeXml(title) + "</title>\n");
+            writer.write("<title>" + FigureFiles.escapeXml(title) + "</title>\n");
 
             double cellWidth = plot.getWidth() / grid.columns();
             double cellHeight = plot.getHeight() / grid.rows();
@@ -63,7 +51,7 @@ final class HeatmapExport {
                     writer.write(String.format(Locale.ROOT,
                             "<rect x=\"%.3f\" y=\"%.3f\" width=\"%.3f\" height=\"%.3f\" fill=\"%s\"/>%n",
                             plot.getMinX() + column * cellWidth, plot.getMinY() + row * cellHeight,
-                            cellWidth, cellHeight, hex(scale.color(grid.value(row, column)))));
+                            cellWidth, cellHeight, FigureFiles.hex(scale.color(grid.value(row, column)))));
                 }
             }
             writer.write("</svg>\n");
@@ -73,7 +61,7 @@ final class HeatmapExport {
 
     /** Writes a header {@code layer,neuron,value} and one line per score of {@code [layers][neurons]} {@code scores}. */
     static void writeCsv(float[][] scores, Path target) throws IOException {
-        writeAtomically(target, out -> {
+        FigureFiles.writeAtomically(target, out -> {
             Writer writer = new BufferedWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8));
             writer.write("layer,neuron,value\n");
             for (int layer = 0; layer < scores.length; layer++) {
@@ -90,7 +78,7 @@ final class HeatmapExport {
      * {@code values} as {@code [layers][neurons]}. Jackson writes NaN scores as the string "NaN".
      */
     static void writeJson(String statistic, float[][] scores, Path target) throws IOException {
-        writeAtomically(target, out -> {
+        FigureFiles.writeAtomically(target, out -> {
             try (JsonGenerator json = JSON.getFactory().createGenerator(out, JsonEncoding.UTF8)) {
                 json.writeStartObject();
                 json.writeStringField("statistic", statistic);
@@ -108,39 +96,5 @@ final class HeatmapExport {
                 json.writeEndObject();
             }
         });
-    }
-
-    private static void writeAtomically(Path target, Body body) throws IOException {
-        long started = System.nanoTime();
-        Path absolute = target.toAbsolutePath();
-        Path parent = absolute.getParent();
-        if (parent != null) {
-            Files.createDirectories(parent);
-        }
-        Path temporary = absolute.resolveSibling("." + absolute.getFileName() + ".tmp");
-        try (OutputStream out = Files.newOutputStream(temporary)) {
-            body.writeTo(out);
-        } catch (IOException | RuntimeException error) {
-            Files.deleteIfExists(temporary);
-            LOG.error("Exporting the heatmap to {} failed", absolute, error);
-            throw error;
-        }
-        Files.move(temporary, absolute, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        LOG.info("Exported the heatmap to {} in {} ms", absolute, (System.nanoTime() - started) / 1_000_000);
-    }
-
-    private static String hex(Color color) {
-        return String.format(Locale.ROOT, "#%02x%02x%02x",
-                Math.round(color.getRed() * 255), Math.round(color.getGreen() * 255), Math.round(color.getBlue() * 255));
-    }
-
-    private static String escapeXml(String text) {
-        return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
-    }
-
-    /** The content of an export, written to an open stream. */
-    @FunctionalInterface
-    private interface Body {
-        void writeTo(OutputStream out) throws IOException;
     }
 }
