@@ -60,7 +60,7 @@ public final class AsrChartView extends BorderPane {
         setCenter(viewer);
         setBottom(createMetricsTable());
 
-        MenuButton export = FigureFiles.exportMenu(this, "edit results", this::exportPng, this::exportSvg,
+        MenuButton export = FigureFiles.exportMenu(this, "edit results", this::requireSummary, this::exportPng, this::exportSvg,
                 this::exportCsv, this::exportJson);
         export.setId("asrExport");
         HBox toolbar = new HBox(export);
@@ -163,8 +163,8 @@ public final class AsrChartView extends BorderPane {
 
     /**
      * Writes the ASR chart as a PNG at the viewer's size in pixels, or 640 x 420 before it is laid
-     * out. The metrics table is not part of the image; export CSV or JSON for it. It does not need
-     * the JavaFX thread.
+     * out. The metrics table is not part of the image, but the CSV and JSON exports contain it.
+     * Call on the JavaFX thread, because the viewer may redraw the same chart there.
      */
     public void exportPng(Path target) throws IOException {
         requireSummary();

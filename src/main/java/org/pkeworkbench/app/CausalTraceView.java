@@ -92,7 +92,7 @@ public final class CausalTraceView extends BorderPane {
         Region spacer = new Region();
         HBox.setHgrow(spacer, Priority.ALWAYS);
 
-        MenuButton export = FigureFiles.exportMenu(this, "causal trace", this::exportPng, this::exportSvg,
+        MenuButton export = FigureFiles.exportMenu(this, "causal trace", this::requireResult, this::exportPng, this::exportSvg,
                 this::exportCsv, this::exportJson);
         export.setId("causalExport");
         HBox footer = new HBox(8, hoverLabel, spacer, new Label("indirect effect"), legendLow, legend, legendHigh, export);
@@ -174,10 +174,12 @@ public final class CausalTraceView extends BorderPane {
         if (plotWidth() < 1 || plotHeight() < 1) {
             throw new IllegalStateException("The causal trace view is too small to export as SVG; enlarge it first.");
         }
+
         double cellWidth = plotWidth() / tokenCount();
         double cellHeight = plotHeight() / layerCount();
         String title = targetLabel.getText() + ", " + cleanLabel.getText() + ", " + corruptedLabel.getText();
         StringBuilder svg = new StringBuilder(FigureFiles.svgHeader(canvas.getWidth(), canvas.getHeight(), title));
+
         svg.append(String.format(Locale.ROOT, "<g shape-rendering=\"crispEdges\">%n"));
         for (int layer = 0; layer < layerCount(); layer++) {
             double y = TOP_MARGIN + plotHeight() - (layer + 1) * cellHeight;
@@ -191,11 +193,13 @@ public final class CausalTraceView extends BorderPane {
             }
         }
         svg.append("</g>\n");
+
         int rowStep = Math.max(1, (int) Math.ceil(MIN_LABEL_SPACING / cellHeight));
         for (int layer = 0; layer < layerCount(); layer += rowStep) {
             svg.append(FigureFiles.svgText(LEFT_MARGIN - 6, cellCentre(layer, 0).getY() + 4, "end", Integer.toString(layer)));
         }
         svg.append(FigureFiles.svgText(4, 12, "start", "layer"));
+
         for (int token = 0; token < tokenCount(); token++) {
             double y = TOP_MARGIN + plotHeight() + 16 + (token % 2) * 14;
             svg.append(FigureFiles.svgText(cellCentre(0, token).getX(), y, "middle", TokenLabels.at(tokenTexts(), token)));

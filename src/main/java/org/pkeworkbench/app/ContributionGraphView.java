@@ -132,7 +132,7 @@ public final class ContributionGraphView extends BorderPane {
     }
 
     private MenuButton exportMenu() {
-        MenuButton export = FigureFiles.exportMenu(this, "contribution graph", this::exportPng, this::exportSvg,
+        MenuButton export = FigureFiles.exportMenu(this, "contribution graph", this::requireGraph, this::exportPng, this::exportSvg,
                 this::exportCsv, this::exportJson);
         export.setId("contributionExport");
         return export;
@@ -157,6 +157,7 @@ public final class ContributionGraphView extends BorderPane {
         String title = String.format(Locale.ROOT, "Contribution graph, %d layers, %d tokens, edge threshold %.3f",
                 shown.numLayers(), shown.sequenceLength(), thresholdSlider.getValue());
         StringBuilder svg = new StringBuilder(FigureFiles.svgHeader(canvas.getWidth(), canvas.getHeight(), title));
+
         for (Edge edge : visibleEdges) {
             double weight = Math.max(0, Math.min(1, edge.weight()));
             boolean skip = edge.kind() != ContributionGraph.EdgeKind.ATTENTION && edge.kind() != ContributionGraph.EdgeKind.MLP;
@@ -169,6 +170,7 @@ public final class ContributionGraphView extends BorderPane {
                     rowY(row(edge.to())), FigureFiles.hex(base), skip ? 0.1 + 0.4 * weight : 0.15 + 0.85 * weight,
                     skip ? 0.5 + 2 * weight : 0.5 + 4.5 * weight, edge.kind(), edge.weight()));
         }
+
         for (int row = 0; row < rowCount(); row++) {
             for (int position = 0; position < shown.sequenceLength(); position++) {
                 boolean isSelected = nodeInRow(row, position).equals(selected);
@@ -178,6 +180,7 @@ public final class ContributionGraphView extends BorderPane {
                         FigureFiles.hex(isSelected ? SELECTED_COLOR : NODE_COLOR)));
             }
         }
+
         int rowStep = Math.max(1, (int) Math.ceil(MIN_ROW_LABEL_SPACING / (plotHeight() / rowCount())));
         for (int row = 0; row < rowCount(); row += rowStep) {
             svg.append(FigureFiles.svgText(LEFT_MARGIN - 8, rowY(row) + 4, "end", rowLabel(row)));

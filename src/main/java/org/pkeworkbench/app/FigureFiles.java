@@ -75,7 +75,7 @@ final class FigureFiles {
         writePng(SwingFXUtils.fromFXImage(node.snapshot(null, null), null), target);
     }
 
-    /** Writes one JSON document; the generator is closed after {@code body}. */
+    /** Writes one pretty-printed JSON document. The generator is closed after {@code body} returns. */
     static void writeJson(Path target, JsonBody body) throws IOException {
         writeAtomically(target, out -> {
             try (JsonGenerator json = JSON.getFactory().createGenerator(out, JsonEncoding.UTF8)) {
@@ -85,7 +85,7 @@ final class FigureFiles {
         });
     }
 
-    /** Returns the opening {@code svg} element of a {@code width x height} pixel image and its title, white background. */
+    /** Returns the opening {@code svg} element of a {@code width x height} pixel image, followed by its title. */
     static String svgHeader(double width, double height, String title) {
         return String.format(Locale.ROOT,
                 "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" viewBox=\"0 0 %.0f %.0f\">%n",
@@ -115,7 +115,7 @@ final class FigureFiles {
         return String.format(Locale.ROOT, "#%02x%02x%02x", color.getRed(), color.getGreen(), color.getBlue());
     }
 
-    /** Escapes text for XML content and attributes; control characters other than tab become spaces. */
+    /** Escapes text for XML content and attributes. Control characters other than tab become spaces, because XML 1.0 rejects them. */
     static String escapeXml(String text) {
         StringBuilder escaped = new StringBuilder(text.length());
         for (char c : text.toCharArray()) {
@@ -130,7 +130,7 @@ final class FigureFiles {
         return escaped.toString();
     }
 
-    /** Quotes a CSV field when it holds a comma, quote or line break (RFC 4180). */
+    /** Quotes a CSV field when it contains a comma, quote or line break (RFC 4180). */
     static String csvField(String text) {
         if (text.indexOf(',') < 0 && text.indexOf('"') < 0 && text.indexOf('\n') < 0 && text.indexOf('\r') < 0) {
             return text;
@@ -139,43 +139,57 @@ final class FigureFiles {
     }
 
     /**
-     * Returns an Export menu with PNG, SVG, CSV and JSON items. Each asks for a file and runs its
-     * exporter; errors are logged and shown in an alert titled {@code what}.
+     * Returns an Export menu with PNG, SVG, CSV and JSON items. Each item runs {@code requireData},
+     * then opens a save dialog and runs its exporter. Errors, including an
+     * {@link IllegalStateException} from {@code requireData}, are logged and shown in an alert.
      *
      * @param owner node whose window owns the dialogs
-     * @param what what is exported, for example "pathway chart"
+     * @param subject name of the exported figure in dialog titles, for example "pathway chart"
+     * @param requireData throws {@link IllegalStateException} with a message for the user when there is no data yet
      */
-    static MenuButton exportMenu(Node owner, String what, Exporter png, Exporter svg, Exporter csv, Exporter json) {
-        MenuButton menu = new MenuButton("Export", null,
-                item(owner, what, "Image as PNG…", "PNG image", "*.png", png),
-                item(owner, what, "Image as SVG…", "SVG image", "*.svg", svg),
-                item(owner, what, "Data as CSV…", "CSV table", "*.csv", csv),
-                item(owner, what, "Data as JSON…", "JSON document", "*.json", json));
-        return menu;
+    static MenuButton exportMenu(Node owner, String subject, Runnable requireData, Exporter png, Exporter svg,
+            Exporter csv, Exporter json) {
+        ExportContext context = new ExportContext(owner, subject, requireData);
+        return new MenuButton("Export", null,
+                context.item("Image as PNG…", "PNG image", "*.png", png),
+                context.item("Image as SVG…", "SVG image", "*.svg", svg),
+                context.item("Data as CSV…", "CSV table", "*.csv", csv),
+                context.item("Data as JSON…", "JSON document", "*.json", json));
     }
 
-    private static MenuItem item(Node owner, String what, String text, String description, String pattern,
-            Exporter exporter) {
-        MenuItem item = new MenuItem(text);
-        item.setOnAction(event -> chooseAndExport(owner, what, description, pattern, exporter));
-        return item;
-    }
+    /** The view, figure name and data check shared by the items of one Export menu. */
+    private record ExportContext(Node owner, String subject, Runnable requireData) {
 
-    private static void chooseAndExport(Node ownerNode, String what, String description, String pattern,
-            Exporter exporter) {
-        Window owner = ownerNode.getScene() == null ? null : ownerNode.getScene().getWindow();
-        FileChooser chooser = new FileChooser();
-        chooser.setTitle("Export " + what);
-        chooser.getExtensionFilters().add(new FileChooser.ExtensionFilter(description, pattern));
-        File file = chooser.showSaveDialog(owner);
-        if (file == null) {
-            return;
+        MenuItem item(String text, String description, String pattern, Exporter exporter) {
+            MenuItem item = new MenuItem(text);
+            item.setOnAction(event -> chooseAndExport(description, pattern, exporter));
+            return item;
         }
-        try {
-            exporter.export(file.toPath());
-        } catch (IOException | RuntimeException error) {
-            LOG.error("Exporting the {} to {} failed", what, file, error);
-            ErrorAlerts.create("Export " + what + " to " + file, error, owner).show();
+
+        private void chooseAndExport(String description, String pattern, Exporter exporter) {
+            Window window = owner.getScene() == null ? null : owner.getScene().getWindow();
+            try {
+                requireData.run();
+            } catch (IllegalStateException noData) {
+                LOG.warn("Export of the {} rejected: {}", subject, noData.getMessage());
+                ErrorAlerts.create("Export " + subject, noData, window).show();
+                return;
+            }
+
+            FileChooser chooser = new FileChooser();
+            chooser.setTitle("Export " + subject);
+            chooser.getExtensionFilters().add(new FileChooser.ExtensionFilter(description, pattern));
+            File file = chooser.showSaveDialog(window);
+            if (file == null) {
+                return;
+            }
+
+            try {
+                exporter.export(file.toPath());
+            } catch (IOException | RuntimeException error) {
+                LOG.error("Exporting the {} to {} failed", subject, file, error);
+                ErrorAlerts.create("Export " + subject + " to " + file, error, window).show();
+            }
         }
     }
 

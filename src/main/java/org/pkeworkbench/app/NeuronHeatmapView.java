@@ -1,6 +1,5 @@
 package org.pkeworkbench.app;
 
-import java.io.File;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -27,7 +26,6 @@ import javafx.scene.control.CheckBox;
 import javafx.scene.control.ComboBox;
 import javafx.scene.control.Label;
 import javafx.scene.control.MenuButton;
-import javafx.scene.control.MenuItem;
 import javafx.scene.image.PixelWriter;
 import javafx.scene.image.WritableImage;
 import javafx.scene.input.MouseButton;
@@ -41,8 +39,6 @@ import javafx.scene.layout.Region;
 import javafx.scene.paint.Color;
 import javafx.scene.text.Font;
 import javafx.scene.text.TextAlignment;
-import javafx.stage.FileChooser;
-import javafx.stage.Window;
 import org.pkeworkbench.locate.HotSpot;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -148,15 +144,8 @@ public final class NeuronHeatmapView extends BorderPane {
         reset.setOnAction(event -> resetZoom());
         rangeLabel.setId("heatmapRangeLabel");
 
-        MenuItem png = new MenuItem("Image as PNG…");
-        png.setOnAction(event -> chooseAndExport("PNG image", "*.png", this::exportPng));
-        MenuItem svg = new MenuItem("Image as SVG…");
-        svg.setOnAction(event -> chooseAndExport("SVG image", "*.svg", this::exportSvg));
-        MenuItem csv = new MenuItem("Data as CSV…");
-        csv.setOnAction(event -> chooseAndExport("CSV table", "*.csv", this::exportCsv));
-        MenuItem json = new MenuItem("Data as JSON…");
-        json.setOnAction(event -> chooseAndExport("JSON document", "*.json", this::exportJson));
-        MenuButton export = new MenuButton("Export", null, png, svg, csv, json);
+        MenuButton export = FigureFiles.exportMenu(this, "heatmap", this::requireScores, this::exportPng,
+                this::exportSvg, this::exportCsv, this::exportJson);
         export.setId("heatmapExport");
 
         Region spacer = new Region();
@@ -369,27 +358,6 @@ public final class NeuronHeatmapView extends BorderPane {
             throw new IllegalStateException("The heatmap has not been drawn with data yet. Run Locate first.");
         }
         return grid;
-    }
-
-    private void chooseAndExport(String description, String pattern, Exporter exporter) {
-        Window owner = getScene() == null ? null : getScene().getWindow();
-        if (scores == null) {
-            ErrorAlerts.create("Export heatmap", new IllegalStateException("The heatmap has no data to export. Run Locate first."), owner).show();
-            return;
-        }
-        FileChooser chooser = new FileChooser();
-        chooser.setTitle("Export heatmap");
-        chooser.getExtensionFilters().add(new FileChooser.ExtensionFilter(description, pattern));
-        File file = chooser.showSaveDialog(owner);
-        if (file == null) {
-            return;
-        }
-        try {
-            exporter.export(file.toPath());
-        } catch (IOException | RuntimeException error) {
-            LOG.error("Exporting the heatmap to {} failed", file, error);
-            ErrorAlerts.create("Export heatmap to " + file, error, owner).show();
-        }
     }
 
     /** Returns the grid as last drawn, empty before the first draw with data. */
@@ -636,11 +604,5 @@ public final class NeuronHeatmapView extends BorderPane {
 
     private static String formatValue(double value) {
         return String.format(Locale.ROOT, "%.4g", value);
-    }
-
-    /** One of the export methods, for the file chooser actions. */
-    @FunctionalInterface
-    private interface Exporter {
-        void export(Path target) throws IOException;
     }
 }

@@ -101,7 +101,7 @@ public final class PathwayChartView extends BorderPane {
         viewer = new ChartViewer(chart);
         setCenter(viewer);
 
-        MenuButton export = FigureFiles.exportMenu(this, "pathway chart", this::exportPng, this::exportSvg,
+        MenuButton export = FigureFiles.exportMenu(this, "pathway chart", this::requireResult, this::exportPng, this::exportSvg,
                 this::exportCsv, this::exportJson);
         export.setId("pathwayExport");
         HBox toolbar = new HBox(export);
@@ -166,7 +166,7 @@ public final class PathwayChartView extends BorderPane {
 
     /**
      * Writes the chart as a PNG at the viewer's size in pixels, or 800 x 480 before it is laid out.
-     * It does not need the JavaFX thread.
+     * Call on the JavaFX thread, because the viewer may redraw the same chart there.
      */
     public void exportPng(Path target) throws IOException {
         requireResult();

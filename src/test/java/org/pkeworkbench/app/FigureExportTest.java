@@ -15,6 +15,8 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
 import javafx.scene.Scene;
+import javafx.scene.control.MenuButton;
+import javafx.scene.control.MenuItem;
 import javafx.scene.layout.GridPane;
 import javafx.stage.Stage;
 import javax.imageio.ImageIO;
@@ -212,6 +214,19 @@ class FigureExportTest {
         assertTrue(error.getMessage().contains("Run a trace first"), error.getMessage());
         assertTrue(Files.notExists(target));
         assertNoTemporaryFiles();
+    }
+
+    @Test
+    void everyViewHasExportMenu() {
+        for (String id : List.of("#pathwayExport", "#asrExport", "#contributionExport", "#causalExport")) {
+            List<String> items = FxTestSupport.onFx(() -> {
+                MenuButton menu = (MenuButton) pathwayView.getScene().lookup(id);
+                assertNotNull(menu, id);
+                return menu.getItems().stream().map(MenuItem::getText).toList();
+            });
+
+            assertEquals(List.of("Image as PNG…", "Image as SVG…", "Data as CSV…", "Data as JSON…"), items, id);
+        }
     }
 
     private Path exportOnFx(Export export, String name) {
