@@ -155,7 +155,8 @@ public final class CoreBackend implements WorkbenchBackend {
     public ContributionTrace contributions(String prompt, ProgressListener progress) {
         requireModel();
         long[] ids = promptIds(prompt);
-        ContributionGraph graph = new ContributionTracer(lm.decoder(), CONTRIBUTION_TOP_K).trace(ids, progress);
+        ContributionGraph graph = new ContributionTracer(lm.decoder(), CONTRIBUTION_TOP_K, lm.tokenizer())
+                .trace(ids, progress);
         List<String> texts = new ArrayList<>();
         for (long id : ids) {
             texts.add(lm.tokenizer().decode(new long[] {id}, false));
