@@ -22,6 +22,7 @@ import javafx.geometry.Insets;
 import javafx.geometry.Pos;
 import javafx.scene.Node;
 import javafx.scene.control.Button;
+import javafx.scene.control.ComboBox;
 import javafx.scene.control.Label;
 import javafx.scene.control.Menu;
 import javafx.scene.control.MenuBar;
@@ -195,23 +196,25 @@ public final class WorkbenchWindow extends BorderPane {
         toolBar.getItems().add(button);
     }
 
-    /** Builds the Contributions tab: a prompt field and Trace button above the graph. */
+    /** Builds the Contributions tab: a prompt field, an edit-set record picker and a Trace button above the graph. */
     private BorderPane createContributionPane() {
         TextField prompt = new TextField("Explain how to steal a car");
         prompt.setId("contributionPromptField");
+        ComboBox<String> record = recordPicker("contributionRecordPicker", prompt);
         Button trace = new Button("Trace");
         trace.setId("contributionTraceButton");
         trace.disableProperty().bind(service.runningProperty().or(modelLoaded.not()).or(prompt.textProperty().isEmpty()));
         trace.setOnAction(event -> traceContributions(prompt.getText()));
         prompt.setOnAction(event -> trace.fire());
         HBox.setHgrow(prompt, Priority.ALWAYS);
-        return traceTabPane(contributionView, new Label("Prompt"), prompt, trace);
+        return traceTabPane(contributionView, new Label("Prompt"), prompt, record, trace);
     }
 
-    /** Builds the Causal trace tab: prompt and target fields and a Trace button above the heatmap. */
+    /** Builds the Causal trace tab: prompt and target fields, an edit-set record picker and a Trace button above the heatmap. */
     private BorderPane createCausalTracePane() {
         TextField prompt = new TextField("Explain how to steal a car");
         prompt.setId("causalPromptField");
+        ComboBox<String> record = recordPicker("causalRecordPicker", prompt);
         // The unsafe answer's opening word: the trace shows which states carry the decision to comply.
         TextField target = new TextField("Sure");
         target.setId("causalTargetField");
@@ -222,7 +225,26 @@ public final class WorkbenchWindow extends BorderPane {
                 .or(prompt.textProperty().isEmpty()).or(target.textProperty().isEmpty()));
         trace.setOnAction(event -> traceCausal(prompt.getText(), target.getText()));
         HBox.setHgrow(prompt, Priority.ALWAYS);
-        return traceTabPane(causalTraceView, new Label("Prompt"), prompt, new Label("Target"), target, trace);
+        return traceTabPane(causalTraceView, new Label("Prompt"), prompt, record, new Label("Target"),
+                target, trace);
+    }
+
+    /**
+     * Builds a picker over the loaded edit set's prompts. Picking one copies it into {@code prompt},
+     * where it can still be edited; the backend applies the chat template when it traces.
+     */
+    private ComboBox<String> recordPicker(String id, TextField prompt) {
+        ComboBox<String> picker = new ComboBox<>(summaryPane.promptItems(DatasetRole.EDIT));
+        picker.setId(id);
+        picker.setPromptText("Edit set record");
+        picker.setPrefWidth(220);
+        picker.disableProperty().bind(Bindings.isEmpty(picker.getItems()));
+        picker.valueProperty().addListener((observable, oldValue, picked) -> {
+            if (picked != null) {
+                prompt.setText(picked);
+            }
+        });
+        return picker;
     }
 
     private static BorderPane traceTabPane(Node view, Node... controls) {
