@@ -82,6 +82,10 @@ public final class WorkbenchWindow extends BorderPane {
     private final Tab resultsTab = new Tab("Results", resultsView);
     private final Tab contributionTab = new Tab("Contributions");
     private final Tab causalTraceTab = new Tab("Causal trace");
+    /** The locate result the pathway chart and heatmap show, or null. */
+    private LocateResult shownLocate;
+    /** The backend's weight statistics from the last locate, edit or revert call, shown after the locator's. */
+    private java.util.Map<String, float[][]> weightStatistics = java.util.Map.of();
     private final StatusBar statusBar = new StatusBar();
 
     private final StringProperty idleMessage = new SimpleStringProperty("Open a model to start");
@@ -340,7 +344,12 @@ public final class WorkbenchWindow extends BorderPane {
 
     /** Scores layers and neurons in the background, then shows the pathway chart. */
     public void locate() {
-        submit(new BackendJob<>("Locate", backend::locate, this::showLocateResult));
+        submit(new BackendJob<>("Locate",
+                progress -> new Located(backend.locate(progress), backend.weightStatistics()),
+                located -> {
+                    weightStatistics = located.weightStatistics();
+                    showLocateResult(located.result());
+                }));
     }
 
     /** Edits the ticked hot spots in the background, then shows the results. */
@@ -350,7 +359,10 @@ public final class WorkbenchWindow extends BorderPane {
             idleMessage.set("Tick at least one hot spot before running an edit");
             return;
         }
-        submit(new BackendJob<>("Edit", progress -> backend.edit(hotSpots, progress), summary -> {
+        submit(new BackendJob<>("Edit", progress -> new Edited(backend.edit(hotSpots, progress),
+                backend.weightStatistics()), edited -> {
+            EditSummary summary = edited.summary();
+            showWeightStatistics(edited.weightStatistics());
             resultsView.setSummary(summary);
             tabs.getSelectionModel().select(resultsTab);
             idleMessage.set("Edit finished: ASR " + AsrChartView.formatProportion(summary.asrAfter()));
@@ -389,8 +401,25 @@ public final class WorkbenchWindow extends BorderPane {
     public void revert() {
         submit(new BackendJob<>("Revert", progress -> {
             backend.revertEdit();
-            return Boolean.TRUE;
-        }, reverted -> idleMessage.set("Edit reverted; the original weights are restored")));
+            return backend.weightStatistics();
+        }, statistics -> {
+            showWeightStatistics(statistics);
+            idleMessage.set("Edit reverted; the original weights are restored");
+        }));
+    }
+
+    /** What a locate call produced: the locator's result and the backend's weight statistics. */
+    private record Located(LocateResult result, java.util.Map<String, float[][]> weightStatistics) {}
+
+    /** What an edit call produced: its summary and the weight statistics after the edit. */
+    private record Edited(EditSummary summary, java.util.Map<String, float[][]> weightStatistics) {}
+
+    /** Replaces the weight statistics in the heatmap, keeping the locator's statistics of the shown result. */
+    private void showWeightStatistics(java.util.Map<String, float[][]> statistics) {
+        weightStatistics = statistics;
+        if (shownLocate != null) {
+            heatmap.setStatistics(heatmapStatistics(shownLocate));
+        }
     }
 
     private void submit(BackendJob<?> job) {
@@ -405,6 +434,7 @@ public final class WorkbenchWindow extends BorderPane {
         summaryPane.setModel(summary);
         summaryPane.setEditApplied(editApplied.get());
         modelLoaded.set(true);
+        weightStatistics = java.util.Map.of();
         showLocateResult(null);
         resultsView.clear();
         contributionView.setGraph(null, List.of());
@@ -414,6 +444,7 @@ public final class WorkbenchWindow extends BorderPane {
     }
 
     private void showLocateResult(LocateResult result) {
+        shownLocate = result;
         if (result == null) {
             pathwayChart.clear();
             heatmap.setData(null);
@@ -421,15 +452,21 @@ public final class WorkbenchWindow extends BorderPane {
             return;
         }
         pathwayChart.setResult(result);
-        java.util.Map<String, float[][]> statistics = new java.util.LinkedHashMap<>();
-        statistics.put(NeuronHeatmapView.DEFAULT_STATISTIC, result.neuronScores());
-        statistics.put("activation difference", result.neuronActivationDifference());
-        statistics.put("gradient magnitude", result.neuronGradientMagnitude());
-        heatmap.setStatistics(statistics);
+        heatmap.setStatistics(heatmapStatistics(result));
         hotSpotTable.setResult(result);
         tabs.getSelectionModel().select(pathwayTab);
         idleMessage.set("Locate finished: " + result.suggested().size() + " hot spots suggested in layers "
                 + pathwayChart.highlightedLayers());
+    }
+
+    /** Returns the locator's statistics of {@code result} followed by the backend's weight statistics. */
+    private java.util.Map<String, float[][]> heatmapStatistics(LocateResult result) {
+        java.util.Map<String, float[][]> statistics = new java.util.LinkedHashMap<>();
+        statistics.put(NeuronHeatmapView.DEFAULT_STATISTIC, result.neuronScores());
+        statistics.put("activation difference", result.neuronActivationDifference());
+        statistics.put("gradient magnitude", result.neuronGradientMagnitude());
+        statistics.putAll(weightStatistics);
+        return statistics;
     }
 
     /**
