@@ -9,8 +9,8 @@ import java.util.List;
  * @param head the query head index
  * @param weight the normalised contribution, in [0, 1]
  * @param promotedTokens the tokens with the highest logits when the head's output at this node
- *     alone is read through the final norm and unembedding, highest first; decoded text when the
- *     tracer had a tokenizer, else token ids; empty when not computed
+ *     (without the output projection's bias) alone is read through the final norm and unembedding,
+ *     highest first. Decoded text when the tracer had a tokenizer, else token ids. Empty when not computed.
  */
 public record HeadContribution(int head, double weight, List<String> promotedTokens) {
 

@@ -120,6 +120,8 @@ class DemoTraceViewsTest {
         assertTrue(attentionDetails.startsWith("Layer 1 attention"), attentionDetails);
         assertEquals(CoreBackend.CONTRIBUTION_TOP_K, attentionDetails.split("\n  head ", -1).length - 1,
                 attentionDetails);
+        assertEquals(CoreBackend.CONTRIBUTION_TOP_K, attentionDetails.split(" -> promotes '", -1).length - 1,
+                "one promoted-token line per head: " + attentionDetails);
         FxTestSupport.saveSnapshot(window, "workbench-contributions");
 
         String mlpDetails = FxTestSupport.onFx(() -> {
@@ -128,6 +130,8 @@ class DemoTraceViewsTest {
         });
         assertTrue(mlpDetails.startsWith("Layer " + (layers - 1) + " MLP"), mlpDetails);
         assertEquals(CoreBackend.CONTRIBUTION_TOP_K, mlpDetails.split("\n  neuron ", -1).length - 1, mlpDetails);
+        assertEquals(CoreBackend.CONTRIBUTION_TOP_K, mlpDetails.split(" -> promotes '", -1).length - 1,
+                "one promoted-token line per neuron: " + mlpDetails);
 
         String preDetails = FxTestSupport.onFx(() -> {
             view.selectNode(2, 0, NodeKind.RESID_PRE);
