@@ -1,8 +1,12 @@
 package org.pkeworkbench.trace;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.pkeworkbench.model.DecoderModel;
 import org.pkeworkbench.model.tokenizer.TextTokenizer;
@@ -21,13 +25,23 @@ public final class PromotedTokens {
     /** Number of tokens returned per vector. */
     public static final int COUNT = 5;
 
+    /** Default cap on the logits computed at once, in floats (8 Mi floats, 32 MiB). */
+    static final long MAX_LOGITS_FLOATS = 8L << 20;
+
     private final DecoderModel model;
     private final TextTokenizer tokenizer;
+    private final long maxLogitsFloats;
 
     /** @param tokenizer decodes the token texts; when null, tokens are given as their ids */
     public PromotedTokens(DecoderModel model, TextTokenizer tokenizer) {
+        this(model, tokenizer, MAX_LOGITS_FLOATS);
+    }
+
+    /** @param maxLogitsFloats cap on the logits computed at once; at least one row is always computed */
+    PromotedTokens(DecoderModel model, TextTokenizer tokenizer, long maxLogitsFloats) {
         this.model = model;
         this.tokenizer = tokenizer;
+        this.maxLogitsFloats = maxLogitsFloats;
     }
 
     /**
@@ -36,43 +50,28 @@ public final class PromotedTokens {
      */
     public List<List<String>> of(NDManager scope, NDArray vectors) {
         long rows = vectors.getShape().get(0);
-        if (rows == 0) {
-            return List.of();
-        }
-        try (NDManager lensScope = scope.newSubManager()) {
-            float[] logits = model.logitLens(lensScope, vectors).toFloatArray();
-            int vocab = (int) (logits.length / rows);
-            List<List<String>> out = new ArrayList<>();
-            for (int row = 0; row < rows; row++) {
-                out.add(texts(topIds(logits, row * vocab, vocab, COUNT)));
-            }
-            return out;
-        }
-    }
+        int vocab = model.config().vocabSize();
+        // Rows per lens call, so that one call's logits stay under maxLogitsFloats.
+        long chunk = Math.max(1, maxLogitsFloats / Math.max(1, vocab));
+        int count = Math.min(COUNT, vocab);
 
-    /** Returns the {@code k} ids with the largest values in {@code values[offset, offset + length)}, largest first. */
-    static long[] topIds(float[] values, int offset, int length, int k) {
-        int kept = Math.min(k, length);
-        long[] best = new long[kept];
-        float[] bestValues = new float[kept];
-        int filled = 0;
-        for (int id = 0; id < length; id++) {
-            float value = values[offset + id];
-            if (filled == kept && value <= bestValues[kept - 1]) {
-                continue;
+        List<List<String>> out = new ArrayList<>();
+        for (long from = 0; from < rows; from += chunk) {
+            long to = Math.min(rows, from + chunk);
+            try (NDManager lensScope = scope.newSubManager()) {
+                NDArray part = vectors.get(new NDIndex("{}:{}", from, to));
+                part.attach(lensScope);
+                NDArray logits = model.logitLens(lensScope, part);
+                // Only the [rows, count] indices leave the device, not the [rows, vocab] logits.
+                NDList best = logits.topK(count, -1, true, true);
+                best.attach(lensScope);
+                long[] ids = best.get(1).toType(DataType.INT64, false).toLongArray();
+                for (int row = 0; row < to - from; row++) {
+                    out.add(texts(Arrays.copyOfRange(ids, row * count, (row + 1) * count)));
+                }
             }
-            // Insertion into the sorted prefix: O(length * k), cheap for a small k.
-            int slot = Math.min(filled, kept - 1);
-            while (slot > 0 && bestValues[slot - 1] < value) {
-                bestValues[slot] = bestValues[slot - 1];
-                best[slot] = best[slot - 1];
-                slot--;
-            }
-            bestValues[slot] = value;
-            best[slot] = id;
-            filled = Math.min(filled + 1, kept);
         }
-        return best;
+        return out;
     }
 
     private List<String> texts(long[] ids) {

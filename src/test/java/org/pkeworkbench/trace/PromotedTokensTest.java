@@ -3,8 +3,10 @@ package org.pkeworkbench.trace;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -37,7 +39,7 @@ class PromotedTokensTest {
 
             float activation = activation(model, layer, position, neuron.neuron());
             assertEquals(activation, neuron.activation(), 1e-6);
-            long[] expected = PromotedTokens.topIds(directLogits(model, layer, neuron.neuron(), activation), 0,
+            long[] expected = topIds(directLogits(model, layer, neuron.neuron(), activation), 0,
                     model.config().vocabSize(), PromotedTokens.COUNT);
 
             long[] actual = neuron.promotedTokens().stream().mapToLong(Long::parseLong).toArray();
@@ -75,11 +77,30 @@ class PromotedTokensTest {
         }
     }
 
+    /** Returns the {@code k} ids with the largest values in {@code values[offset, offset + length)}, largest first. */
+    private static long[] topIds(float[] values, int offset, int length, int k) {
+        return java.util.stream.IntStream.range(0, length).boxed()
+                .sorted((a, b) -> Float.compare(values[offset + b], values[offset + a]))
+                .limit(k)
+                .mapToLong(Integer::longValue)
+                .toArray();
+    }
+
     @Test
-    void topIdsSortedLargestFirst() {
-        float[] values = {0.5f, 3f, -1f, 2f, 3f, 7f};
-        assertArrayEquals(new long[] {5, 1, 4}, PromotedTokens.topIds(values, 0, values.length, 3));
-        assertArrayEquals(new long[] {1, 0}, PromotedTokens.topIds(values, 0, 3, 2));
+    void chunkedLensMatchesOneCall() throws IOException {
+        try (DecoderModel model = DecoderModel.load(SharedFiles.stories260K(), Device.cpu());
+                NDManager scope = model.manager().newSubManager()) {
+            NDArray vectors = model.parameter("model.embed_tokens.weight").get("0:3").duplicate();
+            vectors.attach(scope);
+
+            List<List<String>> whole = new PromotedTokens(model, null).of(scope, vectors);
+            List<List<String>> rowByRow = new PromotedTokens(model, null, 1).of(scope, vectors);
+
+            assertEquals(3, whole.size());
+            assertEquals(whole, rowByRow);
+            assertEquals(PromotedTokens.COUNT, whole.get(0).size());
+            assertTrue(whole.get(2).stream().allMatch(id -> Long.parseLong(id) < model.config().vocabSize()));
+        }
     }
 
     private static float activation(DecoderModel model, int layer, int position, int neuron) {
