@@ -420,7 +420,8 @@ public final class ContributionGraphView extends BorderPane {
                     layer.attentionResidualWeights()[position]));
             List<HeadContribution> heads = layer.topHeads().get(position);
             for (HeadContribution head : heads) {
-                text.append(String.format(Locale.ROOT, "  head %d: %.4f%n", head.head(), head.weight()));
+                text.append(String.format(Locale.ROOT, "  head %d: %.4f%s%n", head.head(), head.weight(),
+                        promotedLine(head.promotedTokens())));
             }
             if (heads.isEmpty()) {
                 text.append("  none recorded\n");
@@ -433,14 +434,26 @@ public final class ContributionGraphView extends BorderPane {
             text.append("Top neurons (share, activation):\n");
             List<NeuronContribution> neurons = layer.topNeurons().get(position);
             for (NeuronContribution neuron : neurons) {
-                text.append(String.format(Locale.ROOT, "  neuron %d: %.4f, %.4g%n", neuron.neuron(), neuron.share(),
-                        neuron.activation()));
+                text.append(String.format(Locale.ROOT, "  neuron %d: %.4f, %.4g%s%n", neuron.neuron(), neuron.share(),
+                        neuron.activation(), promotedLine(neuron.promotedTokens())));
             }
             if (neurons.isEmpty()) {
                 text.append("  none recorded\n");
             }
         }
         return text.toString();
+    }
+
+    /** {@code " -> promotes 'a' 'b'"}, or nothing when no promoted tokens were computed. */
+    private static String promotedLine(List<String> tokens) {
+        if (tokens.isEmpty()) {
+            return "";
+        }
+        StringBuilder line = new StringBuilder(" -> promotes");
+        for (String token : tokens) {
+            line.append(" '").append(token.replace("\n", "\\n")).append('\'');
+        }
+        return line.toString();
     }
 
     private void draw() {

@@ -2,7 +2,9 @@ package org.pkeworkbench.app;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.pkeworkbench.edit.EditExample;
 import org.pkeworkbench.edit.EditPipeline;
 import org.pkeworkbench.edit.EditReport;
@@ -24,6 +26,8 @@ import org.pkeworkbench.trace.CausalTraceSettings;
 import org.pkeworkbench.trace.CausalTracing;
 import org.pkeworkbench.trace.ContributionGraph;
 import org.pkeworkbench.trace.ContributionTracer;
+import org.pkeworkbench.trace.NeuronWeightTables;
+import org.pkeworkbench.trace.WeightViews;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,6 +38,15 @@ import org.slf4j.LoggerFactory;
 public final class CoreBackend implements WorkbenchBackend {
 
     private static final Logger LOG = LoggerFactory.getLogger(CoreBackend.class);
+
+    /** Heatmap statistic: L2 norm of each neuron's down projection weights (GPT-2: its {@code c_proj} row). */
+    static final String DOWN_NORM = "down_proj column norm";
+    /** Heatmap statistic: L2 norm of each neuron's gate projection row; Llama-family models only. */
+    static final String GATE_NORM = "gate_proj row norm";
+    /** Heatmap statistic: L2 norm of each neuron's up projection weights (GPT-2: its {@code c_fc} column). */
+    static final String UP_NORM = "up_proj row norm";
+    /** Heatmap statistic: L2 norm of the applied edit's change to each neuron's down projection weights. */
+    static final String DOWN_CHANGE = "weight change (down_proj)";
 
     /** Heads and neurons kept per node of a contribution graph. */
     static final int CONTRIBUTION_TOP_K = 8;
@@ -155,7 +168,8 @@ public final class CoreBackend implements WorkbenchBackend {
     public ContributionTrace contributions(String prompt, ProgressListener progress) {
         requireModel();
         long[] ids = promptIds(prompt);
-        ContributionGraph graph = new ContributionTracer(lm.decoder(), CONTRIBUTION_TOP_K).trace(ids, progress);
+        ContributionGraph graph = new ContributionTracer(lm.decoder(), CONTRIBUTION_TOP_K, lm.tokenizer())
+                .trace(ids, progress);
         List<String> texts = new ArrayList<>();
         for (long id : ids) {
             texts.add(lm.tokenizer().decode(new long[] {id}, false));
@@ -212,6 +226,37 @@ public final class CoreBackend implements WorkbenchBackend {
             LOG.info("Reverted the applied edit");
         }
         editApplied = false;
+    }
+
+    /**
+     * Returns the current weights' per-neuron norms, which include an applied edit. While an edit is
+     * applied, also returns its per-neuron change of the down projection. Before a model is loaded, returns an empty map.
+     */
+    @Override
+    public Map<String, float[][]> weightStatistics() {
+        if (lm == null) {
+            return Map.of();
+        }
+        long started = System.nanoTime();
+        NeuronWeightTables norms = WeightViews.norms(lm.decoder());
+        Map<String, float[][]> statistics = new LinkedHashMap<>();
+        statistics.put(DOWN_NORM, norms.down());
+        if (norms.hasGate()) {
+            statistics.put(GATE_NORM, norms.gate());
+        }
+        statistics.put(UP_NORM, norms.up());
+
+        if (editApplied && lastEdit != null) {
+            int layers = lm.decoder().config().numLayers();
+            float[][] change = new float[layers][];
+            for (int layer = 0; layer < layers; layer++) {
+                change[layer] = lastEdit.delta().neuronChange(lm.decoder(), layer);
+            }
+            statistics.put(DOWN_CHANGE, change);
+        }
+        LOG.info("Weight statistics of {} layers computed in {} ms", lm.decoder().config().numLayers(),
+                (System.nanoTime() - started) / 1_000_000);
+        return statistics;
     }
 
     @Override

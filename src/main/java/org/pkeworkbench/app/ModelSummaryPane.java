@@ -5,6 +5,7 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import javafx.collections.ObservableList;
 import javafx.geometry.Insets;
 import javafx.scene.control.Label;
 import javafx.scene.control.OverrunStyle;
@@ -100,6 +101,11 @@ final class ModelSummaryPane extends VBox {
         pane.setText(capitalise(role.displayName()) + ": " + prompts.size() + " prompts (" + fileName + ")");
         pane.setTooltip(new Tooltip(file.toString()));
         datasetLists.get(role).getItems().setAll(prompts);
+    }
+
+    /** Returns the live list of prompts shown for {@code role}, for controls that offer the same prompts. */
+    ObservableList<String> promptItems(DatasetRole role) {
+        return datasetLists.get(role).getItems();
     }
 
     /** Returns the prompts shown for {@code role}. */

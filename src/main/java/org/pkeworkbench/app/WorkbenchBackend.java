@@ -3,6 +3,7 @@ package org.pkeworkbench.app;
 import org.pkeworkbench.model.ProgressListener;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.pkeworkbench.locate.HotSpot;
 import org.pkeworkbench.locate.LocateResult;
 import org.pkeworkbench.trace.CausalTraceResult;
@@ -70,6 +71,14 @@ public interface WorkbenchBackend extends AutoCloseable {
 
     /** Restores the weights from before the last applied edit, or does nothing if none is applied. */
     void revertEdit() throws Exception;
+
+    /**
+     * Returns per-neuron weight statistics of the loaded model by display name, each table
+     * {@code [layers][intermediate]}, for the neuron heatmap. The default has none.
+     */
+    default Map<String, float[][]> weightStatistics() throws Exception {
+        return Map.of();
+    }
 
     /**
      * Returns true while an edit is applied to the loaded model. Called on the JavaFX thread, so it

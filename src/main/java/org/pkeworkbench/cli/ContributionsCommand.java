@@ -82,7 +82,8 @@ final class ContributionsCommand implements Callable<Integer> {
             if (ids.length == 0) {
                 throw new ParameterException(spec.commandLine(), "--prompt encodes to no tokens; give a non-empty prompt");
             }
-            ContributionGraph graph = new ContributionTracer(lm.decoder(), topK).trace(ids, ProgressListener.NONE);
+            ContributionGraph graph = new ContributionTracer(lm.decoder(), topK, lm.tokenizer())
+                    .trace(ids, ProgressListener.NONE);
             List<ContributionGraph.Edge> edges = graph.edges(threshold);
 
             JsonOutput.write(out, report(lm, graph, edges));
@@ -114,12 +115,14 @@ final class ContributionsCommand implements Callable<Integer> {
             for (int t = 0; t < graph.sequenceLength(); t++) {
                 List<Map<String, Object>> heads = new ArrayList<>();
                 for (HeadContribution head : contributions.topHeads().get(t)) {
-                    heads.add(ordered("head", head.head(), "weight", head.weight()));
+                    heads.add(ordered("head", head.head(), "weight", head.weight(),
+                            "promoted_tokens", head.promotedTokens()));
                 }
                 List<Map<String, Object>> neurons = new ArrayList<>();
                 for (NeuronContribution neuron : contributions.topNeurons().get(t)) {
                     neurons.add(ordered("neuron", neuron.neuron(), "activation", neuron.activation(),
-                            "score", neuron.score(), "share", neuron.share()));
+                            "score", neuron.score(), "share", neuron.share(),
+                            "promoted_tokens", neuron.promotedTokens()));
                 }
                 nodes.add(ordered("layer", layer, "position", t, "top_heads", heads, "top_neurons", neurons));
             }

@@ -1,6 +1,8 @@
 package org.pkeworkbench.trace;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import java.util.ArrayList;
@@ -15,6 +17,8 @@ import org.pkeworkbench.model.ForwardResult;
 import org.pkeworkbench.model.HookPoints;
 import org.pkeworkbench.model.MlpLayout;
 import org.pkeworkbench.model.ProgressListener;
+import org.pkeworkbench.model.Tensors;
+import org.pkeworkbench.model.tokenizer.TextTokenizer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,6 +30,9 @@ import org.slf4j.LoggerFactory;
  * second split of the same node into {@code resid_pre[L][t]} and one part per head. The output
  * projection's bias (GPT-2) is in the whole but is no part, as in the published method.
  * MLP node {@code resid_post[L][t]}: parts are {@code resid_mid[L][t]} and {@code mlp_out[L][t]}.
+ *
+ * <p>Each kept head and neuron also gets the tokens its output vector promotes ({@link PromotedTokens}):
+ * a head's output at the node, and a neuron's {@code activation * W_down[:, j]}.
  */
 public final class ContributionTracer {
 
@@ -37,23 +44,37 @@ public final class ContributionTracer {
     private final DecoderModel model;
     private final int topK;
     private final long chunkFloats;
+    private final PromotedTokens promoted;
 
-    /** @param topK how many heads and neurons to keep per node */
+    /** @param topK how many heads and neurons to keep per node; promoted tokens are given as ids */
     public ContributionTracer(DecoderModel model, int topK) {
-        this(model, topK, DEFAULT_CHUNK_FLOATS);
+        this(model, topK, null);
+    }
+
+    /**
+     * @param topK how many heads and neurons to keep per node
+     * @param tokenizer decodes the promoted tokens; when null they are given as ids
+     */
+    public ContributionTracer(DecoderModel model, int topK, TextTokenizer tokenizer) {
+        this(model, topK, DEFAULT_CHUNK_FLOATS, tokenizer);
+    }
+
+    ContributionTracer(DecoderModel model, int topK, long chunkFloats) {
+        this(model, topK, chunkFloats, null);
     }
 
     /**
      * @param chunkFloats cap on the per-source parts {@code [keySeq, targets, hidden]} computed at
      *     once; at least one target is always computed
      */
-    ContributionTracer(DecoderModel model, int topK, long chunkFloats) {
+    ContributionTracer(DecoderModel model, int topK, long chunkFloats, TextTokenizer tokenizer) {
         if (topK < 0) {
             throw new IllegalArgumentException("topK must be 0 or more, got " + topK);
         }
         this.model = model;
         this.topK = topK;
         this.chunkFloats = chunkFloats;
+        this.promoted = new PromotedTokens(model, tokenizer);
     }
 
     /** Traces {@code tokenIds} (one sequence, no padding). */
@@ -137,7 +158,9 @@ public final class ContributionTracer {
 
             topHeads.add(topHeads(midNorms[t], midResidualDistances[t], headDistances, t));
         }
-        List<List<NeuronContribution>> topNeurons = topNeurons(layerScope, captured, layer, seq);
+        topHeads = withPromotedTokens(layerScope, perHead, topHeads);
+        List<List<NeuronContribution>> topNeurons = withPromotedTokens(layerScope, layer,
+                topNeurons(layerScope, captured, layer, seq));
         return new LayerContributions(sourceWeights, attentionResidual, mlp, mlpResidual, topHeads, topNeurons);
     }
 
@@ -220,5 +243,77 @@ public final class ContributionTracer {
                     .toList());
         }
         return out;
+    }
+
+    /** Adds to each kept head the tokens its output at the node promotes; {@code perHead} is {@code [heads, seq, hidden]}. */
+    private List<List<HeadContribution>> withPromotedTokens(NDManager layerScope, NDArray perHead,
+            List<List<HeadContribution>> topHeads) {
+        NDList vectors = new NDList();
+        for (int t = 0; t < topHeads.size(); t++) {
+            for (HeadContribution head : topHeads.get(t)) {
+                vectors.add(perHead.get(head.head(), t));
+            }
+        }
+        List<List<String>> tokens = promotedTokens(layerScope, vectors);
+
+        List<List<HeadContribution>> out = new ArrayList<>();
+        int row = 0;
+        for (List<HeadContribution> heads : topHeads) {
+            List<HeadContribution> withTokens = new ArrayList<>();
+            for (HeadContribution head : heads) {
+                withTokens.add(new HeadContribution(head.head(), head.weight(), tokens.get(row++)));
+            }
+            out.add(List.copyOf(withTokens));
+        }
+        return out;
+    }
+
+    /** Adds to each kept neuron the tokens {@code activation * W_down[:, j]} promotes. */
+    private List<List<NeuronContribution>> withPromotedTokens(NDManager layerScope, int layer,
+            List<List<NeuronContribution>> topNeurons) {
+        NDList vectors = new NDList();
+        for (List<NeuronContribution> neurons : topNeurons) {
+            for (NeuronContribution neuron : neurons) {
+                vectors.add(neuronOutput(layerScope, model, layer, neuron.neuron(), neuron.activation()));
+            }
+        }
+        List<List<String>> tokens = promotedTokens(layerScope, vectors);
+
+        List<List<NeuronContribution>> out = new ArrayList<>();
+        int row = 0;
+        for (List<NeuronContribution> neurons : topNeurons) {
+            List<NeuronContribution> withTokens = new ArrayList<>();
+            for (NeuronContribution n : neurons) {
+                withTokens.add(new NeuronContribution(n.neuron(), n.activation(), n.score(), n.share(),
+                        tokens.get(row++)));
+            }
+            out.add(List.copyOf(withTokens));
+        }
+        return out;
+    }
+
+    /** Stacks {@code vectors} ({@code [hidden]} each) and reads them through {@link PromotedTokens}. */
+    private List<List<String>> promotedTokens(NDManager layerScope, NDList vectors) {
+        if (vectors.isEmpty()) {
+            return List.of();
+        }
+        NDArray stacked = NDArrays.stack(vectors);
+        stacked.attach(layerScope);
+        vectors.attach(layerScope);
+        return promoted.of(layerScope, stacked);
+    }
+
+    /**
+     * What neuron {@code neuron} of {@code layer} writes into the residual stream:
+     * {@code activation * W_down[:, neuron]}, {@code [hidden]}, owned by {@code scope}.
+     */
+    static NDArray neuronOutput(NDManager scope, DecoderModel model, int layer, int neuron, double activation) {
+        MlpLayout layout = model.mlpLayout(layer);
+        NDArray down = model.parameter(layout.down());
+        NDArray column = layout.downNeuronAxis() == 1 ? down.get(new NDIndex(":, {}", neuron)) : down.get(neuron);
+        column.attach(scope);
+        NDArray scaled = Tensors.scale(column, activation);
+        scaled.attach(scope);
+        return scaled;
     }
 }

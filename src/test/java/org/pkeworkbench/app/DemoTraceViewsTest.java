@@ -10,8 +10,10 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import javafx.concurrent.Worker;
 import javafx.geometry.Point2D;
+import javafx.scene.Node;
 import javafx.scene.Scene;
 import javafx.scene.canvas.Canvas;
+import javafx.scene.control.ComboBox;
 import javafx.stage.Stage;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -118,6 +120,8 @@ class DemoTraceViewsTest {
         assertTrue(attentionDetails.startsWith("Layer 1 attention"), attentionDetails);
         assertEquals(CoreBackend.CONTRIBUTION_TOP_K, attentionDetails.split("\n  head ", -1).length - 1,
                 attentionDetails);
+        assertEquals(CoreBackend.CONTRIBUTION_TOP_K, attentionDetails.split(" -> promotes '", -1).length - 1,
+                "one promoted-token line per head: " + attentionDetails);
         FxTestSupport.saveSnapshot(window, "workbench-contributions");
 
         String mlpDetails = FxTestSupport.onFx(() -> {
@@ -126,6 +130,8 @@ class DemoTraceViewsTest {
         });
         assertTrue(mlpDetails.startsWith("Layer " + (layers - 1) + " MLP"), mlpDetails);
         assertEquals(CoreBackend.CONTRIBUTION_TOP_K, mlpDetails.split("\n  neuron ", -1).length - 1, mlpDetails);
+        assertEquals(CoreBackend.CONTRIBUTION_TOP_K, mlpDetails.split(" -> promotes '", -1).length - 1,
+                "one promoted-token line per neuron: " + mlpDetails);
 
         String preDetails = FxTestSupport.onFx(() -> {
             view.selectNode(2, 0, NodeKind.RESID_PRE);
@@ -175,6 +181,51 @@ class DemoTraceViewsTest {
 
         robot.moveTo(onScreen(view.canvas(), FxTestSupport.onFx(() -> view.cellCentre(0, 0))));
         FxTestSupport.waitUntil("hover text of layer 0", () -> view.hoverText().startsWith("layer 0, token '"));
+    }
+
+    @Test
+    void pickedEditRecordIsTraced(FxRobot robot) {
+        robot.clickOn("#openDemoModelButton");
+        awaitSuccess();
+        List<String> records = FxTestSupport.onFx(() -> window.summaryPane().prompts(DatasetRole.EDIT));
+        assertTrue(records.size() >= 2, "the demo edit set has at least two records: " + records.size());
+        String second = records.get(1);
+
+        FxTestSupport.onFx(() -> {
+            window.selectTab("Contributions");
+            return null;
+        });
+        ComboBox<String> picker = robot.lookup("#contributionRecordPicker").queryComboBox();
+        assertEquals(records, FxTestSupport.onFx(() -> List.copyOf(picker.getItems())));
+        robot.clickOn(picker);
+        robot.clickOn(robot.lookup(".combo-box-popup .list-cell").nth(1).queryAs(Node.class));
+        assertEquals(second, robot.lookup("#contributionPromptField").queryTextInputControl().getText());
+
+        robot.clickOn("#contributionTraceButton");
+        awaitSuccess();
+        int tokens = backend.languageModel().promptIds(second, backend.languageModel().hasChatTemplate()).length;
+        ContributionGraphView view = window.contributionView();
+        String lastToken = FxTestSupport.onFx(() -> {
+            view.selectNode(0, tokens - 1, NodeKind.RESID_MID);
+            return view.selectedNodeDetails();
+        });
+        assertTrue(lastToken.contains("Token " + (tokens - 1) + " "), lastToken);
+        String beyond = FxTestSupport.onFx(() -> {
+            try {
+                view.selectNode(0, tokens, NodeKind.RESID_MID);
+                return "no error";
+            } catch (IllegalArgumentException error) {
+                return error.getMessage();
+            }
+        });
+        assertTrue(beyond.contains("outside the graph"), "the graph has one column per token of the record: " + beyond);
+
+        ComboBox<String> causalPicker = robot.lookup("#causalRecordPicker").queryComboBox();
+        FxTestSupport.onFx(() -> {
+            causalPicker.getSelectionModel().select(0);
+            return null;
+        });
+        assertEquals(records.get(0), robot.lookup("#causalPromptField").queryTextInputControl().getText());
     }
 
     @Test

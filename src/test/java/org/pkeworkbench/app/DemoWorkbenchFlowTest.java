@@ -95,6 +95,9 @@ class DemoWorkbenchFlowTest {
     void demoFlowEditsAndReverts(FxRobot robot) throws Exception {
         openDemoAndLocate(robot);
         float[] original = demoLogits();
+        List<String> located = FxTestSupport.onFx(() -> window.heatmap().statisticNames());
+        assertTrue(located.contains(CoreBackend.DOWN_NORM), "heatmap statistics after locate: " + located);
+        assertFalse(located.contains(CoreBackend.DOWN_CHANGE), "no weight change before an edit: " + located);
         for (String tab : List.of("Pathways", "Neurons", "Hot spots")) {
             FxTestSupport.onFx(() -> {
                 window.selectTab(tab);
@@ -121,12 +124,16 @@ class DemoWorkbenchFlowTest {
         FxTestSupport.waitUntil("weights label shows edited",
                 () -> "edited".equals(robot.lookup("#weightsStateLabel").queryLabeled().getText()));
         assertFalse(java.util.Arrays.equals(original, demoLogits()), "the applied edit changes the logits");
+        List<String> afterEdit = FxTestSupport.onFx(() -> window.heatmap().statisticNames());
+        assertTrue(afterEdit.contains(CoreBackend.DOWN_CHANGE), "heatmap statistics after the edit: " + afterEdit);
         FxTestSupport.saveSnapshot(window, "workbench-demo-results");
 
         robot.clickOn("#revertButton");
         awaitSuccess();
         assertFalse(backend.hasAppliedEdit());
         assertArrayEquals(original, demoLogits(), "revert restores the original logits");
+        List<String> afterRevert = FxTestSupport.onFx(() -> window.heatmap().statisticNames());
+        assertFalse(afterRevert.contains(CoreBackend.DOWN_CHANGE), "heatmap statistics after revert: " + afterRevert);
     }
 
     @Test

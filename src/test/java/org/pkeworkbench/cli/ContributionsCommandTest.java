@@ -45,6 +45,8 @@ class ContributionsCommandTest {
         assertEquals(2, firstNode.get("top_heads").size());
         assertEquals(2, firstNode.get("top_neurons").size());
         assertTrue(firstNode.get("top_heads").get(0).get("head").asInt() < DEMO_HEADS);
+        assertEquals(5, firstNode.get("top_heads").get(0).get("promoted_tokens").size());
+        assertEquals(5, firstNode.get("top_neurons").get(0).get("promoted_tokens").size());
 
         List<String> lines = Files.readAllLines(csv);
         assertEquals("layer,kind,from_node,from_position,to_node,to_position,weight", lines.get(0));
