@@ -137,6 +137,34 @@ class DemoWorkbenchFlowTest {
     }
 
     @Test
+    void demoHeatmapZoomAndRegionReachHotSpots(FxRobot robot) {
+        openDemoAndLocate(robot);
+        FxTestSupport.onFx(() -> {
+            window.selectTab("Neurons");
+            return null;
+        });
+        FxTestSupport.waitUntil("heatmap drawn", () -> window.heatmap().grid().isPresent());
+
+        NeuronHeatmapView heatmap = window.heatmap();
+        FxTestSupport.onFx(() -> {
+            heatmap.zoom(4.0, heatmap.canvas().getWidth() / 2);
+            return null;
+        });
+        NeuronRange visible = FxTestSupport.onFx(() -> heatmap.visibleNeuronRange()).orElseThrow();
+        assertTrue(visible.size() < 172, "zoom narrows the neuron range: " + visible);
+
+        int first = visible.start() + 2;
+        javafx.geometry.Point2D from = FxTestSupport.onFx(() -> heatmap.canvas().localToScreen(heatmap.cellCentre(2, first)));
+        javafx.geometry.Point2D to = FxTestSupport.onFx(() -> heatmap.canvas().localToScreen(heatmap.cellCentre(3, first + 3)));
+        robot.drag(from, javafx.scene.input.MouseButton.PRIMARY).dropTo(to);
+
+        FxTestSupport.waitUntil("region added to the hot-spot table", () -> window.hotSpotTable().selectedHotSpots().stream()
+                .anyMatch(spot -> spot.layer() == 3 && spot.neurons().contains(first + 3)));
+        assertTrue(FxTestSupport.onFx(() -> window.hotSpotTable().selectedHotSpots()).stream()
+                .anyMatch(spot -> spot.layer() == 2 && spot.neurons().contains(first)), "layer 2 selected too");
+    }
+
+    @Test
     void cancelledEditLeavesDemoModelUnchanged(FxRobot robot) {
         openDemoAndLocate(robot);
         float[] original = demoLogits();

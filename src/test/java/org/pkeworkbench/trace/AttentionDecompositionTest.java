@@ -23,7 +23,8 @@ class AttentionDecompositionTest {
     private static final long[] TOKENS = {1, 17, 42, 99, 7, 250};
 
     static Stream<Path> models() {
-        return Stream.of(SharedFiles.fixture("tiny-llama3"), SharedFiles.fixture("tiny-gpt2"),
+        return Stream.of(SharedFiles.fixture("tiny-llama3"), SharedFiles.fixture("tiny-llama3-bf16-sharded"),
+                SharedFiles.fixture("tiny-qwen2"), SharedFiles.fixture("tiny-mistral"), SharedFiles.fixture("tiny-gpt2"),
                 SharedFiles.stories260K());
     }
 

@@ -25,7 +25,7 @@ class CausalTracingTest {
     private static final long TARGET = 350;
 
     @ParameterizedTest
-    @ValueSource(strings = {"tiny-llama3", "tiny-gpt2"})
+    @ValueSource(strings = {"tiny-llama3", "tiny-llama3-bf16-sharded", "tiny-qwen2", "tiny-mistral", "tiny-gpt2"})
     void restoringEverythingGivesCleanProbability(String fixture) throws IOException {
         try (DecoderModel model = DecoderModel.load(SharedFiles.fixture(fixture), Device.cpu());
                 CausalTracing tracing = new CausalTracing(model, new long[] {1, 5, 9, 3}, 7,

@@ -24,7 +24,8 @@ class ContributionTracerTest {
     private static final int TOP_K = 3;
 
     static Stream<Path> models() {
-        return Stream.of(SharedFiles.fixture("tiny-llama3"), SharedFiles.fixture("tiny-gpt2"),
+        return Stream.of(SharedFiles.fixture("tiny-llama3"), SharedFiles.fixture("tiny-llama3-bf16-sharded"),
+                SharedFiles.fixture("tiny-qwen2"), SharedFiles.fixture("tiny-mistral"), SharedFiles.fixture("tiny-gpt2"),
                 SharedFiles.stories260K());
     }
 

@@ -63,7 +63,7 @@ class LogitLensTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"tiny-llama3", "tiny-gpt2", "tiny-qwen2", "tiny-mistral"})
+    @ValueSource(strings = {"tiny-llama3", "tiny-llama3-bf16-sharded", "tiny-gpt2", "tiny-qwen2", "tiny-mistral"})
     void lastLayerEqualsModelOnFixtures(String fixture) throws IOException {
         try (DecoderModel model = DecoderModel.load(SharedFiles.fixture(fixture), Device.cpu())) {
             checkLastLayerMatchesModel(model, new long[] {1, 5, 9, 3}, new long[] {7, 2}, 4);
