@@ -67,6 +67,21 @@ public final class Generator {
         return generated.stream().mapToLong(Long::longValue).toArray();
     }
 
+    /**
+     * Generates after each of {@code prompts} in one batch and returns each row's new token ids,
+     * stop token excluded, in prompt order. Greedy rows pick the argmax of their own logits, and
+     * sampled rows each draw from their own {@code Random} seeded with {@code settings.seed()}, so a
+     * row matches {@link #generate} on that prompt alone up to float rounding of the batched kernels.
+     * {@code options} must not hold an attention mask or cache (the batch sets both), and its
+     * interventions see {@code [batch, seq, ...]} values with left padding.
+     *
+     * @throws CancellationException when {@code cancelled} becomes true
+     */
+    public List<long[]> generateBatch(List<long[]> prompts, SamplingSettings settings,
+            java.util.function.Supplier<ForwardOptions> options, BooleanSupplier cancelled) {
+        return new BatchGenerator(model).generate(prompts, settings, options, cancelled);
+    }
+
     /** Index of the largest value; the first one on ties, as {@code torch.argmax} returns. */
     static long argmax(float[] values) {
         int best = 0;

@@ -140,6 +140,19 @@ public final class LanguageModel implements AutoCloseable {
         return tokenizer.decode(generated, true);
     }
 
+    /**
+     * Generates after each prompt in one batch and decodes each row's new tokens (special tokens
+     * skipped), in prompt order. See {@link Generator#generateBatch} for how rows relate to
+     * single-prompt generation.
+     *
+     * @throws CancellationException when {@code cancelled} becomes true
+     */
+    public List<String> generateBatch(List<long[]> promptIds, SamplingSettings settings,
+            Supplier<ForwardOptions> options, BooleanSupplier cancelled) {
+        List<long[]> generated = new Generator(decoder).generateBatch(promptIds, settings, options, cancelled);
+        return generated.stream().map(ids -> tokenizer.decode(ids, true)).toList();
+    }
+
     @Override
     public void close() {
         decoder.close();
