@@ -17,6 +17,7 @@ final class Commands {
         commandLine.addSubcommand(new CompareCommand());
         commandLine.addSubcommand(new WeightsCommand());
         commandLine.addSubcommand(new EditCommand());
+        commandLine.addSubcommand(new ApplyDeltaCommand());
         commandLine.addSubcommand(new MakeDemoModelCommand());
         commandLine.addSubcommand(new WorkbenchCommand());
     }

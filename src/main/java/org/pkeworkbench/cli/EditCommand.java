@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import org.pkeworkbench.edit.DeltaFile;
 import org.pkeworkbench.edit.EditPipeline;
 import org.pkeworkbench.edit.EditReport;
 import org.pkeworkbench.edit.EditRequest;
@@ -58,7 +59,11 @@ final class EditCommand implements Callable<Integer> {
     @Option(names = "--report", required = true, description = "JSON report file.")
     Path report;
 
-    @Option(names = "--overwrite", description = "Replace --report if it exists (--out must always be new).")
+    @Option(names = "--delta", description = "Also write the weight change as a small delta file (safetensors "
+            + "holding only the changed neuron slices) for 'apply-delta'.")
+    Path delta;
+
+    @Option(names = "--overwrite", description = "Replace --report and --delta if they exist (--out must always be new).")
     boolean overwrite;
 
     @Option(names = "--method", defaultValue = "pke", description = "pke or dinm (default: ${DEFAULT-VALUE}).")
@@ -132,6 +137,9 @@ final class EditCommand implements Callable<Integer> {
         // Refuse an --out inside the model directory now, not after the whole edit has run.
         ModelDirectoryWriter.checkOutputDirectory(model, out);
         JsonOutput.checkOutputFile(report, model, overwrite);
+        if (delta != null) {
+            JsonOutput.checkOutputFile(delta, model, overwrite);
+        }
         for (Path input : new Path[] {editSet, evalSet, benignSet}) {
             if (input != null && !Files.isRegularFile(input)) {
                 throw new ParameterException(spec.commandLine(), "Dataset file " + input + " does not exist");
@@ -149,6 +157,9 @@ final class EditCommand implements Callable<Integer> {
             try {
                 EditedModelWriter.write(lm.decoder(), out);
                 writeReport(result.report());
+                if (delta != null) {
+                    DeltaFile.save(result.delta(), lm.decoder(), delta);
+                }
             } finally {
                 result.delta().close();
             }

@@ -1,5 +1,7 @@
 package org.pkeworkbench.model.io;
 
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -129,6 +131,24 @@ public final class SafetensorsFile {
     /** Tensors by name, in header order. */
     public Map<String, TensorInfo> tensors() {
         return tensors;
+    }
+
+    /**
+     * Loads one tensor of this file as float32, widening F16 and BF16.
+     *
+     * @throws ModelFormatException when the file has no tensor named {@code name} or its dtype cannot be widened
+     */
+    public NDArray loadFloat32(String name, NDManager manager) throws IOException {
+        TensorInfo info = tensors.get(name);
+        if (info == null) {
+            throw new ModelFormatException(file, "no tensor named \"" + name + "\" among the " + tensors.size()
+                    + " stored tensors", "Check that the file was written for this purpose");
+        }
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ);
+                NDArray mapped = Float32Loader.load(info, channel, manager)) {
+            // The loaded array may share the mapped file memory, so return a copy that outlives the mapping.
+            return mapped.duplicate();
+        }
     }
 
     private static long readHeaderLength(Path file, FileChannel channel, long fileSize) throws IOException {
