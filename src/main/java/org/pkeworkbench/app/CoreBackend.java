@@ -138,7 +138,7 @@ public final class CoreBackend implements WorkbenchBackend {
         if (editSet == null) {
             throw new IllegalStateException("Open an edit set before locating hot spots");
         }
-        List<EditRecord> records = limit(DatasetLoader.load(editSet), settings.maxEditRecords());
+        List<EditRecord> records = EditPipeline.limit(DatasetLoader.load(editSet), settings.maxEditRecords());
         List<EditExample> examples = new EditPipeline(lm).prepareExamples(records, lm.hasChatTemplate(),
                 settings.maxNewTokens(), progress.scaled(0, 0.2));
         return new Locator(lm.decoder()).locate(examples, settings.locateSettings(), progress.scaled(0.2, 1.0));
@@ -268,10 +268,6 @@ public final class CoreBackend implements WorkbenchBackend {
         if (lm == null) {
             throw new IllegalStateException("Open a model first");
         }
-    }
-
-    private static <T> List<T> limit(List<T> list, int max) {
-        return max > 0 && list.size() > max ? list.subList(0, max) : list;
     }
 
     private void closeModel() {

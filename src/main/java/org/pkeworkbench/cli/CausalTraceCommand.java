@@ -1,9 +1,7 @@
 package org.pkeworkbench.cli;
 
 import com.fasterxml.jackson.core.JsonGenerator;
-import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.pkeworkbench.model.DeviceChoice;
@@ -92,14 +90,18 @@ final class CausalTraceCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
         RestoredState restored = parseState();
-        int layersPerWindow = window != null ? window : restored == RestoredState.RESID_POST ? 1 : DEFAULT_WINDOW;
+        int layersPerWindow;
+        if (window != null) {
+            layersPerWindow = window;
+        } else if (restored == RestoredState.RESID_POST) {
+            layersPerWindow = 1;
+        } else {
+            layersPerWindow = DEFAULT_WINDOW;
+        }
         if (layersPerWindow < 1) {
             throw new ParameterException(spec.commandLine(), "--window must be at least 1, got " + layersPerWindow);
         }
-        JsonOutput.checkOutputFile(out, model, overwrite);
-        if (csv != null) {
-            JsonOutput.checkOutputFile(csv, model, overwrite);
-        }
+        JsonOutput.checkOutputFiles(model, overwrite, out, csv);
         CausalTraceResult result;
         try (LanguageModel lm = LanguageModel.load(model, DeviceChoice.resolve(device))) {
             long[] promptIds = lm.promptIds(prompt, chat);
@@ -112,17 +114,9 @@ final class CausalTraceCommand implements Callable<Integer> {
                 result = tracing.run(restored, layersPerWindow, lm.tokenizer(), ProgressListener.NONE);
             }
         }
-        JsonOutput.writeAtomically(out, stream -> {
-            try (JsonGenerator json = JsonOutput.MAPPER.getFactory().createGenerator(stream)) {
-                writeJson(json, result, settings);
-            }
-        });
+        JsonOutput.writeJson(out, json -> writeJson(json, result, settings));
         if (csv != null) {
-            JsonOutput.writeAtomically(csv, stream -> {
-                PrintWriter writer = new PrintWriter(new OutputStreamWriter(stream, StandardCharsets.UTF_8));
-                writeCsv(writer, result);
-                writer.flush();
-            });
+            JsonOutput.writeCsv(csv, writer -> writeCsv(writer, result));
         }
         return 0;
     }

@@ -1,8 +1,6 @@
 package org.pkeworkbench.cli;
 
-import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -89,10 +87,7 @@ final class CompareCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), "Invalid --layers or --neuron-fraction: " + e.getMessage());
         }
-        JsonOutput.checkOutputFile(out, model, overwrite);
-        if (csv != null) {
-            JsonOutput.checkOutputFile(csv, model, overwrite);
-        }
+        JsonOutput.checkOutputFiles(model, overwrite, out, csv);
 
         List<EditRecord> records = DatasetLoader.load(editSet);
         if (maxRecords > 0 && records.size() > maxRecords) {
@@ -113,11 +108,7 @@ final class CompareCommand implements Callable<Integer> {
         Map<String, Object> json = toJson(result, records.size(), used);
         JsonOutput.write(out, json);
         if (csv != null) {
-            JsonOutput.writeAtomically(csv, stream -> {
-                PrintWriter writer = new PrintWriter(new OutputStreamWriter(stream, StandardCharsets.UTF_8));
-                writeCsv(writer, result);
-                writer.flush();
-            });
+            JsonOutput.writeCsv(csv, writer -> writeCsv(writer, result));
         }
         return 0;
     }

@@ -1,9 +1,7 @@
 package org.pkeworkbench.cli;
 
 import java.io.IOException;
-import java.io.OutputStreamWriter;
 import java.io.Writer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -72,10 +70,7 @@ final class ContributionsCommand implements Callable<Integer> {
         if (topK < 0) {
             throw new ParameterException(spec.commandLine(), "--top-k must be 0 or more, got " + topK);
         }
-        JsonOutput.checkOutputFile(out, model, overwrite);
-        if (csv != null) {
-            JsonOutput.checkOutputFile(csv, model, overwrite);
-        }
+        JsonOutput.checkOutputFiles(model, overwrite, out, csv);
 
         try (LanguageModel lm = LanguageModel.load(model, DeviceChoice.resolve(device))) {
             long[] ids = lm.promptIds(prompt, chat);
@@ -88,8 +83,7 @@ final class ContributionsCommand implements Callable<Integer> {
 
             JsonOutput.write(out, report(lm, graph, edges));
             if (csv != null) {
-                JsonOutput.writeAtomically(csv, stream -> writeCsv(new OutputStreamWriter(stream, StandardCharsets.UTF_8),
-                        edges));
+                JsonOutput.writeCsv(csv, writer -> writeCsv(writer, edges));
             }
         }
         return 0;

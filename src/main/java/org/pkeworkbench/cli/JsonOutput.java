@@ -6,6 +6,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.io.OutputStreamWriter;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -39,6 +42,41 @@ final class JsonOutput {
             throw new IllegalArgumentException("Output file " + file + " already exists; choose a new name or pass "
                     + "--overwrite");
         }
+    }
+
+    /** Runs {@link #checkOutputFile} on each of {@code files} that is given (not null). */
+    static void checkOutputFiles(Path modelDir, boolean overwrite, Path... files) throws IOException {
+        for (Path file : files) {
+            if (file != null) {
+                checkOutputFile(file, modelDir, overwrite);
+            }
+        }
+    }
+
+    interface JsonBody {
+        void writeTo(JsonGenerator json) throws IOException;
+    }
+
+    interface CsvBody {
+        void writeTo(PrintWriter writer) throws IOException;
+    }
+
+    /** Writes {@code file} with a streaming JSON generator, atomically. */
+    static void writeJson(Path file, JsonBody body) throws IOException {
+        writeAtomically(file, stream -> {
+            try (JsonGenerator json = MAPPER.getFactory().createGenerator(stream)) {
+                body.writeTo(json);
+            }
+        });
+    }
+
+    /** Writes {@code file} as UTF-8 text, atomically. */
+    static void writeCsv(Path file, CsvBody body) throws IOException {
+        writeAtomically(file, stream -> {
+            PrintWriter writer = new PrintWriter(new OutputStreamWriter(stream, StandardCharsets.UTF_8));
+            body.writeTo(writer);
+            writer.flush();
+        });
     }
 
     /** Writes {@code value} as indented JSON to {@code file}. */

@@ -1,9 +1,7 @@
 package org.pkeworkbench.cli;
 
 import com.fasterxml.jackson.core.JsonGenerator;
-import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.pkeworkbench.model.DeviceChoice;
@@ -61,27 +59,16 @@ final class LogitLensCommand implements Callable<Integer> {
         if (topK < 1) {
             throw new ParameterException(spec.commandLine(), "--top-k must be at least 1, got " + topK);
         }
-        JsonOutput.checkOutputFile(out, model, overwrite);
-        if (csv != null) {
-            JsonOutput.checkOutputFile(csv, model, overwrite);
-        }
+        JsonOutput.checkOutputFiles(model, overwrite, out, csv);
         LogitLensResult result;
         try (LanguageModel lm = LanguageModel.load(model, DeviceChoice.resolve(device))) {
             long[] promptIds = lm.promptIds(prompt, chat);
             long[] targetIds = target.isEmpty() ? new long[0] : lm.responseIds(target);
             result = LogitLens.run(lm.decoder(), lm.tokenizer(), promptIds, targetIds, topK, ProgressListener.NONE);
         }
-        JsonOutput.writeAtomically(out, stream -> {
-            try (JsonGenerator json = JsonOutput.MAPPER.getFactory().createGenerator(stream)) {
-                writeJson(json, result);
-            }
-        });
+        JsonOutput.writeJson(out, json -> writeJson(json, result));
         if (csv != null) {
-            JsonOutput.writeAtomically(csv, stream -> {
-                PrintWriter writer = new PrintWriter(new OutputStreamWriter(stream, StandardCharsets.UTF_8));
-                writeCsv(writer, result);
-                writer.flush();
-            });
+            JsonOutput.writeCsv(csv, writer -> writeCsv(writer, result));
         }
         return 0;
     }

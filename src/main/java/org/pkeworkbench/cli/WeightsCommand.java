@@ -1,8 +1,6 @@
 package org.pkeworkbench.cli;
 
-import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -71,11 +69,7 @@ final class WeightsCommand implements Callable<Integer> {
 
         if (csv != null) {
             NeuronWeightTables changed = change;
-            JsonOutput.writeAtomically(csv, stream -> {
-                PrintWriter writer = new PrintWriter(new OutputStreamWriter(stream, StandardCharsets.UTF_8));
-                writeCsv(writer, norms, changed);
-                writer.flush();
-            });
+            JsonOutput.writeCsv(csv, writer -> writeCsv(writer, norms, changed));
         }
         return 0;
     }

@@ -199,7 +199,8 @@ public final class EditPipeline {
         return out;
     }
 
-    private static <T> List<T> limit(List<T> list, int max) {
+    /** Returns the first {@code max} elements of {@code list}, or all of them when {@code max} is 0 or less. */
+    public static <T> List<T> limit(List<T> list, int max) {
         return max > 0 && list.size() > max ? list.subList(0, max) : list;
     }
 

@@ -111,7 +111,7 @@ public abstract class DecoderModel implements AutoCloseable {
     /** The parameters this architecture reads, by canonical name, with the shape the config implies. */
     protected abstract Map<String, long[]> expectedParameters();
 
-    /** Where the MLP neuron weights of {@code layer} live. */
+    /** Returns the names and neuron axes of the MLP weights of {@code layer}. */
     public abstract MlpLayout mlpLayout(int layer);
 
     /** Token (and position) embeddings: {@code [batch, seq]} ids to {@code [batch, seq, hidden]}. */
@@ -229,12 +229,12 @@ public abstract class DecoderModel implements AutoCloseable {
         return device;
     }
 
-    /** The manager that owns the parameters; create per-call sub-managers from it. */
+    /** Returns the manager that owns the parameters; create per-call sub-managers from it. */
     public NDManager manager() {
         return manager;
     }
 
-    /** A parameter by canonical name (Llama: {@code model.layers.0.mlp.down_proj.weight}; GPT-2: {@code h.0.mlp.c_proj.weight}). */
+    /** Returns a parameter by canonical name (Llama: {@code model.layers.0.mlp.down_proj.weight}; GPT-2: {@code h.0.mlp.c_proj.weight}). */
     public NDArray parameter(String name) {
         NDArray value = parameters.get(name);
         if (value == null) {
@@ -247,7 +247,7 @@ public abstract class DecoderModel implements AutoCloseable {
         return List.copyOf(parameters.keySet());
     }
 
-    /** The tensor name under which {@code canonical} was stored, and is written back. */
+    /** Returns the tensor name under which {@code canonical} was stored and is written back. */
     public String storedName(String canonical) {
         return storedNames.getOrDefault(canonical, canonical);
     }
@@ -315,7 +315,7 @@ public abstract class DecoderModel implements AutoCloseable {
             return positionTables;
         }
 
-        /** The stored parameter, or its override for this pass. */
+        /** Returns the stored parameter, or its override for this pass. */
         public NDArray weight(String name) {
             NDArray override = options.weightOverrides().get(name);
             return override != null ? override : parameter(name);
