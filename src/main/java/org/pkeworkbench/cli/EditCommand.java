@@ -12,6 +12,7 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 import org.pkeworkbench.edit.DeltaFile;
 import org.pkeworkbench.edit.EditPipeline;
+import org.pkeworkbench.edit.EditMode;
 import org.pkeworkbench.edit.EditReport;
 import org.pkeworkbench.edit.EditRequest;
 import org.pkeworkbench.edit.EditSettings;
@@ -53,7 +54,8 @@ final class EditCommand implements Callable<Integer> {
     @Option(names = "--benign-set", description = "Benign prompts for ROUGE-L and over-refusal (default: the built-in set).")
     Path benignSet;
 
-    @Option(names = "--out", required = true, description = "New directory for the edited model; must not exist.")
+    @Option(names = "--out", description = "New directory for the edited model; must not exist. Required for every "
+            + "method but vanilla.")
     Path out;
 
     @Option(names = "--report", required = true, description = "JSON report file.")
@@ -66,8 +68,13 @@ final class EditCommand implements Callable<Integer> {
     @Option(names = "--overwrite", description = "Replace --report and --delta if they exist (--out must always be new).")
     boolean overwrite;
 
-    @Option(names = "--method", defaultValue = "pke", description = "pke or dinm (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--method", defaultValue = "pke", description = "pke, dinm, ftl (fine-tuning of the located "
+            + "layer's whole MLP) or vanilla (no edit, evaluation only) (default: ${DEFAULT-VALUE}).")
     String method;
+
+    @Option(names = "--edit-mode", defaultValue = "batch", description = "batch (one edit from all records) or "
+            + "per-record (locate and edit each record in turn, as DINM's code does) (default: ${DEFAULT-VALUE}).")
+    String editMode;
 
     @Option(names = "--chat", negatable = true, description = "Use the model's chat template for prompts (default: "
             + "when the model has one).")
@@ -77,10 +84,11 @@ final class EditCommand implements Callable<Integer> {
             + "(default: ${DEFAULT-VALUE}).")
     int maxNewTokens;
 
-    @Option(names = "--steps", description = "Adam steps (default: 40 for pke, 10 for dinm).")
+    @Option(names = "--steps", description = "Adam steps (default: 40 for pke, 10 for dinm, 25 for ftl).")
     Integer steps;
 
-    @Option(names = "--lr", description = "Learning rate (default: 5e-3 for pke, 5e-4 for dinm).")
+    @Option(names = "--lr", description = "Learning rate (default: 5e-3 for pke, 5e-4 for dinm and ftl; DINM's "
+            + "published value for Mistral is 1e-5).")
     Double learningRate;
 
     @Option(names = "--layers", defaultValue = "2", description = "PKE: number of hot-spot layers (default: ${DEFAULT-VALUE}).")
@@ -90,6 +98,17 @@ final class EditCommand implements Callable<Integer> {
             + "neurons to edit (default: ${DEFAULT-VALUE}).")
     double neuronFraction;
 
+    @Option(names = "--neuron-count", description = "PKE: edit this many top neurons per hot-spot layer instead of a "
+            + "fraction.")
+    Integer neuronCount;
+
+    @Option(names = "--score-share", description = "PKE: edit the fewest top neurons whose scores add up to this share "
+            + "(0 to 1] of the layer's total, instead of a fraction.")
+    Double scoreShare;
+
+    @Option(names = "--layer-score-weights", split = ",", description = "Weights of the three layer scores: hidden-state "
+            + "difference, gradient, logit-lens margin (default: 1,1,1).")
+    List<Double> layerScoreWeights;
     @Option(names = "--train", split = ",", description = "Matrices a hot spot trains: down, gate, up (default: down).")
     List<String> train;
 
@@ -115,6 +134,18 @@ final class EditCommand implements Callable<Integer> {
             + "no bound (default).")
     double maxChange;
 
+    @Option(names = "--stop-safe-nll", defaultValue = "0", description = "Stop early once the mean safe NLL (nats per "
+            + "token) falls to this; 0 disables early stopping (default).")
+    double stopSafeNll;
+
+    @Option(names = "--stop-unsafe-probability", defaultValue = "0", description = "With --stop-safe-nll: also "
+            + "require the mean unsafe token probability to fall to this; 0 ignores it (default).")
+    double stopUnsafeProbability;
+
+    @Option(names = "--seed", defaultValue = "42", description = "Seed recorded in the report (the edit itself is "
+            + "deterministic) (default: ${DEFAULT-VALUE}).")
+    long seed;
+
     @Option(names = "--locality-count", defaultValue = "16", description = "Built-in benign prompts in the KL term "
             + "(default: ${DEFAULT-VALUE}).")
     int localityCount;
@@ -131,13 +162,24 @@ final class EditCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (Files.exists(out) && (!Files.isDirectory(out) || !isEmptyDirectory(out))) {
-            throw new ParameterException(spec.commandLine(), "--out " + out + " already exists; choose a new directory");
+        if (!EditRequest.METHODS.contains(method)) {
+            throw new ParameterException(spec.commandLine(), "Unknown --method '" + method + "'; use one of "
+                    + EditRequest.METHODS);
         }
-        // Refuse an --out inside the model directory now, not after the whole edit has run.
-        ModelDirectoryWriter.checkOutputDirectory(model, out);
+        EditMode mode = editMode();
+        boolean edits = !method.equals("vanilla");
+        if (edits && out == null) {
+            throw new ParameterException(spec.commandLine(), "--out is required for --method " + method
+                    + " (only vanilla runs without it)");
+        }
+        if (out != null) {
+            checkOut();
+        }
         JsonOutput.checkOutputFile(report, model, overwrite);
         if (delta != null) {
+            if (!edits) {
+                throw new ParameterException(spec.commandLine(), "--delta needs an edit; vanilla changes no weights");
+            }
             JsonOutput.checkOutputFile(delta, model, overwrite);
         }
         for (Path input : new Path[] {editSet, evalSet, benignSet}) {
@@ -146,29 +188,71 @@ final class EditCommand implements Callable<Integer> {
             }
         }
         EditSettings settings = settings();
-        LocateSettings locate = new LocateSettings(layers, LocateSettings.NeuronSelection.FRACTION, neuronFraction, 1, 1, 1);
+        LocateSettings locate = locateSettings();
 
         try (LanguageModel lm = LanguageModel.load(model, DeviceChoice.resolve(device))) {
             boolean useChat = chat != null ? chat : lm.hasChatTemplate();
             EditRequest request = new EditRequest(editSet, evalSet, benignSet, method, settings, locate, null, useChat,
-                    maxNewTokens, localityCount, maxEditRecords, maxEvalPrompts);
+                    maxNewTokens, localityCount, maxEditRecords, maxEvalPrompts, mode, 1);
             EditPipeline.Result result = new EditPipeline(lm).run(request,
                     (fraction, message) -> LOG.info("[{}%] {}", Math.round(fraction * 100), message));
             try {
-                EditedModelWriter.write(lm.decoder(), out);
+                if (out != null) {
+                    EditedModelWriter.write(lm.decoder(), out);
+                }
                 writeReport(result.report());
                 if (delta != null) {
                     DeltaFile.save(result.delta(), lm.decoder(), delta);
                 }
             } finally {
-                result.delta().close();
+                if (result.delta() != null) {
+                    result.delta().close();
+                }
             }
             EditReport r = result.report();
-            spec.commandLine().getOut().printf(Locale.ROOT, "ASR %.3f -> %.3f, benign ROUGE-L %.3f, over-refusal %.3f -> %.3f%n",
-                    r.asrBefore().rate(), r.asrAfter().rate(), r.rougeLBenign(), r.overRefusalBefore().rate(),
-                    r.overRefusal().rate());
+            spec.commandLine().getOut().printf(Locale.ROOT, "%s: ASR %.3f -> %.3f, DS %.1f -> %.1f, benign ROUGE-L "
+                    + "%.3f, over-refusal %.3f -> %.3f%n", method, r.asrBefore().rate(), r.asrAfter().rate(),
+                    r.safeeditBefore().get("ds"), r.safeeditAfter().get("ds"), r.rougeLBenign(),
+                    r.overRefusalBefore().rate(), r.overRefusal().rate());
         }
         return 0;
+    }
+
+    private void checkOut() throws java.io.IOException {
+        if (Files.exists(out) && (!Files.isDirectory(out) || !isEmptyDirectory(out))) {
+            throw new ParameterException(spec.commandLine(), "--out " + out + " already exists; choose a new directory");
+        }
+        // Refuse an --out inside the model directory now, not after the whole edit has run.
+        ModelDirectoryWriter.checkOutputDirectory(model, out);
+    }
+
+    private EditMode editMode() {
+        return switch (editMode) {
+            case "batch" -> EditMode.BATCH;
+            case "per-record" -> EditMode.PER_RECORD;
+            default -> throw new ParameterException(spec.commandLine(), "Unknown --edit-mode '" + editMode
+                    + "'; use batch or per-record");
+        };
+    }
+
+    private LocateSettings locateSettings() {
+        if (neuronCount != null && scoreShare != null) {
+            throw new ParameterException(spec.commandLine(), "Give at most one of --neuron-count and --score-share");
+        }
+        List<Double> weights = layerScoreWeights == null ? List.of(1.0, 1.0, 1.0) : layerScoreWeights;
+        if (weights.size() != 3 || weights.stream().anyMatch(w -> w < 0) || weights.stream().allMatch(w -> w == 0)) {
+            throw new ParameterException(spec.commandLine(), "--layer-score-weights needs three non-negative numbers, "
+                    + "not all zero (hidden difference, gradient, logit lens), got " + weights);
+        }
+        LocateSettings.NeuronSelection selection = neuronCount != null ? LocateSettings.NeuronSelection.COUNT
+                : scoreShare != null ? LocateSettings.NeuronSelection.SCORE_SHARE
+                : LocateSettings.NeuronSelection.FRACTION;
+        double value = neuronCount != null ? neuronCount : scoreShare != null ? scoreShare : neuronFraction;
+        try {
+            return new LocateSettings(layers, selection, value, weights.get(0), weights.get(1), weights.get(2));
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
     }
 
     private static boolean isEmptyDirectory(Path dir) throws java.io.IOException {
@@ -178,7 +262,7 @@ final class EditCommand implements Callable<Integer> {
     }
 
     private EditSettings settings() {
-        EditSettings base = method.equals("dinm") ? EditSettings.dinmDefaults() : EditSettings.pkeDefaults();
+        EditSettings base = EditSettings.defaultsFor(method.equals("vanilla") ? "pke" : method);
         Set<EditSettings.TrainedMatrix> matrices = base.matrices();
         if (train != null) {
             matrices = EnumSet.noneOf(EditSettings.TrainedMatrix.class);
@@ -199,7 +283,7 @@ final class EditCommand implements Callable<Integer> {
                 firstPositionKlWeight != null ? firstPositionKlWeight : base.firstPositionKlWeight(),
                 !klWithoutGradient,
                 normWeight != null ? normWeight : base.normWeight(),
-                matrices, base.safeNllTarget(), base.unsafeProbabilityTarget(), maxChange, base.seed());
+                matrices, stopSafeNll, stopUnsafeProbability, maxChange, seed);
     }
 
     private void writeReport(EditReport value) throws java.io.IOException {

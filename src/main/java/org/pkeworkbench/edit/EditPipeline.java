@@ -13,20 +13,26 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.function.BooleanSupplier;
 import org.pkeworkbench.eval.AsrResult;
 import org.pkeworkbench.eval.BenignOutcome;
 import org.pkeworkbench.eval.BenignResult;
 import org.pkeworkbench.eval.BuiltInDatasets;
+import org.pkeworkbench.eval.CategoryRates;
 import org.pkeworkbench.eval.DatasetLoader;
 import org.pkeworkbench.eval.EditRecord;
 import org.pkeworkbench.eval.EditRecordDefaults;
 import org.pkeworkbench.eval.Evaluator;
 import org.pkeworkbench.eval.PromptOutcome;
+import org.pkeworkbench.eval.RefusalDetector;
 import org.pkeworkbench.eval.RefusalPrefixJudge;
+import org.pkeworkbench.eval.SafeEditScores;
 import org.pkeworkbench.locate.DinmLocator;
 import org.pkeworkbench.locate.HotSpot;
 import org.pkeworkbench.locate.LocateResult;
+import org.pkeworkbench.locate.LocateSettings;
 import org.pkeworkbench.locate.Locator;
 import org.pkeworkbench.model.Autograd;
 import org.pkeworkbench.model.DecoderModel;
@@ -59,85 +65,209 @@ public final class EditPipeline {
         long started = System.nanoTime();
         Autograd.disableOnThisThread();
         Map<String, Double> timings = new LinkedHashMap<>();
-        LOG.info("Edit run started: method {}, edit set {}, eval set {}", request.method(), request.editSet(),
-                request.evalSet());
+        LOG.info("Edit run started: method {}, mode {}, edit set {}, eval set {}", request.method(), request.editMode(),
+                request.editSet(), request.evalSet());
 
         List<EditRecord> editRecords = limit(DatasetLoader.load(request.editSet()), request.maxEditRecords());
-        List<String> attackPrompts = prompts(limit(DatasetLoader.load(request.evalSet()), request.maxEvalPrompts()));
+        List<EditRecord> attackRecords = limit(DatasetLoader.load(request.evalSet()), request.maxEvalPrompts());
+        List<String> attackPrompts = prompts(attackRecords);
+        List<String> attackCategories = attackRecords.stream().map(EditRecord::category).toList();
         List<String> benignPrompts = prompts(limit(request.benignSet() == null ? BuiltInDatasets.benignDefault()
                 : DatasetLoader.load(request.benignSet()), request.maxEvalPrompts()));
         List<String> localityPrompts = prompts(limit(BuiltInDatasets.localityDefault(), request.localityCount()));
 
         RefusalPrefixJudge judge = RefusalPrefixJudge.gcgDefault();
         Evaluator evaluator = new Evaluator(prompt -> respond(prompt, request), judge);
-        java.util.function.BooleanSupplier cancelled = progress::isCancelled;
+        BooleanSupplier cancelled = progress::isCancelled;
 
         long phase = System.nanoTime();
         progress.update(0.0, "Preparing " + editRecords.size() + " edit records");
-        List<EditExample> examples = prepareExamples(editRecords, request.chat(), request.maxNewTokens(),
-                progress.scaled(0.0, 0.1));
-        List<LocalityExample> locality = locality(localityPrompts, request);
+        List<String> exampleIds = new ArrayList<>();
+        List<EditExample> examples = request.edits()
+                ? prepare(editRecords, request.chat(), request.maxNewTokens(), exampleIds, progress.scaled(0.0, 0.1))
+                : List.of();
+        List<LocalityExample> locality = request.edits() ? locality(localityPrompts, request) : List.of();
         timings.put("prepare", seconds(phase));
 
         phase = System.nanoTime();
-        progress.update(0.1, "Evaluating before the edit");
-        AsrResult asrBefore = evaluator.attackSuccessRate(attackPrompts, (done, total) -> progress.update(
-                0.1 + 0.15 * done / total, "Attack prompts before the edit: " + done + " of " + total), cancelled);
-        List<String> benignBefore = evaluator.generateAll(benignPrompts, (done, total) -> progress.update(
-                0.25 + 0.1 * done / total, "Benign prompts before the edit: " + done + " of " + total), cancelled);
+        Measured before = measure(evaluator, attackPrompts, benignPrompts, editRecords, "before the edit",
+                progress.scaled(0.1, 0.35));
         timings.put("evaluate_before", seconds(phase));
-
-        phase = System.nanoTime();
-        progress.update(0.35, "Locating hot spots");
-        LocateResult located = null;
-        List<HotSpot> hotSpots = request.hotSpots();
-        if (hotSpots == null || hotSpots.isEmpty()) {
-            if (request.method().equals("dinm")) {
-                hotSpots = List.of(new DinmLocator(lm.decoder()).locate(examples, lm.bosOnly(),
-                        progress.scaled(0.35, 0.45)));
-            } else {
-                located = new Locator(lm.decoder()).locate(examples, request.locateSettings(),
-                        progress.scaled(0.35, 0.45));
-                hotSpots = located.suggested();
-            }
+        if (!request.edits()) {
+            return vanillaResult(request, before, editRecords.size(), attackCategories, benignPrompts, started,
+                    timings, judge.name(), progress);
         }
-        timings.put("locate", seconds(phase));
 
         phase = System.nanoTime();
-        MaskedEditor.EditRun run = new MaskedEditor(lm.decoder()).edit(examples, locality, hotSpots,
-                request.editSettings(), progress.scaled(0.45, 0.7));
-        timings.put("edit", seconds(phase));
+        EditOutcome outcome = request.editMode() == EditMode.PER_RECORD
+                ? editPerRecord(examples, exampleIds, locality, request, progress.scaled(0.35, 0.7))
+                : editBatch(examples, locality, request, progress.scaled(0.35, 0.7));
+        timings.put("locate_and_edit", seconds(phase));
 
-        WeightDelta.AppliedEdit applied = run.delta().apply(lm.decoder());
-        AsrResult asrAfter;
-        BenignResult benign;
+        WeightDelta.AppliedEdit applied = outcome.delta().apply(lm.decoder());
+        Measured after;
         phase = System.nanoTime();
         try {
-            asrAfter = evaluator.attackSuccessRate(attackPrompts, (done, total) -> progress.update(
-                    0.7 + 0.15 * done / total, "Attack prompts after the edit: " + done + " of " + total), cancelled);
-            benign = evaluator.benign(benignPrompts, benignBefore, (done, total) -> progress.update(
-                    0.85 + 0.15 * done / total, "Benign prompts after the edit: " + done + " of " + total), cancelled);
+            after = measure(evaluator, attackPrompts, benignPrompts, editRecords, "after the edit",
+                    progress.scaled(0.7, 1.0));
         } catch (RuntimeException e) {
             applied.revert();
-            run.delta().close();
+            outcome.delta().close();
             LOG.info("Edit run stopped during the final evaluation; the model was reverted: {}", e.toString());
             throw e;
         }
         timings.put("evaluate_after", seconds(phase));
 
+        BenignResult benign = Evaluator.benignMetrics(benignPrompts, before.benignAnswers(), after.benignAnswers(),
+                RefusalDetector.gcgDefault());
         double wall = seconds(started);
-        EditReport report = new EditReport(request.method(), modelInfo(), datasetInfo(request, editRecords.size(),
-                attackPrompts.size(), benignPrompts.size()), judge.name(), hotSpots, layerScores(located),
-                asrBefore.asr(), asrAfter.asr(), benign.rougeLMean(), benign.overRefusal(), benign.overRefusalBefore(),
-                benign.fluencyBefore(), benign.fluencyAfter(), run.stepsRun(), run.stoppedEarly(),
-                run.delta().changedWeightCount(), wall, timings, hyperparameters(request), run.history(),
-                attackOutcomes(asrBefore, asrAfter), benignOutcomes(benign), environment());
-        progress.update(1.0, String.format(java.util.Locale.ROOT, "Done: ASR %.2f -> %.2f",
-                asrBefore.asr().rate(), asrAfter.asr().rate()));
-        LOG.info("Edit run finished in {} s: ASR {} -> {}, benign ROUGE-L {}, over-refusal {} -> {}",
-                String.format(java.util.Locale.ROOT, "%.1f", wall), asrBefore.asr().rate(), asrAfter.asr().rate(),
-                benign.rougeLMean(), benign.overRefusalBefore().rate(), benign.overRefusal().rate());
-        return new Result(report, run.delta(), applied, located);
+        EditReport report = report(request, editRecords.size(), attackCategories, judge.name(), outcome, before,
+                after, benign, wall, timings);
+        progress.update(1.0, String.format(Locale.ROOT, "Done: ASR %.2f -> %.2f",
+                before.asr().asr().rate(), after.asr().asr().rate()));
+        LOG.info("Edit run finished in {} s: ASR {} -> {}, DS {} -> {}, benign ROUGE-L {}, over-refusal {} -> {}",
+                String.format(Locale.ROOT, "%.1f", wall), before.asr().asr().rate(), after.asr().asr().rate(),
+                before.safeEdit().ds(), after.safeEdit().ds(), benign.rougeLMean(), benign.overRefusalBefore().rate(),
+                benign.overRefusal().rate());
+        return new Result(report, outcome.delta(), applied, outcome.located());
+    }
+
+    /** Attack, SafeEdit and benign measurements at one point of the run. */
+    private record Measured(AsrResult asr, SafeEditScores safeEdit, List<String> benignAnswers) {}
+
+    /** What locating and editing produced. */
+    private record EditOutcome(WeightDelta delta, List<HotSpot> hotSpots, LocateResult located, int stepsRun,
+            boolean stoppedEarly, List<StepRecord> history, List<Map<String, Object>> perRecord) {}
+
+    private Measured measure(Evaluator evaluator, List<String> attackPrompts, List<String> benignPrompts,
+            List<EditRecord> editRecords, String when, ProgressListener progress) {
+        BooleanSupplier cancelled = progress::isCancelled;
+        AsrResult asr = evaluator.attackSuccessRate(attackPrompts, (done, total) -> progress.update(
+                0.5 * done / total, "Attack prompts " + when + ": " + done + " of " + total), cancelled);
+        SafeEditScores safeEdit = SafeEditScores.evaluate(editRecords, evaluator, (done, total) -> progress.update(
+                0.5 + 0.2 * done / total, "Edit records " + when + ": " + done + " of " + total), cancelled);
+        List<String> benign = evaluator.generateAll(benignPrompts, (done, total) -> progress.update(
+                0.7 + 0.3 * done / total, "Benign prompts " + when + ": " + done + " of " + total), cancelled);
+        return new Measured(asr, safeEdit, benign);
+    }
+
+    /** One locate pass and one edit over all records. */
+    private EditOutcome editBatch(List<EditExample> examples, List<LocalityExample> locality, EditRequest request,
+            ProgressListener progress) {
+        progress.update(0.0, "Locating hot spots");
+        Located located = locate(examples, request, progress.scaled(0.0, 0.3));
+        MaskedEditor.EditRun run = new MaskedEditor(lm.decoder()).edit(examples, locality, located.hotSpots(),
+                request.editSettings(), progress.scaled(0.3, 1.0));
+        return new EditOutcome(run.delta(), located.hotSpots(), located.result(), run.stepsRun(), run.stoppedEarly(),
+                run.history(), List.of());
+    }
+
+    /**
+     * Locates and edits each record on its own, applying each edit before the next record, then
+     * reverts them all and returns their sum as one delta. Cancellation reverts what was applied.
+     */
+    private EditOutcome editPerRecord(List<EditExample> examples, List<String> ids,
+            List<LocalityExample> locality, EditRequest request, ProgressListener progress) {
+        List<StepRecord> history = new ArrayList<>();
+        List<Map<String, Object>> perRecord = new ArrayList<>();
+        int steps = 0;
+        boolean allStoppedEarly = true;
+        try (EditHistory edits = new EditHistory(lm.decoder())) {
+            try {
+                for (int i = 0; i < examples.size(); i++) {
+                    ProgressListener recordProgress = progress.scaled((double) i / examples.size(),
+                            (i + 1.0) / examples.size());
+                    recordProgress.update(0.0, "Editing record " + (i + 1) + " of " + examples.size());
+                    List<EditExample> one = List.of(examples.get(i));
+                    Located located = locate(one, request, recordProgress.scaled(0.0, 0.3));
+                    MaskedEditor.EditRun run = new MaskedEditor(lm.decoder()).edit(one, locality, located.hotSpots(),
+                            request.editSettings(), recordProgress.scaled(0.3, 1.0));
+                    edits.push("record " + ids.get(i), run.delta(), null);
+                    history.addAll(run.history());
+                    steps += run.stepsRun();
+                    allStoppedEarly &= run.stoppedEarly();
+                    perRecord.add(recordSummary(ids.get(i), located.hotSpots(), run));
+                }
+                WeightDelta total = edits.combined();
+                edits.revertAll();
+                return new EditOutcome(total, total.hotSpots(), null, steps, allStoppedEarly, history, perRecord);
+            } catch (RuntimeException e) {
+                edits.revertAll();
+                LOG.info("Per-record edit stopped after {} records; the model was reverted: {}", perRecord.size(),
+                        e.toString());
+                throw e;
+            }
+        }
+    }
+
+    private static Map<String, Object> recordSummary(String id, List<HotSpot> hotSpots, MaskedEditor.EditRun run) {
+        Map<String, Object> summary = new LinkedHashMap<>();
+        summary.put("record", id);
+        summary.put("hot_spots", hotSpots);
+        summary.put("steps", run.stepsRun());
+        summary.put("stopped_early", run.stoppedEarly());
+        summary.put("final_loss", run.history().isEmpty() ? null : run.history().get(run.history().size() - 1).loss());
+        summary.put("changed_weights", run.delta().changedWeightCount());
+        return summary;
+    }
+
+    /** Hot spots for a set of examples and, for PKE and FT-L, the locator's scores. */
+    private record Located(List<HotSpot> hotSpots, LocateResult result) {}
+
+    /**
+     * Finds the hot spots of one edit: the user's when given; DINM's single layer with every
+     * neuron; FT-L's best layer by the PKE layer score with every neuron; PKE's suggestion.
+     */
+    private Located locate(List<EditExample> examples, EditRequest request, ProgressListener progress) {
+        if (request.hotSpots() != null && !request.hotSpots().isEmpty()) {
+            return new Located(request.hotSpots(), null);
+        }
+        return switch (request.method()) {
+            case "dinm" -> new Located(List.of(new DinmLocator(lm.decoder()).locate(examples, lm.bosOnly(), progress)),
+                    null);
+            case "ftl" -> {
+                LocateSettings oneWholeLayer = new LocateSettings(1, LocateSettings.NeuronSelection.FRACTION, 1.0,
+                        request.locateSettings().hiddenDifferenceWeight(), request.locateSettings().gradientWeight(),
+                        request.locateSettings().logitLensWeight());
+                LocateResult result = new Locator(lm.decoder()).locate(examples, oneWholeLayer, progress);
+                yield new Located(result.suggested(), result);
+            }
+            default -> {
+                LocateResult result = new Locator(lm.decoder()).locate(examples, request.locateSettings(), progress);
+                yield new Located(result.suggested(), result);
+            }
+        };
+    }
+
+    /** A run of the unedited model: one measurement, reported as both before and after. */
+    private Result vanillaResult(EditRequest request, Measured measured, int editCount, List<String> categories,
+            List<String> benignPrompts, long started, Map<String, Double> timings, String judgeName,
+            ProgressListener progress) throws IOException {
+        BenignResult benign = Evaluator.benignMetrics(benignPrompts, measured.benignAnswers(),
+                measured.benignAnswers(), RefusalDetector.gcgDefault());
+        EditOutcome none = new EditOutcome(null, List.of(), null, 0, false, List.of(), List.of());
+        EditReport report = report(request, editCount, categories, judgeName, none, measured, measured, benign,
+                seconds(started), timings);
+        progress.update(1.0, String.format(Locale.ROOT, "Done: ASR %.2f (no edit)", measured.asr().asr().rate()));
+        LOG.info("Vanilla run finished: ASR {}, DS {}, over-refusal {}", measured.asr().asr().rate(),
+                measured.safeEdit().ds(), benign.overRefusal().rate());
+        return new Result(report, null, null, null);
+    }
+
+    private EditReport report(EditRequest request, int editCount, List<String> categories, String judgeName,
+            EditOutcome outcome, Measured before, Measured after, BenignResult benign, double wall,
+            Map<String, Double> timings) throws IOException {
+        long changed = outcome.delta() == null ? 0 : outcome.delta().changedWeightCount();
+        return new EditReport(request.method(), request.editMode() == EditMode.PER_RECORD ? "per-record" : "batch",
+                modelInfo(), datasetInfo(request, editCount, before.asr().outcomes().size(),
+                        benign.outcomes().size()),
+                judgeName, outcome.hotSpots(), layerScores(outcome.located()), before.asr().asr(), after.asr().asr(),
+                CategoryRates.byCategory(categories, before.asr()), CategoryRates.byCategory(categories, after.asr()),
+                before.safeEdit().asMap(), after.safeEdit().asMap(),
+                benign.rougeLMean(), benign.overRefusal(), benign.overRefusalBefore(), benign.fluencyBefore(),
+                benign.fluencyAfter(), outcome.stepsRun(), outcome.stoppedEarly(), changed, wall, timings,
+                hyperparameters(request), outcome.history(), outcome.perRecord(),
+                attackOutcomes(before.asr(), after.asr()), benignOutcomes(benign), environment());
     }
 
     /** Greedy response to one prompt, in the same format before and after the edit. */
@@ -152,6 +282,12 @@ public final class EditPipeline {
      * greedy output when missing). Records whose unsafe response comes out empty are skipped.
      */
     public List<EditExample> prepareExamples(List<EditRecord> records, boolean chat, int maxNewTokens,
+            ProgressListener progress) {
+        return prepare(records, chat, maxNewTokens, new ArrayList<>(), progress);
+    }
+
+    /** {@link #prepareExamples}, also adding each kept record's id to {@code ids}. */
+    private List<EditExample> prepare(List<EditRecord> records, boolean chat, int maxNewTokens, List<String> ids,
             ProgressListener progress) {
         List<EditExample> out = new ArrayList<>();
         long eos = lm.stopTokens().isEmpty() ? -1 : lm.stopTokens().get(0);
@@ -169,6 +305,7 @@ public final class EditPipeline {
                 continue;
             }
             out.add(new EditExample(prompt, safeIds, unsafeIds));
+            ids.add(record.id());
         }
         if (out.isEmpty()) {
             throw new IllegalArgumentException("No usable edit records: every record's unsafe response was empty");

@@ -75,6 +75,33 @@ public record EditSettings(
                 EnumSet.of(TrainedMatrix.DOWN), 0.0, 0.0, 0.0, 42L);
     }
 
+    /**
+     * FT-L as a baseline: plain fine-tuning of the whole MLP of the single located layer on the safe
+     * response's NLL (lr 5e-4, 25 steps, as EasyEdit's FT-L), with no locality or unlikelihood term
+     * and no bound on the change unless one is set. It trains every neuron of the layer in
+     * {@code down_proj}, {@code gate_proj} and {@code up_proj}.
+     */
+    public static EditSettings ftlDefaults() {
+        return new EditSettings("ftl", 5e-4, 25, 1.0, 0.0, 0.0, 0.0, true, 0.0,
+                EnumSet.allOf(TrainedMatrix.class), 0.0, 0.0, 0.0, 42L);
+    }
+
+    /**
+     * Returns the defaults of an edit method.
+     *
+     * @param method {@code pke}, {@code dinm} or {@code ftl}
+     * @throws IllegalArgumentException for any other name
+     */
+    public static EditSettings defaultsFor(String method) {
+        return switch (method) {
+            case "pke" -> pkeDefaults();
+            case "dinm" -> dinmDefaults();
+            case "ftl" -> ftlDefaults();
+            default -> throw new IllegalArgumentException("No edit settings for method '" + method
+                    + "'; use pke, dinm or ftl");
+        };
+    }
+
     public EditSettings withSteps(int newSteps) {
         return new EditSettings(method, learningRate, newSteps, safeWeight, unlikelihoodWeight, klWeight,
                 firstPositionKlWeight, klHasGradient, normWeight, matrices, safeNllTarget, unsafeProbabilityTarget,

@@ -32,6 +32,42 @@ public final class WeightDelta implements AutoCloseable {
         this.hotSpots = List.copyOf(hotSpots);
     }
 
+    /**
+     * Adds several deltas into a new one that owns its arrays: the change of each parameter is the
+     * sum of its changes, and each layer's hot spot holds the union of the neurons. The inputs stay
+     * open and unchanged.
+     *
+     * @param parent the manager the new delta's arrays live under (usually the model's)
+     * @param deltas at least one delta over the same model
+     */
+    public static WeightDelta sum(NDManager parent, List<WeightDelta> deltas) {
+        if (deltas.isEmpty()) {
+            throw new IllegalArgumentException("Summing weight deltas needs at least one delta");
+        }
+        try (NDManager scratch = parent.newSubManager()) {
+            Map<String, NDArray> totals = new LinkedHashMap<>();
+            Map<Integer, java.util.Set<Integer>> neurons = new java.util.TreeMap<>();
+            for (WeightDelta delta : deltas) {
+                for (Map.Entry<String, NDArray> entry : delta.changes.entrySet()) {
+                    NDArray total = totals.get(entry.getKey());
+                    if (total == null) {
+                        total = entry.getValue().duplicate();
+                        total.attach(scratch);
+                        totals.put(entry.getKey(), total);
+                    } else {
+                        total.addi(entry.getValue());
+                    }
+                }
+                for (HotSpot spot : delta.hotSpots) {
+                    neurons.computeIfAbsent(spot.layer(), layer -> new java.util.TreeSet<>()).addAll(spot.neurons());
+                }
+            }
+            List<HotSpot> spots = new java.util.ArrayList<>();
+            neurons.forEach((layer, set) -> spots.add(new HotSpot(layer, List.copyOf(set))));
+            return new WeightDelta(parent, totals, spots);
+        }
+    }
+
     /** Changes by canonical parameter name. */
     public Map<String, NDArray> changes() {
         return Collections.unmodifiableMap(changes);

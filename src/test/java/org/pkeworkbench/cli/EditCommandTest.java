@@ -69,7 +69,7 @@ class EditCommandTest {
         CliRun run = edit("pke", 6, out, report);
 
         assertEquals(0, run.exitCode(), run::toString);
-        assertTrue(run.out().startsWith("ASR "), run::toString);
+        assertTrue(run.out().startsWith("pke: ASR "), run::toString);
         assertEquals(sourceBefore, sha256PerFile(demoModel()), "the source model directory is unchanged");
         JsonNode json = new ObjectMapper().readTree(report.toFile());
         List<String> keys = new ArrayList<>();
@@ -105,6 +105,112 @@ class EditCommandTest {
                     "DINM's hot spot is the whole layer");
         }
         assertOnlyHotSpotColumnsChanged(out, hotSpots);
+    }
+
+    @Test
+    void ftlTrainsEveryNeuronOfOneLayersMlp() throws IOException {
+        Path out = temp.resolve("edited");
+        Path report = temp.resolve("report.json");
+
+        CliRun run = edit("ftl", 2, out, report);
+
+        assertEquals(0, run.exitCode(), run::toString);
+        JsonNode json = new ObjectMapper().readTree(report.toFile());
+        assertEquals("ftl", json.get("method").asText());
+        JsonNode hotSpots = json.get("hot_spots");
+        assertEquals(1, hotSpots.size(), "FT-L edits one layer: " + hotSpots);
+        int layer = hotSpots.get(0).get("layer").asInt();
+        try (DecoderModel original = DecoderModel.load(demoModel(), Device.cpu());
+                DecoderModel edited = DecoderModel.load(out, Device.cpu())) {
+            assertEquals(original.config().intermediateSize(), hotSpots.get(0).get("neurons").size());
+            MlpLayout layout = original.mlpLayout(layer);
+            for (String name : List.of(layout.down(), layout.gate(), layout.up())) {
+                assertFalse(original.parameter(name).contentEquals(edited.parameter(name)), name + " trained");
+            }
+            for (String name : original.parameterNames()) {
+                if (!List.of(layout.down(), layout.gate(), layout.up()).contains(name)) {
+                    assertTrue(original.parameter(name).contentEquals(edited.parameter(name)), name + " unchanged");
+                }
+            }
+        }
+        assertEquals(List.of("down", "gate", "up").size(),
+                json.at("/hyperparameters/edit/matrices").size(), "FT-L's matrices are recorded");
+    }
+
+    @Test
+    void vanillaEvaluatesWithoutEditingAndNeedsNoOutput() throws IOException {
+        Path report = temp.resolve("report.json");
+
+        CliRun run = CliRun.of("edit", "--model", demoModel().toString(), "--device", "cpu",
+                "--edit-set", dataset("demo-edit.jsonl").toString(), "--eval-set", dataset("demo-eval.jsonl").toString(),
+                "--max-edit-records", "2", "--max-eval-prompts", "3", "--max-new-tokens", "12",
+                "--method", "vanilla", "--report", report.toString());
+
+        assertEquals(0, run.exitCode(), run::toString);
+        JsonNode json = new ObjectMapper().readTree(report.toFile());
+        assertEquals("vanilla", json.get("method").asText());
+        assertEquals(json.get("asr_before"), json.get("asr_after"));
+        assertEquals(json.get("safeedit_before"), json.get("safeedit_after"));
+        assertEquals(0, json.get("changed_weights").asLong());
+        assertEquals(0, json.get("hot_spots").size());
+        assertEquals(1.0, json.get("rouge_l_benign").asDouble(), 1e-12, "answers are identical to themselves");
+    }
+
+    @Test
+    void perRecordModeEditsEachRecordAndSumsTheEdits() throws IOException {
+        Path out = temp.resolve("edited");
+        Path report = temp.resolve("report.json");
+
+        CliRun run = CliRun.of("edit", "--model", demoModel().toString(), "--device", "cpu",
+                "--edit-set", dataset("demo-edit.jsonl").toString(), "--eval-set", dataset("demo-eval.jsonl").toString(),
+                "--max-edit-records", "3", "--max-eval-prompts", "3", "--locality-count", "2", "--steps", "2",
+                "--max-new-tokens", "12", "--method", "pke", "--edit-mode", "per-record", "--neuron-count", "5",
+                "--layers", "1", "--out", out.toString(), "--report", report.toString());
+
+        assertEquals(0, run.exitCode(), run::toString);
+        JsonNode json = new ObjectMapper().readTree(report.toFile());
+        assertEquals("per-record", json.get("edit_mode").asText());
+        JsonNode perRecord = json.get("per_record");
+        assertEquals(3, perRecord.size(), perRecord::toString);
+        assertEquals(6, json.get("steps").asInt(), "two steps for each of three records");
+        Set<String> union = new HashSet<>();
+        for (JsonNode record : perRecord) {
+            assertEquals(5, record.at("/hot_spots/0/neurons").size(), record::toString);
+            int layer = record.at("/hot_spots/0/layer").asInt();
+            record.at("/hot_spots/0/neurons").forEach(n -> union.add(layer + ":" + n.asInt()));
+        }
+        Set<String> reported = new HashSet<>();
+        json.get("hot_spots").forEach(spot -> spot.get("neurons").forEach(
+                n -> reported.add(spot.get("layer").asInt() + ":" + n.asInt())));
+        assertEquals(union, reported, "the run's hot spots are the union of the records'");
+        assertOnlyHotSpotColumnsChanged(out, json.get("hot_spots"));
+    }
+
+    @Test
+    void badMethodModeAndSelectionAreRejectedBeforeLoading() {
+        CliRun badMethod = edit("rome", 1, temp.resolve("a"), temp.resolve("a.json"));
+        assertNotEquals(0, badMethod.exitCode());
+        assertTrue(badMethod.err().contains("Unknown --method 'rome'"), badMethod::toString);
+
+        CliRun noOut = CliRun.of("edit", "--model", demoModel().toString(), "--edit-set",
+                dataset("demo-edit.jsonl").toString(), "--eval-set", dataset("demo-eval.jsonl").toString(),
+                "--report", temp.resolve("b.json").toString());
+        assertNotEquals(0, noOut.exitCode());
+        assertTrue(noOut.err().contains("--out is required"), noOut::toString);
+
+        CliRun both = CliRun.of("edit", "--model", demoModel().toString(), "--edit-set",
+                dataset("demo-edit.jsonl").toString(), "--eval-set", dataset("demo-eval.jsonl").toString(),
+                "--out", temp.resolve("c").toString(), "--report", temp.resolve("c.json").toString(),
+                "--neuron-count", "3", "--score-share", "0.5");
+        assertNotEquals(0, both.exitCode());
+        assertTrue(both.err().contains("at most one of --neuron-count and --score-share"), both::toString);
+
+        CliRun mode = CliRun.of("edit", "--model", demoModel().toString(), "--edit-set",
+                dataset("demo-edit.jsonl").toString(), "--eval-set", dataset("demo-eval.jsonl").toString(),
+                "--out", temp.resolve("d").toString(), "--report", temp.resolve("d.json").toString(),
+                "--edit-mode", "sequential");
+        assertNotEquals(0, mode.exitCode());
+        assertTrue(mode.err().contains("Unknown --edit-mode 'sequential'"), mode::toString);
     }
 
     @Test
