@@ -1,8 +1,5 @@
 package org.pkeworkbench.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.PropertyNamingStrategies;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.EnumSet;
@@ -287,9 +284,6 @@ final class EditCommand implements Callable<Integer> {
     }
 
     private void writeReport(EditReport value) throws java.io.IOException {
-        ObjectMapper mapper = new ObjectMapper()
-                .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
-                .enable(SerializationFeature.INDENT_OUTPUT);
-        JsonOutput.writeAtomically(report, stream -> mapper.writeValue(stream, value));
+        JsonOutput.writeAtomically(report, value::writeJson);
     }
 }

@@ -73,4 +73,14 @@ public record EditReport(
         List<Map<String, Object>> perRecord,
         List<Map<String, Object>> attacks,
         List<Map<String, Object>> benign,
-        Map<String, Object> environment) {}
+        Map<String, Object> environment) {
+
+    /** Writes the report as indented JSON with snake_case keys, the format every command and view reads. */
+    public void writeJson(java.io.OutputStream out) throws java.io.IOException {
+        new com.fasterxml.jackson.databind.ObjectMapper()
+                .setPropertyNamingStrategy(com.fasterxml.jackson.databind.PropertyNamingStrategies.SNAKE_CASE)
+                .enable(com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT)
+                .disable(com.fasterxml.jackson.core.JsonGenerator.Feature.AUTO_CLOSE_TARGET)
+                .writeValue(out, this);
+    }
+}

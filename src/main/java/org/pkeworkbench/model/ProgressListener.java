@@ -37,6 +37,22 @@ public interface ProgressListener {
         };
     }
 
+    /** Returns a listener that puts {@code prefix} before every message and shares this one's cancellation. */
+    default ProgressListener prefixed(String prefix) {
+        ProgressListener parent = this;
+        return new ProgressListener() {
+            @Override
+            public void update(double fraction, String message) {
+                parent.update(fraction, prefix + message);
+            }
+
+            @Override
+            public boolean isCancelled() {
+                return parent.isCancelled();
+            }
+        };
+    }
+
     /** Throws {@link CancellationException} when the task should stop or its thread was interrupted. */
     default void checkCancelled() {
         if (isCancelled() || Thread.currentThread().isInterrupted()) {

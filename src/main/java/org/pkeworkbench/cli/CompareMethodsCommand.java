@@ -1,0 +1,253 @@
+package org.pkeworkbench.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.stream.Stream;
+import org.pkeworkbench.edit.DeltaFile;
+import org.pkeworkbench.edit.EditMode;
+import org.pkeworkbench.edit.EditReport;
+import org.pkeworkbench.edit.EditRequest;
+import org.pkeworkbench.edit.EditSettings;
+import org.pkeworkbench.edit.MethodComparison;
+import org.pkeworkbench.locate.LocateSettings;
+import org.pkeworkbench.model.DeviceChoice;
+import org.pkeworkbench.model.LanguageModel;
+import org.pkeworkbench.model.io.ModelDirectoryWriter;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code compare-methods}: vanilla, DINM, FT-L and PKE (or a chosen subset) on the same model and
+ * data in one run, each method's report in its own folder and a side-by-side comparison.
+ */
+@Command(name = "compare-methods", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Run several edit methods (default: vanilla, dinm, ftl, pke) one after another on the same model, "
+                + "edit set and evaluation sets, reverting each edit before the next, and write every method's report "
+                + "plus a comparison table into a new directory.")
+final class CompareMethodsCommand implements Callable<Integer> {
+
+    private static final Logger LOG = LoggerFactory.getLogger(CompareMethodsCommand.class);
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--model", required = true, description = "Hugging Face model directory (only read).")
+    Path model;
+
+    @Option(names = "--edit-set", required = true, description = "Edit records (SafeEdit JSON, CSV or JSONL).")
+    Path editSet;
+
+    @Option(names = "--eval-set", required = true, description = "Unseen attack prompts for ASR before and after.")
+    Path evalSet;
+
+    @Option(names = "--benign-set", description = "Benign prompts for ROUGE-L and over-refusal (default: built-in set).")
+    Path benignSet;
+
+    @Option(names = "--out", required = true, description = "New directory for the reports; must not exist.")
+    Path out;
+
+    @Option(names = "--methods", split = ",", defaultValue = "vanilla,dinm,ftl,pke", description = "Methods in run "
+            + "order (default: ${DEFAULT-VALUE}).")
+    List<String> methods;
+
+    @Option(names = "--settings", description = "JSON file with per-method overrides of the edit settings, keyed by "
+            + "method, with the key names of a report's hyperparameters.edit block, and an optional \"locate\" block, "
+            + "e.g. {\"pke\": {\"steps\": 20}, \"locate\": {\"layerCount\": 1}}.")
+    Path settingsFile;
+
+    @Option(names = "--edit-mode", defaultValue = "batch", description = "batch or per-record (default: "
+            + "${DEFAULT-VALUE}).")
+    String editMode;
+
+    @Option(names = "--save-deltas", description = "Also write each edit's delta file (delta.safetensors).")
+    boolean saveDeltas;
+
+    @Option(names = "--chat", negatable = true, description = "Use the model's chat template (default: when the "
+            + "model has one).")
+    Boolean chat;
+
+    @Option(names = "--max-new-tokens", defaultValue = "48", description = "Tokens per response (default: "
+            + "${DEFAULT-VALUE}).")
+    int maxNewTokens;
+
+    @Option(names = "--locality-count", defaultValue = "16", description = "Built-in benign prompts in the KL term "
+            + "(default: ${DEFAULT-VALUE}).")
+    int localityCount;
+
+    @Option(names = "--max-edit-records", defaultValue = "0", description = "Use at most this many edit records; 0 for "
+            + "all.")
+    int maxEditRecords;
+
+    @Option(names = "--max-eval-prompts", defaultValue = "0", description = "Use at most this many prompts of each "
+            + "evaluation set; 0 for all.")
+    int maxEvalPrompts;
+
+    @Option(names = "--device", defaultValue = "auto", description = "auto, cpu or gpu (default: ${DEFAULT-VALUE}).")
+    String device;
+
+    @Override
+    public Integer call() throws Exception {
+        for (String method : methods) {
+            if (!EditRequest.METHODS.contains(method)) {
+                throw new ParameterException(spec.commandLine(), "Unknown method '" + method + "' in --methods; use "
+                        + EditRequest.METHODS);
+            }
+        }
+        if (methods.stream().distinct().count() != methods.size()) {
+            throw new ParameterException(spec.commandLine(), "--methods lists a method twice: " + methods);
+        }
+        if (Files.exists(out)) {
+            throw new ParameterException(spec.commandLine(), "--out " + out + " already exists; choose a new directory");
+        }
+        ModelDirectoryWriter.checkOutputDirectory(model, out);
+        for (Path input : new Path[] {editSet, evalSet, benignSet, settingsFile}) {
+            if (input != null && !Files.isRegularFile(input)) {
+                throw new ParameterException(spec.commandLine(), "Input file " + input + " does not exist");
+            }
+        }
+        SettingsOverrides overrides = SettingsOverrides.read(settingsFile, methods);
+        EditMode mode = switch (editMode) {
+            case "batch" -> EditMode.BATCH;
+            case "per-record" -> EditMode.PER_RECORD;
+            default -> throw new ParameterException(spec.commandLine(), "Unknown --edit-mode '" + editMode
+                    + "'; use batch or per-record");
+        };
+
+        Path parent = out.toAbsolutePath().getParent();
+        Files.createDirectories(parent);
+        Path staging = Files.createTempDirectory(parent, "." + out.getFileName() + ".partial-");
+        try (LanguageModel lm = LanguageModel.load(model, DeviceChoice.resolve(device))) {
+            boolean useChat = chat != null ? chat : lm.hasChatTemplate();
+            EditRequest template = new EditRequest(editSet, evalSet, benignSet, "vanilla", EditSettings.pkeDefaults(),
+                    overrides.locate(), null, useChat, maxNewTokens, localityCount, maxEditRecords, maxEvalPrompts,
+                    mode, 1);
+            List<EditReport> reports = new MethodComparison(lm).run(template, methods, overrides.edit(),
+                    (method, result) -> {
+                        Path dir = Files.createDirectories(staging.resolve(method));
+                        try (OutputStream stream = Files.newOutputStream(dir.resolve("report.json"))) {
+                            result.report().writeJson(stream);
+                        }
+                        if (saveDeltas && result.delta() != null) {
+                            DeltaFile.save(result.delta(), lm.decoder(), dir.resolve("delta.safetensors"));
+                        }
+                    },
+                    (fraction, message) -> LOG.info("[{}%] {}", Math.round(fraction * 100), message));
+            Files.writeString(staging.resolve("comparison.md"), markdownTable(reports));
+            Files.move(staging, out, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            spec.commandLine().getOut().print(markdownTable(reports));
+            spec.commandLine().getOut().println("Reports written to " + out);
+        } catch (Exception e) {
+            deleteRecursively(staging);
+            throw e;
+        }
+        return 0;
+    }
+
+    /** The comparison as a Markdown table, one row per method. */
+    static String markdownTable(List<EditReport> reports) {
+        StringBuilder table = new StringBuilder("| method | ASR before | ASR after | DS after | over-refusal after "
+                + "| ROUGE-L | fluency after | changed weights |\n|---|---|---|---|---|---|---|---|\n");
+        for (EditReport r : reports) {
+            table.append(String.format(Locale.ROOT, "| %s | %.3f | %.3f [%.3f, %.3f] | %.1f | %.3f | %.3f | %.2f | %d |%n",
+                    r.method(), r.asrBefore().rate(), r.asrAfter().rate(), r.asrAfter().lower(), r.asrAfter().upper(),
+                    r.safeeditAfter().get("ds"), r.overRefusal().rate(), r.rougeLBenign(), r.fluencyAfter(),
+                    r.changedWeights()));
+        }
+        return table.toString();
+    }
+
+    private static void deleteRecursively(Path dir) {
+        try (Stream<Path> files = Files.walk(dir)) {
+            for (Path file : files.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(file);
+            }
+        } catch (IOException e) {
+            LOG.warn("Could not remove the partial output {}: {}", dir, e.toString());
+        }
+    }
+
+    /** Per-method settings from the {@code --settings} file laid over each method's defaults. */
+    record SettingsOverrides(Map<String, EditSettings> edit, LocateSettings locate) {
+
+        static SettingsOverrides read(Path file, List<String> methods) throws IOException {
+            ObjectMapper mapper = new ObjectMapper();
+            JsonNode root = file == null ? mapper.createObjectNode() : readObject(mapper, file);
+            Map<String, EditSettings> edit = new LinkedHashMap<>();
+            List<String> known = new ArrayList<>(EditRequest.METHODS);
+            known.add("locate");
+            for (var names = root.fieldNames(); names.hasNext(); ) {
+                String key = names.next();
+                if (!known.contains(key)) {
+                    throw new IllegalArgumentException(file + ": unknown key '" + key + "'; use a method name "
+                            + EditRequest.METHODS + " or \"locate\"");
+                }
+            }
+            for (String method : methods) {
+                if (method.equals("vanilla")) {
+                    continue;
+                }
+                edit.put(method, overlay(mapper, EditSettings.defaultsFor(method), root.get(method), EditSettings.class,
+                        file, method));
+            }
+            LocateSettings locate = overlay(mapper, LocateSettings.DEFAULT, root.get("locate"), LocateSettings.class,
+                    file, "locate");
+            return new SettingsOverrides(edit, locate);
+        }
+
+        private static JsonNode readObject(ObjectMapper mapper, Path file) throws IOException {
+            JsonNode root;
+            try {
+                root = mapper.readTree(file.toFile());
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                throw new IllegalArgumentException(file + " is not valid JSON: " + e.getOriginalMessage(), e);
+            }
+            if (root == null || !root.isObject()) {
+                throw new IllegalArgumentException(file + " must hold a JSON object keyed by method name");
+            }
+            return root;
+        }
+
+        private static <T> T overlay(ObjectMapper mapper, T defaults, JsonNode changes, Class<T> type, Path file,
+                String key) {
+            if (changes == null) {
+                return defaults;
+            }
+            if (!changes.isObject()) {
+                throw new IllegalArgumentException(file + ": \"" + key + "\" must be a JSON object of settings");
+            }
+            ObjectNode merged = mapper.valueToTree(defaults);
+            for (var fields = changes.fields(); fields.hasNext(); ) {
+                var field = fields.next();
+                if (!merged.has(field.getKey())) {
+                    List<String> names = new ArrayList<>();
+                    merged.fieldNames().forEachRemaining(names::add);
+                    throw new IllegalArgumentException(file + ": \"" + key + "\" has no setting '" + field.getKey()
+                            + "'; known settings: " + names);
+                }
+                merged.set(field.getKey(), field.getValue());
+            }
+            try {
+                return mapper.treeToValue(merged, type);
+            } catch (com.fasterxml.jackson.core.JsonProcessingException | IllegalArgumentException e) {
+                throw new IllegalArgumentException(file + ": invalid \"" + key + "\" settings: " + e.getMessage(), e);
+            }
+        }
+    }
+}
