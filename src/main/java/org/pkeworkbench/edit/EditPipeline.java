@@ -27,6 +27,7 @@ import org.pkeworkbench.eval.RefusalPrefixJudge;
 import org.pkeworkbench.locate.DinmLocator;
 import org.pkeworkbench.locate.HotSpot;
 import org.pkeworkbench.locate.LocateResult;
+import org.pkeworkbench.locate.LocateSettings;
 import org.pkeworkbench.locate.Locator;
 import org.pkeworkbench.model.Autograd;
 import org.pkeworkbench.model.DecoderModel;
@@ -97,8 +98,8 @@ public final class EditPipeline {
                         progress.scaled(0.35, 0.45)));
             } else {
                 located = new Locator(lm.decoder()).locate(examples, request.locateSettings(),
-                        progress.scaled(0.35, 0.45));
-                hotSpots = located.suggested();
+                        progress.scaled(0.35, 0.4));
+                hotSpots = rankByProbe(located.suggested(), examples, locality, request, progress.scaled(0.4, 0.45));
             }
         }
         timings.put("locate", seconds(phase));
@@ -138,6 +139,24 @@ public final class EditPipeline {
                 String.format(java.util.Locale.ROOT, "%.1f", wall), asrBefore.asr().rate(), asrAfter.asr().rate(),
                 benign.rougeLMean(), benign.overRefusalBefore().rate(), benign.overRefusal().rate());
         return new Result(report, run.delta(), applied, located);
+    }
+
+    /**
+     * Returns {@code located} unchanged, or, when the request ranks neurons by probe movement,
+     * the same layers with neurons re-selected by {@link WeightChangeProbe}.
+     */
+    private List<HotSpot> rankByProbe(List<HotSpot> located, List<EditExample> examples,
+            List<LocalityExample> locality, EditRequest request, ProgressListener progress) {
+        LocateSettings settings = request.locateSettings();
+        if (settings.neuronRanking() != LocateSettings.NeuronRanking.PROBE_MOVEMENT) {
+            return located;
+        }
+        progress.update(0.0, "Probing weight change in layers " + located.stream().map(HotSpot::layer).toList());
+        List<HotSpot> ranked = new WeightChangeProbe(lm.decoder()).rankHotSpots(located, examples, locality,
+                request.editSettings(), settings, progress);
+        LOG.info("Neurons ranked by probe movement after {} probe steps: {}", settings.probeSteps(),
+                ranked.stream().map(h -> "layer " + h.layer() + ": " + h.neurons().size() + " neurons").toList());
+        return ranked;
     }
 
     /** Greedy response to one prompt, in the same format before and after the edit. */
