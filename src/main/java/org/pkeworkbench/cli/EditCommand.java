@@ -106,6 +106,12 @@ final class EditCommand implements Callable<Integer> {
     @Option(names = "--layer-score-weights", split = ",", description = "Weights of the three layer scores: hidden-state "
             + "difference, gradient, logit-lens margin (default: 1,1,1).")
     List<Double> layerScoreWeights;
+
+    @Option(names = "--probe-steps", defaultValue = "0", description = "PKE: before the edit, train every neuron of "
+            + "the located layers for this many gradient steps on the edit loss and select neurons by how far their "
+            + "weights move instead of by locator score; 0 turns the probe off (default: ${DEFAULT-VALUE}).")
+    int probeSteps;
+
     @Option(names = "--train", split = ",", description = "Matrices a hot spot trains: down, gate, up (default: down).")
     List<String> train;
 
@@ -184,8 +190,12 @@ final class EditCommand implements Callable<Integer> {
                 throw new ParameterException(spec.commandLine(), "Dataset file " + input + " does not exist");
             }
         }
+        if (probeSteps < 0 || (probeSteps > 0 && !method.equals("pke"))) {
+            throw new ParameterException(spec.commandLine(), "--probe-steps must be 0 or more and applies to --method "
+                    + "pke only; got " + probeSteps + " with --method " + method);
+        }
         EditSettings settings = settings();
-        LocateSettings locate = locateSettings();
+        LocateSettings locate = locateSettings().withProbeSteps(probeSteps);
 
         try (LanguageModel lm = LanguageModel.load(model, DeviceChoice.resolve(device))) {
             boolean useChat = chat != null ? chat : lm.hasChatTemplate();

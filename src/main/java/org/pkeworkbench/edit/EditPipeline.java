@@ -155,7 +155,7 @@ public final class EditPipeline {
     private EditOutcome editBatch(List<EditExample> examples, List<LocalityExample> locality, EditRequest request,
             ProgressListener progress) {
         progress.update(0.0, "Locating hot spots");
-        Located located = locate(examples, request, progress.scaled(0.0, 0.3));
+        Located located = locate(examples, locality, request, progress.scaled(0.0, 0.3));
         MaskedEditor.EditRun run = new MaskedEditor(lm.decoder()).edit(examples, locality, located.hotSpots(),
                 request.editSettings(), progress.scaled(0.3, 1.0));
         return new EditOutcome(run.delta(), located.hotSpots(), located.result(), run.stepsRun(), run.stoppedEarly(),
@@ -179,7 +179,7 @@ public final class EditPipeline {
                             (i + 1.0) / examples.size());
                     recordProgress.update(0.0, "Editing record " + (i + 1) + " of " + examples.size());
                     List<EditExample> one = List.of(examples.get(i));
-                    Located located = locate(one, request, recordProgress.scaled(0.0, 0.3));
+                    Located located = locate(one, locality, request, recordProgress.scaled(0.0, 0.3));
                     MaskedEditor.EditRun run = new MaskedEditor(lm.decoder()).edit(one, locality, located.hotSpots(),
                             request.editSettings(), recordProgress.scaled(0.3, 1.0));
                     edits.push("record " + ids.get(i), run.delta(), null);
@@ -218,7 +218,8 @@ public final class EditPipeline {
      * Finds the hot spots of one edit: the user's when given; DINM's single layer with every
      * neuron; FT-L's best layer by the PKE layer score with every neuron; PKE's suggestion.
      */
-    private Located locate(List<EditExample> examples, EditRequest request, ProgressListener progress) {
+    private Located locate(List<EditExample> examples, List<LocalityExample> locality, EditRequest request,
+            ProgressListener progress) {
         if (request.hotSpots() != null && !request.hotSpots().isEmpty()) {
             return new Located(request.hotSpots(), null);
         }
@@ -233,8 +234,10 @@ public final class EditPipeline {
                 yield new Located(result.suggested(), result);
             }
             default -> {
-                LocateResult result = new Locator(lm.decoder()).locate(examples, request.locateSettings(), progress);
-                yield new Located(result.suggested(), result);
+                LocateResult result = new Locator(lm.decoder()).locate(examples, request.locateSettings(),
+                        progress.scaled(0.0, 0.5));
+                yield new Located(rankByProbe(result.suggested(), examples, locality, request,
+                        progress.scaled(0.5, 1.0)), result);
             }
         };
     }
@@ -268,6 +271,24 @@ public final class EditPipeline {
                 benign.fluencyAfter(), outcome.stepsRun(), outcome.stoppedEarly(), changed, wall, timings,
                 hyperparameters(request), outcome.history(), outcome.perRecord(),
                 attackOutcomes(before.asr(), after.asr()), benignOutcomes(benign), environment());
+    }
+
+    /**
+     * Returns {@code located} unchanged, or, when the request ranks neurons by probe movement,
+     * the same layers with neurons re-selected by {@link WeightChangeProbe}.
+     */
+    private List<HotSpot> rankByProbe(List<HotSpot> located, List<EditExample> examples,
+            List<LocalityExample> locality, EditRequest request, ProgressListener progress) {
+        LocateSettings settings = request.locateSettings();
+        if (settings.neuronRanking() != LocateSettings.NeuronRanking.PROBE_MOVEMENT) {
+            return located;
+        }
+        progress.update(0.0, "Probing weight change in layers " + located.stream().map(HotSpot::layer).toList());
+        List<HotSpot> ranked = new WeightChangeProbe(lm.decoder()).rankHotSpots(located, examples, locality,
+                request.editSettings(), settings, progress);
+        LOG.info("Neurons ranked by probe movement after {} probe steps: {}", settings.probeSteps(),
+                ranked.stream().map(h -> "layer " + h.layer() + ": " + h.neurons().size() + " neurons").toList());
+        return ranked;
     }
 
     /** Greedy response to one prompt, in the same format before and after the edit. */

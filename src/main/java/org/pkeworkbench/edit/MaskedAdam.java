@@ -9,7 +9,7 @@ import java.util.Map;
  * Adam (Kingma and Ba, 2015) whose gradients are multiplied by a 0/1 mask before the moments are
  * updated, so masked elements never move. Call {@link #step} outside a gradient collector.
  */
-final class MaskedAdam implements AutoCloseable {
+final class MaskedAdam implements SliceOptimizer {
 
     private static final float BETA1 = 0.9f;
     private static final float BETA2 = 0.999f;
@@ -28,8 +28,8 @@ final class MaskedAdam implements AutoCloseable {
         this.learningRate = learningRate;
     }
 
-    /** Updates every delta in place from its masked gradient, then zeroes the gradient. */
-    void step(TrainableSlices slices, double maxChange) {
+    @Override
+    public void step(TrainableSlices slices, double maxChange) {
         step(slices.deltas(), slices::mask, maxChange);
     }
 

@@ -45,6 +45,12 @@ public final class MaskedEditor {
 
     public EditRun edit(List<EditExample> examples, List<LocalityExample> locality, List<HotSpot> hotSpots,
             EditSettings settings, ProgressListener progress) {
+        return edit(examples, locality, hotSpots, settings, progress, MaskedAdam::new);
+    }
+
+    /** Runs the edit with the update rule from {@code optimizers} in place of Adam. */
+    EditRun edit(List<EditExample> examples, List<LocalityExample> locality, List<HotSpot> hotSpots,
+            EditSettings settings, ProgressListener progress, SliceOptimizer.Factory optimizers) {
         if (examples.isEmpty()) {
             throw new IllegalArgumentException("An edit needs at least one edit record");
         }
@@ -57,7 +63,7 @@ public final class MaskedEditor {
                 settings.method(), examples.size(), locality.size(), hotSpots.stream().map(HotSpot::layer).toList(),
                 settings.learningRate(), settings.steps());
         try (NDManager editScope = model.manager().newSubManager();
-                MaskedAdam adam = new MaskedAdam(editScope, settings.learningRate())) {
+                SliceOptimizer optimizer = optimizers.create(editScope, settings.learningRate())) {
             TrainableSlices slices = new TrainableSlices(model, editScope, hotSpots, settings);
             List<NDArray> reference = referenceLogProbs(editScope, locality);
             List<NDArray> referenceProbabilities = reference.stream().map(NDArray::exp).toList();
@@ -82,7 +88,7 @@ public final class MaskedEditor {
                             step, record.safeNll(), record.unsafeProbability());
                     break;
                 }
-                adam.step(slices, settings.maxChange());
+                optimizer.step(slices, settings.maxChange());
             }
 
             WeightDelta delta;

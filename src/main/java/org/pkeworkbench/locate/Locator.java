@@ -218,37 +218,9 @@ public final class Locator {
                 .toList();
         List<HotSpot> out = new ArrayList<>();
         for (int layer : layers) {
-            out.add(new HotSpot(layer, selectNeurons(neuronScores[layer], settings)));
+            out.add(new HotSpot(layer, HotSpots.selectNeurons(neuronScores[layer], settings)));
         }
         return out;
-    }
-
-    static List<Integer> selectNeurons(float[] scores, LocateSettings settings) {
-        List<Integer> order = IntStream.range(0, scores.length).boxed()
-                .sorted(Comparator.comparingDouble((Integer j) -> -scores[j]).thenComparingInt(j -> j))
-                .toList();
-        int keep;
-        switch (settings.selection()) {
-            case COUNT:
-                keep = (int) Math.min(scores.length, Math.round(settings.selectionValue()));
-                break;
-            case FRACTION:
-                keep = (int) Math.max(1, Math.round(settings.selectionValue() * scores.length));
-                break;
-            default:
-                double total = 0;
-                for (float score : scores) {
-                    total += score;
-                }
-                double covered = 0;
-                keep = 0;
-                while (keep < order.size() && (keep == 0 || covered < settings.selectionValue() * total)) {
-                    covered += scores[order.get(keep)];
-                    keep++;
-                }
-                break;
-        }
-        return order.subList(0, Math.max(1, keep));
     }
 
     static String describe(List<HotSpot> hotSpots) {
