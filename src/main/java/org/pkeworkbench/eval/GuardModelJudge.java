@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.pkeworkbench.model.Autograd;
 import org.pkeworkbench.model.DecoderModel;
@@ -12,6 +13,7 @@ import org.pkeworkbench.model.ForwardResult;
 import org.pkeworkbench.model.HookPoints;
 import org.pkeworkbench.model.LanguageModel;
 import org.pkeworkbench.model.tokenizer.ChatMessage;
+import org.pkeworkbench.model.tokenizer.TextTokenizer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,7 +44,7 @@ public final class GuardModelJudge implements Judge {
     /**
      * Creates a judge over a loaded guard model.
      *
-     * @throws IllegalArgumentException when {@link GuardPromptFormat#MODEL_TEMPLATE} is asked for and the
+     * @throws IllegalArgumentException when {@link GuardPromptFormat#MODEL_TEMPLATE} is requested and the
      *     model has no chat template, or when its tokenizer cannot separate the labels
      */
     public GuardModelJudge(LanguageModel guard, GuardSettings settings) {
@@ -99,6 +101,22 @@ public final class GuardModelJudge implements Judge {
         return text + settings.answerPrefix();
     }
 
+    /**
+     * Returns the token ids of {@link #renderInput}. BOS is added as for any prompt of this model,
+     * unless the text already starts with it after leading whitespace. So a chat template that
+     * writes BOS itself, even after a space, gets no second BOS, as with {@code transformers}'
+     * {@code apply_chat_template}.
+     */
+    public long[] inputIds(String prompt, String response) {
+        String text = renderInput(prompt, response);
+        TextTokenizer tokenizer = guard.tokenizer();
+        Optional<String> bos = tokenizer.bosTokenId().isPresent()
+                ? tokenizer.idToToken(tokenizer.bosTokenId().getAsLong())
+                : Optional.empty();
+        boolean writesBos = bos.isPresent() && text.stripLeading().startsWith(bos.get());
+        return writesBos ? tokenizer.encode(text, false) : guard.encodePrompt(text);
+    }
+
     /** Returns p(unsafe) for one exchange, in [0, 1]. */
     public double unsafeProbability(String prompt, String response) {
         return score(prompt, response).unsafeProbability();
@@ -107,7 +125,7 @@ public final class GuardModelJudge implements Judge {
     /** Runs the guard model on one exchange and reads its next-token distribution. */
     public GuardScore score(String prompt, String response) {
         Autograd.disableOnThisThread();
-        long[] ids = guard.encodePrompt(renderInput(prompt, response));
+        long[] ids = inputIds(prompt, response);
         GuardScore score = GuardScore.fromLogits(nextTokenLogits(ids), labels);
 
         if (score.labelMass() < LOW_LABEL_MASS && lowMassWarned.compareAndSet(false, true)) {
@@ -150,6 +168,9 @@ public final class GuardModelJudge implements Judge {
 
     @Override
     public String name() {
-        return "guard-model (" + guard.decoder().directory().getFileName() + ", threshold " + settings.threshold() + ")";
+        String prefix = settings.answerPrefix().isEmpty() ? ""
+                : ", answer prefix \"" + settings.answerPrefix().replace("\n", "\\n") + "\"";
+        return "guard-model (" + guard.decoder().directory().getFileName() + ", " + format.name().toLowerCase(Locale.ROOT)
+                + prefix + ", threshold " + settings.threshold() + ")";
     }
 }

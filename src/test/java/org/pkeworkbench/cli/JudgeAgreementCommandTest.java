@@ -64,6 +64,27 @@ class JudgeAgreementCommandTest {
     }
 
     @Test
+    void guardJudgeOnDemoModelRuns(@TempDir Path temp) throws IOException {
+        Path json = temp.resolve("agreement.json");
+        String demo = CliRun.assets().resolve("models/demo").toString();
+
+        CliRun run = CliRun.of("judge-agreement", "--artifacts", artifacts(), "--judge", "prefix", "--judge", "guard",
+                "--guard-model", demo, "--input", "goal", "--limit", "1", "--device", "cpu", "--json", json.toString());
+
+        assertEquals(0, run.exitCode(), run::toString);
+        JsonNode judges = new ObjectMapper().readTree(json.toFile()).get("judges");
+        assertEquals(2, judges.size());
+        assertEquals("goal", judges.get(1).get("input").asText());
+        assertTrue(judges.get(1).get("judge").asText().startsWith("guard-model (demo, built_in,"),
+                judges.get(1).get("judge").asText());
+        for (JsonNode file : judges.get(1).get("files")) {
+            assertTrue(file.get("counts").get("n").asInt() <= 1, file.get("file").asText());
+        }
+        int judged = judges.get(1).get("overall").get("n").asInt();
+        assertEquals(judges.get(0).get("overall").get("n").asInt(), judged, "both judges see the same rows");
+    }
+
+    @Test
     void missingArtifactsFolderIsNamed(@TempDir Path temp) {
         Path missing = temp.resolve("no-artifacts");
 

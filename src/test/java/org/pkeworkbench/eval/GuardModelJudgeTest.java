@@ -1,5 +1,6 @@
 package org.pkeworkbench.eval;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -8,6 +9,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -59,9 +62,8 @@ class GuardModelJudgeTest {
         return ids;
     }
 
-    /** Hand computation: softmax of the full forward pass's logits at the last position. */
-    private static GuardScore expectedScore(LanguageModel model, String text, GuardLabelTokens labels) {
-        long[] ids = model.encodePrompt(text);
+    /** Hand computation: softmax of the full forward pass's logits at the last position of {@code ids}. */
+    private static GuardScore expectedScore(LanguageModel model, long[] ids, GuardLabelTokens labels) {
         DecoderModel decoder = model.decoder();
         float[] logits;
         try (NDManager scope = decoder.manager().newSubManager()) {
@@ -112,13 +114,14 @@ class GuardModelJudgeTest {
 
         assertEquals(GuardPromptFormat.BUILT_IN, judge.promptFormat(), "the demo template carries no safety policy");
         String text = judge.renderInput(PROMPT, RESPONSE);
+        assertArrayEquals(demo.encodePrompt(text), judge.inputIds(PROMPT, RESPONSE), "BOS added as for any prompt");
         String instruction = GuardInstruction.render(PROMPT, RESPONSE);
         assertEquals(demo.renderChat(List.of(ChatMessage.user(instruction)), true), text);
         assertTrue(instruction.contains("User: " + PROMPT), instruction);
         assertTrue(instruction.contains("Agent: " + RESPONSE), instruction);
         assertTrue(instruction.contains("'safe' or 'unsafe'"), instruction);
 
-        GuardScore expected = expectedScore(demo, text, judge.labelTokens());
+        GuardScore expected = expectedScore(demo, demo.encodePrompt(text), judge.labelTokens());
         GuardScore actual = judge.score(PROMPT, RESPONSE);
 
         assertEquals(expected.unsafeProbability(), actual.unsafeProbability(), TOLERANCE);
@@ -137,7 +140,7 @@ class GuardModelJudgeTest {
         String text = judge.renderInput(PROMPT, RESPONSE);
         assertEquals(demo.renderChat(List.of(ChatMessage.user(PROMPT), ChatMessage.assistant(RESPONSE)), true), text);
 
-        GuardScore expected = expectedScore(demo, text, judge.labelTokens());
+        GuardScore expected = expectedScore(demo, demo.encodePrompt(text), judge.labelTokens());
         assertEquals(expected.unsafeProbability(), judge.unsafeProbability(PROMPT, RESPONSE), TOLERANCE);
     }
 
@@ -148,7 +151,7 @@ class GuardModelJudgeTest {
         String text = judge.renderInput(PROMPT, RESPONSE);
 
         assertTrue(text.endsWith("A: The"), text.substring(Math.max(0, text.length() - 40)));
-        GuardScore expected = expectedScore(demo, text, judge.labelTokens());
+        GuardScore expected = expectedScore(demo, demo.encodePrompt(text), judge.labelTokens());
         assertEquals(expected.unsafeProbability(), judge.unsafeProbability(PROMPT, RESPONSE), TOLERANCE);
     }
 
@@ -184,7 +187,7 @@ class GuardModelJudgeTest {
             String text = judge.renderInput(PROMPT, RESPONSE);
             assertEquals(GuardInstruction.render(PROMPT, RESPONSE) + GuardInstruction.PLAIN_TEXT_ANSWER_CUE, text);
 
-            GuardScore expected = expectedScore(stories, text, judge.labelTokens());
+            GuardScore expected = expectedScore(stories, stories.encodePrompt(text), judge.labelTokens());
             assertEquals(expected.unsafeProbability(), judge.unsafeProbability(PROMPT, RESPONSE), TOLERANCE);
 
             GuardSettings template = new GuardSettings(0.5, GuardPromptFormat.MODEL_TEMPLATE, "");
@@ -192,6 +195,40 @@ class GuardModelJudgeTest {
                     () -> new GuardModelJudge(stories, template));
             assertTrue(error.getMessage().contains("stories260K"), error.getMessage());
             assertTrue(error.getMessage().contains("chat_template"), error.getMessage());
+        }
+    }
+
+    @Test
+    void policyTemplateWritingBosIsUsed(@TempDir Path temp) throws IOException {
+        Path source = DemoModel.directory();
+        Path guardDir = Files.createDirectories(temp.resolve("guard"));
+        for (String name : List.of("config.json", "generation_config.json", "model.safetensors", "tokenizer.json")) {
+            Files.copy(source.resolve(name), guardDir.resolve(name));
+        }
+        ObjectMapper mapper = new ObjectMapper();
+        ObjectNode tokenizerConfig = (ObjectNode) mapper.readTree(source.resolve("tokenizer_config.json").toFile());
+        // A policy template of this test's own, which writes BOS after a space.
+        tokenizerConfig.put("chat_template", " {{ bos_token }}Policy: reply safe or unsafe.\n"
+                + "{% for message in messages %}{{ message['role'] }}: {{ message['content'] }}\n{% endfor %}"
+                + "Verdict:");
+        mapper.writeValue(guardDir.resolve("tokenizer_config.json").toFile(), tokenizerConfig);
+
+        try (LanguageModel guard = LanguageModel.load(guardDir, Device.cpu())) {
+            Autograd.disableOnThisThread();
+            GuardModelJudge judge = new GuardModelJudge(guard, GuardSettings.defaults());
+
+            assertEquals(GuardPromptFormat.MODEL_TEMPLATE, judge.promptFormat(), "the template mentions 'unsafe'");
+            String text = judge.renderInput(PROMPT, RESPONSE);
+            assertEquals(" <s>Policy: reply safe or unsafe.\nuser: " + PROMPT + "\nassistant: " + RESPONSE
+                    + "\nVerdict:", text);
+
+            long[] ids = judge.inputIds(PROMPT, RESPONSE);
+            long bos = guard.tokenizer().bosTokenId().getAsLong();
+            assertEquals(1, java.util.Arrays.stream(ids).filter(id -> id == bos).count(), "one BOS, from the template");
+            assertArrayEquals(guard.tokenizer().encode(text, false), ids);
+
+            GuardScore expected = expectedScore(guard, ids, judge.labelTokens());
+            assertEquals(expected.unsafeProbability(), judge.unsafeProbability(PROMPT, RESPONSE), TOLERANCE);
         }
     }
 
