@@ -19,6 +19,7 @@ final class Commands {
         commandLine.addSubcommand(new EditCommand());
         commandLine.addSubcommand(new ApplyDeltaCommand());
         commandLine.addSubcommand(new CompareMethodsCommand());
+        commandLine.addSubcommand(new JudgeAgreementCommand());
         commandLine.addSubcommand(new MakeDemoModelCommand());
         commandLine.addSubcommand(new WorkbenchCommand());
     }

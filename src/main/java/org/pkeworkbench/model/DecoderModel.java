@@ -12,6 +12,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.UnaryOperator;
 import org.pkeworkbench.model.gpt2.Gpt2Model;
 import org.pkeworkbench.model.io.ModelFormatException;
@@ -59,13 +60,27 @@ public abstract class DecoderModel implements AutoCloseable {
 
     /** Loads the model in {@code modelDir} onto {@code device}, validating names and shapes against its config. */
     public static DecoderModel load(Path modelDir, Device device) throws IOException {
+        return load(modelDir, device, true);
+    }
+
+    /**
+     * Loads the model in {@code modelDir} without its language-model head, for checkpoints whose
+     * head is something else, such as the {@code score} layer of a {@code *ForSequenceClassification}
+     * model. Forward passes must use {@link ForwardOptions#withoutLogits()}, and the logit lens fails,
+     * unless the head is tied to the embeddings and so belongs to the body.
+     */
+    public static DecoderModel loadBody(Path modelDir, Device device) throws IOException {
+        return load(modelDir, device, false);
+    }
+
+    private static DecoderModel load(Path modelDir, Device device, boolean withHead) throws IOException {
         long started = System.nanoTime();
         ModelConfig config = ModelConfig.load(modelDir);
         DecoderModel model = config.architecture() == Architecture.GPT2
                 ? new Gpt2Model(config, modelDir, device)
                 : new LlamaModel(config, modelDir, device);
         try (WeightStore store = WeightStore.open(modelDir)) {
-            model.loadParameters(store);
+            model.loadParameters(store, withHead);
         } catch (IOException | RuntimeException e) {
             model.close();
             throw e;
@@ -76,9 +91,12 @@ public abstract class DecoderModel implements AutoCloseable {
         return model;
     }
 
-    private void loadParameters(WeightStore store) throws IOException {
+    private void loadParameters(WeightStore store, boolean withHead) throws IOException {
         for (Map.Entry<String, long[]> expected : expectedParameters().entrySet()) {
             String canonical = expected.getKey();
+            if (!withHead && headParameters().contains(canonical)) {
+                continue;
+            }
             String stored = resolveStoredName(store, canonical);
             if (stored == null) {
                 throw new ModelFormatException(directory, "tensor '" + canonical + "' is missing from the safetensors "
@@ -106,6 +124,11 @@ public abstract class DecoderModel implements AutoCloseable {
     /** Finds a canonical parameter in the store; architectures with optional name prefixes override this. */
     protected String resolveStoredName(WeightStore store, String canonical) {
         return store.contains(canonical) ? canonical : null;
+    }
+
+    /** Returns the language-model head parameters that the body does not share (tied embeddings are shared). */
+    protected Set<String> headParameters() {
+        return Set.of();
     }
 
     /** The parameters this architecture reads, by canonical name, with the shape the config implies. */

@@ -7,6 +7,7 @@ import ai.djl.nn.Activation;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 import org.pkeworkbench.model.DecoderModel;
 import org.pkeworkbench.model.HookPoints;
 import org.pkeworkbench.model.MlpLayout;
@@ -60,6 +61,11 @@ public final class LlamaModel extends DecoderModel {
             shapes.put("lm_head.weight", new long[] {config.vocabSize(), hidden});
         }
         return shapes;
+    }
+
+    @Override
+    protected Set<String> headParameters() {
+        return config.tieWordEmbeddings() ? Set.of() : Set.of("lm_head.weight");
     }
 
     @Override
