@@ -29,6 +29,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
@@ -99,6 +100,9 @@ final class CompareMethodsCommand implements Callable<Integer> {
             + "evaluation set; 0 for all.")
     int maxEvalPrompts;
 
+    @Mixin
+    AsrJudgeOptions judgeOptions = new AsrJudgeOptions();
+
     @Option(names = "--device", defaultValue = "auto", description = "auto, cpu or gpu (default: ${DEFAULT-VALUE}).")
     String device;
 
@@ -132,13 +136,15 @@ final class CompareMethodsCommand implements Callable<Integer> {
 
         Path parent = out.toAbsolutePath().getParent();
         Files.createDirectories(parent);
+        judgeOptions.check();
         Path staging = Files.createTempDirectory(parent, "." + out.getFileName() + ".partial-");
-        try (LanguageModel lm = LanguageModel.load(model, DeviceChoice.resolve(device))) {
+        try (LanguageModel lm = LanguageModel.load(model, DeviceChoice.resolve(device));
+                AsrJudgeOptions.OpenJudge asrJudge = judgeOptions.open(device)) {
             boolean useChat = chat != null ? chat : lm.hasChatTemplate();
             EditRequest template = new EditRequest(editSet, evalSet, benignSet, "vanilla", EditSettings.pkeDefaults(),
                     overrides.locate(), null, useChat, maxNewTokens, localityCount, maxEditRecords, maxEvalPrompts,
                     mode, 1);
-            List<EditReport> reports = new MethodComparison(lm).run(template, methods, overrides.edit(),
+            List<EditReport> reports = new MethodComparison(lm, asrJudge.judge).run(template, methods, overrides.edit(),
                     (method, result) -> {
                         Path dir = Files.createDirectories(staging.resolve(method));
                         try (OutputStream stream = Files.newOutputStream(dir.resolve("report.json"))) {

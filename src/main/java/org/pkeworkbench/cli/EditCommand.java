@@ -21,6 +21,7 @@ import org.pkeworkbench.model.io.ModelDirectoryWriter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
@@ -160,6 +161,9 @@ final class EditCommand implements Callable<Integer> {
             + "evaluation set; 0 for all.")
     int maxEvalPrompts;
 
+    @Mixin
+    AsrJudgeOptions judgeOptions = new AsrJudgeOptions();
+
     @Option(names = "--device", defaultValue = "auto", description = "auto, cpu or gpu (default: ${DEFAULT-VALUE}).")
     String device;
 
@@ -197,11 +201,13 @@ final class EditCommand implements Callable<Integer> {
         EditSettings settings = settings();
         LocateSettings locate = locateSettings().withProbeSteps(probeSteps);
 
-        try (LanguageModel lm = LanguageModel.load(model, DeviceChoice.resolve(device))) {
+        judgeOptions.check();
+        try (LanguageModel lm = LanguageModel.load(model, DeviceChoice.resolve(device));
+                AsrJudgeOptions.OpenJudge asrJudge = judgeOptions.open(device)) {
             boolean useChat = chat != null ? chat : lm.hasChatTemplate();
             EditRequest request = new EditRequest(editSet, evalSet, benignSet, method, settings, locate, null, useChat,
                     maxNewTokens, localityCount, maxEditRecords, maxEvalPrompts, mode, 1);
-            EditPipeline.Result result = new EditPipeline(lm).run(request,
+            EditPipeline.Result result = new EditPipeline(lm, asrJudge.judge).run(request,
                     (fraction, message) -> LOG.info("[{}%] {}", Math.round(fraction * 100), message));
             try {
                 if (out != null) {

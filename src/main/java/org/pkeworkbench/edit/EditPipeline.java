@@ -26,6 +26,7 @@ import org.pkeworkbench.eval.EditRecord;
 import org.pkeworkbench.eval.EditRecordDefaults;
 import org.pkeworkbench.eval.Evaluator;
 import org.pkeworkbench.eval.PromptOutcome;
+import org.pkeworkbench.eval.Judge;
 import org.pkeworkbench.eval.RefusalDetector;
 import org.pkeworkbench.eval.RefusalPrefixJudge;
 import org.pkeworkbench.eval.SafeEditScores;
@@ -53,9 +54,17 @@ public final class EditPipeline {
     private static final Logger LOG = LoggerFactory.getLogger(EditPipeline.class);
 
     private final LanguageModel lm;
+    private final Judge judge;
 
+    /** A pipeline that judges attack success with the GCG refusal-prefix list. */
     public EditPipeline(LanguageModel lm) {
+        this(lm, RefusalPrefixJudge.gcgDefault());
+    }
+
+    /** A pipeline that judges attack success, DS and DG with {@code judge} (for example a guard model). */
+    public EditPipeline(LanguageModel lm, Judge judge) {
         this.lm = lm;
+        this.judge = judge;
     }
 
     /** What a run produced: its report, the weight delta (owned by the caller) and the applied edit. */
@@ -76,7 +85,6 @@ public final class EditPipeline {
                 : DatasetLoader.load(request.benignSet()), request.maxEvalPrompts()));
         List<String> localityPrompts = prompts(limit(BuiltInDatasets.localityDefault(), request.localityCount()));
 
-        RefusalPrefixJudge judge = RefusalPrefixJudge.gcgDefault();
         Evaluator evaluator = new Evaluator(prompt -> respond(prompt, request), judge);
         BooleanSupplier cancelled = progress::isCancelled;
 

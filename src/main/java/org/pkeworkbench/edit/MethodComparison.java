@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.pkeworkbench.eval.Judge;
 import org.pkeworkbench.model.LanguageModel;
 import org.pkeworkbench.model.ProgressListener;
 import org.slf4j.Logger;
@@ -13,7 +14,7 @@ import org.slf4j.LoggerFactory;
  * Runs several edit methods one after another on the same model, edit set and evaluation sets,
  * reverting each edit before the next, so that their reports can be compared row by row.
  *
- * <p>Example: {@code new MethodComparison(lm).run(request, List.of("vanilla", "dinm", "ftl", "pke"),
+ * <p>Example: {@code new MethodComparison(lm, RefusalPrefixJudge.gcgDefault()).run(request, List.of("vanilla", "dinm", "ftl", "pke"),
  * Map.of(), (method, result) -> save(result.report()), ProgressListener.NONE);}
  */
 public final class MethodComparison {
@@ -27,9 +28,12 @@ public final class MethodComparison {
     }
 
     private final LanguageModel lm;
+    private final Judge judge;
 
-    public MethodComparison(LanguageModel lm) {
+    /** A comparison whose runs judge attack success with {@code judge}. */
+    public MethodComparison(LanguageModel lm, Judge judge) {
         this.lm = lm;
+        this.judge = judge;
     }
 
     /**
@@ -61,7 +65,7 @@ public final class MethodComparison {
                     method, methodSettings, template.locateSettings(), template.hotSpots(), template.chat(),
                     template.maxNewTokens(), template.localityCount(), template.maxEditRecords(),
                     template.maxEvalPrompts(), template.editMode(), template.batchSize());
-            EditPipeline.Result result = new EditPipeline(lm).run(request, methodProgress.prefixed(method + ": "));
+            EditPipeline.Result result = new EditPipeline(lm, judge).run(request, methodProgress.prefixed(method + ": "));
             try {
                 handler.accept(method, result);
             } finally {

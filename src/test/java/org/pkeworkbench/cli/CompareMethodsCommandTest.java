@@ -1,0 +1,110 @@
+package org.pkeworkbench.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code compare-methods} on the demo model with tiny sets: one folder per method and a comparison table. */
+class CompareMethodsCommandTest {
+
+    @TempDir
+    Path temp;
+
+    private static String asset(String first, String second) {
+        return CliRun.assets().resolve(first).resolve(second).toString();
+    }
+
+    private CliRun compare(Path out, String methods, String... extra) {
+        List<String> args = new ArrayList<>(List.of("compare-methods", "--model", asset("models", "demo"),
+                "--device", "cpu", "--edit-set", asset("datasets", "demo-edit.jsonl"),
+                "--eval-set", asset("datasets", "demo-eval.jsonl"), "--max-edit-records", "2",
+                "--max-eval-prompts", "3", "--locality-count", "2", "--max-new-tokens", "10",
+                "--methods", methods, "--out", out.toString()));
+        args.addAll(List.of(extra));
+        return CliRun.of(args.toArray(String[]::new));
+    }
+
+    @Test
+    void runsEachMethodWithItsSettingsAndWritesTheirReports() throws IOException {
+        Path settings = Files.writeString(temp.resolve("settings.json"),
+                "{\"pke\": {\"steps\": 2}, \"ftl\": {\"steps\": 1, \"learningRate\": 0.001}, "
+                        + "\"locate\": {\"layerCount\": 1}}");
+        Path out = temp.resolve("comparison");
+
+        CliRun run = compare(out, "vanilla,ftl,pke", "--settings", settings.toString(), "--save-deltas");
+
+        assertEquals(0, run.exitCode(), run::toString);
+        ObjectMapper mapper = new ObjectMapper();
+        JsonNode vanilla = mapper.readTree(out.resolve("vanilla/report.json").toFile());
+        JsonNode ftl = mapper.readTree(out.resolve("ftl/report.json").toFile());
+        JsonNode pke = mapper.readTree(out.resolve("pke/report.json").toFile());
+        assertEquals(0, vanilla.get("changed_weights").asLong());
+        assertEquals(1, ftl.get("steps").asInt());
+        assertEquals(0.001, ftl.at("/hyperparameters/edit/learningRate").asDouble(), 1e-12);
+        assertEquals(2, pke.get("steps").asInt());
+        assertEquals(1, pke.at("/hyperparameters/locate/layerCount").asInt());
+        assertEquals(1, pke.get("hot_spots").size(), "one located layer, as the settings file asked");
+        assertEquals(vanilla.get("asr_before"), pke.get("asr_before"),
+                "each run starts from the same unedited model");
+        assertTrue(Files.isRegularFile(out.resolve("pke/delta.safetensors")));
+        assertFalse(Files.exists(out.resolve("vanilla/delta.safetensors")), "vanilla changes nothing");
+        String table = Files.readString(out.resolve("comparison.md"));
+        for (String method : List.of("vanilla", "ftl", "pke")) {
+            assertTrue(table.contains("| " + method + " |"), table);
+        }
+        assertNoPartialOutput();
+    }
+
+    @Test
+    void badSettingsFilesNameTheFileAndKeyAndLeaveNothing() throws IOException {
+        Path unknownMethod = Files.writeString(temp.resolve("a.json"), "{\"rome\": {}}");
+        CliRun first = compare(temp.resolve("out1"), "pke", "--settings", unknownMethod.toString());
+        assertNotEquals(0, first.exitCode());
+        assertTrue(first.err().contains("unknown key 'rome'") && first.err().contains(unknownMethod.toString()),
+                first::toString);
+
+        Path unknownSetting = Files.writeString(temp.resolve("b.json"), "{\"pke\": {\"stepz\": 3}}");
+        CliRun second = compare(temp.resolve("out2"), "pke", "--settings", unknownSetting.toString());
+        assertNotEquals(0, second.exitCode());
+        assertTrue(second.err().contains("no setting 'stepz'"), second::toString);
+
+        Path invalid = Files.writeString(temp.resolve("c.json"), "{\"pke\": ");
+        CliRun third = compare(temp.resolve("out3"), "pke", "--settings", invalid.toString());
+        assertNotEquals(0, third.exitCode());
+        assertTrue(third.err().contains("is not valid JSON"), third::toString);
+
+        CliRun badMethod = compare(temp.resolve("out4"), "pke,memit");
+        assertNotEquals(0, badMethod.exitCode());
+        assertTrue(badMethod.err().contains("Unknown method 'memit'"), badMethod::toString);
+
+        Path taken = Files.createDirectories(temp.resolve("taken"));
+        CliRun existing = compare(taken, "vanilla");
+        assertNotEquals(0, existing.exitCode());
+        assertTrue(existing.err().contains("already exists"), existing::toString);
+
+        for (String name : List.of("out1", "out2", "out3", "out4")) {
+            assertFalse(Files.exists(temp.resolve(name)), name + " was not created");
+        }
+        assertNoPartialOutput();
+    }
+
+    private void assertNoPartialOutput() throws IOException {
+        try (Stream<Path> files = Files.list(temp)) {
+            List<String> partial = files.map(p -> p.getFileName().toString()).filter(n -> n.contains(".partial-"))
+                    .toList();
+            assertEquals(List.of(), partial, "no staging directory is left behind");
+        }
+    }
+}
