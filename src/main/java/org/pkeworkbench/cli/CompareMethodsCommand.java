@@ -24,6 +24,7 @@ import org.pkeworkbench.edit.MethodComparison;
 import org.pkeworkbench.locate.LocateSettings;
 import org.pkeworkbench.model.DeviceChoice;
 import org.pkeworkbench.model.LanguageModel;
+import org.pkeworkbench.model.ModelConfig;
 import org.pkeworkbench.model.io.ModelDirectoryWriter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -126,7 +127,7 @@ final class CompareMethodsCommand implements Callable<Integer> {
                 throw new ParameterException(spec.commandLine(), "Input file " + input + " does not exist");
             }
         }
-        SettingsOverrides overrides = SettingsOverrides.read(settingsFile, methods);
+        SettingsOverrides overrides = SettingsOverrides.read(settingsFile, methods, ModelConfig.load(model).modelType());
         EditMode mode = switch (editMode) {
             case "batch" -> EditMode.BATCH;
             case "per-record" -> EditMode.PER_RECORD;
@@ -192,7 +193,7 @@ final class CompareMethodsCommand implements Callable<Integer> {
     /** Per-method settings from the {@code --settings} file laid over each method's defaults. */
     record SettingsOverrides(Map<String, EditSettings> edit, LocateSettings locate) {
 
-        static SettingsOverrides read(Path file, List<String> methods) throws IOException {
+        static SettingsOverrides read(Path file, List<String> methods, String modelType) throws IOException {
             ObjectMapper mapper = new ObjectMapper();
             JsonNode root = file == null ? mapper.createObjectNode() : readObject(mapper, file);
             Map<String, EditSettings> edit = new LinkedHashMap<>();
@@ -209,7 +210,7 @@ final class CompareMethodsCommand implements Callable<Integer> {
                 if (method.equals("vanilla")) {
                     continue;
                 }
-                edit.put(method, overlay(mapper, EditSettings.defaultsFor(method), root.get(method), EditSettings.class,
+                edit.put(method, overlay(mapper, EditSettings.defaultsFor(method, modelType), root.get(method), EditSettings.class,
                         file, method));
             }
             LocateSettings locate = overlay(mapper, LocateSettings.DEFAULT, root.get("locate"), LocateSettings.class,

@@ -17,6 +17,7 @@ import org.pkeworkbench.edit.EditedModelWriter;
 import org.pkeworkbench.locate.LocateSettings;
 import org.pkeworkbench.model.DeviceChoice;
 import org.pkeworkbench.model.LanguageModel;
+import org.pkeworkbench.model.ModelConfig;
 import org.pkeworkbench.model.io.ModelDirectoryWriter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -86,7 +87,7 @@ final class EditCommand implements Callable<Integer> {
     Integer steps;
 
     @Option(names = "--lr", description = "Learning rate (default: 5e-3 for pke, 5e-4 for dinm and ftl; DINM's "
-            + "published value for Mistral is 1e-5).")
+            + "published 1e-5 for dinm on Mistral models).")
     Double learningRate;
 
     @Option(names = "--layers", defaultValue = "2", description = "PKE: number of hot-spot layers (default: ${DEFAULT-VALUE}).")
@@ -198,7 +199,7 @@ final class EditCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--probe-steps must be 0 or more and applies to --method "
                     + "pke only; got " + probeSteps + " with --method " + method);
         }
-        EditSettings settings = settings();
+        EditSettings settings = settings(ModelConfig.load(model).modelType());
         LocateSettings locate = locateSettings().withProbeSteps(probeSteps);
 
         judgeOptions.check();
@@ -274,8 +275,8 @@ final class EditCommand implements Callable<Integer> {
         }
     }
 
-    private EditSettings settings() {
-        EditSettings base = EditSettings.defaultsFor(method.equals("vanilla") ? "pke" : method);
+    private EditSettings settings(String modelType) {
+        EditSettings base = EditSettings.defaultsFor(method.equals("vanilla") ? "pke" : method, modelType);
         Set<EditSettings.TrainedMatrix> matrices = base.matrices();
         if (train != null) {
             matrices = EnumSet.noneOf(EditSettings.TrainedMatrix.class);

@@ -55,6 +55,9 @@ public final class EditPipeline {
 
     private final LanguageModel lm;
     private final Judge judge;
+    private boolean reuseBefore;
+    private BeforeKey cachedBeforeKey;
+    private Measured cachedBefore;
 
     /** A pipeline that judges attack success with the GCG refusal-prefix list. */
     public EditPipeline(LanguageModel lm) {
@@ -65,6 +68,26 @@ public final class EditPipeline {
     public EditPipeline(LanguageModel lm, Judge judge) {
         this.lm = lm;
         this.judge = judge;
+    }
+
+    /**
+     * Keeps the before-edit measurement of a run for later runs with the same evaluation inputs, so
+     * that comparing methods generates the unedited answers once. Only valid while every run starts
+     * from the same weights: the caller must revert each edit before the next run.
+     */
+    public EditPipeline reuseBeforeMeasurements() {
+        this.reuseBefore = true;
+        return this;
+    }
+
+    /** The inputs that decide a before-edit measurement. */
+    private record BeforeKey(Path editSet, Path evalSet, Path benignSet, boolean chat, int maxNewTokens,
+            int maxEditRecords, int maxEvalPrompts) {
+
+        static BeforeKey of(EditRequest request) {
+            return new BeforeKey(request.editSet(), request.evalSet(), request.benignSet(), request.chat(),
+                    request.maxNewTokens(), request.maxEditRecords(), request.maxEvalPrompts());
+        }
     }
 
     /** What a run produced: its report, the weight delta (owned by the caller) and the applied edit. */
@@ -98,8 +121,18 @@ public final class EditPipeline {
         timings.put("prepare", seconds(phase));
 
         phase = System.nanoTime();
-        Measured before = measure(evaluator, attackPrompts, benignPrompts, editRecords, "before the edit",
-                progress.scaled(0.1, 0.35));
+        Measured before;
+        if (reuseBefore && BeforeKey.of(request).equals(cachedBeforeKey)) {
+            LOG.info("Reusing the before-edit answers of the previous run with the same evaluation inputs");
+            before = cachedBefore;
+        } else {
+            before = measure(evaluator, attackPrompts, benignPrompts, editRecords, "before the edit",
+                    progress.scaled(0.1, 0.35));
+            if (reuseBefore) {
+                cachedBeforeKey = BeforeKey.of(request);
+                cachedBefore = before;
+            }
+        }
         timings.put("evaluate_before", seconds(phase));
         if (!request.edits()) {
             return vanillaResult(request, before, editRecords.size(), attackCategories, benignPrompts, started,
@@ -482,10 +515,13 @@ public final class EditPipeline {
     private static Map<String, Object> environment() {
         Map<String, Object> info = new LinkedHashMap<>();
         info.put("timestamp", Instant.now().toString());
+        String version = EditPipeline.class.getPackage().getImplementationVersion();
+        info.put("pke_workbench", version != null ? version : "development build (not from the jar)");
         info.put("java", System.getProperty("java.version"));
         info.put("os", System.getProperty("os.name") + " " + System.getProperty("os.arch"));
         info.put("cpu_cores", Runtime.getRuntime().availableProcessors());
         info.put("max_heap_bytes", Runtime.getRuntime().maxMemory());
+        info.put("heap_used_bytes", Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory());
         info.put("djl", Engine.getDjlVersion());
         info.put("engine", Engine.getInstance().getEngineName() + " " + Engine.getInstance().getVersion());
         return info;

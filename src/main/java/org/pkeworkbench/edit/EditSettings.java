@@ -102,6 +102,20 @@ public record EditSettings(
         };
     }
 
+    /**
+     * Returns the defaults of an edit method for a model type: as {@link #defaultsFor(String)},
+     * except that DINM on Mistral uses the published learning rate for Mistral, 1e-5.
+     *
+     * @param modelType {@code model_type} from the model's config.json
+     */
+    public static EditSettings defaultsFor(String method, String modelType) {
+        EditSettings defaults = defaultsFor(method);
+        if (method.equals("dinm") && "mistral".equals(modelType)) {
+            return defaults.withLearningRate(1e-5);
+        }
+        return defaults;
+    }
+
     public EditSettings withSteps(int newSteps) {
         return new EditSettings(method, learningRate, newSteps, safeWeight, unlikelihoodWeight, klWeight,
                 firstPositionKlWeight, klHasGradient, normWeight, matrices, safeNllTarget, unsafeProbabilityTarget,

@@ -54,6 +54,8 @@ public final class MethodComparison {
         long started = System.nanoTime();
         LOG.info("Method comparison started: {}", methods);
         List<EditReport> reports = new ArrayList<>();
+        // Every run starts from the reverted model, so the unedited answers are generated once.
+        EditPipeline pipeline = new EditPipeline(lm, judge).reuseBeforeMeasurements();
         for (int i = 0; i < methods.size(); i++) {
             String method = methods.get(i);
             progress.checkCancelled();
@@ -65,7 +67,7 @@ public final class MethodComparison {
                     method, methodSettings, template.locateSettings(), template.hotSpots(), template.chat(),
                     template.maxNewTokens(), template.localityCount(), template.maxEditRecords(),
                     template.maxEvalPrompts(), template.editMode(), template.batchSize());
-            EditPipeline.Result result = new EditPipeline(lm, judge).run(request, methodProgress.prefixed(method + ": "));
+            EditPipeline.Result result = pipeline.run(request, methodProgress.prefixed(method + ": "));
             try {
                 handler.accept(method, result);
             } finally {
