@@ -18,6 +18,7 @@ final class Commands {
         commandLine.addSubcommand(new WeightsCommand());
         commandLine.addSubcommand(new EditCommand());
         commandLine.addSubcommand(new ApplyDeltaCommand());
+        commandLine.addSubcommand(new WinRateCommand());
         commandLine.addSubcommand(new MakeDemoModelCommand());
         commandLine.addSubcommand(new WorkbenchCommand());
     }
