@@ -20,6 +20,7 @@ final class Commands {
         commandLine.addSubcommand(new ApplyDeltaCommand());
         commandLine.addSubcommand(new CompareMethodsCommand());
         commandLine.addSubcommand(new JudgeAgreementCommand());
+        commandLine.addSubcommand(new WinRateCommand());
         commandLine.addSubcommand(new MakeDemoModelCommand());
         commandLine.addSubcommand(new WorkbenchCommand());
     }

@@ -1,6 +1,7 @@
 package org.pkeworkbench.eval;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.function.BooleanSupplier;
@@ -11,16 +12,19 @@ import org.slf4j.LoggerFactory;
 /**
  * Runs a model over prompt sets and computes attack success rate and benign-prompt metrics.
  *
- * <p>The model is a plain {@code prompt -> response} function supplied by the caller, which owns
- * chat templating and decoding settings. Prompts run one at a time, in order. Before each prompt
- * the evaluator checks the cancellation flag and the thread's interrupt status, and throws
- * {@link CancellationException} when either is set. It does not clear the interrupt status.
+ * <p>The model is a function supplied by the caller, which owns chat templating and decoding
+ * settings: either {@code prompt -> response}, run one prompt at a time, or {@code prompts ->
+ * responses}, run on chunks of up to {@code batchSize} prompts in order (see {@link
+ * ModelResponder}). Before each prompt or chunk the evaluator checks the cancellation flag and the
+ * thread's interrupt status, and throws {@link CancellationException} when either is set. It does
+ * not clear the interrupt status. Progress is reported after each prompt or chunk.
  */
 public final class Evaluator {
 
     private static final Logger LOG = LoggerFactory.getLogger(Evaluator.class);
 
-    private final Function<String, String> generate;
+    private final Function<List<String>, List<String>> generateBatch;
+    private final int batchSize;
     private final Judge judge;
     private final RefusalDetector refusalDetector;
 
@@ -33,7 +37,26 @@ public final class Evaluator {
      * @param refusalDetector decides over-refusal on benign prompts
      */
     public Evaluator(Function<String, String> generate, Judge judge, RefusalDetector refusalDetector) {
-        this.generate = generate;
+        // A singleton list may hold null, so generateChunk reports a null response with its index.
+        this(prompts -> Collections.singletonList(generate.apply(prompts.get(0))), 1, judge, refusalDetector);
+    }
+
+    /**
+     * Creates an evaluator that generates for chunks of prompts at once.
+     *
+     * @param generateBatch returns one response per prompt of its argument, in order and without the
+     *     prompts; it receives at most {@code batchSize} prompts per call
+     * @param batchSize the largest chunk passed to {@code generateBatch}, at least 1
+     * @param judge decides attack success
+     * @param refusalDetector decides over-refusal on benign prompts
+     */
+    public Evaluator(Function<List<String>, List<String>> generateBatch, int batchSize, Judge judge,
+            RefusalDetector refusalDetector) {
+        if (batchSize < 1) {
+            throw new IllegalArgumentException("batchSize must be >= 1, got " + batchSize);
+        }
+        this.generateBatch = generateBatch;
+        this.batchSize = batchSize;
         this.judge = judge;
         this.refusalDetector = refusalDetector;
     }
@@ -90,6 +113,49 @@ public final class Evaluator {
     }
 
     /**
+     * Generates a response to every instruction and has {@code pairwiseJudge} compare it (as A)
+     * with the record's reference output (as B).
+     *
+     * @throws IllegalArgumentException when {@code records} is empty or a record has no reference
+     * @throws CancellationException when cancelled or interrupted between prompts or comparisons
+     */
+    public WinRateReport winRate(List<ReferencePrompt> records, PairwiseJudge pairwiseJudge,
+            ProgressListener progress, BooleanSupplier cancelled) {
+        if (records.isEmpty()) {
+            throw new IllegalArgumentException("The list of reference prompts is empty; give at least one record");
+        }
+        for (ReferencePrompt record : records) {
+            if (!record.hasReference()) {
+                throw new IllegalArgumentException("Record " + record.id() + " has no reference output; a win rate"
+                        + " needs a file with an \"output\" per instruction, such as an AlpacaEval model_outputs file");
+            }
+        }
+        long startNanos = System.nanoTime();
+        LOG.info("Win-rate evaluation started: {} prompts, judge {}", records.size(), pairwiseJudge.name());
+
+        List<String> prompts = records.stream().map(ReferencePrompt::prompt).toList();
+        List<String> responses = generateAll(prompts, progress, cancelled);
+        List<PairwiseOutcome> outcomes = new ArrayList<>(records.size());
+        for (int i = 0; i < records.size(); i++) {
+            if (cancelled.getAsBoolean() || Thread.currentThread().isInterrupted()) {
+                LOG.info("Win-rate judging cancelled after {} of {} comparisons", i, records.size());
+                throw new CancellationException(
+                        "Evaluation cancelled after " + i + " of " + records.size() + " comparisons");
+            }
+            ReferencePrompt record = records.get(i);
+            Preference preference = pairwiseJudge.compare(record.prompt(), responses.get(i), record.reference());
+            outcomes.add(new PairwiseOutcome(record.id(), record.prompt(), responses.get(i), record.reference(),
+                    preference));
+        }
+        WinRateResult winRate = WinRate.compute(outcomes.stream().map(PairwiseOutcome::preference).toList());
+
+        LOG.info("Win-rate evaluation finished in {} ms: {} wins, {} ties, {} losses, win rate {} (95% CI {} to {})",
+                elapsedMillis(startNanos), winRate.wins(), winRate.ties(), winRate.losses(), winRate.rate(),
+                winRate.lower(), winRate.upper());
+        return new WinRateReport(pairwiseJudge.name(), winRate, outcomes);
+    }
+
+    /**
      * Generates one response per prompt, in order, for example the before-edit answers to benign
      * prompts.
      *
@@ -100,15 +166,18 @@ public final class Evaluator {
         long startNanos = System.nanoTime();
         List<String> responses = new ArrayList<>(prompts.size());
         progress.update(0, prompts.size());
-        for (int i = 0; i < prompts.size(); i++) {
+        for (int start = 0; start < prompts.size(); start += batchSize) {
             if (cancelled.getAsBoolean() || Thread.currentThread().isInterrupted()) {
-                LOG.info("Generation cancelled after {} of {} prompts", i, prompts.size());
-                throw new CancellationException("Evaluation cancelled after " + i + " of " + prompts.size() + " prompts");
+                LOG.info("Generation cancelled after {} of {} prompts", start, prompts.size());
+                throw new CancellationException(
+                        "Evaluation cancelled after " + start + " of " + prompts.size() + " prompts");
             }
-            responses.add(generateOne(prompts.get(i), i));
-            progress.update(i + 1, prompts.size());
+            int end = Math.min(start + batchSize, prompts.size());
+            responses.addAll(generateChunk(prompts.subList(start, end), start));
+            progress.update(end, prompts.size());
         }
-        LOG.info("Generated {} responses in {} ms", prompts.size(), elapsedMillis(startNanos));
+        LOG.info("Generated {} responses in {} ms (batch size {})", prompts.size(), elapsedMillis(startNanos),
+                batchSize);
         return responses;
     }
 
@@ -154,19 +223,31 @@ public final class Evaluator {
         return result;
     }
 
-    private String generateOne(String prompt, int index) {
-        String response;
+    /** Generates for {@code chunk}, whose first prompt has index {@code first} in the whole list. */
+    private List<String> generateChunk(List<String> chunk, int first) {
+        List<String> responses;
         try {
-            response = generate.apply(prompt);
+            responses = generateBatch.apply(List.copyOf(chunk));
         } catch (RuntimeException e) {
-            LOG.error("Generation failed for prompt {}", index, e);
+            LOG.error("Generation failed for prompts {} to {}", first, first + chunk.size() - 1, e);
             throw e;
         }
-        if (response == null) {
-            throw new IllegalStateException("The generate function returned null for prompt " + index
-                    + "; it must return the response text, or an empty string for no output");
+        if (responses == null || responses.size() != chunk.size()) {
+            throw new IllegalStateException("The generate function returned "
+                    + (responses == null ? "null" : responses.size() + " responses") + " for " + chunk.size()
+                    + " prompts starting at prompt " + first + "; it must return one response per prompt");
         }
-        return response;
+        for (int i = 0; i < responses.size(); i++) {
+            if (responses.get(i) == null) {
+                throw nullResponse(first + i);
+            }
+        }
+        return responses;
+    }
+
+    private static IllegalStateException nullResponse(int index) {
+        return new IllegalStateException("The generate function returned null for prompt " + index
+                + "; it must return the response text, or an empty string for no output");
     }
 
     private static void requireNonEmpty(List<String> prompts, String what) {

@@ -25,6 +25,8 @@ import org.slf4j.LoggerFactory;
  *       "question"}, {@code "generalization test"} and {@code "knowledge constrain"}.
  *   <li>Plain records: the prompt under {@code "prompt"}, {@code "instruction"} or {@code "goal"},
  *       and optional {@code "safe"}, {@code "unsafe"}, {@code "category"} and {@code "id"}.
+ *       AlpacaEval's {@code "output"}, {@code "generator"} and {@code "dataset"} are skipped (see
+ *       {@link AlpacaEvalLoader}).
  * </ul>
  *
  * <p>Text values must be JSON strings or null. A blank string counts as absent. Keys that neither
@@ -36,8 +38,10 @@ final class JsonDatasetReader {
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
     private static final List<String> PROMPT_KEYS = List.of("prompt", "instruction", "goal");
+    // AlpacaEvalLoader reads AlpacaEval's "output", "generator" and "dataset". This reader skips them
+    // without a warning, so AlpacaEval files also serve as plain prompt sets.
     private static final Set<String> PLAIN_KEYS = Set.of(
-            "id", "prompt", "instruction", "goal", "safe", "unsafe", "category");
+            "id", "prompt", "instruction", "goal", "safe", "unsafe", "category", "output", "generator", "dataset");
     private static final Set<String> SAFEEDIT_KEYS = Set.of(
             "id", "adversarial prompt", "safe generation", "unsafe generation", "unsafety category",
             "question", "attack category", "attack name", "generalization test", "knowledge constrain");
