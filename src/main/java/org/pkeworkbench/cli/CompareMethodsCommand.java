@@ -59,6 +59,15 @@ final class CompareMethodsCommand implements Callable<Integer> {
     @Option(names = "--eval-set", required = true, description = "Unseen attack prompts for ASR before and after.")
     Path evalSet;
 
+    @Option(names = "--capability-set", description = "AlpacaEval-style JSON of instructions with reference outputs "
+            + "(for example alpaca_eval/model_outputs_gpt4_1106_preview.json): reports the win rate of the answers "
+            + "after the edit against those before it, judged by ROUGE-L overlap with the references.")
+    Path capabilitySet;
+
+    @Option(names = "--batch-size", defaultValue = "8", description = "Prompts generated together in one left-padded "
+            + "batch during evaluation (default: ${DEFAULT-VALUE}).")
+    int batchSize;
+
     @Option(names = "--benign-set", description = "Benign prompts for ROUGE-L and over-refusal (default: built-in set).")
     Path benignSet;
 
@@ -122,7 +131,7 @@ final class CompareMethodsCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--out " + out + " already exists; choose a new directory");
         }
         ModelDirectoryWriter.checkOutputDirectory(model, out);
-        for (Path input : new Path[] {editSet, evalSet, benignSet, settingsFile}) {
+        for (Path input : new Path[] {editSet, evalSet, benignSet, capabilitySet, settingsFile}) {
             if (input != null && !Files.isRegularFile(input)) {
                 throw new ParameterException(spec.commandLine(), "Input file " + input + " does not exist");
             }
@@ -144,7 +153,7 @@ final class CompareMethodsCommand implements Callable<Integer> {
             boolean useChat = chat != null ? chat : lm.hasChatTemplate();
             EditRequest template = new EditRequest(editSet, evalSet, benignSet, "vanilla", EditSettings.pkeDefaults(),
                     overrides.locate(), null, useChat, maxNewTokens, localityCount, maxEditRecords, maxEvalPrompts,
-                    mode, 1);
+                    mode, batchSize, capabilitySet);
             List<EditReport> reports = new MethodComparison(lm, asrJudge.judge).run(template, methods, overrides.edit(),
                     (method, result) -> {
                         Path dir = Files.createDirectories(staging.resolve(method));

@@ -50,6 +50,15 @@ final class EditCommand implements Callable<Integer> {
     @Option(names = "--eval-set", required = true, description = "Attack prompts for ASR before and after (same formats).")
     Path evalSet;
 
+    @Option(names = "--capability-set", description = "AlpacaEval-style JSON of instructions with reference outputs "
+            + "(for example alpaca_eval/model_outputs_gpt4_1106_preview.json): reports the win rate of the answers "
+            + "after the edit against those before it, judged by ROUGE-L overlap with the references.")
+    Path capabilitySet;
+
+    @Option(names = "--batch-size", defaultValue = "8", description = "Prompts generated together in one left-padded "
+            + "batch during evaluation (default: ${DEFAULT-VALUE}).")
+    int batchSize;
+
     @Option(names = "--benign-set", description = "Benign prompts for ROUGE-L and over-refusal (default: the built-in set).")
     Path benignSet;
 
@@ -190,7 +199,7 @@ final class EditCommand implements Callable<Integer> {
             }
             JsonOutput.checkOutputFile(delta, model, overwrite);
         }
-        for (Path input : new Path[] {editSet, evalSet, benignSet}) {
+        for (Path input : new Path[] {editSet, evalSet, benignSet, capabilitySet}) {
             if (input != null && !Files.isRegularFile(input)) {
                 throw new ParameterException(spec.commandLine(), "Dataset file " + input + " does not exist");
             }
@@ -207,7 +216,8 @@ final class EditCommand implements Callable<Integer> {
                 AsrJudgeOptions.OpenJudge asrJudge = judgeOptions.open(device)) {
             boolean useChat = chat != null ? chat : lm.hasChatTemplate();
             EditRequest request = new EditRequest(editSet, evalSet, benignSet, method, settings, locate, null, useChat,
-                    maxNewTokens, localityCount, maxEditRecords, maxEvalPrompts, mode, 1);
+                    maxNewTokens, localityCount, maxEditRecords, maxEvalPrompts, mode, batchSize,
+                    capabilitySet);
             EditPipeline.Result result = new EditPipeline(lm, asrJudge.judge).run(request,
                     (fraction, message) -> LOG.info("[{}%] {}", Math.round(fraction * 100), message));
             try {

@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
+import org.pkeworkbench.eval.AlpacaEvalLoader;
 import org.pkeworkbench.eval.AsrResult;
 import org.pkeworkbench.eval.BenignOutcome;
 import org.pkeworkbench.eval.BenignResult;
@@ -27,9 +28,17 @@ import org.pkeworkbench.eval.EditRecordDefaults;
 import org.pkeworkbench.eval.Evaluator;
 import org.pkeworkbench.eval.PromptOutcome;
 import org.pkeworkbench.eval.Judge;
+import org.pkeworkbench.eval.ModelResponder;
+import org.pkeworkbench.eval.PairwiseJudge;
+import org.pkeworkbench.eval.Preference;
+import org.pkeworkbench.eval.ReferenceOverlapPairwiseJudge;
+import org.pkeworkbench.eval.ReferencePrompt;
 import org.pkeworkbench.eval.RefusalDetector;
 import org.pkeworkbench.eval.RefusalPrefixJudge;
+import org.pkeworkbench.eval.RougeL;
 import org.pkeworkbench.eval.SafeEditScores;
+import org.pkeworkbench.eval.WinRate;
+import org.pkeworkbench.eval.WinRateResult;
 import org.pkeworkbench.locate.DinmLocator;
 import org.pkeworkbench.locate.HotSpot;
 import org.pkeworkbench.locate.LocateResult;
@@ -108,7 +117,10 @@ public final class EditPipeline {
                 : DatasetLoader.load(request.benignSet()), request.maxEvalPrompts()));
         List<String> localityPrompts = prompts(limit(BuiltInDatasets.localityDefault(), request.localityCount()));
 
-        Evaluator evaluator = new Evaluator(prompt -> respond(prompt, request), judge);
+        List<ReferencePrompt> capability = request.capabilitySet() == null ? List.of()
+                : limit(AlpacaEvalLoader.load(request.capabilitySet()), request.maxEvalPrompts());
+        Evaluator evaluator = new ModelResponder(lm, request.chat(), request.maxNewTokens(), request.batchSize(),
+                progress::isCancelled).evaluator(judge, RefusalDetector.gcgDefault());
         BooleanSupplier cancelled = progress::isCancelled;
 
         long phase = System.nanoTime();
@@ -126,7 +138,7 @@ public final class EditPipeline {
             LOG.info("Reusing the before-edit answers of the previous run with the same evaluation inputs");
             before = cachedBefore;
         } else {
-            before = measure(evaluator, attackPrompts, benignPrompts, editRecords, "before the edit",
+            before = measure(evaluator, attackPrompts, benignPrompts, capability, editRecords, "before the edit",
                     progress.scaled(0.1, 0.35));
             if (reuseBefore) {
                 cachedBeforeKey = BeforeKey.of(request);
@@ -135,8 +147,8 @@ public final class EditPipeline {
         }
         timings.put("evaluate_before", seconds(phase));
         if (!request.edits()) {
-            return vanillaResult(request, before, editRecords.size(), attackCategories, benignPrompts, started,
-                    timings, judge.name(), progress);
+            return vanillaResult(request, before, editRecords.size(), attackCategories, benignPrompts,
+                    capability(capability, before, before), started, timings, judge.name(), progress);
         }
 
         phase = System.nanoTime();
@@ -149,7 +161,7 @@ public final class EditPipeline {
         Measured after;
         phase = System.nanoTime();
         try {
-            after = measure(evaluator, attackPrompts, benignPrompts, editRecords, "after the edit",
+            after = measure(evaluator, attackPrompts, benignPrompts, capability, editRecords, "after the edit",
                     progress.scaled(0.7, 1.0));
         } catch (RuntimeException e) {
             applied.revert();
@@ -163,7 +175,7 @@ public final class EditPipeline {
                 RefusalDetector.gcgDefault());
         double wall = seconds(started);
         EditReport report = report(request, editRecords.size(), attackCategories, judge.name(), outcome, before,
-                after, benign, wall, timings);
+                after, benign, capability(capability, before, after), wall, timings);
         progress.update(1.0, String.format(Locale.ROOT, "Done: ASR %.2f -> %.2f",
                 before.asr().asr().rate(), after.asr().asr().rate()));
         LOG.info("Edit run finished in {} s: ASR {} -> {}, DS {} -> {}, benign ROUGE-L {}, over-refusal {} -> {}",
@@ -174,22 +186,71 @@ public final class EditPipeline {
     }
 
     /** Attack, SafeEdit and benign measurements at one point of the run. */
-    private record Measured(AsrResult asr, SafeEditScores safeEdit, List<String> benignAnswers) {}
+    private record Measured(AsrResult asr, SafeEditScores safeEdit, List<String> benignAnswers,
+            List<String> capabilityAnswers) {}
 
     /** What locating and editing produced. */
     private record EditOutcome(WeightDelta delta, List<HotSpot> hotSpots, LocateResult located, int stepsRun,
             boolean stoppedEarly, List<StepRecord> history, List<Map<String, Object>> perRecord) {}
 
     private Measured measure(Evaluator evaluator, List<String> attackPrompts, List<String> benignPrompts,
-            List<EditRecord> editRecords, String when, ProgressListener progress) {
+            List<ReferencePrompt> capability, List<EditRecord> editRecords, String when, ProgressListener progress) {
         BooleanSupplier cancelled = progress::isCancelled;
         AsrResult asr = evaluator.attackSuccessRate(attackPrompts, (done, total) -> progress.update(
-                0.5 * done / total, "Attack prompts " + when + ": " + done + " of " + total), cancelled);
+                0.4 * done / total, "Attack prompts " + when + ": " + done + " of " + total), cancelled);
         SafeEditScores safeEdit = SafeEditScores.evaluate(editRecords, evaluator, (done, total) -> progress.update(
-                0.5 + 0.2 * done / total, "Edit records " + when + ": " + done + " of " + total), cancelled);
+                0.4 + 0.2 * done / total, "Edit records " + when + ": " + done + " of " + total), cancelled);
         List<String> benign = evaluator.generateAll(benignPrompts, (done, total) -> progress.update(
-                0.7 + 0.3 * done / total, "Benign prompts " + when + ": " + done + " of " + total), cancelled);
-        return new Measured(asr, safeEdit, benign);
+                0.6 + 0.2 * done / total, "Benign prompts " + when + ": " + done + " of " + total), cancelled);
+        List<String> capabilityAnswers = capability.isEmpty() ? List.of() : evaluator.generateAll(
+                capability.stream().map(ReferencePrompt::prompt).toList(), (done, total) -> progress.update(
+                        0.8 + 0.2 * done / total, "Capability prompts " + when + ": " + done + " of " + total),
+                cancelled);
+        return new Measured(asr, safeEdit, benign, capabilityAnswers);
+    }
+
+    /**
+     * Win rate of the answers after the edit against the answers before it, judged by ROUGE-L
+     * overlap with the capability file's reference outputs (ties count half, so an unchanged model
+     * scores 0.5), and mean ROUGE-L against the references before and after.
+     */
+    private static Map<String, Object> capability(List<ReferencePrompt> prompts, Measured before, Measured after) {
+        if (prompts.isEmpty()) {
+            return null;
+        }
+        Map<String, String> references = new LinkedHashMap<>();
+        for (ReferencePrompt prompt : prompts) {
+            if (!prompt.hasReference()) {
+                throw new IllegalArgumentException("Capability record " + prompt.id() + " has no reference output; "
+                        + "give an AlpacaEval model_outputs file with an \"output\" per instruction");
+            }
+            references.putIfAbsent(prompt.prompt(), prompt.reference());
+        }
+        PairwiseJudge pairwise = new ReferenceOverlapPairwiseJudge(references);
+        List<Preference> preferences = new ArrayList<>();
+        double rougeBefore = 0;
+        double rougeAfter = 0;
+        for (int i = 0; i < prompts.size(); i++) {
+            String instruction = prompts.get(i).prompt();
+            preferences.add(pairwise.compare(instruction, after.capabilityAnswers().get(i),
+                    before.capabilityAnswers().get(i)));
+            rougeBefore += RougeL.f1(prompts.get(i).reference(), before.capabilityAnswers().get(i));
+            rougeAfter += RougeL.f1(prompts.get(i).reference(), after.capabilityAnswers().get(i));
+        }
+        WinRateResult rate = WinRate.compute(preferences);
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("rate", rate.rate());
+        out.put("wins", rate.wins());
+        out.put("ties", rate.ties());
+        out.put("losses", rate.losses());
+        out.put("total", rate.total());
+        out.put("lower", rate.lower());
+        out.put("upper", rate.upper());
+        out.put("judge", pairwise.name());
+        out.put("baseline", "the unedited model's answers");
+        out.put("rouge_l_reference_before", rougeBefore / prompts.size());
+        out.put("rouge_l_reference_after", rougeAfter / prompts.size());
+        return out;
     }
 
     /** One locate pass and one edit over all records. */
@@ -285,13 +346,13 @@ public final class EditPipeline {
 
     /** A run of the unedited model: one measurement, reported as both before and after. */
     private Result vanillaResult(EditRequest request, Measured measured, int editCount, List<String> categories,
-            List<String> benignPrompts, long started, Map<String, Double> timings, String judgeName,
+            List<String> benignPrompts, Map<String, Object> winRate, long started, Map<String, Double> timings, String judgeName,
             ProgressListener progress) throws IOException {
         BenignResult benign = Evaluator.benignMetrics(benignPrompts, measured.benignAnswers(),
                 measured.benignAnswers(), RefusalDetector.gcgDefault());
         EditOutcome none = new EditOutcome(null, List.of(), null, 0, false, List.of(), List.of());
         EditReport report = report(request, editCount, categories, judgeName, none, measured, measured, benign,
-                seconds(started), timings);
+                winRate, seconds(started), timings);
         progress.update(1.0, String.format(Locale.ROOT, "Done: ASR %.2f (no edit)", measured.asr().asr().rate()));
         LOG.info("Vanilla run finished: ASR {}, DS {}, over-refusal {}", measured.asr().asr().rate(),
                 measured.safeEdit().ds(), benign.overRefusal().rate());
@@ -299,8 +360,8 @@ public final class EditPipeline {
     }
 
     private EditReport report(EditRequest request, int editCount, List<String> categories, String judgeName,
-            EditOutcome outcome, Measured before, Measured after, BenignResult benign, double wall,
-            Map<String, Double> timings) throws IOException {
+            EditOutcome outcome, Measured before, Measured after, BenignResult benign, Map<String, Object> winRate,
+            double wall, Map<String, Double> timings) throws IOException {
         long changed = outcome.delta() == null ? 0 : outcome.delta().changedWeightCount();
         return new EditReport(request.method(), request.editMode() == EditMode.PER_RECORD ? "per-record" : "batch",
                 modelInfo(), datasetInfo(request, editCount, before.asr().outcomes().size(),
@@ -309,7 +370,7 @@ public final class EditPipeline {
                 CategoryRates.byCategory(categories, before.asr()), CategoryRates.byCategory(categories, after.asr()),
                 before.safeEdit().asMap(), after.safeEdit().asMap(),
                 benign.rougeLMean(), benign.overRefusal(), benign.overRefusalBefore(), benign.fluencyBefore(),
-                benign.fluencyAfter(), outcome.stepsRun(), outcome.stoppedEarly(), changed, wall, timings,
+                benign.fluencyAfter(), winRate, outcome.stepsRun(), outcome.stoppedEarly(), changed, wall, timings,
                 hyperparameters(request), outcome.history(), outcome.perRecord(),
                 attackOutcomes(before.asr(), after.asr()), benignOutcomes(benign), environment());
     }
@@ -435,6 +496,9 @@ public final class EditPipeline {
         info.put("benign_set", request.benignSet() == null ? Map.of("path", "built-in benign-default.jsonl",
                 "records", benignCount) : fileInfo(request.benignSet(), benignCount));
         info.put("locality_set", Map.of("path", "built-in locality-default.jsonl", "records", request.localityCount()));
+        if (request.capabilitySet() != null) {
+            info.put("capability_set", fileInfo(request.capabilitySet(), request.maxEvalPrompts()));
+        }
         return info;
     }
 

@@ -31,6 +31,10 @@ import org.pkeworkbench.locate.HotSpot;
  * @param overRefusalBefore the same before the edit
  * @param fluencyBefore mean weighted n-gram entropy of benign answers before the edit (bits)
  * @param fluencyAfter the same after the edit
+ * @param winRate with a capability set: the win rate of the answers after the edit against those
+ *     before it (ROUGE-L overlap with the set's reference outputs decides each pair; ties count
+ *     half), its interval and counts, and mean ROUGE-L against the references before and after;
+ *     null without one
  * @param steps edit steps run
  * @param stoppedEarly whether the edit stopped on its targets
  * @param changedWeights number of weights that changed
@@ -63,6 +67,7 @@ public record EditReport(
         RateWithInterval overRefusalBefore,
         double fluencyBefore,
         double fluencyAfter,
+        Map<String, Object> winRate,
         int steps,
         boolean stoppedEarly,
         long changedWeights,

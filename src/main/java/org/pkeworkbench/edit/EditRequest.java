@@ -23,6 +23,9 @@ import org.pkeworkbench.locate.LocateSettings;
  * @param maxEvalPrompts use at most this many prompts of each evaluation set (0 for all)
  * @param editMode one edit from all records, or one per record applied in turn
  * @param batchSize prompts generated together in one left-padded batch during evaluation (1 or more)
+ * @param capabilitySet an AlpacaEval-style JSON of instructions with reference outputs, for the win
+ *     rate of the edited model's answers against the unedited model's and ROUGE-L against the
+ *     references; null to skip
  */
 public record EditRequest(
         Path editSet,
@@ -38,7 +41,8 @@ public record EditRequest(
         int maxEditRecords,
         int maxEvalPrompts,
         EditMode editMode,
-        int batchSize) {
+        int batchSize,
+        Path capabilitySet) {
 
     /** The edit methods a request accepts. */
     public static final List<String> METHODS = List.of("vanilla", "dinm", "ftl", "pke");
@@ -60,7 +64,7 @@ public record EditRequest(
             LocateSettings locateSettings, List<HotSpot> hotSpots, boolean chat, int maxNewTokens, int localityCount,
             int maxEditRecords, int maxEvalPrompts) {
         this(editSet, evalSet, benignSet, method, editSettings, locateSettings, hotSpots, chat, maxNewTokens,
-                localityCount, maxEditRecords, maxEvalPrompts, EditMode.BATCH, 1);
+                localityCount, maxEditRecords, maxEvalPrompts, EditMode.BATCH, 1, null);
     }
 
     /** Returns whether this request changes weights (every method but {@code vanilla}). */

@@ -66,7 +66,8 @@ public final class MethodComparison {
             EditRequest request = new EditRequest(template.editSet(), template.evalSet(), template.benignSet(),
                     method, methodSettings, template.locateSettings(), template.hotSpots(), template.chat(),
                     template.maxNewTokens(), template.localityCount(), template.maxEditRecords(),
-                    template.maxEvalPrompts(), template.editMode(), template.batchSize());
+                    template.maxEvalPrompts(), template.editMode(), template.batchSize(),
+                    template.capabilitySet());
             EditPipeline.Result result = pipeline.run(request, methodProgress.prefixed(method + ": "));
             try {
                 handler.accept(method, result);

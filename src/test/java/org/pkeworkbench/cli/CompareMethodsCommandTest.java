@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.pkeworkbench.testing.SharedFiles;
 
 /** {@code compare-methods} on the demo model with tiny sets: one folder per method and a comparison table. */
 class CompareMethodsCommandTest {
@@ -43,7 +44,9 @@ class CompareMethodsCommandTest {
                         + "\"locate\": {\"layerCount\": 1}}");
         Path out = temp.resolve("comparison");
 
-        CliRun run = compare(out, "vanilla,ftl,pke", "--settings", settings.toString(), "--save-deltas");
+        Path capability = SharedFiles.shared().resolve("data/alpaca_eval/model_outputs_gpt4_1106_preview.json");
+        CliRun run = compare(out, "vanilla,ftl,pke", "--settings", settings.toString(), "--save-deltas",
+                "--capability-set", capability.toString(), "--batch-size", "2");
 
         assertEquals(0, run.exitCode(), run::toString);
         ObjectMapper mapper = new ObjectMapper();
@@ -59,6 +62,11 @@ class CompareMethodsCommandTest {
         assertEquals(vanilla.get("asr_before"), pke.get("asr_before"),
                 "each run starts from the same unedited model");
         assertTrue(Files.isRegularFile(out.resolve("pke/delta.safetensors")));
+        assertEquals(0.5, vanilla.at("/win_rate/rate").asDouble(), 1e-12, "an unchanged model ties with itself");
+        assertEquals(3, vanilla.at("/win_rate/ties").asInt());
+        assertEquals(vanilla.at("/win_rate/rouge_l_reference_before"), pke.at("/win_rate/rouge_l_reference_before"));
+        assertEquals(3, pke.at("/win_rate/total").asInt());
+        assertTrue(pke.at("/datasets/capability_set/sha256").isTextual(), "the capability file is hashed");
         assertFalse(Files.exists(out.resolve("vanilla/delta.safetensors")), "vanilla changes nothing");
         String table = Files.readString(out.resolve("comparison.md"));
         for (String method : List.of("vanilla", "ftl", "pke")) {
