@@ -475,7 +475,7 @@ public final class EditPipeline {
     private Map<String, Object> modelInfo() throws IOException {
         DecoderModel decoder = lm.decoder();
         Map<String, Object> info = new LinkedHashMap<>();
-        info.put("path", decoder.directory().toAbsolutePath().toString());
+        info.put("path", decoder.directory().toAbsolutePath().normalize().toString());
         info.put("model_type", decoder.config().modelType());
         info.put("layers", decoder.config().numLayers());
         info.put("hidden_size", decoder.config().hiddenSize());
@@ -504,7 +504,7 @@ public final class EditPipeline {
 
     private static Map<String, Object> fileInfo(Path file, int used) throws IOException {
         Map<String, Object> info = new LinkedHashMap<>();
-        info.put("path", file.toAbsolutePath().toString());
+        info.put("path", file.toAbsolutePath().normalize().toString());
         info.put("sha256", sha256(file));
         info.put("records_used", used);
         return info;
