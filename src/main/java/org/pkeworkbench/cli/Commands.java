@@ -18,6 +18,8 @@ final class Commands {
         commandLine.addSubcommand(new WeightsCommand());
         commandLine.addSubcommand(new EditCommand());
         commandLine.addSubcommand(new ApplyDeltaCommand());
+        commandLine.addSubcommand(new ReportCommand());
+        commandLine.addSubcommand(new CompareReportsCommand());
         commandLine.addSubcommand(new MakeDemoModelCommand());
         commandLine.addSubcommand(new WorkbenchCommand());
     }
