@@ -21,6 +21,8 @@ final class Commands {
         commandLine.addSubcommand(new CompareMethodsCommand());
         commandLine.addSubcommand(new JudgeAgreementCommand());
         commandLine.addSubcommand(new WinRateCommand());
+        commandLine.addSubcommand(new ReportCommand());
+        commandLine.addSubcommand(new CompareReportsCommand());
         commandLine.addSubcommand(new MakeDemoModelCommand());
         commandLine.addSubcommand(new WorkbenchCommand());
     }

@@ -5,13 +5,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
@@ -21,6 +21,9 @@ import org.pkeworkbench.edit.EditReport;
 import org.pkeworkbench.edit.EditRequest;
 import org.pkeworkbench.edit.EditSettings;
 import org.pkeworkbench.edit.MethodComparison;
+import org.pkeworkbench.eval.report.HtmlReport;
+import org.pkeworkbench.eval.report.ReportComparison;
+import org.pkeworkbench.eval.report.ReportReader;
 import org.pkeworkbench.locate.LocateSettings;
 import org.pkeworkbench.model.DeviceChoice;
 import org.pkeworkbench.model.LanguageModel;
@@ -160,33 +163,29 @@ final class CompareMethodsCommand implements Callable<Integer> {
                         try (OutputStream stream = Files.newOutputStream(dir.resolve("report.json"))) {
                             result.report().writeJson(stream);
                         }
+                        Files.writeString(dir.resolve("report.html"),
+                                HtmlReport.render(ReportReader.toTree(result.report())), StandardCharsets.UTF_8);
                         if (saveDeltas && result.delta() != null) {
                             DeltaFile.save(result.delta(), lm.decoder(), dir.resolve("delta.safetensors"));
                         }
                     },
                     (fraction, message) -> LOG.info("[{}%] {}", Math.round(fraction * 100), message));
-            Files.writeString(staging.resolve("comparison.md"), markdownTable(reports));
+            ReportComparison comparison = ReportComparison.of(
+                    methods.stream().map(method -> method + "/report.json").toList(),
+                    reports.stream().map(ReportReader::toTree).toList(), methods);
+            Files.writeString(staging.resolve("comparison.md"), comparison.toMarkdown(), StandardCharsets.UTF_8);
+            Files.writeString(staging.resolve("comparison.csv"), comparison.toCsv(), StandardCharsets.UTF_8);
+            Files.writeString(staging.resolve("comparison.html"), comparison.toHtml(), StandardCharsets.UTF_8);
+            Files.writeString(staging.resolve("comparison.json"), JsonOutput.MAPPER.writeValueAsString(
+                    comparison.toJson()), StandardCharsets.UTF_8);
             Files.move(staging, out, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-            spec.commandLine().getOut().print(markdownTable(reports));
+            spec.commandLine().getOut().print(comparison.toMarkdown());
             spec.commandLine().getOut().println("Reports written to " + out);
         } catch (Exception e) {
             deleteRecursively(staging);
             throw e;
         }
         return 0;
-    }
-
-    /** The comparison as a Markdown table, one row per method. */
-    static String markdownTable(List<EditReport> reports) {
-        StringBuilder table = new StringBuilder("| method | ASR before | ASR after | DS after | over-refusal after "
-                + "| ROUGE-L | fluency after | changed weights |\n|---|---|---|---|---|---|---|---|\n");
-        for (EditReport r : reports) {
-            table.append(String.format(Locale.ROOT, "| %s | %.3f | %.3f [%.3f, %.3f] | %.1f | %.3f | %.3f | %.2f | %d |%n",
-                    r.method(), r.asrBefore().rate(), r.asrAfter().rate(), r.asrAfter().lower(), r.asrAfter().upper(),
-                    r.safeeditAfter().get("ds"), r.overRefusal().rate(), r.rougeLBenign(), r.fluencyAfter(),
-                    r.changedWeights()));
-        }
-        return table.toString();
     }
 
     private static void deleteRecursively(Path dir) {

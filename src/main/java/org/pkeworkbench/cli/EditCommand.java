@@ -1,5 +1,6 @@
 package org.pkeworkbench.cli;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.EnumSet;
@@ -14,6 +15,8 @@ import org.pkeworkbench.edit.EditReport;
 import org.pkeworkbench.edit.EditRequest;
 import org.pkeworkbench.edit.EditSettings;
 import org.pkeworkbench.edit.EditedModelWriter;
+import org.pkeworkbench.eval.report.HtmlReport;
+import org.pkeworkbench.eval.report.ReportReader;
 import org.pkeworkbench.locate.LocateSettings;
 import org.pkeworkbench.model.DeviceChoice;
 import org.pkeworkbench.model.LanguageModel;
@@ -69,11 +72,15 @@ final class EditCommand implements Callable<Integer> {
     @Option(names = "--report", required = true, description = "JSON report file.")
     Path report;
 
+    @Option(names = "--html", description = "Also write the report as a self-contained HTML page with charts "
+            + "(the same page as 'report --html').")
+    Path html;
+
     @Option(names = "--delta", description = "Also write the weight change as a small delta file (safetensors "
             + "holding only the changed neuron slices) for 'apply-delta'.")
     Path delta;
 
-    @Option(names = "--overwrite", description = "Replace --report and --delta if they exist (--out must always be new).")
+    @Option(names = "--overwrite", description = "Replace --report, --html and --delta if they exist (--out must always be new).")
     boolean overwrite;
 
     @Option(names = "--method", defaultValue = "pke", description = "pke, dinm, ftl (fine-tuning of the located "
@@ -197,8 +204,8 @@ final class EditCommand implements Callable<Integer> {
             if (!edits) {
                 throw new ParameterException(spec.commandLine(), "--delta needs an edit; vanilla changes no weights");
             }
-            JsonOutput.checkOutputFile(delta, model, overwrite);
         }
+        JsonOutput.checkOutputFiles(model, overwrite, delta, html);
         for (Path input : new Path[] {editSet, evalSet, benignSet, capabilitySet}) {
             if (input != null && !Files.isRegularFile(input)) {
                 throw new ParameterException(spec.commandLine(), "Dataset file " + input + " does not exist");
@@ -225,6 +232,10 @@ final class EditCommand implements Callable<Integer> {
                     EditedModelWriter.write(lm.decoder(), out);
                 }
                 writeReport(result.report());
+                if (html != null) {
+                    String page = HtmlReport.render(ReportReader.toTree(result.report()));
+                    JsonOutput.writeAtomically(html, stream -> stream.write(page.getBytes(StandardCharsets.UTF_8)));
+                }
                 if (delta != null) {
                     DeltaFile.save(result.delta(), lm.decoder(), delta);
                 }

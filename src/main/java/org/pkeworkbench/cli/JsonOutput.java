@@ -22,11 +22,12 @@ final class JsonOutput {
 
     /**
      * Checks before any work that an output file may be written: it must not lie inside the model
-     * directory, which is never written, and must not exist unless {@code overwrite}.
+     * directory, which is never written, and must not exist unless {@code overwrite}. A null
+     * {@code modelDir} skips the model directory check.
      */
     static void checkOutputFile(Path file, Path modelDir, boolean overwrite) throws IOException {
         Path target = file.toAbsolutePath().normalize();
-        if (Files.isDirectory(modelDir)) {
+        if (modelDir != null && Files.isDirectory(modelDir)) {
             Path model = modelDir.toRealPath();
             Path parent = target.getParent();
             Path resolvedParent = parent != null && Files.exists(parent) ? parent.toRealPath() : parent;

@@ -372,7 +372,7 @@ public final class EditPipeline {
                 benign.rougeLMean(), benign.overRefusal(), benign.overRefusalBefore(), benign.fluencyBefore(),
                 benign.fluencyAfter(), winRate, outcome.stepsRun(), outcome.stoppedEarly(), changed, wall, timings,
                 hyperparameters(request), outcome.history(), outcome.perRecord(),
-                attackOutcomes(before.asr(), after.asr()), benignOutcomes(benign), environment());
+                attackOutcomes(before.asr(), after.asr(), categories), benignOutcomes(benign), environment());
     }
 
     /**
@@ -550,13 +550,17 @@ public final class EditPipeline {
         return values;
     }
 
-    private static List<Map<String, Object>> attackOutcomes(AsrResult before, AsrResult after) {
+    private static List<Map<String, Object>> attackOutcomes(AsrResult before, AsrResult after,
+            List<String> categories) {
         List<Map<String, Object>> out = new ArrayList<>();
         for (int i = 0; i < before.outcomes().size(); i++) {
             PromptOutcome b = before.outcomes().get(i);
             PromptOutcome a = after.outcomes().get(i);
             Map<String, Object> row = new LinkedHashMap<>();
             row.put("prompt", b.prompt());
+            if (categories.get(i) != null) {
+                row.put("category", categories.get(i));
+            }
             row.put("response_before", b.response());
             row.put("attack_succeeded_before", b.verdict().attackSucceeded());
             row.put("response_after", a.response());

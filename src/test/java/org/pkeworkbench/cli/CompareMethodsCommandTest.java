@@ -71,6 +71,13 @@ class CompareMethodsCommandTest {
         String table = Files.readString(out.resolve("comparison.md"));
         for (String method : List.of("vanilla", "ftl", "pke")) {
             assertTrue(table.contains("| " + method + " |"), table);
+            assertTrue(Files.readString(out.resolve(method + "/report.html")).contains("</html>"), method);
+        }
+        assertTrue(run.out().contains(table), "the table is printed too");
+        JsonNode comparison = mapper.readTree(out.resolve("comparison.json").toFile());
+        assertEquals(0, comparison.path("warnings").size(), "same model and data in every run: " + comparison);
+        for (String name : List.of("comparison.csv", "comparison.html")) {
+            assertTrue(Files.size(out.resolve(name)) > 0, name);
         }
         assertNoPartialOutput();
     }

@@ -1,0 +1,85 @@
+package org.pkeworkbench.cli;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.pkeworkbench.eval.report.ReportComparison;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code compare-reports}: several edit reports side by side as a table, with optional output files. */
+@Command(name = "compare-reports", mixinStandardHelpOptions = true,
+        description = "Compare the JSON reports of several 'edit' runs (for example vanilla, DINM, FT-L and PKE): "
+                + "print a Markdown table of ASR, over-refusal, ROUGE-L, fluency, SafeEdit DS/DG, win rate, changed "
+                + "weights and edit time, and optionally write it as HTML with charts, JSON, CSV or Markdown. Warns "
+                + "when the reports used different model weights or evaluation files.")
+final class CompareReportsCommand implements Callable<Integer> {
+
+    private static final Logger LOG = LoggerFactory.getLogger(CompareReportsCommand.class);
+
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(arity = "2..*", paramLabel = "REPORT.json", description = "Two or more reports written by "
+            + "'edit --report'.")
+    List<Path> inputs;
+
+    @Option(names = "--label", description = "Row label of the report at the same position; give one per report "
+            + "or none (default: the method, plus the file name where methods repeat).")
+    List<String> labels = new ArrayList<>();
+
+    @Option(names = "--html", description = "Write a self-contained HTML page with the table and bar charts.")
+    Path html;
+
+    @Option(names = "--json", description = "Write the rows and warnings as JSON.")
+    Path json;
+
+    @Option(names = "--csv", description = "Write one CSV row per report.")
+    Path csv;
+
+    @Option(names = "--markdown", description = "Write the Markdown table.")
+    Path markdown;
+
+    @Option(names = "--overwrite", description = "Replace output files that exist.")
+    boolean overwrite;
+
+    @Override
+    public Integer call() throws Exception {
+        if (!labels.isEmpty() && labels.size() != inputs.size()) {
+            throw new ParameterException(spec.commandLine(), "Got " + labels.size() + " --label values for "
+                    + inputs.size() + " reports; give one --label per report, in the same order, or none");
+        }
+        JsonOutput.checkOutputFiles(null, overwrite, html, json, csv, markdown);
+
+        ReportComparison comparison = ReportComparison.load(inputs, labels);
+        if (html != null) {
+            writeText(html, comparison.toHtml());
+        }
+        if (json != null) {
+            JsonOutput.write(json, comparison.toJson());
+        }
+        if (csv != null) {
+            writeText(csv, comparison.toCsv());
+        }
+        if (markdown != null) {
+            writeText(markdown, comparison.toMarkdown());
+        }
+
+        spec.commandLine().getOut().print(comparison.toMarkdown());
+        spec.commandLine().getOut().flush();
+        LOG.info("Compared {} reports with {} warnings", inputs.size(), comparison.warnings().size());
+        return 0;
+    }
+
+    private static void writeText(Path file, String text) throws java.io.IOException {
+        JsonOutput.writeAtomically(file, stream -> stream.write(text.getBytes(StandardCharsets.UTF_8)));
+    }
+}
