@@ -68,21 +68,71 @@ public final class ModelResponder implements Function<List<String>, List<String>
 
     /**
      * Generates one response per prompt, in order, in batches of at most {@link #batchSize()}.
+     * Prompts of similar length go together, and a batch of long prompts is split further so that
+     * its attention scores stay within {@link #ATTENTION_BUDGET_ELEMENTS} (see {@link #plan}).
      *
      * @throws CancellationException when the cancellation flag becomes true
      */
     @Override
     public List<String> apply(List<String> prompts) {
-        List<String> responses = new ArrayList<>(prompts.size());
-        for (int start = 0; start < prompts.size(); start += batchSize) {
-            List<String> chunk = prompts.subList(start, Math.min(start + batchSize, prompts.size()));
-            List<long[]> ids = chunk.stream().map(this::promptIds).toList();
+        List<long[]> ids = prompts.stream().map(this::promptIds).toList();
+        int[] lengths = ids.stream().mapToInt(row -> row.length).toArray();
+        long perPromptPair = (long) lm.decoder().config().numLayers() * lm.decoder().config().numHeads();
+        String[] responses = new String[prompts.size()];
+        for (List<Integer> batch : plan(lengths, batchSize, perPromptPair, ATTENTION_BUDGET_ELEMENTS)) {
+            List<long[]> batchIds = batch.stream().map(ids::get).toList();
             long startNanos = System.nanoTime();
-            responses.addAll(lm.generateBatch(ids, settings, ForwardOptions::create, cancelled));
-            LOG.debug("Generated a batch of {} responses in {} ms", chunk.size(),
+            List<String> texts = lm.generateBatch(batchIds, settings, ForwardOptions::create, cancelled);
+            for (int i = 0; i < batch.size(); i++) {
+                responses[batch.get(i)] = texts.get(i);
+            }
+            LOG.debug("Generated a batch of {} responses in {} ms", batch.size(),
                     (System.nanoTime() - startNanos) / 1_000_000);
         }
-        return responses;
+        return List.of(responses);
+    }
+
+    /**
+     * Attention-score elements ({@code batch * layers * heads * seq^2}) one batch may hold, 2^28
+     * (1 GiB of float32). The forward pass keeps every layer's scores until it returns, so this
+     * bounds its peak memory on long prompts.
+     */
+    public static final long ATTENTION_BUDGET_ELEMENTS = 1L << 28;
+
+    /**
+     * Groups prompts into batches: sorted by length, longest first, at most {@code batchSize} per
+     * batch, and no more prompts than keep {@code count * perPromptPair * longest^2} within {@code
+     * budget} (one prompt always fits).
+     *
+     * @param lengths prompt lengths in tokens
+     * @param perPromptPair attention elements per prompt and per (query, key) pair: layers times heads
+     * @return batches of prompt indices
+     */
+    public static List<List<Integer>> plan(int[] lengths, int batchSize, long perPromptPair, long budget) {
+        List<Integer> order = new ArrayList<>();
+        for (int i = 0; i < lengths.length; i++) {
+            order.add(i);
+        }
+        order.sort((a, b) -> Integer.compare(lengths[b], lengths[a]));
+        List<List<Integer>> batches = new ArrayList<>();
+        List<Integer> current = new ArrayList<>();
+        long longest = 0;
+        for (int index : order) {
+            if (current.isEmpty()) {
+                longest = lengths[index];
+            }
+            long cost = (current.size() + 1) * perPromptPair * longest * longest;
+            if (!current.isEmpty() && (current.size() == batchSize || cost > budget)) {
+                batches.add(current);
+                current = new ArrayList<>();
+                longest = lengths[index];
+            }
+            current.add(index);
+        }
+        if (!current.isEmpty()) {
+            batches.add(current);
+        }
+        return batches;
     }
 
     /** Generates the response to one prompt, as a batch of one. */
