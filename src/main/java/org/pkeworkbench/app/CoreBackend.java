@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.pkeworkbench.edit.EditExample;
+import org.pkeworkbench.edit.EditMode;
 import org.pkeworkbench.edit.EditPipeline;
 import org.pkeworkbench.edit.EditReport;
 import org.pkeworkbench.edit.EditRequest;
@@ -38,6 +39,9 @@ import org.slf4j.LoggerFactory;
 public final class CoreBackend implements WorkbenchBackend {
 
     private static final Logger LOG = LoggerFactory.getLogger(CoreBackend.class);
+
+    /** Prompts generated together during an edit's evaluation, as the command line's default. */
+    private static final int EVAL_BATCH_SIZE = 8;
 
     /** Heatmap statistic: L2 norm of each neuron's down projection weights (GPT-2: its {@code c_proj} row). */
     static final String DOWN_NORM = "down_proj column norm";
@@ -154,7 +158,8 @@ public final class CoreBackend implements WorkbenchBackend {
         revertEdit();
         EditRequest request = new EditRequest(editSet, evalSet, null, settings.editSettings().method(),
                 settings.editSettings(), settings.locateSettings(), hotSpots, lm.hasChatTemplate(),
-                settings.maxNewTokens(), settings.localityCount(), settings.maxEditRecords(), settings.maxEvalPrompts());
+                settings.maxNewTokens(), settings.localityCount(), settings.maxEditRecords(), settings.maxEvalPrompts(),
+                EditMode.BATCH, EVAL_BATCH_SIZE, null);
         lastEdit = new EditPipeline(lm).run(request, progress);
         editApplied = true;
         EditReport report = lastEdit.report();

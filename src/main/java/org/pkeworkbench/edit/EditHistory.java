@@ -11,8 +11,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Edits applied to one model as a stack of named weight deltas, with undo and redo. Pushing an
- * edit applies it; undo reverts the newest applied edit and keeps it for redo; pushing after an
- * undo discards the edits that could have been redone. The history owns every delta pushed into
+ * edit applies it. Undo reverts the newest applied edit and keeps it for redo, and pushing after
+ * an undo discards the edits that could have been redone. The history owns every delta pushed into
  * it and closes them in {@link #close()}, which leaves the model's current weights as they are.
  *
  * <p>Example:
@@ -98,14 +98,14 @@ public final class EditHistory implements AutoCloseable {
         return entry;
     }
 
-    /** Undoes every applied edit, newest first, so the model holds its original weights; they stay redoable. */
+    /** Undoes every applied edit, newest first, so the model has its original weights again. They stay redoable. */
     public void revertAll() {
         while (!applied.isEmpty()) {
             undo();
         }
     }
 
-    /** The applied edits, oldest first. */
+    /** Returns the applied edits, oldest first. */
     public List<Entry> appliedEntries() {
         List<Entry> out = new ArrayList<>();
         for (Iterator<AppliedEntry> it = applied.descendingIterator(); it.hasNext(); ) {
@@ -114,7 +114,7 @@ public final class EditHistory implements AutoCloseable {
         return out;
     }
 
-    /** The sum of the applied edits as one new delta (owned by the caller), for saving or applying elsewhere. */
+    /** Returns the sum of the applied edits as one new delta (owned by the caller), for saving or applying elsewhere. */
     public WeightDelta combined() {
         if (applied.isEmpty()) {
             throw new IllegalStateException("No edit is applied, so there is nothing to combine");

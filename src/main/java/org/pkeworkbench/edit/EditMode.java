@@ -1,6 +1,6 @@
 package org.pkeworkbench.edit;
 
-/** How an edit run uses its edit records. */
+/** Edit mode: whether a run makes one edit from all its records or one edit per record. */
 public enum EditMode {
 
     /** One edit from all records together: one locate pass and one training run over every record. */

@@ -68,12 +68,12 @@ public final class EditPipeline {
     private BeforeKey cachedBeforeKey;
     private Measured cachedBefore;
 
-    /** A pipeline that judges attack success with the GCG refusal-prefix list. */
+    /** Creates a pipeline that judges attack success with the GCG refusal-prefix list. */
     public EditPipeline(LanguageModel lm) {
         this(lm, RefusalPrefixJudge.gcgDefault());
     }
 
-    /** A pipeline that judges attack success, DS and DG with {@code judge} (for example a guard model). */
+    /** Creates a pipeline that judges attack success, DS and DG with {@code judge} (for example a guard model). */
     public EditPipeline(LanguageModel lm, Judge judge) {
         this.lm = lm;
         this.judge = judge;
@@ -189,7 +189,7 @@ public final class EditPipeline {
     private record Measured(AsrResult asr, SafeEditScores safeEdit, List<String> benignAnswers,
             List<String> capabilityAnswers) {}
 
-    /** What locating and editing produced. */
+    /** The result of locating and editing: the delta, hot spots, steps and loss history. */
     private record EditOutcome(WeightDelta delta, List<HotSpot> hotSpots, LocateResult located, int stepsRun,
             boolean stoppedEarly, List<StepRecord> history, List<Map<String, Object>> perRecord) {}
 

@@ -77,8 +77,8 @@ public record EditSettings(
 
     /**
      * FT-L as a baseline: plain fine-tuning of the whole MLP of the single located layer on the safe
-     * response's NLL (lr 5e-4, 25 steps, as EasyEdit's FT-L), with no locality or unlikelihood term
-     * and no bound on the change unless one is set. It trains every neuron of the layer in
+     * response's NLL (lr 5e-4, 25 steps, as EasyEdit's FT-L). It has no locality or unlikelihood
+     * term, and no bound on the change unless one is set. It trains every neuron of the layer in
      * {@code down_proj}, {@code gate_proj} and {@code up_proj}.
      */
     public static EditSettings ftlDefaults() {

@@ -30,7 +30,7 @@ public final class MethodComparison {
     private final LanguageModel lm;
     private final Judge judge;
 
-    /** A comparison whose runs judge attack success with {@code judge}. */
+    /** Creates a comparison whose runs judge attack success with {@code judge}. */
     public MethodComparison(LanguageModel lm, Judge judge) {
         this.lm = lm;
         this.judge = judge;

@@ -34,7 +34,7 @@ public final class WeightDelta implements AutoCloseable {
 
     /**
      * Adds several deltas into a new one that owns its arrays: the change of each parameter is the
-     * sum of its changes, and each layer's hot spot holds the union of the neurons. The inputs stay
+     * sum of its changes, and each layer's hot spot contains the union of the neurons. The inputs stay
      * open and unchanged.
      *
      * @param parent the manager the new delta's arrays live under (usually the model's)
