@@ -16,7 +16,6 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 import org.pkeworkbench.edit.DeltaFile;
-import org.pkeworkbench.edit.EditMode;
 import org.pkeworkbench.edit.EditReport;
 import org.pkeworkbench.edit.EditRequest;
 import org.pkeworkbench.edit.EditSettings;
@@ -53,26 +52,11 @@ final class CompareMethodsCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--model", required = true, description = "Hugging Face model directory (only read).")
-    Path model;
 
-    @Option(names = "--edit-set", required = true, description = "Edit records (SafeEdit JSON, CSV or JSONL).")
-    Path editSet;
 
-    @Option(names = "--eval-set", required = true, description = "Unseen attack prompts for ASR before and after.")
-    Path evalSet;
 
-    @Option(names = "--capability-set", description = "AlpacaEval-style JSON of instructions with reference outputs "
-            + "(for example alpaca_eval/model_outputs_gpt4_1106_preview.json): reports the win rate of the answers "
-            + "after the edit against those before it, judged by ROUGE-L overlap with the references.")
-    Path capabilitySet;
 
-    @Option(names = "--batch-size", defaultValue = "8", description = "Prompts generated together in one left-padded "
-            + "batch during evaluation (default: ${DEFAULT-VALUE}).")
-    int batchSize;
 
-    @Option(names = "--benign-set", description = "Benign prompts for ROUGE-L and over-refusal (default: built-in set).")
-    Path benignSet;
 
     @Option(names = "--out", required = true, description = "New directory for the reports; must not exist.")
     Path out;
@@ -86,38 +70,20 @@ final class CompareMethodsCommand implements Callable<Integer> {
             + "e.g. {\"pke\": {\"steps\": 20}, \"locate\": {\"layerCount\": 1}}.")
     Path settingsFile;
 
-    @Option(names = "--edit-mode", defaultValue = "batch", description = "batch or per-record (default: "
-            + "${DEFAULT-VALUE}).")
-    String editMode;
 
     @Option(names = "--save-deltas", description = "Also write each edit's delta file (delta.safetensors).")
     boolean saveDeltas;
 
-    @Option(names = "--chat", negatable = true, description = "Use the model's chat template (default: when the "
-            + "model has one).")
-    Boolean chat;
 
-    @Option(names = "--max-new-tokens", defaultValue = "48", description = "Tokens per response (default: "
-            + "${DEFAULT-VALUE}).")
-    int maxNewTokens;
 
-    @Option(names = "--locality-count", defaultValue = "16", description = "Built-in benign prompts in the KL term "
-            + "(default: ${DEFAULT-VALUE}).")
-    int localityCount;
 
-    @Option(names = "--max-edit-records", defaultValue = "0", description = "Use at most this many edit records; 0 for "
-            + "all.")
-    int maxEditRecords;
 
-    @Option(names = "--max-eval-prompts", defaultValue = "0", description = "Use at most this many prompts of each "
-            + "evaluation set; 0 for all.")
-    int maxEvalPrompts;
+
+    @Mixin
+    EditRunOptions run = new EditRunOptions();
 
     @Mixin
     AsrJudgeOptions judgeOptions = new AsrJudgeOptions();
-
-    @Option(names = "--device", defaultValue = "auto", description = "auto, cpu or gpu (default: ${DEFAULT-VALUE}).")
-    String device;
 
     @Override
     public Integer call() throws Exception {
@@ -133,30 +99,22 @@ final class CompareMethodsCommand implements Callable<Integer> {
         if (Files.exists(out)) {
             throw new ParameterException(spec.commandLine(), "--out " + out + " already exists; choose a new directory");
         }
-        ModelDirectoryWriter.checkOutputDirectory(model, out);
-        for (Path input : new Path[] {editSet, evalSet, benignSet, capabilitySet, settingsFile}) {
-            if (input != null && !Files.isRegularFile(input)) {
-                throw new ParameterException(spec.commandLine(), "Input file " + input + " does not exist");
-            }
+        ModelDirectoryWriter.checkOutputDirectory(run.model, out);
+        run.check(spec);
+        if (settingsFile != null && !Files.isRegularFile(settingsFile)) {
+            throw new ParameterException(spec.commandLine(), "Settings file " + settingsFile + " does not exist");
         }
-        SettingsOverrides overrides = SettingsOverrides.read(settingsFile, methods, ModelConfig.load(model).modelType());
-        EditMode mode = switch (editMode) {
-            case "batch" -> EditMode.BATCH;
-            case "per-record" -> EditMode.PER_RECORD;
-            default -> throw new ParameterException(spec.commandLine(), "Unknown --edit-mode '" + editMode
-                    + "'; use batch or per-record");
-        };
+        SettingsOverrides overrides = SettingsOverrides.read(settingsFile, methods, ModelConfig.load(run.model).modelType());
 
         Path parent = out.toAbsolutePath().getParent();
         Files.createDirectories(parent);
         judgeOptions.check();
         Path staging = Files.createTempDirectory(parent, "." + out.getFileName() + ".partial-");
-        try (LanguageModel lm = LanguageModel.load(model, DeviceChoice.resolve(device));
-                AsrJudgeOptions.OpenJudge asrJudge = judgeOptions.open(device)) {
-            boolean useChat = chat != null ? chat : lm.hasChatTemplate();
-            EditRequest template = new EditRequest(editSet, evalSet, benignSet, "vanilla", EditSettings.pkeDefaults(),
-                    overrides.locate(), null, useChat, maxNewTokens, localityCount, maxEditRecords, maxEvalPrompts,
-                    mode, batchSize, capabilitySet);
+        try (LanguageModel lm = LanguageModel.load(run.model, DeviceChoice.resolve(run.device));
+                AsrJudgeOptions.OpenJudge asrJudge = judgeOptions.open(run.device)) {
+            boolean useChat = run.chat != null ? run.chat : lm.hasChatTemplate();
+            EditRequest template = run.request(spec, "vanilla", EditSettings.pkeDefaults(), overrides.locate(),
+                    useChat);
             List<EditReport> reports = new MethodComparison(lm, asrJudge.judge).run(template, methods, overrides.edit(),
                     (method, result) -> {
                         Path dir = Files.createDirectories(staging.resolve(method));

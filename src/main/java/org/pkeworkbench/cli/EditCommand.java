@@ -10,7 +10,6 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 import org.pkeworkbench.edit.DeltaFile;
 import org.pkeworkbench.edit.EditPipeline;
-import org.pkeworkbench.edit.EditMode;
 import org.pkeworkbench.edit.EditReport;
 import org.pkeworkbench.edit.EditRequest;
 import org.pkeworkbench.edit.EditSettings;
@@ -42,28 +41,11 @@ final class EditCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--model", required = true, description = "Hugging Face model directory (only read).")
-    Path model;
 
-    @Option(names = "--edit-set", required = true, description = "Edit records: SafeEdit JSON, AdvBench-style CSV "
-            + "(goal column) or JSONL {prompt, safe, unsafe}. Missing safe responses get a standard refusal; missing "
-            + "unsafe responses get the model's own output.")
-    Path editSet;
 
-    @Option(names = "--eval-set", required = true, description = "Attack prompts for ASR before and after (same formats).")
-    Path evalSet;
 
-    @Option(names = "--capability-set", description = "AlpacaEval-style JSON of instructions with reference outputs "
-            + "(for example alpaca_eval/model_outputs_gpt4_1106_preview.json): reports the win rate of the answers "
-            + "after the edit against those before it, judged by ROUGE-L overlap with the references.")
-    Path capabilitySet;
 
-    @Option(names = "--batch-size", defaultValue = "8", description = "Prompts generated together in one left-padded "
-            + "batch during evaluation (default: ${DEFAULT-VALUE}).")
-    int batchSize;
 
-    @Option(names = "--benign-set", description = "Benign prompts for ROUGE-L and over-refusal (default: the built-in set).")
-    Path benignSet;
 
     @Option(names = "--out", description = "New directory for the edited model; must not exist. Required for every "
             + "method but vanilla.")
@@ -87,17 +69,8 @@ final class EditCommand implements Callable<Integer> {
             + "layer's whole MLP) or vanilla (no edit, evaluation only) (default: ${DEFAULT-VALUE}).")
     String method;
 
-    @Option(names = "--edit-mode", defaultValue = "batch", description = "batch (one edit from all records) or "
-            + "per-record (locate and edit each record in turn, as DINM's code does) (default: ${DEFAULT-VALUE}).")
-    String editMode;
 
-    @Option(names = "--chat", negatable = true, description = "Use the model's chat template for prompts (default: "
-            + "when the model has one).")
-    Boolean chat;
 
-    @Option(names = "--max-new-tokens", defaultValue = "48", description = "Tokens per generated response "
-            + "(default: ${DEFAULT-VALUE}).")
-    int maxNewTokens;
 
     @Option(names = "--steps", description = "Adam steps (default: 40 for pke, 10 for dinm, 25 for ftl).")
     Integer steps;
@@ -167,22 +140,14 @@ final class EditCommand implements Callable<Integer> {
             + "deterministic) (default: ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--locality-count", defaultValue = "16", description = "Built-in benign prompts in the KL term "
-            + "(default: ${DEFAULT-VALUE}).")
-    int localityCount;
 
-    @Option(names = "--max-edit-records", defaultValue = "0", description = "Use at most this many edit records; 0 for all.")
-    int maxEditRecords;
 
-    @Option(names = "--max-eval-prompts", defaultValue = "0", description = "Use at most this many prompts of each "
-            + "evaluation set; 0 for all.")
-    int maxEvalPrompts;
+
+    @Mixin
+    EditRunOptions run = new EditRunOptions();
 
     @Mixin
     AsrJudgeOptions judgeOptions = new AsrJudgeOptions();
-
-    @Option(names = "--device", defaultValue = "auto", description = "auto, cpu or gpu (default: ${DEFAULT-VALUE}).")
-    String device;
 
     @Override
     public Integer call() throws Exception {
@@ -190,7 +155,6 @@ final class EditCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "Unknown --method '" + method + "'; use one of "
                     + EditRequest.METHODS);
         }
-        EditMode mode = editMode();
         boolean edits = !method.equals("vanilla");
         if (edits && out == null) {
             throw new ParameterException(spec.commandLine(), "--out is required for --method " + method
@@ -199,32 +163,24 @@ final class EditCommand implements Callable<Integer> {
         if (out != null) {
             checkOut();
         }
-        JsonOutput.checkOutputFile(report, model, overwrite);
-        if (delta != null) {
-            if (!edits) {
-                throw new ParameterException(spec.commandLine(), "--delta needs an edit; vanilla changes no weights");
-            }
+        JsonOutput.checkOutputFile(report, run.model, overwrite);
+        if (delta != null && !edits) {
+            throw new ParameterException(spec.commandLine(), "--delta needs an edit; vanilla changes no weights");
         }
-        JsonOutput.checkOutputFiles(model, overwrite, delta, html);
-        for (Path input : new Path[] {editSet, evalSet, benignSet, capabilitySet}) {
-            if (input != null && !Files.isRegularFile(input)) {
-                throw new ParameterException(spec.commandLine(), "Dataset file " + input + " does not exist");
-            }
-        }
+        JsonOutput.checkOutputFiles(run.model, overwrite, delta, html);
+        run.check(spec);
         if (probeSteps < 0 || (probeSteps > 0 && !method.equals("pke"))) {
             throw new ParameterException(spec.commandLine(), "--probe-steps must be 0 or more and applies to --method "
                     + "pke only; got " + probeSteps + " with --method " + method);
         }
-        EditSettings settings = settings(ModelConfig.load(model).modelType());
+        EditSettings settings = settings(ModelConfig.load(run.model).modelType());
         LocateSettings locate = locateSettings().withProbeSteps(probeSteps);
 
         judgeOptions.check();
-        try (LanguageModel lm = LanguageModel.load(model, DeviceChoice.resolve(device));
-                AsrJudgeOptions.OpenJudge asrJudge = judgeOptions.open(device)) {
-            boolean useChat = chat != null ? chat : lm.hasChatTemplate();
-            EditRequest request = new EditRequest(editSet, evalSet, benignSet, method, settings, locate, null, useChat,
-                    maxNewTokens, localityCount, maxEditRecords, maxEvalPrompts, mode, batchSize,
-                    capabilitySet);
+        try (LanguageModel lm = LanguageModel.load(run.model, DeviceChoice.resolve(run.device));
+                AsrJudgeOptions.OpenJudge asrJudge = judgeOptions.open(run.device)) {
+            boolean useChat = run.chat != null ? run.chat : lm.hasChatTemplate();
+            EditRequest request = run.request(spec, method, settings, locate, useChat);
             EditPipeline.Result result = new EditPipeline(lm, asrJudge.judge).run(request,
                     (fraction, message) -> LOG.info("[{}%] {}", Math.round(fraction * 100), message));
             try {
@@ -258,16 +214,7 @@ final class EditCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--out " + out + " already exists; choose a new directory");
         }
         // Refuse an --out inside the model directory now, not after the whole edit has run.
-        ModelDirectoryWriter.checkOutputDirectory(model, out);
-    }
-
-    private EditMode editMode() {
-        return switch (editMode) {
-            case "batch" -> EditMode.BATCH;
-            case "per-record" -> EditMode.PER_RECORD;
-            default -> throw new ParameterException(spec.commandLine(), "Unknown --edit-mode '" + editMode
-                    + "'; use batch or per-record");
-        };
+        ModelDirectoryWriter.checkOutputDirectory(run.model, out);
     }
 
     private LocateSettings locateSettings() {
