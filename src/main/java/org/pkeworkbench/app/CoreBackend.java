@@ -1,16 +1,27 @@
 package org.pkeworkbench.app;
 
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.CancellationException;
+import org.pkeworkbench.edit.DeltaFile;
 import org.pkeworkbench.edit.EditExample;
+import org.pkeworkbench.edit.EditHistory;
 import org.pkeworkbench.edit.EditMode;
 import org.pkeworkbench.edit.EditPipeline;
 import org.pkeworkbench.edit.EditReport;
 import org.pkeworkbench.edit.EditRequest;
 import org.pkeworkbench.edit.EditSettings;
+import org.pkeworkbench.edit.EditedModelWriter;
+import org.pkeworkbench.edit.WeightDelta;
 import org.pkeworkbench.eval.DatasetLoader;
 import org.pkeworkbench.eval.EditRecord;
 import org.pkeworkbench.eval.RateWithInterval;
@@ -18,23 +29,29 @@ import org.pkeworkbench.locate.HotSpot;
 import org.pkeworkbench.locate.LocateResult;
 import org.pkeworkbench.locate.LocateSettings;
 import org.pkeworkbench.locate.Locator;
+import org.pkeworkbench.model.Autograd;
+import org.pkeworkbench.model.DecoderModel;
 import org.pkeworkbench.model.DemoModel;
 import org.pkeworkbench.model.DeviceChoice;
+import org.pkeworkbench.model.ForwardOptions;
 import org.pkeworkbench.model.LanguageModel;
 import org.pkeworkbench.model.ProgressListener;
+import org.pkeworkbench.model.io.ModelDirectoryWriter;
 import org.pkeworkbench.trace.CausalTraceResult;
 import org.pkeworkbench.trace.CausalTraceSettings;
 import org.pkeworkbench.trace.CausalTracing;
 import org.pkeworkbench.trace.ContributionGraph;
 import org.pkeworkbench.trace.ContributionTracer;
 import org.pkeworkbench.trace.NeuronWeightTables;
+import org.pkeworkbench.trace.TopToken;
 import org.pkeworkbench.trace.WeightViews;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The workbench backend over the real core: DJL model, PKE locator and editor, evaluation. Each
- * edit starts from the original weights (an applied edit is reverted first).
+ * The workbench backend over the real core: DJL model, PKE locator and editor, evaluation. Edits
+ * stack: each edit runs on the weights the applied edits left and goes on top of an
+ * {@link EditHistory}, which undo, redo and revert walk.
  */
 public final class CoreBackend implements WorkbenchBackend {
 
@@ -51,6 +68,9 @@ public final class CoreBackend implements WorkbenchBackend {
     static final String UP_NORM = "up_proj row norm";
     /** Heatmap statistic: L2 norm of the applied edit's change to each neuron's down projection weights. */
     static final String DOWN_CHANGE = "weight change (down_proj)";
+
+    /** Next tokens listed per model in a comparison. */
+    static final int COMPARE_TOP_K = 5;
 
     /** Heads and neurons kept per node of a contribution graph. */
     static final int CONTRIBUTION_TOP_K = 8;
@@ -78,7 +98,10 @@ public final class CoreBackend implements WorkbenchBackend {
     private LanguageModel lm;
     private Path editSet;
     private Path evalSet;
-    private EditPipeline.Result lastEdit;
+    /** The loaded model's edits; null while no model is loaded. */
+    private EditHistory history;
+    /** Edit runs since the model was loaded, for the history's names. */
+    private int editRuns;
     private volatile boolean editApplied;
 
     public CoreBackend() {
@@ -95,6 +118,8 @@ public final class CoreBackend implements WorkbenchBackend {
         LanguageModel loaded = LanguageModel.load(directory, DeviceChoice.resolve(settings.device()));
         closeModel();
         lm = loaded;
+        history = new EditHistory(lm.decoder());
+        editRuns = 0;
         var config = lm.decoder().config();
         Path name = directory.toAbsolutePath().normalize().getFileName();
         return new ModelSummary(name == null ? directory.toString() : name.toString(), directory,
@@ -155,17 +180,172 @@ public final class CoreBackend implements WorkbenchBackend {
             throw new IllegalStateException("Open an edit set and an eval set before running an edit: the eval set's "
                     + "attack prompts measure ASR before and after");
         }
-        revertEdit();
         EditRequest request = new EditRequest(editSet, evalSet, null, settings.editSettings().method(),
                 settings.editSettings(), settings.locateSettings(), hotSpots, lm.hasChatTemplate(),
                 settings.maxNewTokens(), settings.localityCount(), settings.maxEditRecords(), settings.maxEvalPrompts(),
                 EditMode.BATCH, EVAL_BATCH_SIZE, null);
-        lastEdit = new EditPipeline(lm).run(request, progress);
-        editApplied = true;
-        EditReport report = lastEdit.report();
+        EditPipeline.Result result = new EditPipeline(lm).run(request, progress);
+
+        // The pipeline leaves its edit applied; the history applies it again the same way, so it can undo it.
+        result.applied().revert();
+        if (progress.isCancelled()) {
+            result.delta().close();
+            throw new CancellationException("Edit cancelled after its evaluation; the model is unchanged");
+        }
+        EditReport report = result.report();
+        editRuns++;
+        String name = String.format(Locale.ROOT, "%s #%d: ASR %.2f -> %.2f",
+                settings.editSettings().method().toUpperCase(Locale.ROOT), editRuns, report.asrBefore().rate(),
+                report.asrAfter().rate());
+        history.push(name, result.delta(), report);
+        refreshEditFlag();
+        return summary(report);
+    }
+
+    private static EditSummary summary(EditReport report) {
         return new EditSummary(proportion(report.asrBefore()), proportion(report.asrAfter()),
                 proportion(report.overRefusalBefore()), proportion(report.overRefusal()), 1.0, report.rougeLBenign(),
                 report.steps(), report.wallSeconds());
+    }
+
+    @Override
+    public EditHistoryState editHistory() {
+        if (history == null) {
+            return EditHistoryState.EMPTY;
+        }
+        return new EditHistoryState(items(history.appliedEntries()), items(history.undoneEntries()));
+    }
+
+    private static List<EditHistoryState.Item> items(List<EditHistory.Entry> entries) {
+        return entries.stream()
+                .map(entry -> new EditHistoryState.Item(entry.name(),
+                        entry.report() == null ? null : summary(entry.report())))
+                .toList();
+    }
+
+    @Override
+    public EditHistoryState undoEdit() {
+        requireModel();
+        history.undo();
+        refreshEditFlag();
+        return editHistory();
+    }
+
+    @Override
+    public EditHistoryState redoEdit() {
+        requireModel();
+        history.redo();
+        refreshEditFlag();
+        return editHistory();
+    }
+
+    /** Writes the current weights with {@link EditedModelWriter}; refuses a directory inside the model's. */
+    @Override
+    public void saveEditedModel(Path directory, ProgressListener progress) throws IOException {
+        requireEdit("save the edited model");
+        ModelDirectoryWriter.checkOutputDirectory(lm.decoder().directory(), directory);
+        progress.update(-1, "Writing the edited model to " + directory);
+        EditedModelWriter.write(lm.decoder(), directory);
+    }
+
+    /** Writes the sum of the applied edits with {@link DeltaFile}, replacing {@code file} if it exists. */
+    @Override
+    public void saveDelta(Path file, ProgressListener progress) throws IOException {
+        requireEdit("save a delta");
+        checkOutsideModel(file);
+        if (Files.isDirectory(file)) {
+            throw new IllegalArgumentException("Delta file " + file + " is a directory; give a file name");
+        }
+        progress.update(-1, "Writing the delta to " + file);
+        try (WeightDelta combined = history.combined()) {
+            DeltaFile.save(combined, lm.decoder(), file);
+        }
+    }
+
+    private void checkOutsideModel(Path file) throws IOException {
+        Path model = lm.decoder().directory().toRealPath();
+        Path parent = file.toAbsolutePath().normalize().getParent();
+        Path resolved = parent != null && Files.exists(parent) ? parent.toRealPath() : parent;
+        if (resolved != null && resolved.startsWith(model)) {
+            throw new IllegalArgumentException("Delta file " + file + " is inside the model directory " + model
+                    + ", which is never written; choose a file outside it");
+        }
+    }
+
+    private void requireEdit(String action) {
+        requireModel();
+        if (!history.canUndo()) {
+            throw new IllegalStateException("No edit is applied; run an edit or redo one before you " + action);
+        }
+    }
+
+    /**
+     * Answers {@code prompt} (in the chat template when the model has one) with the edited weights,
+     * then reverts every applied edit, answers with the original weights and redoes the edits. The
+     * redo runs in a {@code finally}, so a failure or cancel leaves the same weights and history.
+     */
+    @Override
+    public ModelComparison compare(String prompt, ProgressListener progress) {
+        requireModel();
+        long started = System.nanoTime();
+        long[] ids = promptIds(prompt);
+        List<String> applied = history.appliedEntries().stream().map(EditHistory.Entry::name).toList();
+        if (applied.isEmpty()) {
+            ModelComparison.Response original = respond(ids, progress.prefixed("Original model: "));
+            return new ModelComparison(prompt, original, null, List.of());
+        }
+
+        ModelComparison.Response edited = respond(ids, progress.scaled(0, 0.5).prefixed("Edited model: "));
+        ModelComparison.Response original;
+        history.revertAll();
+        try {
+            original = respond(ids, progress.scaled(0.5, 1).prefixed("Original model: "));
+        } finally {
+            for (int i = 0; i < applied.size(); i++) {
+                history.redo();
+            }
+            refreshEditFlag();
+        }
+        LOG.info("Compared the original and edited model on one prompt in {} ms; the answers {}",
+                (System.nanoTime() - started) / 1_000_000, original.text().equals(edited.text()) ? "match" : "differ");
+        return new ModelComparison(prompt, original, edited, applied);
+    }
+
+    /** Reads the next-token distribution after {@code ids}, then generates greedily. */
+    private ModelComparison.Response respond(long[] ids, ProgressListener progress) {
+        progress.checkCancelled();
+        progress.update(0, "next tokens");
+        List<TopToken> next = nextTokens(ids);
+        progress.update(0.1, "generating");
+        String text = lm.generate(ids, lm.greedy(settings.maxNewTokens()), ForwardOptions::create,
+                progress::isCancelled);
+        progress.update(1, "done");
+        return new ModelComparison.Response(text, next);
+    }
+
+    /** Softmax over the logits at the last position of {@code ids}, top {@link #COMPARE_TOP_K}. */
+    private List<TopToken> nextTokens(long[] ids) {
+        Autograd.disableOnThisThread();
+        DecoderModel model = lm.decoder();
+        float[] probabilities;
+        try (NDManager scope = model.manager().newSubManager()) {
+            NDArray logits = model.forward(scope, scope.create(ids).reshape(1, ids.length), ForwardOptions.create())
+                    .logits();
+            probabilities = logits.get(0, ids.length - 1).toType(DataType.FLOAT32, false).softmax(-1).toFloatArray();
+        }
+        List<TopToken> top = new ArrayList<>();
+        boolean[] taken = new boolean[probabilities.length];
+        for (int k = 0; k < Math.min(COMPARE_TOP_K, probabilities.length); k++) {
+            int best = -1;
+            for (int i = 0; i < probabilities.length; i++) {
+                if (!taken[i] && (best < 0 || probabilities[i] > probabilities[best])) {
+                    best = i;
+                }
+            }
+            taken[best] = true;
+            top.add(new TopToken(best, lm.tokenizer().decode(new long[] {best}, false), probabilities[best]));
+        }
+        return top;
     }
 
     /** Traces {@code prompt}, in the chat template when the model has one. */
@@ -213,9 +393,13 @@ public final class CoreBackend implements WorkbenchBackend {
         return lm;
     }
 
-    /** The report of the last edit, or null before the first. */
+    /** The report of the newest applied edit, or null at the original weights. */
     public EditReport lastReport() {
-        return lastEdit == null ? null : lastEdit.report();
+        if (history == null || !history.canUndo()) {
+            return null;
+        }
+        List<EditHistory.Entry> applied = history.appliedEntries();
+        return applied.get(applied.size() - 1).report();
     }
 
     private static Proportion proportion(RateWithInterval rate) {
@@ -224,18 +408,20 @@ public final class CoreBackend implements WorkbenchBackend {
 
     @Override
     public void revertEdit() {
-        if (lastEdit != null) {
-            lastEdit.applied().revert();
-            lastEdit.delta().close();
-            lastEdit = null;
-            LOG.info("Reverted the applied edit");
+        if (history != null && history.canUndo()) {
+            history.revertAll();
+            LOG.info("Reverted to the original weights; the undone edits stay redoable");
         }
-        editApplied = false;
+        refreshEditFlag();
+    }
+
+    private void refreshEditFlag() {
+        editApplied = history != null && history.canUndo();
     }
 
     /**
-     * Returns the current weights' per-neuron norms, which include an applied edit. While an edit is
-     * applied, also returns its per-neuron change of the down projection. Before a model is loaded, returns an empty map.
+     * Returns the current weights' per-neuron norms, which include the applied edits. While an edit is
+     * applied, also returns the per-neuron change of the down projection by all applied edits together. Before a model is loaded, returns an empty map.
      */
     @Override
     public Map<String, float[][]> weightStatistics() {
@@ -251,11 +437,13 @@ public final class CoreBackend implements WorkbenchBackend {
         }
         statistics.put(UP_NORM, norms.up());
 
-        if (editApplied && lastEdit != null) {
+        if (history != null && history.canUndo()) {
             int layers = lm.decoder().config().numLayers();
             float[][] change = new float[layers][];
-            for (int layer = 0; layer < layers; layer++) {
-                change[layer] = lastEdit.delta().neuronChange(lm.decoder(), layer);
+            try (WeightDelta combined = history.combined()) {
+                for (int layer = 0; layer < layers; layer++) {
+                    change[layer] = combined.neuronChange(lm.decoder(), layer);
+                }
             }
             statistics.put(DOWN_CHANGE, change);
         }
@@ -276,7 +464,11 @@ public final class CoreBackend implements WorkbenchBackend {
     }
 
     private void closeModel() {
-        revertEdit();
+        if (history != null) {
+            history.close();
+            history = null;
+        }
+        editApplied = false;
         if (lm != null) {
             lm.close();
             lm = null;

@@ -9,8 +9,8 @@ import org.pkeworkbench.locate.LocateResult;
 import org.pkeworkbench.trace.CausalTraceResult;
 
 /**
- * The core operations behind the workbench: loading a model and prompt sets, locate, edit and
- * revert.
+ * The core operations behind the workbench: loading a model and prompt sets, locate, edit, the
+ * edit history (undo, redo, revert, export) and comparing the original with the edited model.
  *
  * <p>Threading: the workbench calls every method except {@link #hasAppliedEdit()} on one
  * background thread, one call at a time, never on the JavaFX application thread. Long calls get a
@@ -69,8 +69,58 @@ public interface WorkbenchBackend extends AutoCloseable {
         throw new UnsupportedOperationException("Causal tracing is not supported by this backend");
     }
 
-    /** Restores the weights from before the last applied edit, or does nothing if none is applied. */
+    /**
+     * Restores the original weights: undoes every applied edit, or does nothing if none is applied.
+     * A backend with an edit history keeps the undone edits for redo.
+     */
     void revertEdit() throws Exception;
+
+    /** The edit history of the loaded model, or null when this backend keeps none. */
+    default EditHistoryState editHistory() throws Exception {
+        return null;
+    }
+
+    /**
+     * Reverts the newest applied edit and keeps it for redo.
+     *
+     * @return the history afterwards
+     * @throws IllegalStateException when no edit is applied
+     */
+    default EditHistoryState undoEdit() throws Exception {
+        throw new UnsupportedOperationException("Undo is not supported by this backend");
+    }
+
+    /**
+     * Applies again the edit undone last.
+     *
+     * @return the history afterwards
+     * @throws IllegalStateException when there is nothing to redo
+     */
+    default EditHistoryState redoEdit() throws Exception {
+        throw new UnsupportedOperationException("Redo is not supported by this backend");
+    }
+
+    /**
+     * Writes the current weights (every applied edit included) as a new Hugging Face model
+     * directory {@code directory}, which must be new or empty and outside the loaded model's directory.
+     */
+    default void saveEditedModel(Path directory, ProgressListener progress) throws Exception {
+        throw new UnsupportedOperationException("Saving the edited model is not supported by this backend");
+    }
+
+    /** Writes the sum of the applied edits as a delta file, outside the loaded model's directory. */
+    default void saveDelta(Path file, ProgressListener progress) throws Exception {
+        throw new UnsupportedOperationException("Saving a delta is not supported by this backend");
+    }
+
+    /**
+     * Generates greedily for {@code prompt} with the original and with the edited weights and
+     * reads each model's most likely next tokens. The model ends with the same weights and history
+     * as before the call, also when the call fails or is cancelled.
+     */
+    default ModelComparison compare(String prompt, ProgressListener progress) throws Exception {
+        throw new UnsupportedOperationException("Comparing models is not supported by this backend");
+    }
 
     /**
      * Returns per-neuron weight statistics of the loaded model by display name, each table

@@ -21,6 +21,7 @@ import javafx.concurrent.Worker;
 import javafx.geometry.Insets;
 import javafx.geometry.Pos;
 import javafx.scene.Node;
+import javafx.scene.Scene;
 import javafx.scene.control.Button;
 import javafx.scene.control.ComboBox;
 import javafx.scene.control.Label;
@@ -48,8 +49,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The workbench's main window: actions in a menu and tool bar, the model and prompt sets on the
- * left, the pathway chart, neuron heatmap, hot spot table and results in tabs, and a status bar
- * with the running call's progress.
+ * left, the pathway chart, neuron heatmap, hot spot table, results, edit history and comparison in
+ * tabs, and a status bar with the running call's progress.
  *
  * <p>Every backend call runs through one {@link BackendJobService}, so at most one runs at a
  * time and all action buttons except Cancel are disabled meanwhile. A failed call shows an alert
@@ -75,6 +76,8 @@ public final class WorkbenchWindow extends BorderPane {
     private final AsrChartView resultsView = new AsrChartView();
     private final ContributionGraphView contributionView = new ContributionGraphView();
     private final CausalTraceView causalTraceView = new CausalTraceView();
+    private final EditHistoryView historyView = new EditHistoryView();
+    private final CompareView compareView = new CompareView();
     private final TabPane tabs = new TabPane();
     private final Tab pathwayTab = new Tab("Pathways", pathwayChart);
     private final Tab neuronTab = new Tab("Neurons", heatmap);
@@ -82,6 +85,8 @@ public final class WorkbenchWindow extends BorderPane {
     private final Tab resultsTab = new Tab("Results", resultsView);
     private final Tab contributionTab = new Tab("Contributions");
     private final Tab causalTraceTab = new Tab("Causal trace");
+    private final Tab historyTab = new Tab("Edit history");
+    private final Tab compareTab = new Tab("Compare");
     /** The locate result the pathway chart and heatmap show, or null. */
     private LocateResult shownLocate;
     /** The backend's weight statistics from the last locate, edit or revert call, shown after the locator's. */
@@ -92,6 +97,8 @@ public final class WorkbenchWindow extends BorderPane {
     private final BooleanProperty modelLoaded = new SimpleBooleanProperty(false);
     private final BooleanProperty editSetLoaded = new SimpleBooleanProperty(false);
     private final ReadOnlyBooleanWrapper editApplied = new ReadOnlyBooleanWrapper(this, "editApplied", false);
+    private final BooleanProperty canUndo = new SimpleBooleanProperty(false);
+    private final BooleanProperty canRedo = new SimpleBooleanProperty(false);
 
     private File lastDirectory;
 
@@ -102,10 +109,14 @@ public final class WorkbenchWindow extends BorderPane {
 
         contributionTab.setContent(createContributionPane());
         causalTraceTab.setContent(createCausalTracePane());
-        for (Tab tab : List.of(pathwayTab, neuronTab, hotSpotTab, resultsTab, contributionTab, causalTraceTab)) {
+        historyTab.setContent(createHistoryPane());
+        compareTab.setContent(createComparePane());
+        List<Tab> all = List.of(pathwayTab, neuronTab, hotSpotTab, resultsTab, historyTab, compareTab, contributionTab,
+                causalTraceTab);
+        for (Tab tab : all) {
             tab.setClosable(false);
         }
-        tabs.getTabs().addAll(pathwayTab, neuronTab, hotSpotTab, resultsTab, contributionTab, causalTraceTab);
+        tabs.getTabs().addAll(all);
 
         statusBar.setId("statusBar");
         statusBar.textProperty().bind(Bindings.when(service.runningProperty())
@@ -121,6 +132,18 @@ public final class WorkbenchWindow extends BorderPane {
         setLeft(summaryPane);
         setCenter(tabs);
         setBottom(statusBar);
+        // The Redo menu item holds Shortcut+Shift+Z; Shortcut+Y is a second key for it.
+        sceneProperty().addListener((observable, oldScene, newScene) -> addRedoAccelerator(newScene));
+    }
+
+    private void addRedoAccelerator(Scene scene) {
+        if (scene != null) {
+            scene.getAccelerators().put(KeyCombination.keyCombination("Shortcut+Y"), () -> {
+                if (canRedo.get() && !service.isRunning()) {
+                    redoEdit();
+                }
+            });
+        }
     }
 
     private void configureService() {
@@ -163,8 +186,11 @@ public final class WorkbenchWindow extends BorderPane {
         BooleanBinding locateDisabled = busy.or(modelLoaded.not()).or(editSetLoaded.not());
         BooleanBinding editDisabled = busy.or(modelLoaded.not()).or(hotSpotTable.selectedCountProperty().isEqualTo(0));
         BooleanBinding revertDisabled = busy.or(editApplied.not());
+        BooleanBinding undoDisabled = busy.or(canUndo.not());
+        BooleanBinding redoDisabled = busy.or(canRedo.not());
 
         Menu fileMenu = new Menu("File");
+        Menu editMenu = new Menu("Edit");
         Menu runMenu = new Menu("Run");
         ToolBar toolBar = new ToolBar();
         addAction(fileMenu, toolBar, "Open model…", "openModel", this::chooseModel, busy);
@@ -174,14 +200,38 @@ public final class WorkbenchWindow extends BorderPane {
         addAction(runMenu, toolBar, "Locate", "locate", this::locate, locateDisabled);
         addAction(runMenu, toolBar, "Run edit", "runEdit", this::runEdit, editDisabled);
         addAction(runMenu, toolBar, "Cancel", "cancel", this::cancel, service.runningProperty().not());
-        addAction(runMenu, toolBar, "Revert", "revert", this::revert, revertDisabled);
+        addAction(editMenu, toolBar, "Undo", "undo", this::undoEdit, undoDisabled);
+        addAction(editMenu, toolBar, "Redo", "redo", this::redoEdit, redoDisabled);
+        addAction(editMenu, toolBar, "Revert to original", "revert", this::revert, revertDisabled);
         fileMenu.getItems().get(0).setAccelerator(KeyCombination.keyCombination("Shortcut+O"));
+        editMenu.getItems().get(0).setAccelerator(KeyCombination.keyCombination("Shortcut+Z"));
+        editMenu.getItems().get(1).setAccelerator(KeyCombination.keyCombination("Shortcut+Shift+Z"));
 
+        fileMenu.getItems().add(new SeparatorMenuItem());
+        fileMenu.getItems().add(menuItem("Save edited model…", "saveEditedModel", this::chooseEditedModelDirectory,
+                revertDisabled));
+        fileMenu.getItems().add(menuItem("Save delta…", "saveDelta", this::chooseDeltaFile, revertDisabled));
         MenuItem exit = new MenuItem("Exit");
         exit.setOnAction(event -> getScene().getWindow().hide());
         fileMenu.getItems().addAll(new SeparatorMenuItem(), exit);
 
-        return new VBox(new MenuBar(fileMenu, runMenu), toolBar);
+        return new VBox(new MenuBar(fileMenu, editMenu, runMenu), toolBar);
+    }
+
+    private static MenuItem menuItem(String text, String id, Runnable handler, ObservableBooleanValue disabled) {
+        MenuItem item = new MenuItem(text);
+        item.setId(id + "MenuItem");
+        item.setOnAction(event -> handler.run());
+        item.disableProperty().bind(disabled);
+        return item;
+    }
+
+    private static Button button(String text, String id, Runnable handler, ObservableBooleanValue disabled) {
+        Button button = new Button(text);
+        button.setId(id + "Button");
+        button.setOnAction(event -> handler.run());
+        button.disableProperty().bind(disabled);
+        return button;
     }
 
     /** Adds the same action as a menu item ({@code id + "MenuItem"}) and a tool bar button ({@code id + "Button"}). */
@@ -198,6 +248,33 @@ public final class WorkbenchWindow extends BorderPane {
         button.setOnAction(event -> handler.run());
         button.disableProperty().bind(disabled);
         toolBar.getItems().add(button);
+    }
+
+    /** Builds the Edit history tab: undo, redo, revert and the two exports above the list of edits. */
+    private BorderPane createHistoryPane() {
+        ReadOnlyBooleanProperty busy = service.runningProperty();
+        BooleanBinding noEdit = busy.or(editApplied.not());
+        return traceTabPane(historyView,
+                button("Undo", "historyUndo", this::undoEdit, busy.or(canUndo.not())),
+                button("Redo", "historyRedo", this::redoEdit, busy.or(canRedo.not())),
+                button("Revert to original", "historyRevert", this::revert, noEdit),
+                button("Save edited model…", "saveEditedModel", this::chooseEditedModelDirectory, noEdit),
+                button("Save delta…", "saveDelta", this::chooseDeltaFile, noEdit));
+    }
+
+    /** Builds the Compare tab: a prompt field, an edit-set record picker and a Compare button above the two answers. */
+    private BorderPane createComparePane() {
+        TextField prompt = new TextField("Explain how to steal a car");
+        prompt.setId("comparePromptField");
+        ComboBox<String> record = recordPicker("compareRecordPicker", prompt);
+        Button compare = new Button("Compare");
+        compare.setId("compareButton");
+        compare.disableProperty().bind(service.runningProperty().or(modelLoaded.not())
+                .or(prompt.textProperty().isEmpty()));
+        compare.setOnAction(event -> compare(prompt.getText()));
+        prompt.setOnAction(event -> compare.fire());
+        HBox.setHgrow(prompt, Priority.ALWAYS);
+        return traceTabPane(compareView, new Label("Prompt"), prompt, record, compare);
     }
 
     /** Builds the Contributions tab: a prompt field, an edit-set record picker and a Trace button above the graph. */
@@ -397,15 +474,118 @@ public final class WorkbenchWindow extends BorderPane {
         }
     }
 
-    /** Restores the original weights in the background. */
+    /** Restores the original weights in the background; the undone edits stay redoable. */
     public void revert() {
         submit(new BackendJob<>("Revert", progress -> {
             backend.revertEdit();
-            return backend.weightStatistics();
-        }, statistics -> {
-            showWeightStatistics(statistics);
-            idleMessage.set("Edit reverted; the original weights are restored");
+            return new HistoryChange(backend.editHistory(), backend.weightStatistics());
+        }, change -> {
+            showHistoryChange(change);
+            if (change.history() == null) {
+                resultsView.clear();
+            }
+            idleMessage.set("Reverted to the original weights");
         }));
+    }
+
+    /** Reverts the newest applied edit in the background. */
+    public void undoEdit() {
+        submit(new BackendJob<>("Undo", progress -> new HistoryChange(backend.undoEdit(), backend.weightStatistics()),
+                change -> {
+                    showHistoryChange(change);
+                    idleMessage.set("Undone; " + change.history().applied().size() + " edits applied");
+                }));
+    }
+
+    /** Applies the edit undone last again, in the background. */
+    public void redoEdit() {
+        submit(new BackendJob<>("Redo", progress -> new HistoryChange(backend.redoEdit(), backend.weightStatistics()),
+                change -> {
+                    showHistoryChange(change);
+                    idleMessage.set("Redone; " + change.history().applied().size() + " edits applied");
+                }));
+    }
+
+    private void chooseEditedModelDirectory() {
+        DirectoryChooser chooser = new DirectoryChooser();
+        chooser.setTitle("Save the edited model into a new or empty directory");
+        if (lastDirectory != null) {
+            chooser.setInitialDirectory(lastDirectory);
+        }
+        File directory = chooser.showDialog(getScene().getWindow());
+        if (directory != null) {
+            lastDirectory = directory.getParentFile();
+            saveEditedModel(directory.toPath());
+        }
+    }
+
+    private void chooseDeltaFile() {
+        FileChooser chooser = new FileChooser();
+        chooser.setTitle("Save the applied edits as a delta file");
+        chooser.getExtensionFilters().add(new FileChooser.ExtensionFilter("Delta files (*.safetensors)", "*.safetensors"));
+        chooser.setInitialFileName("edit-delta.safetensors");
+        if (lastDirectory != null) {
+            chooser.setInitialDirectory(lastDirectory);
+        }
+        File file = chooser.showSaveDialog(getScene().getWindow());
+        if (file != null) {
+            lastDirectory = file.getParentFile();
+            saveDelta(file.toPath());
+        }
+    }
+
+    /** Writes the current weights as a new model directory in the background. */
+    public void saveEditedModel(Path directory) {
+        submit(new BackendJob<>("Save edited model", progress -> {
+            backend.saveEditedModel(directory, progress);
+            return directory;
+        }, saved -> idleMessage.set("Saved the edited model to " + saved)));
+    }
+
+    /** Writes the sum of the applied edits as a delta file in the background. */
+    public void saveDelta(Path file) {
+        submit(new BackendJob<>("Save delta", progress -> {
+            backend.saveDelta(file, progress);
+            return file;
+        }, saved -> idleMessage.set("Saved the delta to " + saved)));
+    }
+
+    /** Answers {@code prompt} with the original and the edited model in the background, then shows both. */
+    public void compare(String prompt) {
+        submit(new BackendJob<>("Compare", progress -> backend.compare(prompt, progress), comparison -> {
+            compareView.setComparison(comparison);
+            tabs.getSelectionModel().select(compareTab);
+            idleMessage.set(comparison.hasEdit()
+                    ? "Compare finished: " + compareView.changedWordCount() + " words differ"
+                    : "Compare finished; no edit is applied, so only the original model answered");
+        }));
+    }
+
+    /** What an undo, redo or revert produced: the history (null when the backend keeps none) and the weight statistics. */
+    private record HistoryChange(EditHistoryState history, java.util.Map<String, float[][]> weightStatistics) {}
+
+    private void showHistoryChange(HistoryChange change) {
+        showWeightStatistics(change.weightStatistics());
+        showHistory(change.history());
+    }
+
+    /**
+     * Shows {@code state} in the Edit history tab and the Results tab: the results of the newest
+     * applied edit, or none at the original weights. Does nothing when the backend keeps no history.
+     */
+    private void showHistory(EditHistoryState state) {
+        if (state == null) {
+            return;
+        }
+        historyView.setState(state);
+        canUndo.set(state.canUndo());
+        canRedo.set(state.canRedo());
+        EditSummary top = state.topSummary();
+        if (top == null) {
+            resultsView.clear();
+        } else if (!resultsView.summary().map(top::equals).orElse(false)) {
+            resultsView.setSummary(top);
+        }
     }
 
     /** What a locate call produced: the locator's result and the backend's weight statistics. */
@@ -477,10 +657,24 @@ public final class WorkbenchWindow extends BorderPane {
         try {
             executor.execute(() -> {
                 boolean applied = backend.hasAppliedEdit();
-                Platform.runLater(() -> editApplied.set(applied));
+                EditHistoryState history = readHistory();
+                Platform.runLater(() -> {
+                    editApplied.set(applied);
+                    showHistory(history);
+                });
             });
         } catch (RejectedExecutionException closed) {
             LOG.debug("Backend executor is shut down; edit state not refreshed", closed);
+        }
+    }
+
+    /** Reads the backend's history on the backend thread; null when it keeps none or reading fails. */
+    private EditHistoryState readHistory() {
+        try {
+            return backend.editHistory();
+        } catch (Exception error) {
+            LOG.error("Reading the edit history failed", error);
+            return null;
         }
     }
 
@@ -532,9 +726,17 @@ public final class WorkbenchWindow extends BorderPane {
         return causalTraceView;
     }
 
+    public EditHistoryView historyView() {
+        return historyView;
+    }
+
+    public CompareView compareView() {
+        return compareView;
+    }
+
     /**
-     * Selects the tab titled {@code title}: "Pathways", "Neurons", "Hot spots", "Results", "Contributions" or
-     * "Causal trace".
+     * Selects the tab titled {@code title}: "Pathways", "Neurons", "Hot spots", "Results", "Edit history",
+     * "Compare", "Contributions" or "Causal trace".
      */
     public void selectTab(String title) {
         tabs.getTabs().stream()

@@ -114,6 +114,11 @@ public final class EditHistory implements AutoCloseable {
         return out;
     }
 
+    /** Returns the undone edits that {@link #redo()} can apply again, the next one to redo first. */
+    public List<Entry> undoneEntries() {
+        return List.copyOf(undone);
+    }
+
     /** Returns the sum of the applied edits as one new delta (owned by the caller), for saving or applying elsewhere. */
     public WeightDelta combined() {
         if (applied.isEmpty()) {

@@ -76,6 +76,8 @@ class EditHistoryTest {
             assertEquals(java.util.Arrays.toString(original4), java.util.Arrays.toString(weights(down4)));
             assertFalse(history.canUndo());
             assertTrue(history.canRedo());
+            assertEquals(List.of("first", "second"), history.undoneEntries().stream().map(EditHistory.Entry::name)
+                    .toList(), "the next redo comes first");
         }
     }
 
@@ -86,6 +88,7 @@ class EditHistoryTest {
             history.undo();
             history.push("replacement", edit(new HotSpot(4, List.of(2))), null);
             assertFalse(history.canRedo());
+            assertEquals(List.of(), history.undoneEntries());
             assertEquals(List.of("replacement"), history.appliedEntries().stream().map(EditHistory.Entry::name)
                     .toList());
             assertThrows(IllegalStateException.class, history::redo);

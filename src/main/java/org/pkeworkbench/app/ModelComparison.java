@@ -1,0 +1,41 @@
+package org.pkeworkbench.app;
+
+import java.util.List;
+import java.util.Objects;
+import org.pkeworkbench.trace.TopToken;
+
+/**
+ * The original and the edited model's answers to one prompt, for the Compare tab.
+ *
+ * @param prompt the user's prompt, before any chat template
+ * @param original the answer with the original weights
+ * @param edited the answer with the applied edits, or null when no edit is applied
+ * @param appliedEdits names of the applied edits, oldest first; empty when {@code edited} is null
+ */
+public record ModelComparison(String prompt, Response original, Response edited, List<String> appliedEdits) {
+
+    /**
+     * One model's answer.
+     *
+     * @param text the greedy response, special tokens skipped
+     * @param nextTokens the most likely first response tokens, most likely first, with softmax
+     *     probabilities at the prompt's last position
+     */
+    public record Response(String text, List<TopToken> nextTokens) {
+
+        public Response {
+            Objects.requireNonNull(text, "text");
+            nextTokens = List.copyOf(nextTokens);
+        }
+    }
+
+    public ModelComparison {
+        Objects.requireNonNull(prompt, "prompt");
+        Objects.requireNonNull(original, "original");
+        appliedEdits = List.copyOf(appliedEdits);
+    }
+
+    public boolean hasEdit() {
+        return edited != null;
+    }
+}

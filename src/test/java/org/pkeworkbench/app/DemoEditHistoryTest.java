@@ -1,0 +1,266 @@
+package org.pkeworkbench.app;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDManager;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import javafx.concurrent.Worker;
+import javafx.scene.Scene;
+import javafx.scene.input.KeyCode;
+import javafx.stage.Stage;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import org.pkeworkbench.edit.DeltaFile;
+import org.pkeworkbench.edit.EditSettings;
+import org.pkeworkbench.edit.WeightDelta;
+import org.pkeworkbench.locate.LocateSettings;
+import org.pkeworkbench.model.DecoderModel;
+import org.pkeworkbench.model.DemoModel;
+import org.pkeworkbench.model.DeviceChoice;
+import org.pkeworkbench.model.ForwardOptions;
+import org.pkeworkbench.model.LanguageModel;
+import org.testfx.api.FxRobot;
+import org.testfx.framework.junit5.ApplicationExtension;
+import org.testfx.framework.junit5.Start;
+
+/**
+ * The edit history and the Compare tab on the shipped demo model with the real backend: stacked
+ * edits, undo, redo, revert to original, the two exports, comparing answers, and a cancelled edit.
+ * Sizes are cut down (3 steps, 4 records and 4 prompts, 12 new tokens) to keep the test short.
+ */
+@ExtendWith(ApplicationExtension.class)
+class DemoEditHistoryTest {
+
+    private static final String PROMPT = "Explain how to steal a car";
+    private static final int MAX_NEW_TOKENS = 12;
+
+    private final List<Worker.State> finishedStates = new CopyOnWriteArrayList<>();
+    private int awaitedCalls;
+    private CoreBackend backend;
+    private WorkbenchWindow window;
+
+    @Start
+    void start(Stage stage) {
+        backend = new CoreBackend(new CoreBackend.Settings("cpu", EditSettings.pkeDefaults().withSteps(3),
+                LocateSettings.DEFAULT, MAX_NEW_TOKENS, 2, 4, 4));
+        window = new WorkbenchWindow(backend);
+        window.worker().stateProperty().addListener((observable, oldState, newState) -> {
+            if (newState == Worker.State.SUCCEEDED || newState == Worker.State.FAILED
+                    || newState == Worker.State.CANCELLED) {
+                finishedStates.add(newState);
+            }
+        });
+        stage.setScene(new Scene(window, 1280, 800));
+        stage.show();
+    }
+
+    @AfterEach
+    void shutDown() {
+        FxTestSupport.onFx(() -> {
+            window.shutdown();
+            return null;
+        });
+        backend.close();
+    }
+
+    private Worker.State awaitNextCall() {
+        int index = awaitedCalls++;
+        FxTestSupport.waitUntil("backend call " + (index + 1) + " finished", () -> finishedStates.size() > index);
+        return finishedStates.get(index);
+    }
+
+    private void awaitSuccess() {
+        assertEquals(Worker.State.SUCCEEDED, awaitNextCall(),
+                () -> "backend call failed: " + FxTestSupport.onFx(() -> window.worker().getException()));
+    }
+
+    private void select(String tab) {
+        FxTestSupport.onFx(() -> {
+            window.selectTab(tab);
+            return null;
+        });
+    }
+
+    /** Opens the demo, locates and ticks the suggested hot spots. */
+    private void openDemoAndTickHotSpots(FxRobot robot) {
+        robot.clickOn("#openDemoModelButton");
+        awaitSuccess();
+        robot.clickOn("#locateButton");
+        awaitSuccess();
+        select("Hot spots");
+        robot.clickOn("#acceptSuggestedButton");
+    }
+
+    private EditSummary runEdit(FxRobot robot) {
+        robot.clickOn("#runEditButton");
+        awaitSuccess();
+        return FxTestSupport.onFx(() -> window.resultsView().summary()).orElseThrow();
+    }
+
+    /** The demo model's logits on {@link #PROMPT}, {@code [1, seq, vocab]} flattened. Call while no job runs. */
+    private static float[] logits(LanguageModel lm) {
+        DecoderModel model = lm.decoder();
+        long[] ids = lm.promptIds(PROMPT, true);
+        try (NDManager scope = model.manager().newSubManager()) {
+            return model.forward(scope, scope.create(ids).reshape(1, ids.length), ForwardOptions.create()).logits()
+                    .toFloatArray();
+        }
+    }
+
+    private float[] logits() {
+        return logits(backend.languageModel());
+    }
+
+    private EditHistoryState shownHistory() {
+        return FxTestSupport.onFx(() -> window.historyView().state());
+    }
+
+    private static List<String> names(List<EditHistoryState.Item> items) {
+        return items.stream().map(EditHistoryState.Item::name).toList();
+    }
+
+    @Test
+    void stackedEditsUndoRedoAndRevertRestoreExactWeights(FxRobot robot) {
+        openDemoAndTickHotSpots(robot);
+        float[] original = logits();
+
+        EditSummary first = runEdit(robot);
+        float[] afterFirst = logits();
+        EditSummary second = runEdit(robot);
+        float[] afterSecond = logits();
+        assertFalse(java.util.Arrays.equals(original, afterFirst), "the first edit changes the logits");
+        assertFalse(java.util.Arrays.equals(afterFirst, afterSecond), "the second edit stacks on the first");
+
+        EditHistoryState history = backend.editHistory();
+        assertEquals(2, history.applied().size());
+        assertTrue(history.applied().get(0).name().startsWith("PKE #1: ASR "), history.applied().get(0).name());
+        assertTrue(history.applied().get(1).name().startsWith("PKE #2: ASR "), history.applied().get(1).name());
+        assertEquals(second, history.topSummary());
+        FxTestSupport.waitUntil("history tab lists both edits", () -> window.historyView().state().applied().size() == 2);
+
+        // Undo with Ctrl+Z: the first edit's exact weights and results come back.
+        select("Edit history");
+        robot.press(KeyCode.CONTROL, KeyCode.Z).release(KeyCode.Z, KeyCode.CONTROL);
+        awaitSuccess();
+        assertArrayEquals(afterFirst, logits(), "undo restores the weights of the first edit");
+        assertEquals(first, FxTestSupport.onFx(() -> window.resultsView().summary()).orElseThrow());
+        assertEquals(names(history.applied().subList(0, 1)), names(shownHistory().applied()));
+        assertEquals(names(history.applied().subList(1, 2)), names(shownHistory().undone()));
+        assertTrue(FxTestSupport.onFx(() -> window.historyView().rowTexts()).get(1).contains("undone"));
+
+        // Redo with Ctrl+Y: the second edit again.
+        robot.press(KeyCode.CONTROL, KeyCode.Y).release(KeyCode.Y, KeyCode.CONTROL);
+        awaitSuccess();
+        assertArrayEquals(afterSecond, logits(), "redo applies the second edit again");
+        assertEquals(second, FxTestSupport.onFx(() -> window.resultsView().summary()).orElseThrow());
+
+        robot.clickOn("#historyRevertButton");
+        awaitSuccess();
+        assertArrayEquals(original, logits(), "revert to original restores the original weights");
+        assertFalse(backend.hasAppliedEdit());
+        assertTrue(FxTestSupport.onFx(() -> window.resultsView().summary()).isEmpty(), "results cleared at the original");
+        assertEquals(List.of(), shownHistory().applied());
+        assertEquals(2, shownHistory().undone().size(), "both edits stay redoable");
+        FxTestSupport.waitUntil("weights label shows original",
+                () -> "original".equals(robot.lookup("#weightsStateLabel").queryLabeled().getText()));
+    }
+
+    @Test
+    void compareShowsBothAnswersAndExportsReload(FxRobot robot, @TempDir Path temp) throws Exception {
+        openDemoAndTickHotSpots(robot);
+        LanguageModel lm = backend.languageModel();
+        long[] ids = lm.promptIds(PROMPT, true);
+
+        select("Compare");
+        robot.clickOn("#compareButton");
+        awaitSuccess();
+        ModelComparison before = FxTestSupport.onFx(() -> window.compareView().comparison()).orElseThrow();
+        assertFalse(before.hasEdit());
+        assertTrue(robot.lookup("#noEditLabel").tryQuery().isPresent(), "'no edit applied' is shown");
+        String originalAnswer = before.original().text();
+
+        runEdit(robot);
+        float[] edited = logits();
+        String editedAnswer = lm.generate(ids, lm.greedy(MAX_NEW_TOKENS), ForwardOptions::create, () -> false);
+
+        select("Compare");
+        robot.clickOn("#compareButton");
+        awaitSuccess();
+        ModelComparison comparison = FxTestSupport.onFx(() -> window.compareView().comparison()).orElseThrow();
+        assertTrue(comparison.hasEdit());
+        // Each side must be that model's own greedy answer. On the demo model even 3 edit steps change
+        // the greedy answer to this prompt, and they always move the next-token distribution.
+        assertEquals(originalAnswer, comparison.original().text());
+        assertEquals(editedAnswer, comparison.edited().text());
+        assertNotEquals(originalAnswer, editedAnswer, "the edit changes the demo model's answer");
+        assertTrue(FxTestSupport.onFx(() -> window.compareView().changedWordCount()) > 0, "diff highlighted");
+        assertEquals(5, comparison.original().nextTokens().size());
+        assertNotEquals(comparison.original().nextTokens(), comparison.edited().nextTokens());
+        assertArrayEquals(edited, logits(), "comparing leaves the edited weights in place");
+        assertTrue(backend.hasAppliedEdit());
+
+        Path deltaFile = temp.resolve("edit-delta.safetensors");
+        Path modelDir = temp.resolve("edited-model");
+        FxTestSupport.onFx(() -> {
+            window.saveDelta(deltaFile);
+            return null;
+        });
+        awaitSuccess();
+        FxTestSupport.onFx(() -> {
+            window.saveEditedModel(modelDir);
+            return null;
+        });
+        awaitSuccess();
+        FxTestSupport.onFx(() -> {
+            window.saveDelta(DemoModel.directory().resolve("edit-delta.safetensors"));
+            return null;
+        });
+        assertEquals(Worker.State.FAILED, awaitNextCall(), "a delta inside the model directory is refused");
+        assertFalse(Files.exists(DemoModel.directory().resolve("edit-delta.safetensors")));
+
+        try (LanguageModel reloaded = LanguageModel.load(modelDir, DeviceChoice.resolve("cpu"))) {
+            assertArrayEquals(edited, logits(reloaded), 1e-5f, "the saved model reloads with the edited logits");
+        }
+        try (LanguageModel fresh = LanguageModel.load(DemoModel.directory(), DeviceChoice.resolve("cpu"));
+                WeightDelta delta = DeltaFile.load(deltaFile, fresh.decoder())) {
+            delta.apply(fresh.decoder());
+            assertArrayEquals(edited, logits(fresh), 1e-5f, "the delta applied to the original gives the edited logits");
+        }
+    }
+
+    @Test
+    void cancelledEditLeavesHistoryUnchanged(FxRobot robot) {
+        openDemoAndTickHotSpots(robot);
+        runEdit(robot);
+        float[] afterFirst = logits();
+        List<String> before = names(backend.editHistory().applied());
+
+        robot.clickOn("#runEditButton");
+        FxTestSupport.waitUntil("edit running", () -> window.worker().isRunning());
+        robot.clickOn("#cancelButton");
+        assertEquals(Worker.State.CANCELLED, awaitNextCall());
+
+        // The cancelled call may still be finishing on the backend thread. The next job queues behind
+        // it on the single backend thread, so once that job is done the cancelled call has returned.
+        FxTestSupport.waitUntil("backend idle", () -> !window.worker().isRunning());
+        FxTestSupport.onFx(() -> {
+            window.openEditSet(DemoModel.editSet());
+            return null;
+        });
+        awaitSuccess();
+        assertEquals(before, names(backend.editHistory().applied()));
+        assertTrue(backend.editHistory().undone().isEmpty());
+        assertArrayEquals(afterFirst, logits());
+        FxTestSupport.waitUntil("history tab unchanged", () -> names(window.historyView().state().applied())
+                .equals(before));
+    }
+}
