@@ -106,10 +106,17 @@ public final class CompareView extends ScrollPane {
         VBox box = new VBox(2);
         box.getChildren().add(new Label("Most likely first tokens"));
         for (TopToken token : tokens) {
-            box.getChildren().add(new Label(String.format(Locale.ROOT, "%-16s %.3f",
-                    "'" + token.text().replace("\n", "\\n") + "'", token.probability())));
+            Label line = new Label(String.format(Locale.ROOT, "%-20s %.3f", tokenLabel(token), token.probability()));
+            line.setStyle("-fx-font-family: monospace;");
+            box.getChildren().add(line);
         }
         return box;
+    }
+
+    /** The token's text in quotes, with line breaks escaped; its id when the text is blank. */
+    private static String tokenLabel(TopToken token) {
+        String text = token.text().replace("\n", "\\n");
+        return text.isBlank() ? "'" + text + "' (id " + token.id() + ")" : "'" + text + "'";
     }
 
     /** The shown comparison, if any. */

@@ -239,7 +239,7 @@ public final class CoreBackend implements WorkbenchBackend {
         return editHistory();
     }
 
-    /** Writes the current weights with {@link EditedModelWriter}; refuses a directory inside the model's. */
+    /** Writes the current weights with {@link EditedModelWriter}; rejects a directory inside the model's. */
     @Override
     public void saveEditedModel(Path directory, ProgressListener progress) throws IOException {
         requireEdit("save the edited model");
@@ -297,16 +297,21 @@ public final class CoreBackend implements WorkbenchBackend {
 
         ModelComparison.Response edited = respond(ids, progress.scaled(0, 0.5).prefixed("Edited model: "));
         ModelComparison.Response original;
-        history.revertAll();
+        // Count the undos, so that the finally block redoes exactly those even if one of them fails.
+        int undone = 0;
         try {
+            while (history.canUndo()) {
+                history.undo();
+                undone++;
+            }
             original = respond(ids, progress.scaled(0.5, 1).prefixed("Original model: "));
         } finally {
-            for (int i = 0; i < applied.size(); i++) {
+            for (int i = 0; i < undone; i++) {
                 history.redo();
             }
             refreshEditFlag();
         }
-        LOG.info("Compared the original and edited model on one prompt in {} ms; the answers {}",
+        LOG.info("Compared the original and edited model on one prompt in {} ms; the responses {}",
                 (System.nanoTime() - started) / 1_000_000, original.text().equals(edited.text()) ? "match" : "differ");
         return new ModelComparison(prompt, original, edited, applied);
     }

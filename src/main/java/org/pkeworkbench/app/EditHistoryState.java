@@ -4,8 +4,8 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * What the edit history holds, for the Edit history tab: the applied edits and the undone ones
- * that can be redone.
+ * Snapshot of the loaded model's edit history for the Edit history tab: the applied edits and
+ * the undone ones that can be redone.
  *
  * @param applied applied edits, oldest first; the last one is on top
  * @param undone undone edits, the next one to redo first
@@ -41,7 +41,7 @@ public record EditHistoryState(List<Item> applied, List<Item> undone) {
         return !undone.isEmpty();
     }
 
-    /** The results of the newest applied edit, or null at the original weights or when it has none. */
+    /** Returns the results of the newest applied edit, or null at the original weights or when it has none. */
     public EditSummary topSummary() {
         return applied.isEmpty() ? null : applied.get(applied.size() - 1).summary();
     }

@@ -5,17 +5,17 @@ import java.util.Objects;
 import org.pkeworkbench.trace.TopToken;
 
 /**
- * The original and the edited model's answers to one prompt, for the Compare tab.
+ * The original and the edited model's greedy responses to one prompt, for the Compare tab.
  *
  * @param prompt the user's prompt, before any chat template
- * @param original the answer with the original weights
- * @param edited the answer with the applied edits, or null when no edit is applied
+ * @param original the response with the original weights
+ * @param edited the response with the applied edits, or null when no edit is applied
  * @param appliedEdits names of the applied edits, oldest first; empty when {@code edited} is null
  */
 public record ModelComparison(String prompt, Response original, Response edited, List<String> appliedEdits) {
 
     /**
-     * One model's answer.
+     * One model's response.
      *
      * @param text the greedy response, special tokens skipped
      * @param nextTokens the most likely first response tokens, most likely first, with softmax

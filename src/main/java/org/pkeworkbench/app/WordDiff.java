@@ -24,7 +24,7 @@ final class WordDiff {
 
     private WordDiff() {}
 
-    /** Diffs {@code left} against {@code right}. Quadratic in the word counts, fine for generated answers. */
+    /** Diffs {@code left} against {@code right}. Quadratic in the word counts, fine for generated responses. */
     static Result of(String left, String right) {
         String[] a = words(left);
         String[] b = words(right);

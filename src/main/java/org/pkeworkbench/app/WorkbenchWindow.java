@@ -132,7 +132,7 @@ public final class WorkbenchWindow extends BorderPane {
         setLeft(summaryPane);
         setCenter(tabs);
         setBottom(statusBar);
-        // The Redo menu item holds Shortcut+Shift+Z; Shortcut+Y is a second key for it.
+        // The Redo menu item's accelerator is Shortcut+Shift+Z, and Shortcut+Y is a second key for it.
         sceneProperty().addListener((observable, oldScene, newScene) -> addRedoAccelerator(newScene));
     }
 
@@ -493,7 +493,7 @@ public final class WorkbenchWindow extends BorderPane {
         submit(new BackendJob<>("Undo", progress -> new HistoryChange(backend.undoEdit(), backend.weightStatistics()),
                 change -> {
                     showHistoryChange(change);
-                    idleMessage.set("Undone; " + change.history().applied().size() + " edits applied");
+                    idleMessage.set("Undone; " + appliedCount(change.history()));
                 }));
     }
 
@@ -502,8 +502,13 @@ public final class WorkbenchWindow extends BorderPane {
         submit(new BackendJob<>("Redo", progress -> new HistoryChange(backend.redoEdit(), backend.weightStatistics()),
                 change -> {
                     showHistoryChange(change);
-                    idleMessage.set("Redone; " + change.history().applied().size() + " edits applied");
+                    idleMessage.set("Redone; " + appliedCount(change.history()));
                 }));
+    }
+
+    private static String appliedCount(EditHistoryState history) {
+        int count = history.applied().size();
+        return count == 1 ? "1 edit applied" : count + " edits applied";
     }
 
     private void chooseEditedModelDirectory() {
@@ -561,7 +566,7 @@ public final class WorkbenchWindow extends BorderPane {
         }));
     }
 
-    /** What an undo, redo or revert produced: the history (null when the backend keeps none) and the weight statistics. */
+    /** Result of an undo, redo or revert: the history (null when the backend keeps none) and the weight statistics. */
     private record HistoryChange(EditHistoryState history, java.util.Map<String, float[][]> weightStatistics) {}
 
     private void showHistoryChange(HistoryChange change) {

@@ -34,7 +34,7 @@ import org.testfx.framework.junit5.Start;
 
 /**
  * The edit history and the Compare tab on the shipped demo model with the real backend: stacked
- * edits, undo, redo, revert to original, the two exports, comparing answers, and a cancelled edit.
+ * edits, undo, redo, revert to original, the two exports, comparing responses, and a cancelled edit.
  * Sizes are cut down (3 steps, 4 records and 4 prompts, 12 new tokens) to keep the test short.
  */
 @ExtendWith(ApplicationExtension.class)
@@ -129,7 +129,7 @@ class DemoEditHistoryTest {
     }
 
     @Test
-    void stackedEditsUndoRedoAndRevertRestoreExactWeights(FxRobot robot) {
+    void stackedEditsUndoRedoRevertExactly(FxRobot robot) throws Exception {
         openDemoAndTickHotSpots(robot);
         float[] original = logits();
 
@@ -156,6 +156,7 @@ class DemoEditHistoryTest {
         assertEquals(names(history.applied().subList(0, 1)), names(shownHistory().applied()));
         assertEquals(names(history.applied().subList(1, 2)), names(shownHistory().undone()));
         assertTrue(FxTestSupport.onFx(() -> window.historyView().rowTexts()).get(1).contains("undone"));
+        FxTestSupport.saveSnapshot(window, "edit-history");
 
         // Redo with Ctrl+Y: the second edit again.
         robot.press(KeyCode.CONTROL, KeyCode.Y).release(KeyCode.Y, KeyCode.CONTROL);
@@ -175,7 +176,7 @@ class DemoEditHistoryTest {
     }
 
     @Test
-    void compareShowsBothAnswersAndExportsReload(FxRobot robot, @TempDir Path temp) throws Exception {
+    void compareAndExportsOnDemoEdit(FxRobot robot, @TempDir Path temp) throws Exception {
         openDemoAndTickHotSpots(robot);
         LanguageModel lm = backend.languageModel();
         long[] ids = lm.promptIds(PROMPT, true);
@@ -197,13 +198,14 @@ class DemoEditHistoryTest {
         awaitSuccess();
         ModelComparison comparison = FxTestSupport.onFx(() -> window.compareView().comparison()).orElseThrow();
         assertTrue(comparison.hasEdit());
-        // Each side must be that model's own greedy answer. On the demo model even 3 edit steps change
-        // the greedy answer to this prompt, and they always move the next-token distribution.
+        // Each side must be that model's own greedy response. On the demo model even 3 edit steps change
+        // the greedy response to this prompt, and they always move the next-token distribution.
         assertEquals(originalAnswer, comparison.original().text());
         assertEquals(editedAnswer, comparison.edited().text());
-        assertNotEquals(originalAnswer, editedAnswer, "the edit changes the demo model's answer");
+        assertNotEquals(originalAnswer, editedAnswer, "the edit changes the demo model's response");
         assertTrue(FxTestSupport.onFx(() -> window.compareView().changedWordCount()) > 0, "diff highlighted");
         assertEquals(5, comparison.original().nextTokens().size());
+        FxTestSupport.saveSnapshot(window, "compare");
         assertNotEquals(comparison.original().nextTokens(), comparison.edited().nextTokens());
         assertArrayEquals(edited, logits(), "comparing leaves the edited weights in place");
         assertTrue(backend.hasAppliedEdit());
