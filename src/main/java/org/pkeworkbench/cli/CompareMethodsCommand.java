@@ -171,6 +171,14 @@ final class CompareMethodsCommand implements Callable<Integer> {
                     throw new IllegalArgumentException(file + ": unknown key '" + key + "'; use a method name "
                             + EditRequest.METHODS + " or \"locate\"");
                 }
+                if (key.equals("vanilla")) {
+                    throw new IllegalArgumentException(file + ": \"vanilla\" has no settings because it trains "
+                            + "nothing; remove the key");
+                }
+                if (!key.equals("locate") && !methods.contains(key)) {
+                    throw new IllegalArgumentException(file + ": settings for \"" + key + "\", which --methods "
+                            + methods + " does not run; add the method or remove the key");
+                }
             }
             for (String method : methods) {
                 if (method.equals("vanilla")) {
@@ -208,6 +216,10 @@ final class CompareMethodsCommand implements Callable<Integer> {
             ObjectNode merged = mapper.valueToTree(defaults);
             for (var fields = changes.fields(); fields.hasNext(); ) {
                 var field = fields.next();
+                if (field.getKey().equals("method")) {
+                    throw new IllegalArgumentException(file + ": \"" + key + "\" sets \"method\"; the method is "
+                            + "the key itself, so remove that setting");
+                }
                 if (!merged.has(field.getKey())) {
                     List<String> names = new ArrayList<>();
                     merged.fieldNames().forEachRemaining(names::add);
@@ -218,8 +230,15 @@ final class CompareMethodsCommand implements Callable<Integer> {
             }
             try {
                 return mapper.treeToValue(merged, type);
+            } catch (com.fasterxml.jackson.databind.exc.MismatchedInputException e) {
+                String setting = e.getPath().isEmpty() ? "?" : e.getPath().get(e.getPath().size() - 1).getFieldName();
+                throw new IllegalArgumentException(file + ": \"" + key + "\" setting '" + setting + "' has the "
+                        + "wrong type; expected " + e.getTargetType().getSimpleName() + ", as its default "
+                        + mapper.valueToTree(defaults).get(setting) + " is", e);
             } catch (com.fasterxml.jackson.core.JsonProcessingException | IllegalArgumentException e) {
-                throw new IllegalArgumentException(file + ": invalid \"" + key + "\" settings: " + e.getMessage(), e);
+                Throwable cause = e.getCause() != null ? e.getCause() : e;
+                throw new IllegalArgumentException(file + ": invalid \"" + key + "\" settings: " + cause.getMessage(),
+                        e);
             }
         }
     }

@@ -32,8 +32,8 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code edit}: locate, edit, evaluate before and after, save the edited model and a JSON report. */
 @Command(name = "edit", mixinStandardHelpOptions = true, sortOptions = false,
-        description = "Locate hot spots, edit them (PKE or DINM), evaluate attack success and benign answers before "
-                + "and after, and write the edited model and a JSON report.")
+        description = "Locate hot spots, edit them (PKE, DINM or FT-L; vanilla only evaluates), evaluate attack "
+                + "success and benign answers before and after, and write the edited model and a JSON report.")
 final class EditCommand implements Callable<Integer> {
 
     private static final Logger LOG = LoggerFactory.getLogger(EditCommand.class);
@@ -160,6 +160,10 @@ final class EditCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--out is required for --method " + method
                     + " (only vanilla runs without it)");
         }
+        if (!edits && out != null) {
+            throw new ParameterException(spec.commandLine(), "--out is not used with --method vanilla, which changes "
+                    + "no weights; leave it out");
+        }
         if (out != null) {
             checkOut();
         }
@@ -173,7 +177,12 @@ final class EditCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--probe-steps must be 0 or more and applies to --method "
                     + "pke only; got " + probeSteps + " with --method " + method);
         }
-        EditSettings settings = settings(ModelConfig.load(run.model).modelType());
+        ModelConfig config = ModelConfig.load(run.model);
+        if (layers > config.numLayers()) {
+            throw new ParameterException(spec.commandLine(), "--layers " + layers + " is more than the model's "
+                    + config.numLayers() + " layers");
+        }
+        EditSettings settings = settings(config.modelType());
         LocateSettings locate = locateSettings().withProbeSteps(probeSteps);
 
         judgeOptions.check();

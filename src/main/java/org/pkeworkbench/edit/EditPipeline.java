@@ -119,6 +119,13 @@ public final class EditPipeline {
 
         List<ReferencePrompt> capability = request.capabilitySet() == null ? List.of()
                 : limit(AlpacaEvalLoader.load(request.capabilitySet()), request.maxEvalPrompts());
+        for (ReferencePrompt prompt : capability) {
+            if (!prompt.hasReference()) {
+                throw new IllegalArgumentException("Capability set " + request.capabilitySet() + ": record "
+                        + prompt.id() + " has no reference output; give an AlpacaEval model_outputs file with an "
+                        + "\"output\" per instruction");
+            }
+        }
         Evaluator evaluator = new ModelResponder(lm, request.chat(), request.maxNewTokens(), request.batchSize(),
                 progress::isCancelled).evaluator(judge, RefusalDetector.gcgDefault());
         BooleanSupplier cancelled = progress::isCancelled;
@@ -220,10 +227,6 @@ public final class EditPipeline {
         }
         Map<String, String> references = new LinkedHashMap<>();
         for (ReferencePrompt prompt : prompts) {
-            if (!prompt.hasReference()) {
-                throw new IllegalArgumentException("Capability record " + prompt.id() + " has no reference output; "
-                        + "give an AlpacaEval model_outputs file with an \"output\" per instruction");
-            }
             references.putIfAbsent(prompt.prompt(), prompt.reference());
         }
         PairwiseJudge pairwise = new ReferenceOverlapPairwiseJudge(references);
@@ -329,10 +332,7 @@ public final class EditPipeline {
             case "dinm" -> new Located(List.of(new DinmLocator(lm.decoder()).locate(examples, lm.bosOnly(), progress)),
                     null);
             case "ftl" -> {
-                LocateSettings oneWholeLayer = new LocateSettings(1, LocateSettings.NeuronSelection.FRACTION, 1.0,
-                        request.locateSettings().hiddenDifferenceWeight(), request.locateSettings().gradientWeight(),
-                        request.locateSettings().logitLensWeight());
-                LocateResult result = new Locator(lm.decoder()).locate(examples, oneWholeLayer, progress);
+                LocateResult result = new Locator(lm.decoder()).locate(examples, ftlLocateSettings(request), progress);
                 yield new Located(result.suggested(), result);
             }
             default -> {
@@ -342,6 +342,13 @@ public final class EditPipeline {
                         progress.scaled(0.5, 1.0)), result);
             }
         };
+    }
+
+    /** FT-L's locate settings: the request's layer-score weights, one layer, every neuron. */
+    private static LocateSettings ftlLocateSettings(EditRequest request) {
+        LocateSettings base = request.locateSettings();
+        return new LocateSettings(1, LocateSettings.NeuronSelection.FRACTION, 1.0, base.hiddenDifferenceWeight(),
+                base.gradientWeight(), base.logitLensWeight());
     }
 
     /** A run of the unedited model: one measurement, reported as both before and after. */
@@ -537,8 +544,15 @@ public final class EditPipeline {
     private Map<String, Object> hyperparameters(EditRequest request) {
         ObjectMapper mapper = new ObjectMapper();
         Map<String, Object> values = new LinkedHashMap<>();
-        values.put("edit", mapper.convertValue(request.editSettings(), Map.class));
-        values.put("locate", mapper.convertValue(request.locateSettings(), Map.class));
+        // Record what ran: vanilla trains nothing, DINM has its own locator and FT-L one whole layer.
+        values.put("edit", request.edits() ? mapper.convertValue(request.editSettings(), Map.class) : null);
+        values.put("locate", switch (request.method()) {
+            case "vanilla" -> null;
+            case "dinm" -> Map.of("locator", "DINM: the layer whose safe and unsafe hidden states differ most, "
+                    + "every neuron");
+            case "ftl" -> mapper.convertValue(ftlLocateSettings(request), Map.class);
+            default -> mapper.convertValue(request.locateSettings(), Map.class);
+        });
         values.put("chat_template", request.chat());
         values.put("max_new_tokens", request.maxNewTokens());
         values.put("decoding", "greedy");

@@ -100,6 +100,16 @@ class CompareMethodsCommandTest {
         assertNotEquals(0, third.exitCode());
         assertTrue(third.err().contains("is not valid JSON"), third::toString);
 
+        Path wrongType = Files.writeString(temp.resolve("d.json"), "{\"pke\": {\"steps\": \"many\"}}");
+        CliRun fourth = compare(temp.resolve("out5"), "pke", "--settings", wrongType.toString());
+        assertNotEquals(0, fourth.exitCode());
+        assertTrue(fourth.err().contains("setting 'steps' has the wrong type"), fourth::toString);
+
+        Path notRun = Files.writeString(temp.resolve("e.json"), "{\"dinm\": {\"steps\": 3}}");
+        CliRun fifth = compare(temp.resolve("out6"), "pke", "--settings", notRun.toString());
+        assertNotEquals(0, fifth.exitCode());
+        assertTrue(fifth.err().contains("which --methods [pke] does not run"), fifth::toString);
+
         CliRun badMethod = compare(temp.resolve("out4"), "pke,memit");
         assertNotEquals(0, badMethod.exitCode());
         assertTrue(badMethod.err().contains("Unknown method 'memit'"), badMethod::toString);
@@ -109,7 +119,7 @@ class CompareMethodsCommandTest {
         assertNotEquals(0, existing.exitCode());
         assertTrue(existing.err().contains("already exists"), existing::toString);
 
-        for (String name : List.of("out1", "out2", "out3", "out4")) {
+        for (String name : List.of("out1", "out2", "out3", "out4", "out5", "out6")) {
             assertFalse(Files.exists(temp.resolve(name)), name + " was not created");
         }
         assertNoPartialOutput();

@@ -82,11 +82,41 @@ public record ReportComparison(List<ComparisonRow> rows, List<String> warnings) 
         checkSame(rows, ComparisonRow::weightsSha256, "model weights (SHA-256)", warnings);
         checkSame(rows, ComparisonRow::evalSetSha256, "attack prompt files (eval_set SHA-256)", warnings);
         checkSame(rows, ComparisonRow::benignSetId, "benign prompt files (benign_set)", warnings);
+        for (Map.Entry<String, String> setting : EVALUATION_SETTINGS.entrySet()) {
+            Map<String, String> values = new LinkedHashMap<>();
+            for (int i = 0; i < rows.size(); i++) {
+                JsonNode value = reports.get(i).at(setting.getKey());
+                values.put(rows.get(i).label(), value.isMissingNode() ? null : value.toString());
+            }
+            if (values.values().stream().anyMatch(value -> value != null)) {
+                checkSame(rows, row -> values.get(row.label()), setting.getValue(), warnings);
+            }
+        }
         for (String warning : warnings) {
             LOG.warn(warning);
         }
         LOG.info("Compared {} reports: {}", rows.size(), rowLabels);
         return new ReportComparison(rows, warnings);
+    }
+
+    /**
+     * Report values that decide what the rates measure besides the files: how many prompts were
+     * used, how long the answers could be, the prompt format and the judge. JSON pointer to label.
+     */
+    private static final Map<String, String> EVALUATION_SETTINGS = orderedMap(
+            "/datasets/eval_set/records_used", "number of attack prompts (datasets.eval_set.records_used)",
+            "/datasets/benign_set/records", "number of benign prompts (datasets.benign_set)",
+            "/datasets/benign_set/records_used", "number of benign prompts (datasets.benign_set.records_used)",
+            "/hyperparameters/max_new_tokens", "answer lengths (hyperparameters.max_new_tokens)",
+            "/hyperparameters/chat_template", "prompt formats (hyperparameters.chat_template)",
+            "/judge", "judges (judge)");
+
+    private static Map<String, String> orderedMap(String... keysAndValues) {
+        Map<String, String> map = new LinkedHashMap<>();
+        for (int i = 0; i < keysAndValues.length; i += 2) {
+            map.put(keysAndValues[i], keysAndValues[i + 1]);
+        }
+        return map;
     }
 
     private static List<String> automaticLabels(List<String> sources, List<JsonNode> reports) {

@@ -109,6 +109,20 @@ class ReportComparisonTest {
     }
 
     @Test
+    void differentPromptCountsAndLengthsAreWarned() {
+        List<JsonNode> reports = pkeAndVanilla();
+        ((ObjectNode) reports.get(0).at("/datasets/eval_set")).put("records_used", 3);
+        ((ObjectNode) reports.get(0).get("hyperparameters")).put("max_new_tokens", 8);
+
+        ReportComparison comparison = ReportComparison.of(List.of("a.json", "b.json"), reports, List.of());
+
+        assertEquals(2, comparison.warnings().size(), comparison.warnings().toString());
+        assertTrue(comparison.warnings().get(0).contains("different number of attack prompts"),
+                comparison.warnings().get(0));
+        assertTrue(comparison.warnings().get(1).contains("different answer lengths"), comparison.warnings().get(1));
+    }
+
+    @Test
     void missingHashIsWarned() {
         List<JsonNode> reports = pkeAndVanilla();
         ((ObjectNode) reports.get(0).get("model")).remove("weights_sha256");
