@@ -1,0 +1,153 @@
+package org.pkeworkbench.installers;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledOnOs;
+import org.junit.jupiter.api.condition.OS;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Starts what {@code mvn -Pinstallers verify} built on Linux: the app image's self-check, the
+ * command-line launcher, and the self-check of the .deb's files unpacked with {@code dpkg-deb -x}
+ * (nothing is installed). Each run gets an empty home folder (so an empty DJL cache) and a working
+ * directory outside the project, so libtorch and the demo model can only come from the installation.
+ */
+@EnabledOnOs(OS.LINUX)
+class LinuxInstallersIT {
+
+    private static final String LAUNCHER = "PKE Workbench";
+    private static final String CLI_LAUNCHER = "pke-workbench";
+
+    @TempDir
+    Path temp;
+
+    @Test
+    void appImageSelfCheckPasses() throws Exception {
+        Path image = image();
+
+        Run run = start(image.resolve("bin").resolve(LAUNCHER), Map.of(), "self-check");
+
+        assertEquals(0, run.exitCode(), run::toString);
+        assertTrue(run.out().contains("libtorch: " + image.resolve("lib/app/native/pytorch")
+                + " (system property PYTORCH_LIBRARY_PATH)"), run::toString);
+        assertTrue(run.out().contains("demo model: " + image.resolve("lib/app/resources/models/demo")), run::toString);
+        assertTrue(run.out().contains("self-check passed"), run::toString);
+        assertFalse(Files.exists(home().resolve(".djl.ai/pytorch")), "no libtorch was extracted into the home folder");
+    }
+
+    @Test
+    void cliLauncherListsCommands() throws Exception {
+        Run run = start(image().resolve("bin").resolve(CLI_LAUNCHER), Map.of(), "--help");
+
+        assertEquals(0, run.exitCode(), run::toString);
+        assertTrue(run.out().contains("self-check"), run::toString);
+        assertTrue(run.out().contains("workbench"), run::toString);
+    }
+
+    @Test
+    void missingLibtorchFailsWithMessage() throws Exception {
+        Path empty = Files.createDirectories(temp.resolve("no-libtorch"));
+
+        Run run = start(image().resolve("bin").resolve(LAUNCHER), Map.of("PYTORCH_LIBRARY_PATH", empty.toString()),
+                "self-check");
+
+        assertEquals(2, run.exitCode(), run::toString);
+        assertTrue(run.err().contains("self-check FAILED: libtorch could not be loaded"), run::toString);
+        assertTrue(run.err().contains("PYTORCH_LIBRARY_PATH is " + empty + " (environment variable)"), run::toString);
+    }
+
+    @Test
+    void unpackedDebSelfCheckPasses() throws Exception {
+        Path deb = deb();
+        Path root = temp.resolve("root");
+
+        Run unpack = run(List.of("dpkg-deb", "-x", deb.toString(), root.toString()), Map.of(), temp);
+        Run fields = run(List.of("dpkg-deb", "-f", deb.toString(), "Package", "Depends"), Map.of(), temp);
+        Path installed = root.resolve("opt/pke-workbench");
+        Run selfCheck = start(installed.resolve("bin").resolve(LAUNCHER), Map.of(), "self-check");
+
+        assertEquals(0, unpack.exitCode(), unpack::toString);
+        assertTrue(fields.out().contains("Package: pke-workbench"), fields::toString);
+        assertTrue(fields.out().contains("libgtk-3-0"), fields::toString);
+        assertTrue(Files.isRegularFile(installed.resolve("lib/pke-workbench-PKE_Workbench.desktop")),
+                "the .deb holds a desktop menu entry");
+        assertEquals(0, selfCheck.exitCode(), selfCheck::toString);
+        assertTrue(selfCheck.out().contains("libtorch: " + installed.resolve("lib/app/native/pytorch")), selfCheck::toString);
+        assertTrue(selfCheck.out().contains("self-check passed"), selfCheck::toString);
+    }
+
+    private static Path image() {
+        Path image = Path.of(property("pke.installer.image"));
+        assertTrue(Files.isDirectory(image), "app image " + image + " not found; build it with mvn -Pinstallers verify");
+        return image;
+    }
+
+    private static Path deb() throws IOException {
+        Path dir = Path.of(property("pke.installer.dir"));
+        try (Stream<Path> files = Files.list(dir)) {
+            List<Path> debs = files.filter(file -> file.getFileName().toString().endsWith(".deb")).toList();
+            assertEquals(1, debs.size(), "expected one .deb in " + dir + ", found " + debs
+                    + "; build it with mvn -Pinstallers verify (installer.type=deb)");
+            return debs.get(0);
+        }
+    }
+
+    private static String property(String name) {
+        String value = System.getProperty(name);
+        assertTrue(value != null && !value.isBlank(), "system property " + name
+                + " is not set; run this test through mvn -Pinstallers verify");
+        return value;
+    }
+
+    private Path home() throws IOException {
+        return Files.createDirectories(temp.resolve("home"));
+    }
+
+    /** Starts a launcher with an empty home folder, from a working directory outside the project. */
+    private Run start(Path launcher, Map<String, String> environment, String... args) throws Exception {
+        List<String> command = new ArrayList<>();
+        command.add(launcher.toString());
+        command.addAll(List.of(args));
+        Path workingDir = Files.createDirectories(temp.resolve("work"));
+        return run(command, environment, workingDir);
+    }
+
+    private Run run(List<String> command, Map<String, String> environment, Path workingDir) throws Exception {
+        ProcessBuilder builder = new ProcessBuilder(command).directory(workingDir.toFile());
+        Map<String, String> env = builder.environment();
+        env.keySet().removeIf(key -> key.startsWith("PYTORCH_") || key.startsWith("DJL_") || key.startsWith("JAVA_")
+                || key.equals("JDK_JAVA_OPTIONS"));
+        env.put("HOME", home().toString());
+        // Java 17 reads user.home from the password database, not from HOME, and DJL's cache
+        // (~/.djl.ai) follows user.home. The JVM reads JAVA_TOOL_OPTIONS under any launcher.
+        env.put("JAVA_TOOL_OPTIONS", "-Duser.home=" + home());
+        env.putAll(environment);
+        Path out = temp.resolve("stdout.txt");
+        Path err = temp.resolve("stderr.txt");
+        Process process = builder.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        int exitCode = process.waitFor();
+        return new Run(command, exitCode, Files.readString(out, StandardCharsets.UTF_8),
+                Files.readString(err, StandardCharsets.UTF_8));
+    }
+
+    /** One finished process: its command, exit code and output. */
+    private record Run(List<String> command, int exitCode, String out, String err) {
+
+        @Override
+        public String toString() {
+            return String.join(" ", command) + " exited with " + exitCode + "\n--- stdout ---\n" + out
+                    + "\n--- stderr ---\n" + err;
+        }
+    }
+}
