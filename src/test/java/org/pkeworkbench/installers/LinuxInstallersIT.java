@@ -18,8 +18,8 @@ import org.junit.jupiter.api.condition.OS;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Starts what {@code mvn -Pinstallers verify} built on Linux: the app image's self-check, the
- * command-line launcher, and the self-check of the .deb's files unpacked with {@code dpkg-deb -x}
+ * Starts what {@code mvn -Pinstallers verify} built on Linux: the app image's self-check and
+ * help, and the self-check of the .deb's files unpacked with {@code dpkg-deb -x}
  * (nothing is installed). Each run gets an empty home folder (so an empty DJL cache) and a working
  * directory outside the project, so libtorch and the demo model can only come from the installation.
  */
@@ -27,7 +27,6 @@ import org.junit.jupiter.api.io.TempDir;
 class LinuxInstallersIT {
 
     private static final String LAUNCHER = "PKE Workbench";
-    private static final String CLI_LAUNCHER = "pke-workbench";
 
     @TempDir
     Path temp;
@@ -46,9 +45,10 @@ class LinuxInstallersIT {
         assertFalse(Files.exists(home().resolve(".djl.ai/pytorch")), "no libtorch was extracted into the home folder");
     }
 
+    /** Arguments given to the launcher replace its default {@code workbench}, so it also runs commands. */
     @Test
-    void cliLauncherListsCommands() throws Exception {
-        Run run = start(image().resolve("bin").resolve(CLI_LAUNCHER), Map.of(), "--help");
+    void launcherRunsGivenCommand() throws Exception {
+        Run run = start(image().resolve("bin").resolve(LAUNCHER), Map.of(), "--help");
 
         assertEquals(0, run.exitCode(), run::toString);
         assertTrue(run.out().contains("self-check"), run::toString);
@@ -82,6 +82,8 @@ class LinuxInstallersIT {
         assertTrue(fields.out().contains("libgtk-3-0"), fields::toString);
         assertTrue(Files.isRegularFile(installed.resolve("lib/pke-workbench-PKE_Workbench.desktop")),
                 "the .deb holds a desktop menu entry");
+        assertFalse(Files.exists(installed.resolve("lib/pke-workbench-pke-workbench.desktop")),
+                "only the workbench has a menu entry");
         assertEquals(0, selfCheck.exitCode(), selfCheck::toString);
         assertTrue(selfCheck.out().contains("libtorch: " + installed.resolve("lib/app/native/pytorch")), selfCheck::toString);
         assertTrue(selfCheck.out().contains("self-check passed"), selfCheck::toString);
