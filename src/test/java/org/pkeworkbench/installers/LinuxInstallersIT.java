@@ -2,7 +2,9 @@ package org.pkeworkbench.installers;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -18,8 +20,8 @@ import org.junit.jupiter.api.condition.OS;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Starts what {@code mvn -Pinstallers verify} built on Linux: the app image's self-check and
- * help, and the self-check of the .deb's files unpacked with {@code dpkg-deb -x}
+ * Starts what {@code mvn -Pinstallers verify} built on Linux: the app image's self-check, help
+ * and workbench window, and the self-check of the .deb's files unpacked with {@code dpkg-deb -x}
  * (nothing is installed). Each run gets an empty home folder (so an empty DJL cache) and a working
  * directory outside the project, so libtorch and the demo model can only come from the installation.
  */
@@ -43,6 +45,35 @@ class LinuxInstallersIT {
         assertTrue(run.out().contains("demo model: " + image.resolve("lib/app/resources/models/demo")), run::toString);
         assertTrue(run.out().contains("self-check passed"), run::toString);
         assertFalse(Files.exists(home().resolve(".djl.ai/pytorch")), "no libtorch was extracted into the home folder");
+    }
+
+    /**
+     * Starts the launcher without arguments under Xvfb, with the real GTK backend, and waits until
+     * the workbench has opened the demo model; skipped where {@code xvfb-run} is missing.
+     */
+    @Test
+    void appImageOpensWorkbench() throws Exception {
+        Path xvfbRun = Path.of("/usr/bin/xvfb-run");
+        assumeTrue(Files.isExecutable(xvfbRun), "xvfb-run is not installed");
+        Path image = image();
+        Path err = temp.resolve("workbench-stderr.txt");
+        ProcessBuilder builder = isolated(List.of(xvfbRun.toString(), "-a", image.resolve("bin").resolve(LAUNCHER)
+                .toString()), Map.of(), Files.createDirectories(temp.resolve("work")));
+        Process process = builder.redirectOutput(temp.resolve("workbench-stdout.txt").toFile())
+                .redirectError(err.toFile()).start();
+
+        String log;
+        try {
+            log = waitForLine(process, err, "Open demo model finished");
+        } finally {
+            process.descendants().forEach(ProcessHandle::destroy);
+            process.destroy();
+            process.waitFor();
+        }
+
+        assertTrue(log.contains("Open demo model finished"), log);
+        assertTrue(log.contains("from " + image.resolve("lib/app/resources/models/demo")), log);
+        assertFalse(log.contains("Exception"), log);
     }
 
     /** Arguments given to the launcher replace its default {@code workbench}, so it also runs commands. */
@@ -107,8 +138,9 @@ class LinuxInstallersIT {
 
     private static String property(String name) {
         String value = System.getProperty(name);
-        assertTrue(value != null && !value.isBlank(), "system property " + name
-                + " is not set; run this test through mvn -Pinstallers verify");
+        String hint = "system property " + name + " is not set; run this test through mvn -Pinstallers verify";
+        assertNotNull(value, hint);
+        assertFalse(value.isBlank(), hint);
         return value;
     }
 
@@ -125,7 +157,35 @@ class LinuxInstallersIT {
         return run(command, environment, workingDir);
     }
 
+    /**
+     * Returns the log in {@code err} once it contains {@code line} or the process has exited. The
+     * bound of 10 minutes only keeps a hung start from blocking the build.
+     */
+    private static String waitForLine(Process process, Path err, String line) throws Exception {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.MINUTES.toNanos(10);
+        while (System.nanoTime() < deadline) {
+            String log = Files.readString(err, StandardCharsets.UTF_8);
+            if (log.contains(line) || !process.isAlive()) {
+                return log;
+            }
+            Thread.sleep(500);
+        }
+        return Files.readString(err, StandardCharsets.UTF_8);
+    }
+
     private Run run(List<String> command, Map<String, String> environment, Path workingDir) throws Exception {
+        ProcessBuilder builder = isolated(command, environment, workingDir);
+        Path out = temp.resolve("stdout.txt");
+        Path err = temp.resolve("stderr.txt");
+        Process process = builder.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        int exitCode = process.waitFor();
+        return new Run(command, exitCode, Files.readString(out, StandardCharsets.UTF_8),
+                Files.readString(err, StandardCharsets.UTF_8));
+    }
+
+    /** Builds a process with the empty home folder and without DJL, libtorch or Java settings of this JVM. */
+    private ProcessBuilder isolated(List<String> command, Map<String, String> environment, Path workingDir)
+            throws IOException {
         ProcessBuilder builder = new ProcessBuilder(command).directory(workingDir.toFile());
         Map<String, String> env = builder.environment();
         env.keySet().removeIf(key -> key.startsWith("PYTORCH_") || key.startsWith("DJL_") || key.startsWith("JAVA_")
@@ -135,12 +195,7 @@ class LinuxInstallersIT {
         // (~/.djl.ai) follows user.home. The JVM reads JAVA_TOOL_OPTIONS under any launcher.
         env.put("JAVA_TOOL_OPTIONS", "-Duser.home=" + home());
         env.putAll(environment);
-        Path out = temp.resolve("stdout.txt");
-        Path err = temp.resolve("stderr.txt");
-        Process process = builder.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
-        int exitCode = process.waitFor();
-        return new Run(command, exitCode, Files.readString(out, StandardCharsets.UTF_8),
-                Files.readString(err, StandardCharsets.UTF_8));
+        return builder;
     }
 
     /** One finished process: its command, exit code and output. */
