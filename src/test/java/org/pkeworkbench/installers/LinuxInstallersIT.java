@@ -158,8 +158,8 @@ class LinuxInstallersIT {
     }
 
     /**
-     * Returns the log in {@code err} once it contains {@code line} or the process has exited. The
-     * bound of 10 minutes only keeps a hung start from blocking the build.
+     * Waits until the log in {@code err} contains {@code line} or the process exits, and returns
+     * the log. The bound of 10 minutes only keeps a hung start from blocking the build.
      */
     private static String waitForLine(Process process, Path err, String line) throws Exception {
         long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.MINUTES.toNanos(10);
