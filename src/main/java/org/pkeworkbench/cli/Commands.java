@@ -25,5 +25,6 @@ final class Commands {
         commandLine.addSubcommand(new CompareReportsCommand());
         commandLine.addSubcommand(new MakeDemoModelCommand());
         commandLine.addSubcommand(new WorkbenchCommand());
+        commandLine.addSubcommand(new SelfCheckCommand());
     }
 }

@@ -1,0 +1,69 @@
+package org.pkeworkbench.cli;
+
+import ai.djl.engine.Engine;
+import ai.djl.pytorch.jni.LibUtils;
+import java.nio.file.Path;
+
+/**
+ * The PyTorch engine as DJL loaded it: versions and the folder libtorch was loaded from.
+ *
+ * @param engineName DJL's name of the engine ({@code PyTorch})
+ * @param libtorchVersion version of the loaded libtorch, e.g. {@code 2.7.1}
+ * @param djlVersion version of DJL's API jar
+ * @param libtorchDir folder holding the loaded libtorch libraries
+ * @param source where {@link #libtorchDir} came from, in words
+ */
+record LibtorchInfo(String engineName, String libtorchVersion, String djlVersion, Path libtorchDir, String source) {
+
+    /** Name of the environment variable or system property that points DJL at a libtorch folder. */
+    static final String LIBRARY_PATH = "PYTORCH_LIBRARY_PATH";
+
+    /**
+     * Loads the PyTorch engine (and with it libtorch) and describes it.
+     *
+     * @throws IllegalStateException when libtorch cannot be loaded, naming the folder that was tried
+     */
+    static LibtorchInfo load() {
+        Engine engine;
+        try {
+            engine = Engine.getEngine("PyTorch");
+        } catch (RuntimeException | UnsatisfiedLinkError e) {
+            throw new IllegalStateException("libtorch could not be loaded (" + rootMessage(e) + "). " + overrideHint(), e);
+        }
+        Path dir = Path.of(LibUtils.getLibtorchPath()).toAbsolutePath().normalize();
+        return new LibtorchInfo(engine.getEngineName(), engine.getVersion(), Engine.getDjlVersion(), dir, source(dir));
+    }
+
+    private static String source(Path dir) {
+        // DJL reads the environment variable first, then the system property.
+        String fromEnvironment = System.getenv(LIBRARY_PATH);
+        String fromProperty = System.getProperty(LIBRARY_PATH);
+        if (fromEnvironment != null && dir.equals(Path.of(fromEnvironment).toAbsolutePath().normalize())) {
+            return "environment variable " + LIBRARY_PATH;
+        }
+        if (fromProperty != null && dir.equals(Path.of(fromProperty).toAbsolutePath().normalize())) {
+            return "system property " + LIBRARY_PATH;
+        }
+        return "extracted into the DJL cache from the pytorch-native jar";
+    }
+
+    private static String overrideHint() {
+        String fromEnvironment = System.getenv(LIBRARY_PATH);
+        String fromProperty = System.getProperty(LIBRARY_PATH);
+        if (fromEnvironment == null && fromProperty == null) {
+            return LIBRARY_PATH + " is not set, so DJL looked for the pytorch-native jar on the class path; "
+                    + "point " + LIBRARY_PATH + " at a folder holding " + System.mapLibraryName("torch");
+        }
+        return LIBRARY_PATH + " is " + (fromEnvironment != null ? fromEnvironment + " (environment variable)"
+                : fromProperty + " (system property)") + "; check that this folder holds "
+                + System.mapLibraryName("torch") + " of libtorch 2.7.1 and its companion libraries";
+    }
+
+    private static String rootMessage(Throwable error) {
+        Throwable root = error;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root.getMessage() == null ? root.toString() : root.getMessage();
+    }
+}
