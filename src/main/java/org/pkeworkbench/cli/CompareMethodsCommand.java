@@ -139,7 +139,9 @@ final class CompareMethodsCommand implements Callable<Integer> {
             Files.move(staging, out, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
             spec.commandLine().getOut().print(comparison.toMarkdown());
             spec.commandLine().getOut().println("Reports written to " + out);
-        } catch (Exception e) {
+        } catch (Exception | Error e) {
+            // Errors too (a class missing from a jar replaced mid-run): never leave the staging folder.
+            LOG.error("compare-methods failed; removing the partial output {}", staging, e);
             deleteRecursively(staging);
             throw e;
         }
