@@ -3,6 +3,7 @@ package org.pkeworkbench.cli;
 import com.fasterxml.jackson.core.JsonGenerator;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -139,6 +140,11 @@ final class WinRateCommand implements Callable<Integer> {
                     + " AlpacaEval file whose outputs ROUGE-L is measured against; it must differ from --prompts,"
                     + " whose outputs are the baseline");
         }
+        if (overlapReference != null && prompts != null && Files.exists(overlapReference) && Files.exists(prompts)
+                && isSameFile(overlapReference, prompts)) {
+            throw new ParameterException(spec.commandLine(), "--overlap-reference is the same file as --prompts; the "
+                    + "baseline's own outputs would always win on overlap, so give another model's outputs");
+        }
         if (limit != null && limit < 1) {
             throw new ParameterException(spec.commandLine(), "--limit must be >= 1, got " + limit);
         }
@@ -263,5 +269,13 @@ final class WinRateCommand implements Callable<Integer> {
             case B -> "baseline";
             case TIE -> "tie";
         };
+    }
+
+    private static boolean isSameFile(Path a, Path b) {
+        try {
+            return Files.isSameFile(a, b);
+        } catch (java.io.IOException e) {
+            return false;
+        }
     }
 }

@@ -99,6 +99,11 @@ public final class JailbreakArtifacts {
                         "jailbreaks entry " + i + " is not a JSON object", "Fix or remove the file");
             }
             JsonNode label = row.path(labelField);
+            if (!label.isMissingNode() && !label.isNull() && !label.isBoolean()) {
+                throw new DatasetFormatException(file.toString(), DatasetFormatException.NO_LINE,
+                        "jailbreaks entry " + i + " has \"" + labelField + "\" = " + label + ", not true, false or null",
+                        "Store the label as a JSON boolean");
+            }
             rows.add(new JailbreakArtifact.Row(
                     row.path("index").canConvertToInt() ? row.get("index").asInt() : i,
                     textOrNull(row, "goal"),

@@ -179,6 +179,8 @@ class WinRateCommandTest {
                 GOLD.toString(), "--batch-size", "0"), "--batch-size must be >= 1");
         assertFails(winRate("--prompts", BASELINE.toString(), "--judge", "model", "--judge-model",
                 temp.resolve("no-model").toString(), "--limit", "1"), "no-model");
+        assertFails(winRate("--prompts", BASELINE.toString(), "--judge", "overlap", "--overlap-reference",
+                BASELINE.toString()), "--overlap-reference is the same file as --prompts");
     }
 
     @Test

@@ -228,4 +228,16 @@ class JudgeAgreementTest {
         assertTrue(error.getMessage().contains(broken.toString()), error.getMessage());
         assertEquals(2, error.line());
     }
+
+    @Test
+    void nonBooleanLabelNamesFileAndEntry(@TempDir Path temp) throws IOException {
+        Path file = temp.resolve("labels.json");
+        Files.writeString(file, "{\"jailbreaks\": [{\"prompt\": \"p\", \"response\": \"r\", \"jailbroken\": \"yes\"}]}");
+
+        DatasetFormatException error = assertThrows(DatasetFormatException.class,
+                () -> JailbreakArtifacts.load(temp, JailbreakArtifacts.DEFAULT_LABEL_FIELD));
+
+        assertTrue(error.getMessage().contains(file.toString()), error.getMessage());
+        assertTrue(error.getMessage().contains("not true, false or null"), error.getMessage());
+    }
 }
