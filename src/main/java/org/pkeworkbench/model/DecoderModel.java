@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.jni.JniUtils;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -165,9 +166,12 @@ public abstract class DecoderModel implements AutoCloseable {
             pass.preparePositions(ids);
 
             NDArray x = pass.hook(HookPoints.EMBED, embed(pass, ids, pass.positions));
+            // Without gradient recording nothing needs a layer's intermediates after the layer, so
+            // each layer runs in its own scope: peak memory is one layer's attention scores, not all.
+            boolean freeEachLayer = !JniUtils.isGradMode();
             for (int layer = 0; layer < config.numLayers(); layer++) {
                 x = pass.hook(HookPoints.residPre(layer), x);
-                x = layer(pass, layer, x);
+                x = freeEachLayer ? layerInOwnScope(pass, layer, x) : layer(pass, layer, x);
                 x = pass.hook(HookPoints.residPost(layer), x);
             }
             NDArray normed = pass.hook(HookPoints.FINAL_NORM, finalNorm(pass, x));
@@ -178,6 +182,28 @@ public abstract class DecoderModel implements AutoCloseable {
             }
             pass.captures.values().forEach(value -> value.attach(scope));
             return new ForwardResult(logits, Collections.unmodifiableMap(pass.captures));
+        }
+    }
+
+    /**
+     * Runs one layer with its input temporarily attached to a sub-scope, so that the arrays the
+     * layer computes from it are freed when it returns. Its output and the captures it made move
+     * to the pass's scratch scope first.
+     */
+    private NDArray layerInOwnScope(Pass pass, int layer, NDArray input) {
+        java.util.Set<String> capturedBefore = new java.util.HashSet<>(pass.captures.keySet());
+        try (NDManager layerScope = pass.scratch.newSubManager(device)) {
+            input.tempAttach(layerScope);
+            NDArray output = layer(pass, layer, input);
+            if (output != input) {
+                output.attach(pass.scratch);
+            }
+            for (Map.Entry<String, NDArray> capture : pass.captures.entrySet()) {
+                if (!capturedBefore.contains(capture.getKey()) && capture.getValue() != input) {
+                    capture.getValue().attach(pass.scratch);
+                }
+            }
+            return output;
         }
     }
 
