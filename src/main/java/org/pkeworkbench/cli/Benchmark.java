@@ -90,11 +90,7 @@ final class Benchmark {
             checkLengths(model);
             long[] prompt = randomIds(new SplittableRandom(seed), promptTokens, model.config().vocabSize());
 
-            double prefill = median(() -> projectPrefill(model, scope, prompt));
-            double decode = medianOfMeasured(() -> projectDecode(model, scope, prompt));
-            results.put("prefill_tokens_per_second", promptTokens / prefill);
-            results.put("decode_tokens_per_second", decodeTokens / decode);
-            measureDirect(model, scope, prompt, prefill, decode, results);
+            measureForward(model, scope, prompt, results);
 
             List<EditExample> examples = editExamples(model.config().vocabSize());
             List<HotSpot> hotSpots = new ArrayList<>();
@@ -118,24 +114,43 @@ final class Benchmark {
         return results;
     }
 
-    private void measureDirect(DecoderModel model, NDManager scope, long[] prompt, double prefill, double decode,
-            Map<String, Object> results) {
-        DirectLlama direct;
+    /**
+     * Times prefill and decode of the project's forward pass and, where it supports the model, of
+     * {@link DirectLlama}. The two implementations take turns within each repeat, so drift over
+     * time (JIT compilation, other processes) affects both alike.
+     */
+    private void measureForward(DecoderModel model, NDManager scope, long[] prompt, Map<String, Object> results) {
+        DirectLlama direct = null;
         try {
             direct = new DirectLlama(model);
         } catch (IllegalArgumentException e) {
             LOG.warn("Skipping the direct baseline: {}", e.getMessage());
             results.put("direct_baseline_error", e.getMessage());
+        }
+
+        if (direct == null) {
+            double prefill = median(() -> projectPrefill(model, scope, prompt));
+            double decode = medianOfMeasured(() -> projectDecode(model, scope, prompt));
+            results.put("prefill_tokens_per_second", promptTokens / prefill);
+            results.put("decode_tokens_per_second", decodeTokens / decode);
             return;
         }
-        results.put("max_abs_logit_difference", maxAbsLogitDifference(model, direct, scope, prompt));
-        double directPrefill = median(() -> directPrefill(direct, scope, prompt));
-        double directDecode = medianOfMeasured(() -> directDecode(model, direct, scope, prompt));
-        results.put("direct_prefill_tokens_per_second", promptTokens / directPrefill);
-        results.put("direct_decode_tokens_per_second", decodeTokens / directDecode);
+
+        DirectLlama baseline = direct;
+        results.put("max_abs_logit_difference", maxAbsLogitDifference(model, baseline, scope, prompt));
+        double[] prefill = medianPair(
+                () -> seconds(() -> projectPrefill(model, scope, prompt)),
+                () -> seconds(() -> directPrefill(baseline, scope, prompt)));
+        double[] decode = medianPair(
+                () -> projectDecode(model, scope, prompt),
+                () -> directDecode(model, baseline, scope, prompt));
+        results.put("prefill_tokens_per_second", promptTokens / prefill[0]);
+        results.put("decode_tokens_per_second", decodeTokens / decode[0]);
+        results.put("direct_prefill_tokens_per_second", promptTokens / prefill[1]);
+        results.put("direct_decode_tokens_per_second", decodeTokens / decode[1]);
         // Throughput ratio project / direct; below 1 means the project's forward pass is slower.
-        results.put("prefill_ratio", directPrefill > 0 ? directPrefill / prefill : null);
-        results.put("decode_ratio", directDecode > 0 ? directDecode / decode : null);
+        results.put("prefill_ratio", prefill[1] / prefill[0]);
+        results.put("decode_ratio", decode[1] / decode[0]);
     }
 
     /** Largest absolute difference between the project's and the direct prompt logits, {@code [1, prompt, vocab]}. */
@@ -257,6 +272,33 @@ final class Benchmark {
         }
     }
 
+    private static double seconds(Runnable action) {
+        long started = System.nanoTime();
+        action.run();
+        return (System.nanoTime() - started) / 1e9;
+    }
+
+    /**
+     * Runs {@code first} and {@code second} once each as a warm-up, then {@code repeats} times each,
+     * alternating which goes first, and returns their median seconds as {@code [first, second]}.
+     */
+    private double[] medianPair(java.util.function.DoubleSupplier first, java.util.function.DoubleSupplier second) {
+        first.getAsDouble();
+        second.getAsDouble();
+        double[] firstSeconds = new double[repeats];
+        double[] secondSeconds = new double[repeats];
+        for (int i = 0; i < repeats; i++) {
+            if (i % 2 == 0) {
+                firstSeconds[i] = first.getAsDouble();
+                secondSeconds[i] = second.getAsDouble();
+            } else {
+                secondSeconds[i] = second.getAsDouble();
+                firstSeconds[i] = first.getAsDouble();
+            }
+        }
+        return new double[] {median(firstSeconds), median(secondSeconds)};
+    }
+
     /** A timed operation; {@link #median} times it with {@code System.nanoTime} unless it returns seconds itself. */
     private interface Timed {
         Object run() throws Exception;
@@ -295,8 +337,13 @@ final class Benchmark {
         } catch (Exception e) {
             throw new IllegalStateException("Benchmark step failed: " + e.getMessage(), e);
         }
-        Arrays.sort(seconds);
-        int middle = repeats / 2;
-        return repeats % 2 == 1 ? seconds[middle] : (seconds[middle - 1] + seconds[middle]) / 2;
+        return median(seconds);
+    }
+
+    private static double median(double[] values) {
+        double[] sorted = values.clone();
+        Arrays.sort(sorted);
+        int middle = sorted.length / 2;
+        return sorted.length % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
     }
 }

@@ -20,6 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.pkeworkbench.model.Autograd;
 import org.pkeworkbench.model.DecoderModel;
 import org.pkeworkbench.model.ForwardOptions;
+import org.pkeworkbench.testing.SharedFiles;
 
 /** {@code bench}, its random Llama writer and its direct DJL baseline, on tiny random models. */
 class BenchCommandTest {
@@ -116,6 +117,21 @@ class BenchCommandTest {
             assertTrue(written.get(key).isNumber(), key + " is a number: " + written.get(key));
         }
         assertTrue(written.get("max_abs_logit_difference").asDouble() < 1e-4, "baseline logits match");
+    }
+
+    @Test
+    void benchSkipsBaselineForGpt2() throws IOException {
+        Path json = temp.resolve("gpt2.json");
+
+        CliRun run = CliRun.of("bench", "--model", SharedFiles.fixture("tiny-gpt2").toString(), "--prompt-tokens", "6",
+                "--decode-tokens", "3", "--repeats", "1", "--device", "cpu", "--json", json.toString());
+
+        assertEquals(0, run.exitCode(), run::toString);
+        assertTrue(run.out().contains("Direct baseline not run"), run::toString);
+        JsonNode written = new ObjectMapper().readTree(json.toFile());
+        assertTrue(written.get("prefill_tokens_per_second").isNumber(), "project prefill is measured");
+        assertTrue(written.get("direct_prefill_tokens_per_second").isNull(), "no direct prefill");
+        assertTrue(written.get("direct_baseline_error").asText().contains("gpt2"), written.toString());
     }
 
     @Test
