@@ -93,6 +93,10 @@ final class BenchCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         checkCounts();
+        if (source.model != null && !Files.isDirectory(source.model)) {
+            throw new ParameterException(spec.commandLine(), "--model " + source.model + " is not a directory; "
+                    + "point it at a Hugging Face model folder that contains config.json");
+        }
         if (json != null) {
             JsonOutput.checkOutputFile(json, source.model, true);
         }

@@ -23,6 +23,7 @@ import org.pkeworkbench.model.Autograd;
 import org.pkeworkbench.model.DecoderModel;
 import org.pkeworkbench.model.ForwardOptions;
 import org.pkeworkbench.model.KvCache;
+import org.pkeworkbench.model.ModelConfig;
 import org.pkeworkbench.model.ProgressListener;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -77,7 +78,8 @@ final class Benchmark {
         results.put("repeats", repeats);
 
         // NOTE: on the CPU, F32 weights are memory-mapped without a copy, so this times header parsing
-        // and mapping; pages are read on first use, and from the page cache when the files are warm.
+        // and mapping. Pages are read on first use, from the page cache when the files are warm.
+        checkLengths(ModelConfig.load(modelDir));
         long bytes = safetensorsBytes();
         double loadSeconds = median(() -> DecoderModel.load(modelDir, device).close());
         results.put("load_seconds", loadSeconds);
@@ -87,7 +89,6 @@ final class Benchmark {
         try (DecoderModel model = DecoderModel.load(modelDir, device);
                 NDManager scope = model.manager().newSubManager()) {
             results.put("parameters", model.parameterCount());
-            checkLengths(model);
             long[] prompt = randomIds(new SplittableRandom(seed), promptTokens, model.config().vocabSize());
 
             measureForward(model, scope, prompt, results);
@@ -153,7 +154,7 @@ final class Benchmark {
         results.put("decode_ratio", decode[1] / decode[0]);
     }
 
-    /** Largest absolute difference between the project's and the direct prompt logits, {@code [1, prompt, vocab]}. */
+    /** Returns the largest absolute difference between the project's and the direct prompt logits, {@code [1, prompt, vocab]}. */
     static double maxAbsLogitDifference(DecoderModel model, DirectLlama direct, NDManager parent, long[] prompt) {
         try (NDManager scope = parent.newSubManager()) {
             NDArray ids = scope.create(prompt).reshape(1, prompt.length);
@@ -214,21 +215,21 @@ final class Benchmark {
         }
     }
 
-    /** Greedy next token from logits {@code [1, seq, vocab]}; reading it back waits for the device. */
+    /** Returns the greedy next token from logits {@code [1, seq, vocab]}. Reading it back waits for the device. */
     private static long lastArgmax(NDArray logits) {
         long seq = logits.getShape().get(1);
         return logits.get(0).get(seq - 1).argMax().getLong();
     }
 
-    private void checkLengths(DecoderModel model) {
-        int positions = model.config().maxPositions();
+    private void checkLengths(ModelConfig config) {
+        int positions = config.maxPositions();
         if (promptTokens + decodeTokens + 1 > positions) {
             throw new IllegalArgumentException("--prompt-tokens " + promptTokens + " plus --decode-tokens " + decodeTokens
                     + " exceeds the model's " + positions + " positions (max_position_embeddings); use fewer tokens");
         }
     }
 
-    /** The default locate settings, limited to the model's layer count. */
+    /** Returns the default locate settings with the layer count limited to the model's layers. */
     private static LocateSettings locateSettings(DecoderModel model) {
         LocateSettings defaults = LocateSettings.DEFAULT;
         int layers = Math.min(defaults.layerCount(), model.config().numLayers());

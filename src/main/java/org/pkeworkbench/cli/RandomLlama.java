@@ -86,7 +86,7 @@ record RandomLlama(int vocab, int hidden, int intermediate, int layers, int head
         return 2L * vocab * hidden + layers * perLayer + hidden;
     }
 
-    /** The weights in Hugging Face {@code LlamaForCausalLM} names, drawn in a fixed order. */
+    /** Draws the weights in a fixed order, keyed by their Hugging Face {@code LlamaForCausalLM} names. */
     private Map<String, NDArray> tensors(NDManager manager) {
         SplittableRandom random = new SplittableRandom(seed);
         long kvWidth = (long) kvHeads * (hidden / heads);

@@ -135,6 +135,16 @@ class BenchCommandTest {
     }
 
     @Test
+    void benchRejectsMissingModelDirectory() {
+        Path missing = temp.resolve("missing");
+
+        CliRun run = CliRun.of("bench", "--model", missing.toString(), "--device", "cpu");
+
+        assertEquals(2, run.exitCode(), run::toString);
+        assertTrue(run.err().contains("--model " + missing + " is not a directory"), run::toString);
+    }
+
+    @Test
     void benchRejectsModelWithRandomLlama() {
         CliRun run = CliRun.of("bench", "--random-llama", "--model", temp.toString());
 
