@@ -26,5 +26,6 @@ final class Commands {
         commandLine.addSubcommand(new MakeDemoModelCommand());
         commandLine.addSubcommand(new WorkbenchCommand());
         commandLine.addSubcommand(new SelfCheckCommand());
+        commandLine.addSubcommand(new BenchCommand());
     }
 }

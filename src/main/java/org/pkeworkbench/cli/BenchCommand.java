@@ -1,0 +1,188 @@
+package org.pkeworkbench.cli;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.pkeworkbench.model.DeviceChoice;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code bench}: measures load, prefill, decode, locate and edit times of a model directory or of
+ * a generated random-weight Llama, next to a direct DJL forward pass with the same weights, and
+ * prints a table (optionally JSON).
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = "Measure load, prefill, decode, locate and one edit step, and compare the forward pass "
+                + "with a direct DJL implementation.")
+final class BenchCommand implements Callable<Integer> {
+
+    private static final Logger LOG = LoggerFactory.getLogger(BenchCommand.class);
+
+    @Spec
+    CommandSpec spec;
+
+    static final class Source {
+        @Option(names = "--model", required = true, description = "Hugging Face model directory to measure.")
+        Path model;
+
+        @Option(names = "--random-llama", required = true,
+                description = "Generate a random-weight Llama with the --hidden, --layers, ... sizes and measure it.")
+        boolean randomLlama;
+    }
+
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    Source source;
+
+    @Option(names = "--hidden", defaultValue = "1024", description = "Random model: hidden size (default: ${DEFAULT-VALUE}).")
+    int hidden;
+
+    @Option(names = "--layers", defaultValue = "8", description = "Random model: decoder layers (default: ${DEFAULT-VALUE}).")
+    int layers;
+
+    @Option(names = "--intermediate", defaultValue = "2816",
+            description = "Random model: MLP width (default: ${DEFAULT-VALUE}).")
+    int intermediate;
+
+    @Option(names = "--heads", defaultValue = "16", description = "Random model: attention heads (default: ${DEFAULT-VALUE}).")
+    int heads;
+
+    @Option(names = "--kv-heads", defaultValue = "16",
+            description = "Random model: key/value heads (default: ${DEFAULT-VALUE}).")
+    int kvHeads;
+
+    @Option(names = "--vocab", defaultValue = "32000", description = "Random model: vocabulary size (default: ${DEFAULT-VALUE}).")
+    int vocab;
+
+    @Option(names = "--seed", defaultValue = "1", description = "Seed of the random weights and token ids "
+            + "(default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--out", description = "Random model: keep it in this new directory (default: a temporary "
+            + "directory, deleted at the end).")
+    Path out;
+
+    @Option(names = "--device", defaultValue = "auto", description = "auto, cpu or gpu (default: ${DEFAULT-VALUE}).")
+    String device;
+
+    @Option(names = "--prompt-tokens", defaultValue = "128", description = "Prefill length in tokens (default: ${DEFAULT-VALUE}).")
+    int promptTokens;
+
+    @Option(names = "--decode-tokens", defaultValue = "64",
+            description = "Tokens generated with the KV cache per decode run (default: ${DEFAULT-VALUE}).")
+    int decodeTokens;
+
+    @Option(names = "--repeats", defaultValue = "3",
+            description = "Timed runs after one warm-up; the median is reported (default: ${DEFAULT-VALUE}).")
+    int repeats;
+
+    @Option(names = "--json", description = "Also write the results to this JSON file (replaced if it exists).")
+    Path json;
+
+    @Override
+    public Integer call() throws Exception {
+        checkCounts();
+        if (source.model != null && !Files.isDirectory(source.model)) {
+            throw new ParameterException(spec.commandLine(), "--model " + source.model + " is not a directory; "
+                    + "point it at a Hugging Face model folder that contains config.json");
+        }
+        if (json != null) {
+            JsonOutput.checkOutputFile(json, source.model, true);
+        }
+        Path temporary = null;
+        Path modelDir = source.model;
+        if (source.randomLlama) {
+            RandomLlama random = new RandomLlama(vocab, hidden, intermediate, layers, heads, kvHeads, seed);
+            if (out == null) {
+                temporary = Files.createTempDirectory("pke-bench");
+                modelDir = temporary.resolve("random-llama");
+            } else {
+                modelDir = out;
+            }
+            random.write(modelDir);
+        }
+
+        try {
+            LOG.info("Benchmark of {} starts", modelDir);
+            Map<String, Object> results = new Benchmark(modelDir, DeviceChoice.resolve(device), promptTokens,
+                    decodeTokens, repeats, seed).run();
+            printTable(spec.commandLine().getOut(), results);
+            if (json != null) {
+                JsonOutput.write(json, results);
+                spec.commandLine().getOut().println("Results written to " + json);
+            }
+        } finally {
+            if (temporary != null) {
+                deleteRecursively(temporary);
+            }
+        }
+        return 0;
+    }
+
+    private void checkCounts() {
+        if (promptTokens < 1 || decodeTokens < 1 || repeats < 1) {
+            throw new ParameterException(spec.commandLine(), "--prompt-tokens, --decode-tokens and --repeats must be "
+                    + "at least 1, got " + promptTokens + ", " + decodeTokens + " and " + repeats);
+        }
+    }
+
+    static void printTable(PrintWriter writer, Map<String, Object> results) {
+        writer.println("Model: " + results.get("model") + " (" + results.get("parameters") + " parameters) on "
+                + results.get("device") + "; medians of " + results.get("repeats") + " runs after one warm-up");
+        writer.printf(Locale.ROOT, "%-34s %14s %14s %8s%n", "measurement", "project", "direct DJL", "ratio");
+        row(writer, "load (s)", results.get("load_seconds"), null, null);
+        row(writer, "load (MB/s)", scaled(results.get("load_bytes_per_second"), 1e-6), null, null);
+        row(writer, "prefill " + results.get("prompt_tokens") + " tokens (tokens/s)",
+                results.get("prefill_tokens_per_second"), results.get("direct_prefill_tokens_per_second"),
+                results.get("prefill_ratio"));
+        row(writer, "decode " + results.get("decode_tokens") + " tokens (tokens/s)",
+                results.get("decode_tokens_per_second"), results.get("direct_decode_tokens_per_second"),
+                results.get("decode_ratio"));
+        row(writer, "locate, 2 records (s)", results.get("locate_seconds"), null, null);
+        row(writer, "edit, 1 step (s)", results.get("edit_step_seconds"), null, null);
+        row(writer, "peak heap (MiB)", scaled(results.get("peak_heap_bytes"), 1.0 / (1 << 20)), null, null);
+        row(writer, "peak resident (MiB)", scaled(results.get("peak_resident_bytes"), 1.0 / (1 << 20)), null, null);
+        if (results.get("max_abs_logit_difference") != null) {
+            writer.printf(Locale.ROOT, "max |project - direct| prompt logit: %.3g%n",
+                    ((Number) results.get("max_abs_logit_difference")).doubleValue());
+        } else {
+            writer.println("Direct baseline not run: " + results.get("direct_baseline_error"));
+        }
+        writer.flush();
+    }
+
+    private static void row(PrintWriter writer, String name, Object project, Object direct, Object ratio) {
+        writer.printf(Locale.ROOT, "%-34s %14s %14s %8s%n", name, format(project), format(direct), format(ratio));
+    }
+
+    private static Object scaled(Object value, double factor) {
+        return value == null ? null : ((Number) value).doubleValue() * factor;
+    }
+
+    private static String format(Object value) {
+        if (value == null) {
+            return "-";
+        }
+        double number = ((Number) value).doubleValue();
+        return String.format(Locale.ROOT, number >= 100 ? "%.0f" : "%.3g", number);
+    }
+
+    private static void deleteRecursively(Path dir) throws IOException {
+        try (var paths = Files.walk(dir)) {
+            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(path);
+            }
+        }
+    }
+}

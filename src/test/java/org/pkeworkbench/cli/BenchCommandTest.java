@@ -1,0 +1,154 @@
+package org.pkeworkbench.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.pkeworkbench.model.Autograd;
+import org.pkeworkbench.model.DecoderModel;
+import org.pkeworkbench.model.ForwardOptions;
+import org.pkeworkbench.testing.SharedFiles;
+
+/** {@code bench}, its random Llama writer and its direct DJL baseline, on tiny random models. */
+class BenchCommandTest {
+
+    /** Tiny sizes with grouped-query attention (4 query heads share 2 key/value heads). */
+    private static final RandomLlama TINY = new RandomLlama(64, 32, 48, 2, 4, 2, 11L);
+
+    @TempDir
+    Path temp;
+
+    @Test
+    void randomLlamaIsDeterministicAndLoads() throws IOException {
+        Path first = temp.resolve("first");
+        Path second = temp.resolve("second");
+        TINY.write(first);
+        TINY.write(second);
+
+        assertArrayEquals(Files.readAllBytes(first.resolve("model.safetensors")),
+                Files.readAllBytes(second.resolve("model.safetensors")), "same seed, same weights");
+        try (DecoderModel model = DecoderModel.load(first, Device.cpu())) {
+            assertEquals(TINY.parameterCount(), model.parameterCount(), "parameter count");
+            assertEquals(2, model.config().numLayers(), "layers");
+            assertEquals(2, model.config().numKeyValueHeads(), "key/value heads");
+        }
+    }
+
+    @Test
+    void randomLlamaSeedChangesWeights() throws IOException {
+        Path first = temp.resolve("first");
+        Path other = temp.resolve("other");
+        TINY.write(first);
+        new RandomLlama(64, 32, 48, 2, 4, 2, 12L).write(other);
+
+        assertTrue(!java.util.Arrays.equals(Files.readAllBytes(first.resolve("model.safetensors")),
+                Files.readAllBytes(other.resolve("model.safetensors"))), "another seed gives other weights");
+    }
+
+    @Test
+    void directBaselineMatchesForward() throws IOException {
+        Path dir = temp.resolve("tiny");
+        TINY.write(dir);
+        Autograd.disableOnThisThread();
+        try (DecoderModel model = DecoderModel.load(dir, Device.cpu());
+                NDManager scope = model.manager().newSubManager()) {
+            DirectLlama direct = new DirectLlama(model);
+            long[] prompt = Benchmark.randomIds(new SplittableRandom(5), 12, 64);
+
+            double difference = Benchmark.maxAbsLogitDifference(model, direct, scope, prompt);
+
+            assertTrue(difference < 1e-4, "max abs logit difference " + difference);
+        }
+    }
+
+    @Test
+    void directBaselineCacheMatchesForward() throws IOException {
+        Path dir = temp.resolve("tiny");
+        TINY.write(dir);
+        Autograd.disableOnThisThread();
+        try (DecoderModel model = DecoderModel.load(dir, Device.cpu());
+                NDManager scope = model.manager().newSubManager();
+                DirectLlama.Cache cache = new DirectLlama.Cache(scope, 2)) {
+            DirectLlama direct = new DirectLlama(model);
+            long[] ids = Benchmark.randomIds(new SplittableRandom(6), 9, 64);
+
+            direct.forward(scope, java.util.Arrays.copyOf(ids, 8), cache);
+            NDArray cached = direct.forward(scope, new long[] {ids[8]}, cache).get(0).get(0);
+            NDArray full = model.forward(scope, scope.create(ids).reshape(1, 9), ForwardOptions.create()).logits()
+                    .get(0).get(8);
+
+            double difference = cached.sub(full).abs().max().getFloat();
+            assertTrue(difference < 1e-4, "max abs difference of the cached step's logits " + difference);
+        }
+    }
+
+    @Test
+    void benchWritesJsonWithAllKeys() throws IOException {
+        Path json = temp.resolve("bench.json");
+        Path model = temp.resolve("model");
+
+        CliRun run = CliRun.of("bench", "--random-llama", "--vocab", "64", "--hidden", "32", "--intermediate", "48",
+                "--layers", "2", "--heads", "4", "--kv-heads", "2", "--prompt-tokens", "8", "--decode-tokens", "4",
+                "--repeats", "1", "--device", "cpu", "--out", model.toString(), "--json", json.toString());
+
+        assertEquals(0, run.exitCode(), run::toString);
+        assertTrue(run.out().contains("prefill 8 tokens"), run::toString);
+        assertTrue(Files.exists(model.resolve("config.json")), "--out keeps the random model");
+        JsonNode written = new ObjectMapper().readTree(json.toFile());
+        List<String> keys = new ArrayList<>();
+        written.fieldNames().forEachRemaining(keys::add);
+        assertEquals(Benchmark.KEYS, keys, "JSON keys in order");
+        for (String key : List.of("load_seconds", "prefill_tokens_per_second", "decode_tokens_per_second",
+                "direct_prefill_tokens_per_second", "direct_decode_tokens_per_second", "locate_seconds",
+                "edit_step_seconds", "peak_heap_bytes")) {
+            assertTrue(written.get(key).isNumber(), key + " is a number: " + written.get(key));
+        }
+        assertTrue(written.get("max_abs_logit_difference").asDouble() < 1e-4, "baseline logits match");
+    }
+
+    @Test
+    void benchSkipsBaselineForGpt2() throws IOException {
+        Path json = temp.resolve("gpt2.json");
+
+        CliRun run = CliRun.of("bench", "--model", SharedFiles.fixture("tiny-gpt2").toString(), "--prompt-tokens", "6",
+                "--decode-tokens", "3", "--repeats", "1", "--device", "cpu", "--json", json.toString());
+
+        assertEquals(0, run.exitCode(), run::toString);
+        assertTrue(run.out().contains("Direct baseline not run"), run::toString);
+        JsonNode written = new ObjectMapper().readTree(json.toFile());
+        assertTrue(written.get("prefill_tokens_per_second").isNumber(), "project prefill is measured");
+        assertTrue(written.get("direct_prefill_tokens_per_second").isNull(), "no direct prefill");
+        assertTrue(written.get("direct_baseline_error").asText().contains("gpt2"), written.toString());
+    }
+
+    @Test
+    void benchRejectsMissingModelDirectory() {
+        Path missing = temp.resolve("missing");
+
+        CliRun run = CliRun.of("bench", "--model", missing.toString(), "--device", "cpu");
+
+        assertEquals(2, run.exitCode(), run::toString);
+        assertTrue(run.err().contains("--model " + missing + " is not a directory"), run::toString);
+    }
+
+    @Test
+    void benchRejectsModelWithRandomLlama() {
+        CliRun run = CliRun.of("bench", "--random-llama", "--model", temp.toString());
+
+        assertEquals(2, run.exitCode(), run::toString);
+        assertTrue(run.err().contains("mutually exclusive"), run::toString);
+    }
+}
