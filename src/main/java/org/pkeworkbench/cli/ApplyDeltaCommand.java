@@ -1,6 +1,5 @@
 package org.pkeworkbench.cli;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -9,7 +8,6 @@ import org.pkeworkbench.edit.EditedModelWriter;
 import org.pkeworkbench.edit.WeightDelta;
 import org.pkeworkbench.model.DecoderModel;
 import org.pkeworkbench.model.DeviceChoice;
-import org.pkeworkbench.model.io.ModelDirectoryWriter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -43,10 +41,11 @@ final class ApplyDeltaCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (Files.exists(out) && (!Files.isDirectory(out) || !isEmptyDirectory(out))) {
-            throw new ParameterException(spec.commandLine(), "--out " + out + " already exists; choose a new directory");
+        try {
+            JsonOutput.checkNewModelDirectory("--out", out, model);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
         }
-        ModelDirectoryWriter.checkOutputDirectory(model, out);
         if (!Files.isRegularFile(delta)) {
             throw new ParameterException(spec.commandLine(), "Delta file " + delta + " does not exist");
         }
@@ -63,9 +62,4 @@ final class ApplyDeltaCommand implements Callable<Integer> {
         return 0;
     }
 
-    private static boolean isEmptyDirectory(Path dir) throws IOException {
-        try (var entries = Files.list(dir)) {
-            return entries.findAny().isEmpty();
-        }
-    }
 }

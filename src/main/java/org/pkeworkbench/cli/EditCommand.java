@@ -1,7 +1,6 @@
 package org.pkeworkbench.cli;
 
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.EnumSet;
 import java.util.List;
@@ -20,7 +19,6 @@ import org.pkeworkbench.locate.LocateSettings;
 import org.pkeworkbench.model.DeviceChoice;
 import org.pkeworkbench.model.LanguageModel;
 import org.pkeworkbench.model.ModelConfig;
-import org.pkeworkbench.model.io.ModelDirectoryWriter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -218,12 +216,13 @@ final class EditCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** Rejects an --out that exists or lies inside the model directory now, not after the whole edit. */
     private void checkOut() throws java.io.IOException {
-        if (Files.exists(out) && (!Files.isDirectory(out) || !isEmptyDirectory(out))) {
-            throw new ParameterException(spec.commandLine(), "--out " + out + " already exists; choose a new directory");
+        try {
+            JsonOutput.checkNewModelDirectory("--out", out, run.model);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
         }
-        // Refuse an --out inside the model directory now, not after the whole edit has run.
-        ModelDirectoryWriter.checkOutputDirectory(run.model, out);
     }
 
     private LocateSettings locateSettings() {
@@ -235,10 +234,15 @@ final class EditCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--layer-score-weights needs three non-negative numbers, "
                     + "not all zero (hidden difference, gradient, logit lens), got " + weights);
         }
-        LocateSettings.NeuronSelection selection = neuronCount != null ? LocateSettings.NeuronSelection.COUNT
-                : scoreShare != null ? LocateSettings.NeuronSelection.SCORE_SHARE
-                : LocateSettings.NeuronSelection.FRACTION;
-        double value = neuronCount != null ? neuronCount : scoreShare != null ? scoreShare : neuronFraction;
+        LocateSettings.NeuronSelection selection = LocateSettings.NeuronSelection.FRACTION;
+        double value = neuronFraction;
+        if (neuronCount != null) {
+            selection = LocateSettings.NeuronSelection.COUNT;
+            value = neuronCount;
+        } else if (scoreShare != null) {
+            selection = LocateSettings.NeuronSelection.SCORE_SHARE;
+            value = scoreShare;
+        }
         try {
             return new LocateSettings(layers, selection, value, weights.get(0), weights.get(1), weights.get(2));
         } catch (IllegalArgumentException e) {
@@ -246,11 +250,6 @@ final class EditCommand implements Callable<Integer> {
         }
     }
 
-    private static boolean isEmptyDirectory(Path dir) throws java.io.IOException {
-        try (var entries = Files.list(dir)) {
-            return entries.findAny().isEmpty();
-        }
-    }
 
     private EditSettings settings(String modelType) {
         EditSettings base = EditSettings.defaultsFor(method.equals("vanilla") ? "pke" : method, modelType);

@@ -21,6 +21,29 @@ final class JsonOutput {
     private JsonOutput() {}
 
     /**
+     * Checks before any work that {@code out} may become a new model directory: it must not exist
+     * (an empty directory is accepted) and must not lie inside the model directory.
+     *
+     * @throws IllegalArgumentException naming {@code option} and the path otherwise
+     */
+    static void checkNewModelDirectory(String option, Path out, Path modelDir) throws IOException {
+        boolean taken;
+        if (!Files.exists(out)) {
+            taken = false;
+        } else if (!Files.isDirectory(out)) {
+            taken = true;
+        } else {
+            try (var entries = Files.list(out)) {
+                taken = entries.findAny().isPresent();
+            }
+        }
+        if (taken) {
+            throw new IllegalArgumentException(option + " " + out + " already exists; choose a new directory");
+        }
+        org.pkeworkbench.model.io.ModelDirectoryWriter.checkOutputDirectory(modelDir, out);
+    }
+
+    /**
      * Checks before any work that an output file may be written: it must not lie inside the model
      * directory, which is never written, and must not exist unless {@code overwrite}. A null
      * {@code modelDir} skips the model directory check.

@@ -128,7 +128,6 @@ public final class EditPipeline {
         }
         Evaluator evaluator = new ModelResponder(lm, request.chat(), request.maxNewTokens(), request.batchSize(),
                 progress::isCancelled).evaluator(judge, RefusalDetector.gcgDefault());
-        BooleanSupplier cancelled = progress::isCancelled;
 
         long phase = System.nanoTime();
         progress.update(0.0, "Preparing " + editRecords.size() + " edit records");
@@ -217,18 +216,20 @@ public final class EditPipeline {
     }
 
     /**
-     * Win rate of the answers after the edit against the answers before it, judged by ROUGE-L
-     * overlap with the capability file's reference outputs (ties count half, so an unchanged model
-     * scores 0.5), and mean ROUGE-L against the references before and after.
+     * Computes the win rate of the responses after the edit against those before it, judged by
+     * ROUGE-L overlap with the capability file's reference outputs (ties count half, so an
+     * unchanged model scores 0.5), and mean ROUGE-L against the references before and after.
      */
     private static Map<String, Object> capability(List<ReferencePrompt> prompts, Measured before, Measured after) {
         if (prompts.isEmpty()) {
             return null;
         }
+
         Map<String, String> references = new LinkedHashMap<>();
         for (ReferencePrompt prompt : prompts) {
             references.putIfAbsent(prompt.prompt(), prompt.reference());
         }
+
         PairwiseJudge pairwise = new ReferenceOverlapPairwiseJudge(references);
         List<Preference> preferences = new ArrayList<>();
         double rougeBefore = 0;
@@ -240,6 +241,7 @@ public final class EditPipeline {
             rougeBefore += RougeL.f1(prompts.get(i).reference(), before.capabilityAnswers().get(i));
             rougeAfter += RougeL.f1(prompts.get(i).reference(), after.capabilityAnswers().get(i));
         }
+
         WinRateResult rate = WinRate.compute(preferences);
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("rate", rate.rate());
