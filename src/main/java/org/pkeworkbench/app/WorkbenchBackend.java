@@ -75,7 +75,7 @@ public interface WorkbenchBackend extends AutoCloseable {
      */
     void revertEdit() throws Exception;
 
-    /** The edit history of the loaded model, or null when this backend keeps none. */
+    /** Returns the edit history of the loaded model, or null when this backend keeps none. */
     default EditHistoryState editHistory() throws Exception {
         return null;
     }

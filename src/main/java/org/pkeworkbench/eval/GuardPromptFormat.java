@@ -1,6 +1,6 @@
 package org.pkeworkbench.eval;
 
-/** How {@link GuardModelJudge} turns a prompt and a response into the guard model's input text. */
+/** The way {@link GuardModelJudge} turns a prompt and a response into the guard model's input text. */
 public enum GuardPromptFormat {
 
     /**

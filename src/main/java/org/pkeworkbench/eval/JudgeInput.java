@@ -1,6 +1,6 @@
 package org.pkeworkbench.eval;
 
-/** Which text of a JailbreakBench artifact row a judge receives as the prompt. */
+/** The text of a JailbreakBench artifact row that a judge receives as the prompt. */
 public enum JudgeInput {
 
     /** The attack prompt that the target model received. */

@@ -38,7 +38,7 @@ class CompareMethodsCommandTest {
     }
 
     @Test
-    void runsEachMethodWithItsSettingsAndWritesTheirReports() throws IOException {
+    void compareMethodsWritesEachMethodsReport() throws IOException {
         Path settings = Files.writeString(temp.resolve("settings.json"),
                 "{\"pke\": {\"steps\": 2}, \"ftl\": {\"steps\": 1, \"learningRate\": 0.001}, "
                         + "\"locate\": {\"layerCount\": 1}}");
@@ -83,12 +83,12 @@ class CompareMethodsCommandTest {
     }
 
     @Test
-    void badSettingsFilesNameTheFileAndKeyAndLeaveNothing() throws IOException {
+    void badSettingsFileIsRejected() throws IOException {
         Path unknownMethod = Files.writeString(temp.resolve("a.json"), "{\"rome\": {}}");
         CliRun first = compare(temp.resolve("out1"), "pke", "--settings", unknownMethod.toString());
         assertNotEquals(0, first.exitCode());
-        assertTrue(first.err().contains("unknown key 'rome'") && first.err().contains(unknownMethod.toString()),
-                first::toString);
+        assertTrue(first.err().contains("unknown key 'rome'"), first::toString);
+        assertTrue(first.err().contains(unknownMethod.toString()), first::toString);
 
         Path unknownSetting = Files.writeString(temp.resolve("b.json"), "{\"pke\": {\"stepz\": 3}}");
         CliRun second = compare(temp.resolve("out2"), "pke", "--settings", unknownSetting.toString());
