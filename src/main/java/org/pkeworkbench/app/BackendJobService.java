@@ -67,14 +67,20 @@ final class BackendJobService extends Service<Object> {
             LOG.info("{} started", job.title());
             updateMessage(job.title() + "…");
             updateProgress(-1, 1);
+            RemainingTime remaining = new RemainingTime(startNanos);
 
             Object value = job.call().run(new ProgressListener() {
+                private String lastMessage = job.title() + "…";
+
                 @Override
                 public void update(double fraction, String message) {
-                    updateProgress(fraction < 0 ? -1 : Math.min(fraction, 1), 1);
+                    double clamped = fraction < 0 ? -1 : Math.min(fraction, 1);
+                    updateProgress(clamped, 1);
                     if (message != null) {
-                        updateMessage(message);
+                        lastMessage = message;
                     }
+                    String estimate = RemainingTime.describe(remaining.update(clamped, System.nanoTime()));
+                    updateMessage(estimate.isEmpty() ? lastMessage : lastMessage + " (" + estimate + ")");
                 }
 
                 @Override

@@ -116,6 +116,11 @@ public final class CoreBackend implements WorkbenchBackend {
     public ModelSummary loadModel(Path directory, ProgressListener progress) throws Exception {
         progress.update(-1, "Loading " + directory);
         LanguageModel loaded = LanguageModel.load(directory, DeviceChoice.resolve(settings.device()));
+        if (progress.isCancelled()) {
+            // NOTE: loading cannot stop halfway yet; a cancel drops the new model once it is read.
+            loaded.close();
+            throw new CancellationException("Loading " + directory + " cancelled; the previous model stays loaded");
+        }
         closeModel();
         lm = loaded;
         history = new EditHistory(lm.decoder());
@@ -245,7 +250,7 @@ public final class CoreBackend implements WorkbenchBackend {
         requireEdit("save the edited model");
         ModelDirectoryWriter.checkOutputDirectory(lm.decoder().directory(), directory);
         progress.update(-1, "Writing the edited model to " + directory);
-        EditedModelWriter.write(lm.decoder(), directory);
+        EditedModelWriter.write(lm.decoder(), directory, progress.prefixed("Saving the edited model: "));
     }
 
     /** Writes the sum of the applied edits with {@link DeltaFile}, replacing {@code file} if it exists. */
@@ -258,7 +263,7 @@ public final class CoreBackend implements WorkbenchBackend {
         }
         progress.update(-1, "Writing the delta to " + file);
         try (WeightDelta combined = history.combined()) {
-            DeltaFile.save(combined, lm.decoder(), file);
+            DeltaFile.save(combined, lm.decoder(), file, progress.prefixed("Saving the delta: "));
         }
     }
 

@@ -17,9 +17,11 @@ import org.pkeworkbench.locate.HotSpot;
 import org.pkeworkbench.model.DecoderModel;
 import org.pkeworkbench.model.MlpLayout;
 import org.pkeworkbench.model.ModelConfig;
+import org.pkeworkbench.model.ProgressListener;
 import org.pkeworkbench.model.io.ModelFormatException;
 import org.pkeworkbench.model.io.SafetensorsFile;
 import org.pkeworkbench.model.io.SafetensorsWriter;
+import org.pkeworkbench.model.io.StoredDType;
 import org.pkeworkbench.model.io.TensorInfo;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -60,12 +62,22 @@ public final class DeltaFile {
      * @throws IllegalArgumentException when a changed parameter is not an MLP matrix of {@code model}
      */
     public static void save(WeightDelta delta, DecoderModel model, Path file) throws IOException {
+        save(delta, model, file, ProgressListener.NONE);
+    }
+
+    /**
+     * Saves like {@link #save(WeightDelta, DecoderModel, Path)}, reporting progress; a cancel stops
+     * the write and leaves {@code file} as it was.
+     */
+    public static void save(WeightDelta delta, DecoderModel model, Path file, ProgressListener progress)
+            throws IOException {
         long started = System.nanoTime();
         Map<String, Integer> axes = neuronAxes(model);
         Map<String, SliceInfo> slices = new LinkedHashMap<>();
         try (NDManager scratch = model.manager().newSubManager()) {
             Map<String, NDArray> tensors = new LinkedHashMap<>();
             for (Map.Entry<String, NDArray> entry : delta.changes().entrySet()) {
+                progress.checkCancelled();
                 String canonical = entry.getKey();
                 Integer axis = axes.get(canonical);
                 if (axis == null) {
@@ -86,7 +98,9 @@ public final class DeltaFile {
                 tensors.put(stored + TENSOR_SUFFIX, scratch.create(packed, new Shape(packedShape)));
                 slices.put(stored, new SliceInfo(canonical, axis, neurons, shape));
             }
-            SafetensorsWriter.write(file, tensors, metadata(model.config(), slices, delta.hotSpots()));
+            progress.checkCancelled();
+            SafetensorsWriter.write(file, tensors, metadata(model.config(), slices, delta.hotSpots()), StoredDType.F32,
+                    progress);
         }
         LOG.info("Saved delta of {} matrices to {} in {} ms", slices.size(), file,
                 (System.nanoTime() - started) / 1_000_000);

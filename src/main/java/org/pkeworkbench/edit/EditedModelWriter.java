@@ -6,7 +6,9 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.pkeworkbench.model.DecoderModel;
+import org.pkeworkbench.model.ProgressListener;
 import org.pkeworkbench.model.io.ModelDirectoryWriter;
+import org.pkeworkbench.model.io.StoredDType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,12 +25,20 @@ public final class EditedModelWriter {
      * inside the source directory.
      */
     public static void write(DecoderModel model, Path outputDir) throws IOException {
+        write(model, outputDir, ProgressListener.NONE);
+    }
+
+    /**
+     * Writes like {@link #write(DecoderModel, Path)}, reporting progress; a cancel stops the write
+     * and leaves nothing at {@code outputDir}.
+     */
+    public static void write(DecoderModel model, Path outputDir, ProgressListener progress) throws IOException {
         long started = System.nanoTime();
         Map<String, NDArray> tensors = new LinkedHashMap<>();
         for (String name : model.parameterNames()) {
             tensors.put(model.storedName(name), model.parameter(name));
         }
-        ModelDirectoryWriter.write(model.directory(), tensors, outputDir);
+        ModelDirectoryWriter.write(model.directory(), tensors, Map.of(), StoredDType.F32, outputDir, progress);
         LOG.info("Wrote edited model ({} tensors) to {} in {} ms", tensors.size(), outputDir,
                 (System.nanoTime() - started) / 1_000_000);
     }

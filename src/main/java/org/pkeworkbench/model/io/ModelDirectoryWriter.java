@@ -16,6 +16,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.stream.Stream;
+import org.pkeworkbench.model.ProgressListener;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -72,6 +73,16 @@ public final class ModelDirectoryWriter {
      */
     public static void write(Path sourceDir, Map<String, NDArray> tensors, Map<String, String> metadata,
             StoredDType dtype, Path outputDir) throws IOException {
+        write(sourceDir, tensors, metadata, dtype, outputDir, ProgressListener.NONE);
+    }
+
+    /**
+     * Writes like {@link #write(Path, Map, Map, StoredDType, Path)}, reporting progress and stopping
+     * when {@code progress} is cancelled; the staging directory is then deleted and nothing appears
+     * at {@code outputDir}.
+     */
+    public static void write(Path sourceDir, Map<String, NDArray> tensors, Map<String, String> metadata,
+            StoredDType dtype, Path outputDir, ProgressListener progress) throws IOException {
         long startNanos = System.nanoTime();
         if (!Files.isDirectory(sourceDir)) {
             throw new IllegalArgumentException("source model directory " + sourceDir + " not found or not a directory");
@@ -88,7 +99,8 @@ public final class ModelDirectoryWriter {
             List<String> copied = copyModelFiles(source, staging);
             Map<String, String> fullMetadata = new TreeMap<>(metadata == null ? Map.of() : metadata);
             fullMetadata.putIfAbsent("format", "pt");
-            SafetensorsWriter.write(staging.resolve(WeightStore.SINGLE_FILE_NAME), tensors, fullMetadata, dtype);
+            SafetensorsWriter.write(staging.resolve(WeightStore.SINGLE_FILE_NAME), tensors, fullMetadata, dtype,
+                    progress);
 
             // rename(2) replaces an empty directory, which checkOutput allowed.
             Files.move(staging, output, StandardCopyOption.ATOMIC_MOVE);

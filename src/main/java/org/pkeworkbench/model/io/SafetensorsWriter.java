@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.UUID;
+import org.pkeworkbench.model.ProgressListener;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -55,6 +56,18 @@ public final class SafetensorsWriter {
      */
     public static void write(Path file, Map<String, NDArray> tensors, Map<String, String> metadata,
             StoredDType dtype) throws IOException {
+        write(file, tensors, metadata, dtype, ProgressListener.NONE);
+    }
+
+    /**
+     * Writes like {@link #write(Path, Map, Map, StoredDType)}, reporting the fraction of tensor bytes
+     * written to {@code progress} and stopping between chunks of 1 MiB when it is cancelled.
+     *
+     * @throws java.util.concurrent.CancellationException when cancelled; the temporary file is then
+     *     deleted and {@code file} is left as it was
+     */
+    public static void write(Path file, Map<String, NDArray> tensors, Map<String, String> metadata,
+            StoredDType dtype, ProgressListener progress) throws IOException {
         if (!dtype.isLoadableAsFloat32()) {
             throw new IllegalArgumentException("cannot write dtype " + dtype + "; use F32, F16 or BF16");
         }
@@ -76,8 +89,13 @@ public final class SafetensorsWriter {
                 lengthBytes.putLong(header.length).flip();
                 writeFully(channel, lengthBytes);
                 writeFully(channel, ByteBuffer.wrap(header));
+                long totalElements = 0;
+                for (NDArray array : sorted.values()) {
+                    totalElements += array.getShape().size();
+                }
+                ElementCounter counter = new ElementCounter(totalElements, progress);
                 for (Map.Entry<String, NDArray> entry : sorted.entrySet()) {
-                    writeTensor(channel, entry.getKey(), entry.getValue(), dtype);
+                    writeTensor(channel, entry.getKey(), entry.getValue(), dtype, counter);
                 }
                 channel.force(true);
             }
@@ -120,8 +138,8 @@ public final class SafetensorsWriter {
         return padded;
     }
 
-    private static void writeTensor(FileChannel channel, String name, NDArray array, StoredDType dtype)
-            throws IOException {
+    private static void writeTensor(FileChannel channel, String name, NDArray array, StoredDType dtype,
+            ElementCounter counter) throws IOException {
         FloatBuffer values = float32Values(name, array);
         ByteBuffer chunk = ByteBuffer.allocate(CHUNK_ELEMENTS * dtype.sizeBytes()).order(ByteOrder.LITTLE_ENDIAN);
         while (values.hasRemaining()) {
@@ -137,6 +155,7 @@ public final class SafetensorsWriter {
                 }
             }
             writeFully(channel, chunk.flip());
+            counter.add(count);
         }
     }
 
@@ -154,6 +173,25 @@ public final class SafetensorsWriter {
                     .order(ByteOrder.nativeOrder());
             copy.put(converted.toByteBuffer().order(ByteOrder.nativeOrder())).flip();
             return copy.asFloatBuffer();
+        }
+    }
+
+    /** Counts written elements for the progress listener and checks for a cancel after each chunk. */
+    private static final class ElementCounter {
+
+        private final long total;
+        private final ProgressListener progress;
+        private long written;
+
+        private ElementCounter(long total, ProgressListener progress) {
+            this.total = total;
+            this.progress = progress;
+        }
+
+        private void add(long elements) {
+            written += elements;
+            progress.update(total == 0 ? 1 : (double) written / total, "writing weights");
+            progress.checkCancelled();
         }
     }
 
