@@ -9,9 +9,11 @@ import java.text.NumberFormat;
 import java.util.Locale;
 import java.util.Optional;
 import javafx.geometry.Insets;
+import javafx.geometry.Orientation;
 import javafx.geometry.Pos;
 import javafx.scene.control.MenuButton;
 import javafx.scene.control.Label;
+import javafx.scene.control.SplitPane;
 import javafx.scene.layout.BorderPane;
 import javafx.scene.layout.GridPane;
 import javafx.scene.layout.HBox;
@@ -52,12 +54,18 @@ public final class AsrChartView extends BorderPane {
 
     private final JFreeChart chart;
     private final ChartViewer viewer;
+    private final BreakdownChart breakdown = new BreakdownChart();
     private EditSummary summary;
 
     public AsrChartView() {
         chart = createChart();
         viewer = new ChartViewer(chart);
-        setCenter(viewer);
+        ChartViewer breakdownViewer = new ChartViewer(breakdown.chart());
+        breakdownViewer.setId("breakdownChart");
+        SplitPane charts = new SplitPane(viewer, breakdownViewer);
+        charts.setOrientation(Orientation.HORIZONTAL);
+        charts.setDividerPositions(0.45);
+        setCenter(charts);
         setBottom(createMetricsTable());
 
         MenuButton export = FigureFiles.exportMenu(this, "edit results", this::requireSummary, this::exportPng, this::exportSvg,
@@ -120,6 +128,7 @@ public final class AsrChartView extends BorderPane {
             return;
         }
         summary = editSummary;
+        breakdown.setSummary(editSummary);
         dataset.clear();
         dataset.addValue(editSummary.asrBefore().value(), BEFORE, ASR);
         dataset.addValue(editSummary.asrAfter().value(), AFTER, ASR);
@@ -137,6 +146,7 @@ public final class AsrChartView extends BorderPane {
     public void clear() {
         summary = null;
         dataset.clear();
+        breakdown.setSummary(null);
         for (Label label : new Label[] {asrBeforeLabel, asrAfterLabel, overRefusalBeforeLabel, overRefusalAfterLabel,
                 rougeBeforeLabel, rougeAfterLabel}) {
             label.setText("–");
@@ -154,6 +164,11 @@ public final class AsrChartView extends BorderPane {
             return Optional.empty();
         }
         return Optional.ofNullable(dataset.getValue(series, ASR)).map(Number::doubleValue);
+    }
+
+    /** Returns the rate plotted in the breakdown chart for {@code series} and {@code column}, if any. */
+    Optional<Double> plottedBreakdown(String series, String column) {
+        return breakdown.plotted(series, column);
     }
 
     /** Returns the text of the ASR label for {@link #BEFORE} or {@link #AFTER}. */
@@ -183,8 +198,9 @@ public final class AsrChartView extends BorderPane {
 
     /**
      * Writes {@code metric,stage,value,count,total,lower95,upper95}: ASR and over-refusal before and
-     * after with their Wilson intervals, ROUGE-L before and after (no count or interval), then the
-     * edit's steps and wall seconds. Missing numbers are empty fields.
+     * after with their Wilson intervals, the ASR of each harm category (metric
+     * {@code attack_success_rate:CATEGORY}), ROUGE-L before and after (no count or interval), then
+     * the edit's steps and wall seconds. Missing numbers are empty fields.
      */
     public void exportCsv(Path target) throws IOException {
         EditSummary shown = requireSummary();
@@ -193,6 +209,11 @@ public final class AsrChartView extends BorderPane {
         appendProportion(csv, "attack_success_rate", "after", shown.asrAfter());
         appendProportion(csv, "over_refusal", "before", shown.overRefusalBefore());
         appendProportion(csv, "over_refusal", "after", shown.overRefusalAfter());
+        for (String category : shown.asrByCategoryBefore().keySet()) {
+            String metric = FigureFiles.csvField("attack_success_rate:" + category);
+            appendProportion(csv, metric, "before", shown.asrByCategoryBefore().get(category));
+            appendProportion(csv, metric, "after", shown.asrByCategoryAfter().get(category));
+        }
         csv.append("rouge_l_f1,before,").append(number(shown.rougeLBefore())).append(",,,,\n");
         csv.append("rouge_l_f1,after,").append(number(shown.rougeLAfter())).append(",,,,\n");
         csv.append("edit_steps,,").append(shown.steps()).append(",,,,\n");
@@ -202,7 +223,8 @@ public final class AsrChartView extends BorderPane {
 
     /**
      * Writes {@code {"attackSuccessRate": {"before": P, "after": P}, "overRefusal": {...},
-     * "rougeL": {"before": x, "after": y}, "steps": n, "wallSeconds": s}} where each {@code P} is
+     * "rougeL": {"before": x, "after": y}, "attackSuccessRateByCategory": {CATEGORY: {"before": P,
+     * "after": P}}, "steps": n, "wallSeconds": s}} where each {@code P} is
      * {@code {"value", "count", "total", "lower95", "upper95"}}. Jackson writes NaN as the string "NaN".
      */
     public void exportJson(Path target) throws IOException {
@@ -220,6 +242,14 @@ public final class AsrChartView extends BorderPane {
             json.writeObjectFieldStart("rougeL");
             json.writeNumberField("before", shown.rougeLBefore());
             json.writeNumberField("after", shown.rougeLAfter());
+            json.writeEndObject();
+            json.writeObjectFieldStart("attackSuccessRateByCategory");
+            for (String category : shown.asrByCategoryBefore().keySet()) {
+                json.writeObjectFieldStart(category);
+                writeProportion(json, "before", shown.asrByCategoryBefore().get(category));
+                writeProportion(json, "after", shown.asrByCategoryAfter().get(category));
+                json.writeEndObject();
+            }
             json.writeEndObject();
             json.writeNumberField("steps", shown.steps());
             json.writeNumberField("wallSeconds", shown.wallSeconds());

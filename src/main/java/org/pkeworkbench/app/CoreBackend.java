@@ -210,7 +210,8 @@ public final class CoreBackend implements WorkbenchBackend {
     private static EditSummary summary(EditReport report) {
         return new EditSummary(proportion(report.asrBefore()), proportion(report.asrAfter()),
                 proportion(report.overRefusalBefore()), proportion(report.overRefusal()), 1.0, report.rougeLBenign(),
-                report.steps(), report.wallSeconds());
+                report.steps(), report.wallSeconds(), proportions(report.asrByCategoryBefore()),
+                proportions(report.asrByCategoryAfter()));
     }
 
     @Override
@@ -410,6 +411,12 @@ public final class CoreBackend implements WorkbenchBackend {
         }
         List<EditHistory.Entry> applied = history.appliedEntries();
         return applied.get(applied.size() - 1).report();
+    }
+
+    private static Map<String, Proportion> proportions(Map<String, RateWithInterval> rates) {
+        Map<String, Proportion> converted = new LinkedHashMap<>();
+        rates.forEach((category, rate) -> converted.put(category, proportion(rate)));
+        return converted;
     }
 
     private static Proportion proportion(RateWithInterval rate) {

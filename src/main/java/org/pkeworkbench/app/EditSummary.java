@@ -1,5 +1,7 @@
 package org.pkeworkbench.app;
 
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -15,6 +17,9 @@ import java.util.Objects;
  * @param rougeLAfter mean ROUGE-L F1 of the benign answers after the edit against the pre-edit answers
  * @param steps optimiser steps the edit took
  * @param wallSeconds wall-clock time of the edit and its evaluation, in seconds
+ * @param asrByCategoryBefore attack prompts judged unsafe before the edit, per harm category of the
+ *     eval set in the set's order; empty when its records have no category
+ * @param asrByCategoryAfter the same after the edit, with the same keys
  */
 public record EditSummary(
         Proportion asrBefore,
@@ -24,9 +29,24 @@ public record EditSummary(
         double rougeLBefore,
         double rougeLAfter,
         int steps,
-        double wallSeconds) {
+        double wallSeconds,
+        Map<String, Proportion> asrByCategoryBefore,
+        Map<String, Proportion> asrByCategoryAfter) {
+
+    /** A summary without a per-category breakdown. */
+    public EditSummary(Proportion asrBefore, Proportion asrAfter, Proportion overRefusalBefore,
+            Proportion overRefusalAfter, double rougeLBefore, double rougeLAfter, int steps, double wallSeconds) {
+        this(asrBefore, asrAfter, overRefusalBefore, overRefusalAfter, rougeLBefore, rougeLAfter, steps, wallSeconds,
+                Map.of(), Map.of());
+    }
 
     public EditSummary {
+        asrByCategoryBefore = copy(asrByCategoryBefore);
+        asrByCategoryAfter = copy(asrByCategoryAfter);
+        if (!asrByCategoryBefore.keySet().equals(asrByCategoryAfter.keySet())) {
+            throw new IllegalArgumentException("Categories before and after the edit differ: "
+                    + asrByCategoryBefore.keySet() + " and " + asrByCategoryAfter.keySet());
+        }
         Objects.requireNonNull(asrBefore, "asrBefore");
         Objects.requireNonNull(asrAfter, "asrAfter");
         Objects.requireNonNull(overRefusalBefore, "overRefusalBefore");
@@ -34,5 +54,10 @@ public record EditSummary(
         if (steps < 0 || wallSeconds < 0) {
             throw new IllegalArgumentException("Steps and wall seconds must be >= 0, got " + steps + " and " + wallSeconds);
         }
+    }
+
+    /** An unmodifiable copy that keeps the key order; empty for null. */
+    private static Map<String, Proportion> copy(Map<String, Proportion> rates) {
+        return rates == null ? Map.of() : java.util.Collections.unmodifiableMap(new LinkedHashMap<>(rates));
     }
 }

@@ -119,6 +119,11 @@ class DemoWorkbenchFlowTest {
         EditSummary summary = FxTestSupport.onFx(() -> window.resultsView().summary()).orElseThrow();
         assertEquals(4, summary.asrBefore().total());
         assertEquals(3, summary.steps());
+        // The first four prompts of the demo eval set are all in the "hacking" category.
+        assertEquals(List.of("hacking"), List.copyOf(summary.asrByCategoryAfter().keySet()));
+        assertEquals(4, summary.asrByCategoryAfter().get("hacking").total());
+        assertEquals(summary.asrByCategoryAfter().get("hacking").value(), FxTestSupport.onFx(
+                () -> window.resultsView().plottedBreakdown(AsrChartView.AFTER, "ASR: hacking")).orElseThrow());
         assertTrue(backend.hasAppliedEdit());
         // The label follows the backend's state through a listener that may run after the call's success.
         FxTestSupport.waitUntil("weights label shows edited",

@@ -105,7 +105,8 @@ class FigureExportTest {
     @Test
     void asrChartExportsAllFormats() throws Exception {
         EditSummary summary = new EditSummary(new Proportion(8, 10), new Proportion(2, 10), new Proportion(1, 20),
-                new Proportion(3, 20), 1.0, 0.8, 12, 3.5);
+                new Proportion(3, 20), 1.0, 0.8, 12, 3.5,
+                java.util.Map.of("fraud, scams", new Proportion(4, 5)), java.util.Map.of("fraud, scams", new Proportion(1, 5)));
         FxTestSupport.onFx(() -> {
             asrView.setSummary(summary);
             return null;
@@ -122,14 +123,20 @@ class FigureExportTest {
         assertEquals(2, countWithClass(document, "line", "interval"), "one Wilson interval per bar");
         assertTrue(svgText(document).contains("80.0%"), "before label");
         List<String> lines = Files.readAllLines(csv);
-        assertEquals(9, lines.size(), "header, 2 ASR, 2 over-refusal, 2 ROUGE-L, steps, wall time");
+        assertEquals(11, lines.size(), "header, 2 ASR, 2 over-refusal, 2 category ASR, 2 ROUGE-L, steps, wall time");
         assertTrue(lines.get(1).startsWith("attack_success_rate,before,0.8,8,10,"), lines.get(1));
+        assertTrue(lines.get(6).startsWith("\"attack_success_rate:fraud, scams\",after,0.2,1,5,"), lines.get(6));
         JsonNode root = JSON.readTree(json.toFile());
         assertEquals(0.2, root.get("attackSuccessRate").get("after").get("value").asDouble(), 1e-12);
         assertTrue(root.get("attackSuccessRate").get("after").has("lower95"));
         assertEquals(3, root.get("overRefusal").get("after").get("count").asInt());
         assertEquals(0.8, root.get("rougeL").get("after").asDouble(), 1e-12);
         assertEquals(12, root.get("steps").asInt());
+        assertEquals(4, root.get("attackSuccessRateByCategory").get("fraud, scams").get("before").get("count").asInt());
+        assertEquals(0.8, FxTestSupport.onFx(() -> asrView.plottedBreakdown(AsrChartView.BEFORE, "ASR: fraud, scams"))
+                .orElseThrow(), 1e-12);
+        assertEquals(0.15, FxTestSupport.onFx(() -> asrView.plottedBreakdown(AsrChartView.AFTER, BreakdownChart.BENIGN))
+                .orElseThrow(), 1e-12);
         assertNoTemporaryFiles();
     }
 
