@@ -34,6 +34,8 @@ import org.pkeworkbench.model.DecoderModel;
 import org.pkeworkbench.model.DemoModel;
 import org.pkeworkbench.model.DeviceChoice;
 import org.pkeworkbench.model.ForwardOptions;
+import org.pkeworkbench.model.ForwardResult;
+import org.pkeworkbench.model.HookPoints;
 import org.pkeworkbench.model.LanguageModel;
 import org.pkeworkbench.model.ProgressListener;
 import org.pkeworkbench.model.io.ModelDirectoryWriter;
@@ -42,6 +44,8 @@ import org.pkeworkbench.trace.CausalTraceSettings;
 import org.pkeworkbench.trace.CausalTracing;
 import org.pkeworkbench.trace.ContributionGraph;
 import org.pkeworkbench.trace.ContributionTracer;
+import org.pkeworkbench.trace.LogitLens;
+import org.pkeworkbench.trace.LogitLensResult;
 import org.pkeworkbench.trace.NeuronWeightTables;
 import org.pkeworkbench.trace.TopToken;
 import org.pkeworkbench.trace.WeightViews;
@@ -322,16 +326,47 @@ public final class CoreBackend implements WorkbenchBackend {
         return new ModelComparison(prompt, original, edited, applied);
     }
 
-    /** Reads the next-token distribution after {@code ids}, then generates greedily. */
+    /**
+     * Reads the next-token distribution, the logit lens and the MLP activations at the last position
+     * of {@code ids}, then generates greedily.
+     */
     private ModelComparison.Response respond(long[] ids, ProgressListener progress) {
         progress.checkCancelled();
         progress.update(0, "next tokens");
         List<TopToken> next = nextTokens(ids);
-        progress.update(0.1, "generating");
+        LogitLensResult lensResult = LogitLens.run(lm.decoder(), lm.tokenizer(), ids, new long[0], 1,
+                progress.scaled(0.05, 0.15));
+        List<TopToken> lens = new ArrayList<>();
+        for (TopToken[][] row : lensResult.top()) {
+            lens.add(row[ids.length - 1][0]);
+        }
+        float[][] activations = lastPositionActivations(ids);
+        progress.update(0.2, "generating");
         String text = lm.generate(ids, lm.greedy(settings.maxNewTokens()), ForwardOptions::create,
                 progress::isCancelled);
         progress.update(1, "done");
-        return new ModelComparison.Response(text, next);
+        return new ModelComparison.Response(text, next, lens, activations);
+    }
+
+    /** MLP neuron activations at the last position of {@code ids}, {@code [layers][intermediate]}. */
+    private float[][] lastPositionActivations(long[] ids) {
+        Autograd.disableOnThisThread();
+        DecoderModel model = lm.decoder();
+        int layers = model.config().numLayers();
+        String[] points = new String[layers];
+        for (int layer = 0; layer < layers; layer++) {
+            points[layer] = HookPoints.mlpAct(layer);
+        }
+        float[][] activations = new float[layers][];
+        try (NDManager scope = model.manager().newSubManager()) {
+            ForwardResult forward = model.forward(scope, scope.create(ids).reshape(1, ids.length),
+                    ForwardOptions.create().capture(points).withoutLogits());
+            for (int layer = 0; layer < layers; layer++) {
+                activations[layer] = forward.capture(points[layer]).get(0, ids.length - 1)
+                        .toType(DataType.FLOAT32, false).toFloatArray();
+            }
+        }
+        return activations;
     }
 
     /** Softmax over the logits at the last position of {@code ids}, top {@link #COMPARE_TOP_K}. */

@@ -15,17 +15,29 @@ import org.pkeworkbench.trace.TopToken;
 public record ModelComparison(String prompt, Response original, Response edited, List<String> appliedEdits) {
 
     /**
-     * One model's response.
+     * One model's response and its internals at the prompt's last token.
      *
      * @param text the greedy response, special tokens skipped
      * @param nextTokens the most likely first response tokens, most likely first, with softmax
      *     probabilities at the prompt's last position
+     * @param lens the logit lens at the prompt's last position: the most likely next token read from
+     *     the embedding output (index 0) and after each decoder layer (index {@code l + 1}); empty when
+     *     not measured
+     * @param neuronActivations MLP neuron activations (the down projection's input) at the prompt's
+     *     last position, {@code [layers][intermediate]}; empty when not measured
      */
-    public record Response(String text, List<TopToken> nextTokens) {
+    public record Response(String text, List<TopToken> nextTokens, List<TopToken> lens, float[][] neuronActivations) {
+
+        /** A response without lens or activations. */
+        public Response(String text, List<TopToken> nextTokens) {
+            this(text, nextTokens, List.of(), new float[0][]);
+        }
 
         public Response {
             Objects.requireNonNull(text, "text");
             nextTokens = List.copyOf(nextTokens);
+            lens = List.copyOf(lens);
+            Objects.requireNonNull(neuronActivations, "neuronActivations");
         }
     }
 
