@@ -17,17 +17,23 @@ import org.pkeworkbench.trace.TopToken;
 
 /**
  * The Compare tab's body: the original and the edited model's responses side by side, words that
- * differ highlighted (red on the original side, green on the edited side), and below each response
- * its five most likely first tokens.
+ * differ highlighted (red on the original side, green on the edited side); below each response
+ * its five most likely first tokens, its logit lens at the prompt's last token, and its MLP
+ * neuron activations there, with a heatmap of their change.
  */
 public final class CompareView extends ScrollPane {
 
     private static final String REMOVED_STYLE = "-fx-background-color: #f6c6c6; -fx-padding: 0 2 0 2;";
     private static final String ADDED_STYLE = "-fx-background-color: #bfe8c4; -fx-padding: 0 2 0 2;";
 
+    /** Width in pixels of each activation heatmap; wider layers are reduced to this many columns. */
+    private static final double STRIP_WIDTH = 420;
+
     private final GridPane grid = new GridPane();
     private ModelComparison comparison;
     private WordDiff.Result diff;
+    private int differingLensRows;
+    private double activationChange;
 
     public CompareView() {
         grid.setHgap(16);
@@ -48,6 +54,8 @@ public final class CompareView extends ScrollPane {
     public void setComparison(ModelComparison next) {
         comparison = next;
         grid.getChildren().clear();
+        differingLensRows = 0;
+        activationChange = 0;
         if (next == null) {
             diff = null;
             grid.add(new Label("Type a prompt or pick an edit-set record, then press Compare"), 0, 0, 2, 1);
@@ -70,6 +78,83 @@ public final class CompareView extends ScrollPane {
             none.setId("noEditLabel");
             grid.add(none, 1, 1);
         }
+        addLens(next);
+        addActivations(next);
+    }
+
+    /** Rows 3 and 4: each model's logit lens at the prompt's last token; rows that differ in red/green. */
+    private void addLens(ModelComparison next) {
+        List<TopToken> original = next.original().lens();
+        if (original.isEmpty()) {
+            return;
+        }
+        grid.add(heading("Logit lens at the last prompt token: most likely next token after each layer"), 0, 3, 2, 1);
+        List<TopToken> edited = next.hasEdit() ? next.edited().lens() : List.of();
+        differingLensRows = 0;
+        for (int row = 0; row < edited.size() && row < original.size(); row++) {
+            if (edited.get(row).id() != original.get(row).id()) {
+                differingLensRows++;
+            }
+        }
+        grid.add(lensTable(original, edited, REMOVED_STYLE, "originalLens"), 0, 4);
+        if (!edited.isEmpty()) {
+            grid.add(lensTable(edited, original, ADDED_STYLE, "editedLens"), 1, 4);
+        }
+    }
+
+    private static GridPane lensTable(List<TopToken> lens, List<TopToken> other, String changedStyle, String id) {
+        GridPane table = new GridPane();
+        table.setId(id);
+        table.setHgap(12);
+        for (int row = 0; row < lens.size(); row++) {
+            TopToken token = lens.get(row);
+            Label layer = new Label(row == 0 ? "embedding" : "layer " + (row - 1));
+            Label value = new Label(String.format(Locale.ROOT, "%-20s %.3f", tokenLabel(token), token.probability()));
+            value.setStyle("-fx-font-family: monospace;");
+            if (!other.isEmpty() && other.get(row).id() != token.id()) {
+                value.setStyle(value.getStyle() + changedStyle);
+            }
+            table.addRow(row, layer, value);
+        }
+        return table;
+    }
+
+    /** Rows 5 to 7: each model's MLP activations at the prompt's last token, then their difference. */
+    private void addActivations(ModelComparison next) {
+        float[][] original = next.original().neuronActivations();
+        if (original.length == 0) {
+            return;
+        }
+        grid.add(heading("MLP neuron activations at the last prompt token (rows: layers from 0 at the top; "
+                + "red positive, blue negative)"), 0, 5, 2, 1);
+        float[][] edited = next.hasEdit() ? next.edited().neuronActivations() : null;
+        double scale = edited == null ? ActivationStrip.maxMagnitude(original)
+                : ActivationStrip.maxMagnitude(original, edited);
+        grid.add(new ActivationStrip(original, scale, STRIP_WIDTH), 0, 6);
+        if (edited == null) {
+            activationChange = 0;
+            return;
+        }
+        grid.add(new ActivationStrip(edited, scale, STRIP_WIDTH), 1, 6);
+        float[][] change = ActivationStrip.difference(original, edited);
+        double changeScale = ActivationStrip.maxMagnitude(change);
+        activationChange = isZero(change) ? 0 : changeScale;
+        VBox changeBox = new VBox(4, new Label(String.format(Locale.ROOT,
+                "Edited minus original (full colour at %.3g)", changeScale)),
+                new ActivationStrip(change, changeScale, STRIP_WIDTH));
+        changeBox.setId("activationChange");
+        grid.add(changeBox, 0, 7, 2, 1);
+    }
+
+    private static boolean isZero(float[][] table) {
+        for (float[] row : table) {
+            for (float value : row) {
+                if (value != 0) {
+                    return false;
+                }
+            }
+        }
+        return true;
     }
 
     private static Label heading(String text) {
@@ -122,6 +207,16 @@ public final class CompareView extends ScrollPane {
     /** The shown comparison, if any. */
     public Optional<ModelComparison> comparison() {
         return Optional.ofNullable(comparison);
+    }
+
+    /** Logit-lens rows whose most likely token differs between the two models; 0 without an edit. */
+    public int differingLensRows() {
+        return differingLensRows;
+    }
+
+    /** The largest change of one MLP activation at the last prompt token; 0 without an edit. */
+    public double activationChange() {
+        return activationChange;
     }
 
     /** Words that differ between the two shown responses (both sides together); 0 without an edit. */

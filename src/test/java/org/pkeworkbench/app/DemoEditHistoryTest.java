@@ -205,6 +205,17 @@ class DemoEditHistoryTest {
         assertNotEquals(originalAnswer, editedAnswer, "the edit changes the demo model's response");
         assertTrue(FxTestSupport.onFx(() -> window.compareView().changedWordCount()) > 0, "diff highlighted");
         assertEquals(5, comparison.original().nextTokens().size());
+        int layers = lm.decoder().config().numLayers();
+        for (ModelComparison.Response side : List.of(comparison.original(), comparison.edited())) {
+            assertEquals(layers + 1, side.lens().size(), "embedding plus one lens row per layer");
+            // The last layer's lens row is the model's own next-token distribution.
+            assertEquals(side.nextTokens().get(0).id(), side.lens().get(layers).id());
+            assertEquals(side.nextTokens().get(0).probability(), side.lens().get(layers).probability(), 1e-5);
+            assertEquals(layers, side.neuronActivations().length);
+            assertEquals(lm.decoder().config().intermediateSize(), side.neuronActivations()[0].length);
+        }
+        assertTrue(FxTestSupport.onFx(() -> window.compareView().activationChange()) > 0,
+                "the edit changes MLP activations at the last prompt token");
         FxTestSupport.saveSnapshot(window, "compare");
         assertNotEquals(comparison.original().nextTokens(), comparison.edited().nextTokens());
         assertArrayEquals(edited, logits(), "comparing leaves the edited weights in place");
