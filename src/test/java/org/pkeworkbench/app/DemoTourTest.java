@@ -1,0 +1,76 @@
+package org.pkeworkbench.app;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import javafx.scene.Scene;
+import javafx.stage.Stage;
+import javafx.util.Duration;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.pkeworkbench.edit.EditSettings;
+import org.pkeworkbench.locate.LocateSettings;
+import org.testfx.api.FxRobot;
+import org.testfx.framework.junit5.ApplicationExtension;
+import org.testfx.framework.junit5.Start;
+
+/** The one-click demo tour on the shipped demo model with the real backend. */
+@ExtendWith(ApplicationExtension.class)
+class DemoTourTest {
+
+    private CoreBackend backend;
+    private WorkbenchWindow window;
+
+    @Start
+    void start(Stage stage) {
+        backend = new CoreBackend(new CoreBackend.Settings("cpu", EditSettings.pkeDefaults().withSteps(3),
+                LocateSettings.DEFAULT, 12, 2, 4, 4));
+        window = new WorkbenchWindow(backend);
+        window.setDemoPause(Duration.millis(50));
+        stage.setScene(new Scene(window, 1280, 800));
+        stage.show();
+    }
+
+    @AfterEach
+    void shutDown() {
+        FxTestSupport.onFx(() -> {
+            window.shutdown();
+            return null;
+        });
+        backend.close();
+    }
+
+    @Test
+    void oneClickPlaysTheWholeStory(FxRobot robot) throws Exception {
+        robot.clickOn("#demoTourButton");
+        FxTestSupport.waitUntil("tour started", () -> window.demoTourRunningProperty().get()
+                || !window.demoTourOutcome().isEmpty());
+        FxTestSupport.waitUntil("tour over", () -> !window.demoTourRunningProperty().get());
+
+        assertEquals("Demo tour finished", FxTestSupport.onFx(window::demoTourOutcome));
+        assertTrue(FxTestSupport.onFx(() -> window.contributionView().visibleEdgeCount()) > 0, "traced");
+        assertFalse(FxTestSupport.onFx(() -> window.hotSpotTable().selectedHotSpots()).isEmpty(), "hot spots taken");
+        assertTrue(FxTestSupport.onFx(() -> window.resultsView().summary()).isPresent(), "edit results shown");
+        assertEquals(1, backend.editHistory().applied().size());
+        ModelComparison comparison = FxTestSupport.onFx(() -> window.compareView().comparison()).orElseThrow();
+        assertEquals(WorkbenchWindow.DEMO_PROMPT, comparison.prompt());
+        assertTrue(comparison.hasEdit(), "the comparison ends the tour with the edit applied");
+        assertFalse(robot.lookup("#demoTourBanner").query().isVisible(), "the banner hides after the tour");
+    }
+
+    @Test
+    void stopEndsTheTourDuringAPause(FxRobot robot) {
+        window.setDemoPause(Duration.seconds(30));
+        robot.clickOn("#demoTourButton");
+        FxTestSupport.waitUntil("first step done, tour pausing", () -> window.demoTourRunningProperty().get()
+                && !window.worker().isRunning() && backend.languageModel() != null);
+        assertTrue(robot.lookup("#demoTourBanner").query().isVisible(), "the banner shows the step");
+
+        robot.clickOn("Run").clickOn("Stop demo tour");
+        FxTestSupport.waitUntil("tour stopped", () -> !window.demoTourRunningProperty().get());
+        assertEquals("Demo tour stopped", FxTestSupport.onFx(window::demoTourOutcome));
+        assertTrue(backend.editHistory().applied().isEmpty(), "no edit after the tour stopped");
+    }
+}
