@@ -119,7 +119,8 @@ public final class CoreBackend implements WorkbenchBackend {
     @Override
     public ModelSummary loadModel(Path directory, ProgressListener progress) throws Exception {
         progress.update(-1, "Loading " + directory);
-        LanguageModel loaded = LanguageModel.load(directory, DeviceChoice.resolve(settings.device()));
+        DeviceChoice.Decision device = DeviceChoice.decide(settings.device());
+        LanguageModel loaded = LanguageModel.load(directory, device.device());
         if (progress.isCancelled()) {
             // NOTE: loading cannot stop halfway yet; a cancel drops the new model once it is read.
             loaded.close();
@@ -133,7 +134,8 @@ public final class CoreBackend implements WorkbenchBackend {
         Path name = directory.toAbsolutePath().normalize().getFileName();
         return new ModelSummary(name == null ? directory.toString() : name.toString(), directory,
                 architectureName(config.modelType()), config.numLayers(), config.hiddenSize(),
-                config.intermediateSize(), lm.decoder().parameterCount(), "float32", lm.decoder().device().toString());
+                config.intermediateSize(), lm.decoder().parameterCount(), "float32", lm.decoder().device().toString(),
+                lm.decoder().parameterCount() * Float.BYTES, device.reason());
     }
 
     private static String architectureName(String modelType) {

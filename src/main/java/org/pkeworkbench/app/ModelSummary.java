@@ -16,6 +16,9 @@ import java.util.Objects;
  * @param parameterCount total number of weights
  * @param dataType the data type the weights are computed in, for example {@code float32}
  * @param device where the weights live, for example {@code cpu} or {@code gpu(0)}
+ * @param weightBytes bytes the weights take in memory in {@code dataType}, or -1 when unknown
+ * @param deviceReason why the model runs on {@code device}, for example that libtorch sees no GPU;
+ *     empty when the backend does not say
  */
 public record ModelSummary(
         String name,
@@ -26,9 +29,19 @@ public record ModelSummary(
         int intermediateSize,
         long parameterCount,
         String dataType,
-        String device) {
+        String device,
+        long weightBytes,
+        String deviceReason) {
+
+    /** A summary without the weights' memory and the device's reason. */
+    public ModelSummary(String name, Path directory, String architecture, int layerCount, int hiddenSize,
+            int intermediateSize, long parameterCount, String dataType, String device) {
+        this(name, directory, architecture, layerCount, hiddenSize, intermediateSize, parameterCount, dataType, device,
+                -1, "");
+    }
 
     public ModelSummary {
+        Objects.requireNonNull(deviceReason, "deviceReason");
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(architecture, "architecture");
         Objects.requireNonNull(dataType, "dataType");

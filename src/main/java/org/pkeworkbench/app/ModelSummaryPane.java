@@ -5,6 +5,9 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import javafx.animation.Animation;
+import javafx.animation.KeyFrame;
+import javafx.animation.Timeline;
 import javafx.collections.ObservableList;
 import javafx.geometry.Insets;
 import javafx.scene.control.Label;
@@ -18,6 +21,7 @@ import javafx.scene.layout.GridPane;
 import javafx.scene.layout.Priority;
 import javafx.scene.layout.Region;
 import javafx.scene.layout.VBox;
+import javafx.util.Duration;
 
 /** Side panel: the loaded model's facts, whether its weights are edited, and the loaded prompt sets. */
 final class ModelSummaryPane extends VBox {
@@ -26,6 +30,8 @@ final class ModelSummaryPane extends VBox {
 
     private final GridPane modelGrid = new GridPane();
     private final Label weightsState = new Label("–");
+    private final Label memoryLabel = new Label();
+    private final Timeline memoryRefresh = new Timeline(new KeyFrame(Duration.seconds(2), event -> refreshMemory()));
     private final Map<DatasetRole, TitledPane> datasetPanes = new EnumMap<>(DatasetRole.class);
     private final Map<DatasetRole, ListView<String>> datasetLists = new EnumMap<>(DatasetRole.class);
 
@@ -45,6 +51,10 @@ final class ModelSummaryPane extends VBox {
         valueColumn.setHgrow(Priority.ALWAYS);
         modelGrid.getColumnConstraints().addAll(nameColumn, valueColumn);
         weightsState.setId("weightsStateLabel");
+        memoryLabel.setId("processMemoryLabel");
+        memoryLabel.setWrapText(true);
+        memoryRefresh.setCycleCount(Animation.INDEFINITE);
+        memoryRefresh.play();
         TitledPane modelPane = new TitledPane("Model", modelGrid);
         modelPane.setCollapsible(false);
         setModel(null);
@@ -82,12 +92,53 @@ final class ModelSummaryPane extends VBox {
         addFact(row++, "Parameters", formatCount(summary.parameterCount()));
         addFact(row++, "Data type", summary.dataType());
         addFact(row++, "Device", summary.device());
+        if (!summary.deviceReason().isEmpty()) {
+            Label reason = addFact(row++, "Why this device", summary.deviceReason());
+            reason.setId("deviceReasonLabel");
+            reason.setWrapText(true);
+        }
+        if (summary.weightBytes() >= 0) {
+            addFact(row++, "Weights in memory", formatBytes(summary.weightBytes()));
+        }
+        modelGrid.add(new Label("Process memory"), 0, row);
+        modelGrid.add(memoryLabel, 1, row++);
+        refreshMemory();
         if (summary.directory() != null) {
             Label directory = addFact(row++, "Directory", summary.directory().toAbsolutePath().normalize().toString());
             directory.setTextOverrun(OverrunStyle.LEADING_ELLIPSIS);
         }
         modelGrid.add(new Label("Weights"), 0, row);
         modelGrid.add(weightsState, 1, row);
+    }
+
+    /** Stops the periodic memory reading; call when the window closes. */
+    void stopMemoryRefresh() {
+        memoryRefresh.stop();
+    }
+
+    /** Shows the Java heap in use and the process's resident memory, which includes libtorch's native memory. */
+    void refreshMemory() {
+        ProcessMemory memory = ProcessMemory.read();
+        String text = "heap " + formatBytes(memory.heapUsedBytes()) + " of " + formatBytes(memory.heapMaxBytes());
+        if (memory.residentBytes() >= 0) {
+            text += "; resident " + formatBytes(memory.residentBytes());
+        }
+        memoryLabel.setText(text);
+    }
+
+    /** Formats a byte count with a binary unit, for example "1.0 MiB" or "13.5 GiB". */
+    static String formatBytes(long bytes) {
+        if (bytes < 0) {
+            return "unknown";
+        }
+        String[] units = {"B", "KiB", "MiB", "GiB", "TiB"};
+        double value = bytes;
+        int unit = 0;
+        while (value >= 1024 && unit < units.length - 1) {
+            value /= 1024;
+            unit++;
+        }
+        return unit == 0 ? bytes + " B" : String.format(Locale.ROOT, "%.1f %s", value, units[unit]);
     }
 
     void setEditApplied(boolean applied) {

@@ -799,6 +799,8 @@ public final class WorkbenchWindow extends BorderPane {
 
     /** Cancels any running call and stops the background thread. Call once when the window closes. */
     public void shutdown() {
+        tour.stop();
+        summaryPane.stopMemoryRefresh();
         cancel();
         executor.shutdown();
     }

@@ -16,35 +16,59 @@ public final class DeviceChoice {
     private DeviceChoice() {}
 
     /**
+     * A chosen device and why it was chosen, in words for the user.
+     *
+     * @param device where the model runs
+     * @param reason for example "GPU 0 of 2, found by libtorch" or why no GPU is used
+     */
+    public record Decision(Device device, String reason) {}
+
+    /**
      * Resolves {@code "auto"}, {@code "cpu"} or {@code "gpu"} to a device.
      *
      * @throws IllegalArgumentException for another value, or for {@code "gpu"} when no GPU is usable
      */
     public static Device resolve(String request) {
+        return decide(request).device();
+    }
+
+    /**
+     * Resolves like {@link #resolve(String)} and says why, so a user can see why the GPU is not used.
+     *
+     * @throws IllegalArgumentException for another value, or for {@code "gpu"} when no GPU is usable
+     */
+    public static Decision decide(String request) {
         String value = request == null ? "auto" : request.trim().toLowerCase(java.util.Locale.ROOT);
         int gpus = gpuCount();
+        Decision decision;
         switch (value) {
             case "cpu":
-                LOG.info("Using the CPU, as requested");
-                return Device.cpu();
+                decision = new Decision(Device.cpu(), gpus > 0
+                        ? "CPU, as requested; libtorch also sees " + gpus + " CUDA GPU(s)"
+                        : "CPU, as requested");
+                break;
             case "gpu":
                 if (gpus == 0) {
                     throw new IllegalArgumentException("--device gpu was requested but libtorch sees no CUDA GPU; "
                             + "use a CUDA build of libtorch (see docs) or --device cpu");
                 }
-                LOG.info("Using GPU 0 of {}, as requested", gpus);
-                return Device.gpu();
+                decision = new Decision(Device.gpu(), "GPU 0 of " + gpus + ", as requested");
+                break;
             case "auto":
-                if (gpus > 0) {
-                    LOG.info("Using GPU 0 of {} (found by libtorch)", gpus);
-                    return Device.gpu();
-                }
-                LOG.info("Using the CPU: libtorch sees no CUDA GPU");
-                return Device.cpu();
+                decision = gpus > 0
+                        ? new Decision(Device.gpu(), "GPU 0 of " + gpus + ", found by libtorch")
+                        : new Decision(Device.cpu(), "CPU: libtorch sees no CUDA GPU. " + NO_GPU_HINT);
+                break;
             default:
                 throw new IllegalArgumentException("Unknown device '" + request + "'; use auto, cpu or gpu");
         }
+        LOG.info("Using {}: {}", decision.device(), decision.reason());
+        return decision;
     }
+
+    /** What to check when libtorch sees no GPU. */
+    static final String NO_GPU_HINT = "The bundled libtorch is the CPU build; on an NVIDIA workstation install the "
+            + "CUDA build of libtorch and the driver as docs/gpu.md describes.";
 
     private static int gpuCount() {
         try {

@@ -75,6 +75,11 @@ class DemoWorkbenchFlowTest {
         awaitSuccess();
         assertEquals(60, FxTestSupport.onFx(() -> window.summaryPane().prompts(DatasetRole.EDIT)).size());
         assertEquals(100, FxTestSupport.onFx(() -> window.summaryPane().prompts(DatasetRole.EVALUATION)).size());
+        // The tests run on the CPU by request, and the panel says so, with 4 bytes per float32 weight.
+        assertEquals("CPU, as requested", robot.lookup("#deviceReasonLabel").queryLabeled().getText());
+        String weightBytes = ModelSummaryPane.formatBytes(backend.languageModel().decoder().parameterCount() * 4);
+        assertTrue(robot.lookup(weightBytes).tryQuery().isPresent(), "weights in memory shown: " + weightBytes);
+        assertTrue(robot.lookup("#processMemoryLabel").queryLabeled().getText().startsWith("heap "));
 
         robot.clickOn("#locateButton");
         awaitSuccess();
