@@ -27,6 +27,7 @@ public class WorkbenchApp extends Application {
     /** Raw parameter that opens the shipped demo model and its prompt sets. */
     public static final String DEMO_ARGUMENT = "--demo";
 
+    private final WorkbenchSettings settings = WorkbenchSettings.fromSystemProperties();
     private WorkbenchBackend backend;
     private WorkbenchWindow window;
 
@@ -42,6 +43,8 @@ public class WorkbenchApp extends Application {
         window = new WorkbenchWindow(backend);
         stage.setTitle("PKE Workbench");
         stage.setScene(new Scene(window, WIDTH, HEIGHT));
+        WindowLayout.load(settings).ifPresent(layout -> layout.applyTo(stage, window));
+        stage.setOnHiding(event -> WindowLayout.capture(stage, window).save(settings));
         stage.show();
 
         List<String> arguments = getParameters().getRaw();

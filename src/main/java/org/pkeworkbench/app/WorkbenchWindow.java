@@ -869,6 +869,16 @@ public final class WorkbenchWindow extends BorderPane {
                         });
     }
 
+    /** Title of the selected tab. */
+    public String selectedTabTitle() {
+        return tabs.getSelectionModel().getSelectedItem().getText();
+    }
+
+    /** True when a tab has {@code title}. */
+    public boolean hasTab(String title) {
+        return tabs.getTabs().stream().anyMatch(tab -> tab.getText().equals(title));
+    }
+
     ModelSummaryPane summaryPane() {
         return summaryPane;
     }

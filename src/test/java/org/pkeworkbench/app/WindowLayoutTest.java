@@ -1,0 +1,95 @@
+package org.pkeworkbench.app;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import javafx.scene.Scene;
+import javafx.stage.Stage;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import org.testfx.framework.junit5.ApplicationExtension;
+import org.testfx.framework.junit5.Start;
+
+/** The window layout and theme survive a restart through the settings directory. */
+@ExtendWith(ApplicationExtension.class)
+class WindowLayoutTest {
+
+    private CoreBackend backend;
+    private WorkbenchWindow window;
+    private Stage stage;
+
+    @Start
+    void start(Stage primary) {
+        stage = primary;
+        backend = new CoreBackend();
+        window = new WorkbenchWindow(backend);
+        stage.setScene(new Scene(window, 1280, 800));
+        stage.show();
+    }
+
+    @AfterEach
+    void shutDown() {
+        FxTestSupport.onFx(() -> {
+            window.shutdown();
+            return null;
+        });
+        backend.close();
+    }
+
+    @Test
+    void layoutThemeAndTabComeBackInANewWindow(@TempDir Path temp) {
+        WorkbenchSettings settings = new WorkbenchSettings(temp.resolve("settings"));
+        FxTestSupport.onFx(() -> {
+            stage.setX(40);
+            stage.setY(30);
+            stage.setWidth(1000);
+            stage.setHeight(700);
+            window.themeProperty().set(Theme.DARK);
+            window.selectTab("Compare");
+            WindowLayout.capture(stage, window).save(settings);
+            return null;
+        });
+        assertTrue(Files.exists(settings.file(WindowLayout.SETTINGS_NAME)));
+
+        WindowLayout restored = WindowLayout.load(settings).orElseThrow();
+        assertEquals(new WindowLayout(40, 30, 1000, 700, false, "Compare", Theme.DARK), restored);
+        WorkbenchWindow second = FxTestSupport.onFx(() -> {
+            WorkbenchWindow next = new WorkbenchWindow(backend);
+            Stage other = new Stage();
+            other.setScene(new Scene(next, 640, 480));
+            restored.applyTo(other, next);
+            other.show();
+            assertEquals(1000, other.getWidth(), 1e-9);
+            assertEquals(700, other.getHeight(), 1e-9);
+            assertEquals(40, other.getX(), 1e-9);
+            other.hide();
+            return next;
+        });
+        assertEquals(Theme.DARK, FxTestSupport.onFx(() -> second.themeProperty().get()));
+        assertEquals("Compare", FxTestSupport.onFx(second::selectedTabTitle));
+        FxTestSupport.onFx(() -> {
+            second.shutdown();
+            return null;
+        });
+    }
+
+    @Test
+    void damagedOrOffScreenLayoutFallsBackSafely(@TempDir Path temp) throws Exception {
+        WorkbenchSettings settings = new WorkbenchSettings(temp);
+        Files.writeString(settings.file(WindowLayout.SETTINGS_NAME), "{ not json");
+        assertTrue(WindowLayout.load(settings).isEmpty(), "a damaged file gives the defaults");
+
+        WindowLayout offScreen = new WindowLayout(50_000, 50_000, 300, 200, false, "No such tab", Theme.LIGHT);
+        FxTestSupport.onFx(() -> {
+            offScreen.applyTo(stage, window);
+            return null;
+        });
+        assertTrue(FxTestSupport.onFx(() -> stage.getX()) < 10_000, "a position on no screen is not used");
+        assertEquals(WindowLayout.MIN_WIDTH, FxTestSupport.onFx(() -> stage.getWidth()), 1e-9);
+        assertEquals("Pathways", FxTestSupport.onFx(window::selectedTabTitle), "an unknown tab is ignored");
+    }
+}
