@@ -120,9 +120,9 @@ public final class CoreBackend implements WorkbenchBackend {
     public ModelSummary loadModel(Path directory, ProgressListener progress) throws Exception {
         progress.update(-1, "Loading " + directory);
         DeviceChoice.Decision device = DeviceChoice.decide(settings.device());
-        LanguageModel loaded = LanguageModel.load(directory, device.device());
+        LanguageModel loaded = LanguageModel.load(directory, device.device(), progress.prefixed("Opening: "));
         if (progress.isCancelled()) {
-            // NOTE: loading cannot stop halfway yet; a cancel drops the new model once it is read.
+            // A cancel after the last tensor: drop the new model and keep the previous one.
             loaded.close();
             throw new CancellationException("Loading " + directory + " cancelled; the previous model stays loaded");
         }

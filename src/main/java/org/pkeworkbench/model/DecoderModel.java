@@ -61,7 +61,17 @@ public abstract class DecoderModel implements AutoCloseable {
 
     /** Loads the model in {@code modelDir} onto {@code device}, validating names and shapes against its config. */
     public static DecoderModel load(Path modelDir, Device device) throws IOException {
-        return load(modelDir, device, true);
+        return load(modelDir, device, true, ProgressListener.NONE);
+    }
+
+    /**
+     * Loads like {@link #load(Path, Device)}, reporting the share of tensors loaded and stopping
+     * between tensors when {@code progress} is cancelled; the partly loaded model is then freed.
+     *
+     * @throws java.util.concurrent.CancellationException when cancelled
+     */
+    public static DecoderModel load(Path modelDir, Device device, ProgressListener progress) throws IOException {
+        return load(modelDir, device, true, progress);
     }
 
     /**
@@ -71,17 +81,18 @@ public abstract class DecoderModel implements AutoCloseable {
      * unless the head is tied to the embeddings and so belongs to the body.
      */
     public static DecoderModel loadBody(Path modelDir, Device device) throws IOException {
-        return load(modelDir, device, false);
+        return load(modelDir, device, false, ProgressListener.NONE);
     }
 
-    private static DecoderModel load(Path modelDir, Device device, boolean withHead) throws IOException {
+    private static DecoderModel load(Path modelDir, Device device, boolean withHead, ProgressListener progress)
+            throws IOException {
         long started = System.nanoTime();
         ModelConfig config = ModelConfig.load(modelDir);
         DecoderModel model = config.architecture() == Architecture.GPT2
                 ? new Gpt2Model(config, modelDir, device)
                 : new LlamaModel(config, modelDir, device);
         try (WeightStore store = WeightStore.open(modelDir)) {
-            model.loadParameters(store, withHead);
+            model.loadParameters(store, withHead, progress);
         } catch (IOException | RuntimeException e) {
             model.close();
             throw e;
@@ -92,9 +103,13 @@ public abstract class DecoderModel implements AutoCloseable {
         return model;
     }
 
-    private void loadParameters(WeightStore store, boolean withHead) throws IOException {
-        for (Map.Entry<String, long[]> expected : expectedParameters().entrySet()) {
+    private void loadParameters(WeightStore store, boolean withHead, ProgressListener progress) throws IOException {
+        Map<String, long[]> expectedShapes = expectedParameters();
+        int done = 0;
+        for (Map.Entry<String, long[]> expected : expectedShapes.entrySet()) {
             String canonical = expected.getKey();
+            progress.checkCancelled();
+            progress.update((double) done++ / expectedShapes.size(), "loading " + canonical);
             if (!withHead && headParameters().contains(canonical)) {
                 continue;
             }

@@ -38,10 +38,20 @@ public final class LanguageModel implements AutoCloseable {
 
     /** Loads weights, tokenizer and generation config from a Hugging Face directory; the directory is only read. */
     public static LanguageModel load(Path modelDir, Device device) throws IOException {
+        return load(modelDir, device, ProgressListener.NONE);
+    }
+
+    /**
+     * Loads like {@link #load(Path, Device)}, reporting progress over the weight tensors; a cancel
+     * stops between tensors and frees what was loaded.
+     *
+     * @throws java.util.concurrent.CancellationException when cancelled
+     */
+    public static LanguageModel load(Path modelDir, Device device, ProgressListener progress) throws IOException {
         TextTokenizer tokenizer = TextTokenizer.load(modelDir);
         try {
             GenerationConfig generation = GenerationConfig.load(modelDir);
-            DecoderModel decoder = DecoderModel.load(modelDir, device);
+            DecoderModel decoder = DecoderModel.load(modelDir, device, progress);
             if (tokenizer.vocabSize() > decoder.config().vocabSize()) {
                 LOG.warn("Tokenizer of {} has {} ids but the model only {}; ids past the model's vocabulary fail",
                         modelDir, tokenizer.vocabSize(), decoder.config().vocabSize());
