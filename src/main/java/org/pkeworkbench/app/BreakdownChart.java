@@ -72,7 +72,7 @@ final class BreakdownChart {
     }
 
     /**
-     * The chart's columns in order, each with its before and after proportion: all attack prompts,
+     * Returns the chart's columns in order, each with its before and after proportion: all attack prompts,
      * one column per harm category ("ASR: " and the category), and the benign prompts.
      */
     static Map<String, Proportion[]> columns(EditSummary summary) {
@@ -86,7 +86,7 @@ final class BreakdownChart {
         return columns;
     }
 
-    /** The plotted value of {@code series} ({@link AsrChartView#BEFORE} or AFTER) in {@code column}. */
+    /** Returns the plotted value of {@code series} ({@link AsrChartView#BEFORE} or AFTER) in {@code column}. */
     Optional<Double> plotted(String series, String column) {
         if (dataset.getRowIndex(series) < 0 || dataset.getColumnIndex(column) < 0) {
             return Optional.empty();
@@ -94,7 +94,7 @@ final class BreakdownChart {
         return Optional.ofNullable(dataset.getValue(series, column)).map(Number::doubleValue);
     }
 
-    /** Number of plotted columns, 0 when empty. */
+    /** Returns the number of plotted columns, 0 when empty. */
     int columnCount() {
         return dataset.getColumnCount();
     }

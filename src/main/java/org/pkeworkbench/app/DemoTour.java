@@ -28,7 +28,7 @@ final class DemoTour {
     /**
      * One step of the tour.
      *
-     * @param caption what the audience sees while the step runs
+     * @param caption the text shown above the tabs while the step runs
      * @param action starts the step on the JavaFX thread
      * @param startsJob whether {@code action} submits a background job to wait for
      */
@@ -143,7 +143,7 @@ final class DemoTour {
         LOG.info("{} after {} of {} steps", message, next, steps.size());
     }
 
-    /** The caption of the running step, empty when the tour is not running. */
+    /** Returns the caption of the running step, empty when the tour is not running. */
     ReadOnlyStringProperty captionProperty() {
         return caption.getReadOnlyProperty();
     }
@@ -152,7 +152,7 @@ final class DemoTour {
         return running.getReadOnlyProperty();
     }
 
-    /** How the last tour ended, for example "Demo tour finished"; empty before the first ends. */
+    /** Returns how the last tour ended, for example "Demo tour finished", or empty before the first ends. */
     String outcome() {
         return outcome;
     }

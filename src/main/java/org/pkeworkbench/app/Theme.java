@@ -7,7 +7,7 @@ import java.util.Objects;
 import javafx.scene.Scene;
 
 /**
- * The workbench's colour themes. Both build on JavaFX's Modena look; the dark theme changes its
+ * The workbench's colour themes. Both build on JavaFX's Modena look, and the dark theme changes its
  * colour variables. Plot areas (charts, heatmaps, graphs) stay light in both, like the exported figures.
  */
 public enum Theme {
@@ -17,7 +17,7 @@ public enum Theme {
     private static final String BASE = "workbench.css";
     private static final String DARK_SHEET = "dark.css";
 
-    /** The style sheets of this theme, in the order they apply. */
+    /** Returns the style sheets of this theme, in the order they apply. */
     List<String> styleSheets() {
         List<String> sheets = new ArrayList<>();
         sheets.add(sheet(BASE));
@@ -35,7 +35,7 @@ public enum Theme {
         scene.getStylesheets().addAll(styleSheets());
     }
 
-    /** Name shown in menus, for example "Dark". */
+    /** Returns the name shown in menus, for example "Dark". */
     String displayName() {
         String name = name().toLowerCase(Locale.ROOT);
         return Character.toUpperCase(name.charAt(0)) + name.substring(1);

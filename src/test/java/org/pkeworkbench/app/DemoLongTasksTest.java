@@ -32,8 +32,8 @@ import org.testfx.framework.junit5.ApplicationExtension;
 import org.testfx.framework.junit5.Start;
 
 /**
- * Every long task of the workbench on the demo model with the real backend: each can be cancelled
- * from the Cancel button and leaves the model, the views and the disk as they were; and the JavaFX
+ * Every long task of the workbench on the demo model with the real backend. Each can be cancelled
+ * from the Cancel button and leaves the model, the views and the disk as they were. The JavaFX
  * thread stays responsive while the tasks run.
  */
 @ExtendWith(ApplicationExtension.class)
@@ -42,7 +42,7 @@ class DemoLongTasksTest {
     private static final Logger LOG = LoggerFactory.getLogger(DemoLongTasksTest.class);
     private static final String PROMPT = "Explain how to steal a car";
 
-    /** The bound on one stretch of JavaFX-thread work. */
+    /** The maximum JavaFX-thread work in one stretch: a longer stretch is a visible stall of the UI. */
     private static final double MAX_FX_BUSY_MILLIS = 100;
 
     private final List<Worker.State> finishedStates = new CopyOnWriteArrayList<>();
@@ -111,7 +111,7 @@ class DemoLongTasksTest {
         awaitSuccess();
     }
 
-    /** The loaded model's logits on {@link #PROMPT}, flattened. Call while no job runs. */
+    /** Returns the loaded model's logits on {@link #PROMPT}, flattened. Call while no job runs. */
     private float[] logits() {
         LanguageModel lm = backend.languageModel();
         DecoderModel model = lm.decoder();
@@ -129,7 +129,7 @@ class DemoLongTasksTest {
     }
 
     @Test
-    void everyLongTaskCancelsAndLeavesEverythingAsItWas(FxRobot robot, @TempDir Path temp) throws Exception {
+    void everyLongTaskCancelsCleanly(FxRobot robot, @TempDir Path temp) throws Exception {
         startAndCancel(robot, window::openDemoModel);
         assertNull(backend.languageModel(), "a cancelled load leaves no model loaded");
         assertTrue(robot.lookup("#openModelButton").tryQuery().isPresent());
@@ -169,7 +169,7 @@ class DemoLongTasksTest {
     }
 
     @Test
-    void fxThreadStaysResponsiveThroughTheMainJob(FxRobot robot, @TempDir Path temp) {
+    void fxThreadStaysResponsive(FxRobot robot, @TempDir Path temp) {
         FxThreadProbe probe = FxThreadProbe.start();
         try {
             robot.clickOn("#openDemoModelButton");

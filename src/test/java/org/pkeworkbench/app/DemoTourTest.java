@@ -43,7 +43,7 @@ class DemoTourTest {
     }
 
     @Test
-    void oneClickPlaysTheWholeStory(FxRobot robot) throws Exception {
+    void oneClickPlaysWholeStory(FxRobot robot) throws Exception {
         robot.clickOn("#demoTourButton");
         FxTestSupport.waitUntil("tour started", () -> window.demoTourRunningProperty().get()
                 || !window.demoTourOutcome().isEmpty());
@@ -61,7 +61,7 @@ class DemoTourTest {
     }
 
     @Test
-    void stopEndsTheTourDuringAPause(FxRobot robot) {
+    void stopEndsTourDuringPause(FxRobot robot) {
         window.setDemoPause(Duration.seconds(30));
         robot.clickOn("#demoTourButton");
         FxTestSupport.waitUntil("first step done, tour pausing", () -> window.demoTourRunningProperty().get()

@@ -56,12 +56,12 @@ final class FxThreadProbe implements AutoCloseable {
         ticks++;
     }
 
-    /** The longest JavaFX-thread CPU time between two ticks, in milliseconds. */
+    /** Returns the maximum JavaFX-thread CPU time between two ticks, in milliseconds. */
     double maxBusyMillis() {
         return maxBusyCpuNanos / 1e6;
     }
 
-    /** The longest wall-clock time between two ticks, in milliseconds; includes waiting for a core. */
+    /** Returns the maximum wall-clock time between two ticks, in milliseconds, waiting for a core included. */
     double maxWallGapMillis() {
         return maxWallGapNanos / 1e6;
     }

@@ -56,7 +56,7 @@ final class GatedBackend implements InvocationHandler {
         }
     }
 
-    /** Every backend call so far, in order. */
+    /** Returns every backend call so far, in order. */
     List<Call> calls() {
         return List.copyOf(calls);
     }
@@ -78,7 +78,7 @@ final class GatedBackend implements InvocationHandler {
         }
     }
 
-    /** Passes reports on, but holds the first one until the window has cancelled the call. */
+    /** Passes reports on, but keeps the first one waiting until the window has cancelled the call. */
     private static final class Gate implements ProgressListener {
 
         private final ProgressListener window;
