@@ -99,6 +99,8 @@ public final class CoreBackend implements WorkbenchBackend {
     }
 
     private final Settings settings;
+    /** The device of the next load; set from the JavaFX thread, read on the backend thread. */
+    private volatile String device;
     private LanguageModel lm;
     private Path editSet;
     private Path evalSet;
@@ -114,12 +116,13 @@ public final class CoreBackend implements WorkbenchBackend {
 
     public CoreBackend(Settings settings) {
         this.settings = settings;
+        this.device = settings.device();
     }
 
     @Override
     public ModelSummary loadModel(Path directory, ProgressListener progress) throws Exception {
         progress.update(-1, "Loading " + directory);
-        DeviceChoice.Decision device = DeviceChoice.decide(settings.device());
+        DeviceChoice.Decision device = DeviceChoice.decide(this.device);
         LanguageModel loaded = LanguageModel.load(directory, device.device(), progress.prefixed("Opening: "));
         if (progress.isCancelled()) {
             // A cancel after the last tensor: drop the new model and keep the previous one.
@@ -149,6 +152,20 @@ public final class CoreBackend implements WorkbenchBackend {
             default:
                 return "LlamaForCausalLM";
         }
+    }
+
+    @Override
+    public void setDevice(String next) {
+        if (!List.of("auto", "cpu", "gpu").contains(next)) {
+            throw new IllegalArgumentException("Unknown device '" + next + "'; use auto, cpu or gpu");
+        }
+        device = next;
+        LOG.info("The next model loads with device '{}'", next);
+    }
+
+    @Override
+    public String device() {
+        return device;
     }
 
     @Override

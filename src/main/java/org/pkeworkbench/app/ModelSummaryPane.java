@@ -8,7 +8,11 @@ import java.util.Map;
 import javafx.animation.Animation;
 import javafx.animation.KeyFrame;
 import javafx.animation.Timeline;
+import javafx.collections.FXCollections;
 import javafx.collections.ObservableList;
+import javafx.geometry.Pos;
+import javafx.scene.control.ComboBox;
+import javafx.scene.layout.HBox;
 import javafx.geometry.Insets;
 import javafx.scene.control.Label;
 import javafx.scene.control.OverrunStyle;
@@ -31,6 +35,7 @@ final class ModelSummaryPane extends VBox {
     private final GridPane modelGrid = new GridPane();
     private final Label weightsState = new Label("–");
     private final Label memoryLabel = new Label();
+    private final ComboBox<String> deviceChoice = new ComboBox<>(FXCollections.observableArrayList("auto", "cpu", "gpu"));
     private final Timeline memoryRefresh = new Timeline(new KeyFrame(Duration.seconds(2), event -> refreshMemory()));
     private final Map<DatasetRole, TitledPane> datasetPanes = new EnumMap<>(DatasetRole.class);
     private final Map<DatasetRole, ListView<String>> datasetLists = new EnumMap<>(DatasetRole.class);
@@ -58,7 +63,12 @@ final class ModelSummaryPane extends VBox {
         TitledPane modelPane = new TitledPane("Model", modelGrid);
         modelPane.setCollapsible(false);
         setModel(null);
-        getChildren().add(modelPane);
+        deviceChoice.setId("deviceChoice");
+        deviceChoice.setTooltip(new Tooltip("auto: a GPU when libtorch sees one, else the CPU. "
+                + "The choice applies when the next model is opened."));
+        HBox deviceRow = new HBox(6, new Label("Device for the next model"), deviceChoice);
+        deviceRow.setAlignment(Pos.CENTER_LEFT);
+        getChildren().addAll(modelPane, deviceRow);
 
         for (DatasetRole role : DatasetRole.values()) {
             ListView<String> prompts = new ListView<>();
@@ -109,6 +119,11 @@ final class ModelSummaryPane extends VBox {
         }
         modelGrid.add(new Label("Weights"), 0, row);
         modelGrid.add(weightsState, 1, row);
+    }
+
+    /** Returns the device chooser: auto, cpu or gpu, for the next model to open. */
+    ComboBox<String> deviceChoice() {
+        return deviceChoice;
     }
 
     /** Stops the periodic memory reading; call when the window closes. */

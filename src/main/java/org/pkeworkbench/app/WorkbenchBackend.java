@@ -26,6 +26,20 @@ public interface WorkbenchBackend extends AutoCloseable {
     /** Loads the Hugging Face model in {@code directory}, replacing any loaded model and its edit. */
     ModelSummary loadModel(Path directory, ProgressListener progress) throws Exception;
 
+    /**
+     * Sets the device the next {@link #loadModel} or {@link #loadDemoModel} uses: {@code auto} (a
+     * GPU when libtorch sees one, else the CPU), {@code cpu} or {@code gpu}. May be called on the
+     * JavaFX thread, so it must only store the value. The default ignores it.
+     *
+     * @throws IllegalArgumentException for another value
+     */
+    default void setDevice(String device) {}
+
+    /** Returns the device setting of the next load; may be called on the JavaFX thread. */
+    default String device() {
+        return "auto";
+    }
+
     /** Loads the small demo model shipped with the workbench. */
     ModelSummary loadDemoModel(ProgressListener progress) throws Exception;
 

@@ -141,6 +141,12 @@ public final class WorkbenchWindow extends BorderPane {
                 .then(service.progressProperty())
                 .otherwise(0.0));
         editApplied.addListener((observable, wasApplied, isApplied) -> summaryPane.setEditApplied(isApplied));
+        summaryPane.deviceChoice().setValue(backend.device());
+        summaryPane.deviceChoice().valueProperty().addListener((observable, oldDevice, newDevice) -> {
+            backend.setDevice(newDevice);
+            idleMessage.set("The next model opens with device '" + newDevice + "'");
+        });
+        summaryPane.deviceChoice().disableProperty().bind(service.runningProperty());
         summaryPane.setEditApplied(false);
 
         setTop(createActions());

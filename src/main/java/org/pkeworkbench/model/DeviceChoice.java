@@ -49,8 +49,8 @@ public final class DeviceChoice {
                 break;
             case "gpu":
                 if (gpus == 0) {
-                    throw new IllegalArgumentException("--device gpu was requested but libtorch sees no CUDA GPU; "
-                            + "use a CUDA build of libtorch (see docs) or --device cpu");
+                    throw new IllegalArgumentException("Device 'gpu' was requested but libtorch sees no CUDA GPU. "
+                            + NO_GPU_HINT + " Otherwise choose device 'cpu' or 'auto'.");
                 }
                 decision = new Decision(Device.gpu(), "GPU 0 of " + gpus + ", as requested");
                 break;

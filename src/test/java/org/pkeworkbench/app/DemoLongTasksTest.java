@@ -45,6 +45,10 @@ class DemoLongTasksTest {
     /** The maximum JavaFX-thread work in one stretch: a longer stretch is a visible stall of the UI. */
     private static final double MAX_FX_BUSY_MILLIS = 100;
 
+    /** Backend methods documented as cheap and allowed on the JavaFX thread. */
+    private static final java.util.Set<String> FX_THREAD_METHODS = java.util.Set.of("hasAppliedEdit", "device",
+            "setDevice");
+
     private final List<Worker.State> finishedStates = new CopyOnWriteArrayList<>();
     private int awaitedCalls;
     private CoreBackend backend;
@@ -169,6 +173,30 @@ class DemoLongTasksTest {
     }
 
     @Test
+    void gpuWithoutCudaFailsWithReason(FxRobot robot) {
+        // This machine's libtorch is the CPU build, so a GPU request must fail and name the cause.
+        FxTestSupport.onFx(() -> {
+            window.summaryPane().deviceChoice().setValue("gpu");
+            return null;
+        });
+        robot.clickOn("#openDemoModelButton");
+        assertEquals(Worker.State.FAILED, awaitNextCall());
+        String message = FxTestSupport.onFx(() -> window.worker().getException().getMessage());
+        assertTrue(message.contains("libtorch sees no CUDA GPU"), message);
+        assertTrue(message.contains("docs/gpu.md"), message);
+        assertNull(backend.languageModel());
+
+        FxTestSupport.onFx(() -> {
+            window.summaryPane().deviceChoice().setValue("auto");
+            return null;
+        });
+        // The error alert of the failed open may cover the tool bar, so start the next open directly.
+        run(window::openDemoModel);
+        awaitSuccess();
+        assertTrue(robot.lookup("#deviceReasonLabel").queryLabeled().getText().startsWith("CPU: libtorch sees no CUDA GPU"));
+    }
+
+    @Test
     void fxThreadStaysResponsive(FxRobot robot, @TempDir Path temp) {
         FxThreadProbe probe = FxThreadProbe.start();
         try {
@@ -198,7 +226,7 @@ class DemoLongTasksTest {
         LOG.info("JavaFX thread probe: {} ticks, longest busy stretch {} ms of CPU, longest wall gap {} ms",
                 probe.ticks(), probe.maxBusyMillis(), probe.maxWallGapMillis());
         List<GatedBackend.Call> onFx = gate[0].calls().stream()
-                .filter(call -> call.onFxThread() && !call.method().equals("hasAppliedEdit"))
+                .filter(call -> call.onFxThread() && !FX_THREAD_METHODS.contains(call.method()))
                 .toList();
         assertEquals(List.of(), onFx, "no backend work runs on the JavaFX thread");
         assertTrue(probe.maxBusyMillis() < MAX_FX_BUSY_MILLIS, () -> "the JavaFX thread was busy for "

@@ -80,6 +80,7 @@ class DemoWorkbenchFlowTest {
         String weightBytes = ModelSummaryPane.formatBytes(backend.languageModel().decoder().parameterCount() * 4);
         assertTrue(robot.lookup(weightBytes).tryQuery().isPresent(), "weights in memory shown: " + weightBytes);
         assertTrue(robot.lookup("#processMemoryLabel").queryLabeled().getText().startsWith("heap "));
+        assertEquals("cpu", FxTestSupport.onFx(() -> window.summaryPane().deviceChoice().getValue()));
 
         robot.clickOn("#locateButton");
         awaitSuccess();
