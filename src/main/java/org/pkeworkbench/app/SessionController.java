@@ -1,7 +1,10 @@
 package org.pkeworkbench.app;
 
 import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -37,6 +40,9 @@ import org.slf4j.LoggerFactory;
  * The window's session actions: Save session, Save session as, Open session and the Recent
  * sessions menu, and the autosave after each change of the weights or the hot spots.
  *
+ * <p>With {@link #enableRecovery()}, a window without a session file autosaves into the settings
+ * directory instead, and {@link #offerRecovery()} offers that work again at the next start.
+ *
  * <p>Saving and opening run as backend jobs, so they show progress in the status bar and can be
  * cancelled. Autosave runs on the backend thread without occupying the job service, so the user
  * can start the next action at once. That action then waits on the backend thread until the
@@ -63,12 +69,15 @@ public final class SessionController {
     private final Supplier<SessionView> captureView;
     private final Consumer<SessionRestore> showSession;
     private final Supplier<Window> owner;
+    private final WorkbenchSettings settings;
     private final RecentSessions recent;
 
     private final ReadOnlyObjectWrapper<Path> sessionFile = new ReadOnlyObjectWrapper<>(this, "sessionFile");
     private final Menu recentMenu = new Menu("Recent sessions");
     private ModelDirectoryPrompt modelDirectoryPrompt = this::askForModelDirectory;
     private Future<?> pendingAutosave;
+    /** The project that autosave writes while no session file is set; null while recovery is off. */
+    private Path recoveryProject;
     private File lastDirectory;
 
     /**
@@ -89,6 +98,7 @@ public final class SessionController {
         this.captureView = captureView;
         this.showSession = showSession;
         this.owner = owner;
+        this.settings = settings;
         this.recent = new RecentSessions(settings);
         recentMenu.setId("recentSessionsMenu");
         recentMenu.setOnShowing(event -> refreshRecentMenu());
@@ -171,19 +181,31 @@ public final class SessionController {
         }, saved -> {
             sessionFile.set(saved);
             remember(saved);
+            deleteRecovery();
             status.set("Saved the session to " + saved);
         }));
     }
 
     /** Opens the session project {@code chosen} (a {@code .pkeproj} directory or its {@code session.json}) in the background. */
     public void open(Path chosen) {
-        Path project = SessionStore.projectDirectory(chosen);
+        open(SessionStore.projectDirectory(chosen), true);
+    }
+
+    /**
+     * Opens {@code project} in the background. A recovered autosave ({@code asSessionFile} false)
+     * does not become the session file and stays out of the recent list, so Save session asks for a name.
+     */
+    private void open(Path project, boolean asSessionFile) {
         submit.accept(new BackendJob<>("Open session " + project.getFileName(),
                 progress -> backend.openSession(project, this::promptOnFxThread, progress),
                 restored -> {
                     showSession.accept(restored);
-                    sessionFile.set(project);
-                    remember(project);
+                    if (asSessionFile) {
+                        sessionFile.set(project);
+                        remember(project);
+                    } else {
+                        sessionFile.set(null);
+                    }
                     EditHistoryState history = restored.history();
                     status.set("Opened session " + project.getFileName() + ": " + history.applied().size()
                             + " edits applied, " + history.undone().size() + " undone"
@@ -196,23 +218,27 @@ public final class SessionController {
 
     /**
      * Saves the current session on the backend thread after a job named {@code jobTitle} succeeded,
-     * when that job changes what a session stores and a session file is set. After a job that
-     * loaded another model, clears the session file instead.
+     * when that job changes what a session stores. It goes to the session file, or to the recovery
+     * project when none is set and recovery is on. After a job that loaded another model, clears
+     * the session file instead.
      */
     void afterJob(String jobTitle) {
-        if (sessionFile.get() == null) {
-            return;
-        }
-        if (NEW_MODEL_JOBS.stream().anyMatch(jobTitle::startsWith)) {
+        if (sessionFile.get() != null && NEW_MODEL_JOBS.stream().anyMatch(jobTitle::startsWith)) {
             LOG.info("{} started a new session; {} is no longer autosaved", jobTitle, sessionFile.get());
             sessionFile.set(null);
-        } else if (AUTOSAVED_JOBS.contains(jobTitle)) {
-            autosave();
+            return;
+        }
+        if (!AUTOSAVED_JOBS.contains(jobTitle)) {
+            return;
+        }
+        if (sessionFile.get() != null) {
+            autosave(sessionFile.get(), "session autosaved to " + sessionFile.get().getFileName());
+        } else if (recoveryProject != null) {
+            autosave(recoveryProject, "unsaved work autosaved for recovery");
         }
     }
 
-    private void autosave() {
-        Path project = sessionFile.get();
+    private void autosave(Path project, String doneMessage) {
         SessionView view = captureView.get();
         String before = status.get();
         status.set(before + "; autosaving the session…");
@@ -220,7 +246,7 @@ public final class SessionController {
             pendingAutosave = backendThread.submit(() -> {
                 try {
                     backend.saveSession(project, view, ProgressListener.NONE);
-                    Platform.runLater(() -> status.set(before + "; session autosaved to " + project.getFileName()));
+                    Platform.runLater(() -> status.set(before + "; " + doneMessage));
                 } catch (Exception error) {
                     LOG.error("Autosave of session {} failed", project, error);
                     Platform.runLater(() -> status.set(before + "; autosave to " + project + " failed: "
@@ -244,6 +270,88 @@ public final class SessionController {
             Thread.currentThread().interrupt();
         } catch (ExecutionException | TimeoutException error) {
             LOG.error("Waiting for the autosave to finish failed", error);
+        }
+    }
+
+    /**
+     * Turns on autosave of work without a session file into {@code autosave/unsaved.pkeproj} in
+     * the settings directory. The app turns it on; windows built in tests leave it off.
+     */
+    public void enableRecovery() {
+        enableRecovery(settings.directory().resolve("autosave").resolve("unsaved" + SessionStore.EXTENSION));
+    }
+
+    /** Turns on autosave of work without a session file into {@code project}. */
+    public void enableRecovery(Path project) {
+        recoveryProject = project.toAbsolutePath().normalize();
+    }
+
+    /** Returns the project that autosave writes while no session file is set, or null while recovery is off. */
+    public Path recoveryProject() {
+        return recoveryProject;
+    }
+
+    /**
+     * Offers to restore autosaved unsaved work, when there is some, in a dialog that does not block
+     * the window. Restore opens it without making it the session file. Discard deletes it.
+     */
+    public void offerRecovery() {
+        if (recoveryProject == null || !Files.isRegularFile(recoveryProject.resolve(SessionStore.SESSION_JSON))) {
+            return;
+        }
+        ButtonType restore = new ButtonType("Restore", ButtonBar.ButtonData.OK_DONE);
+        ButtonType discard = new ButtonType("Discard", ButtonBar.ButtonData.NO);
+        ButtonType later = new ButtonType("Not now", ButtonBar.ButtonData.CANCEL_CLOSE);
+        Alert alert = new Alert(Alert.AlertType.CONFIRMATION, "The workbench autosaved work that was never saved "
+                + "as a session, last at " + lastModified(recoveryProject.resolve(SessionStore.SESSION_JSON))
+                + ". Restore it now? Not now keeps it for the next start.", restore, discard, later);
+        alert.setTitle("Restore unsaved work");
+        alert.setHeaderText("Unsaved work was found");
+        alert.initOwner(owner.get());
+        alert.setOnHidden(event -> {
+            ButtonType answer = alert.getResult();
+            if (answer == restore) {
+                restoreRecovery();
+            } else if (answer == discard) {
+                deleteRecovery();
+            }
+        });
+        alert.show();
+    }
+
+    /** Opens the autosaved unsaved work in the background, without making it the session file. */
+    public void restoreRecovery() {
+        if (recoveryProject != null) {
+            open(recoveryProject, false);
+        }
+    }
+
+    private static String lastModified(Path file) {
+        try {
+            return Files.getLastModifiedTime(file).toInstant().truncatedTo(ChronoUnit.SECONDS).toString();
+        } catch (IOException error) {
+            LOG.warn("Could not read the modification time of {}", file, error);
+            return "an unknown time";
+        }
+    }
+
+    /** Deletes the autosaved unsaved work on the backend thread, after any autosave still queued there. */
+    private void deleteRecovery() {
+        Path project = recoveryProject;
+        if (project == null) {
+            return;
+        }
+        try {
+            backendThread.execute(() -> {
+                try {
+                    SessionStore.deleteRecursively(project);
+                    LOG.info("Deleted the autosaved unsaved work in {}", project);
+                } catch (IOException error) {
+                    LOG.error("Deleting the autosaved unsaved work in {} failed", project, error);
+                }
+            });
+        } catch (RejectedExecutionException closed) {
+            LOG.warn("Backend thread is shut down; {} not deleted", project, closed);
         }
     }
 

@@ -44,8 +44,10 @@ public class WorkbenchApp extends Application {
         stage.setScene(new Scene(window, WIDTH, HEIGHT));
         stage.show();
 
+        window.sessions().enableRecovery();
         List<String> arguments = getParameters().getRaw();
         if (arguments.isEmpty()) {
+            window.sessions().offerRecovery();
             return;
         }
         if (arguments.get(0).equals(DEMO_ARGUMENT)) {

@@ -84,7 +84,7 @@ class DemoSessionTest {
         }
 
         void awaitAutosave() {
-            FxTestSupport.waitUntil("session autosaved", () -> window.statusBar().getText().contains("session autosaved"));
+            FxTestSupport.waitUntil("session autosaved", () -> window.statusBar().getText().contains("autosaved"));
         }
 
         /** Computes the model's logits on {@link #PROMPT}, {@code [1, seq, vocab]} flattened. Call while no job runs. */
@@ -284,6 +284,37 @@ class DemoSessionTest {
         try (Stream<Path> entries = Files.list(temp)) {
             assertEquals(List.of(project), entries.toList(), "no temporary directories are left");
         }
+    }
+
+    @Test
+    void unsavedWorkRestoredFromAutosave(@TempDir Path temp) throws Exception {
+        Path recovery = temp.resolve("autosave/unsaved.pkeproj");
+        WorkbenchWindow window = first.window;
+        FxTestSupport.onFx(() -> {
+            window.sessions().enableRecovery(recovery);
+            return null;
+        });
+        first.runSuccessfully(window::openDemoModel);
+        first.runSuccessfully(window::locate);
+        first.awaitAutosave();
+        assertTrue(Files.isRegularFile(recovery.resolve(SessionStore.LOCATE_JSON)), "locate result autosaved");
+        assertNull(FxTestSupport.onFx(() -> window.sessions().sessionFile()), "autosave sets no session file");
+        java.util.Set<Integer> layers = FxTestSupport.onFx(() -> window.pathwayChart().highlightedLayers());
+
+        Workbench second = secondWindow();
+        FxTestSupport.onFx(() -> {
+            second.window.sessions().enableRecovery(recovery);
+            return null;
+        });
+        second.runSuccessfully(() -> second.window.sessions().restoreRecovery());
+        assertEquals(layers, FxTestSupport.onFx(() -> second.window.pathwayChart().highlightedLayers()));
+        assertNull(FxTestSupport.onFx(() -> second.window.sessions().sessionFile()), "recovery is not a session file");
+        assertFalse(FxTestSupport.onFx(() -> second.window.sessions().recentSessions()).contains(recovery));
+
+        // Saving the work as a session deletes the recovery copy.
+        second.runSuccessfully(() -> second.window.sessions().saveAs(temp.resolve("kept")));
+        FxTestSupport.waitUntil("recovery deleted", () -> !Files.exists(recovery));
+        assertTrue(Files.isRegularFile(temp.resolve("kept.pkeproj/locate.json")));
     }
 
     @Test
