@@ -22,7 +22,9 @@ import javafx.application.Platform;
 import javafx.beans.property.ReadOnlyObjectProperty;
 import javafx.beans.property.ReadOnlyObjectWrapper;
 import javafx.beans.property.StringProperty;
+import javafx.beans.value.ChangeListener;
 import javafx.beans.value.ObservableBooleanValue;
+import javafx.beans.value.ObservableValue;
 import javafx.scene.control.Alert;
 import javafx.scene.control.ButtonBar;
 import javafx.scene.control.ButtonType;
@@ -78,6 +80,8 @@ public final class SessionController {
     private Future<?> pendingAutosave;
     /** The project that autosave writes while no session file is set; null while recovery is off. */
     private Path recoveryProject;
+    /** True while a job runs; set by {@link #menuItems}. */
+    private ObservableBooleanValue busy;
     private File lastDirectory;
 
     /**
@@ -110,6 +114,7 @@ public final class SessionController {
      * (Shortcut+Shift+S) and Recent sessions.
      */
     List<MenuItem> menuItems(ObservableBooleanValue busy, ObservableBooleanValue noModel) {
+        this.busy = busy;
         MenuItem open = item("Open session…", "openSession", this::chooseSessionToOpen, busy);
         MenuItem save = item("Save session", "saveSession", this::save, orBinding(busy, noModel));
         save.setAccelerator(KeyCombination.keyCombination("Shortcut+S"));
@@ -319,11 +324,30 @@ public final class SessionController {
         alert.show();
     }
 
-    /** Opens the autosaved unsaved work in the background, without making it the session file. */
+    /**
+     * Opens the autosaved unsaved work in the background, without making it the session file. While
+     * another job runs, for example the model given on the command line, it opens once that job has
+     * finished.
+     */
     public void restoreRecovery() {
-        if (recoveryProject != null) {
-            open(recoveryProject, false);
+        Path project = recoveryProject;
+        if (project == null) {
+            return;
         }
+        if (busy == null || !busy.get()) {
+            open(project, false);
+            return;
+        }
+        busy.addListener(new ChangeListener<Boolean>() {
+            @Override
+            public void changed(ObservableValue<? extends Boolean> observable, Boolean wasBusy, Boolean isBusy) {
+                if (!isBusy) {
+                    busy.removeListener(this);
+                    // Later, so that the finished job's result handler runs before the next job starts.
+                    Platform.runLater(() -> open(project, false));
+                }
+            }
+        });
     }
 
     private static String lastModified(Path file) {

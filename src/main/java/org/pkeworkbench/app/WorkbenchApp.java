@@ -45,9 +45,9 @@ public class WorkbenchApp extends Application {
         stage.show();
 
         window.sessions().enableRecovery();
+        window.sessions().offerRecovery();
         List<String> arguments = getParameters().getRaw();
         if (arguments.isEmpty()) {
-            window.sessions().offerRecovery();
             return;
         }
         if (arguments.get(0).equals(DEMO_ARGUMENT)) {

@@ -65,17 +65,26 @@ class DemoSessionTest {
 
         /** Runs {@code action} on the JavaFX thread and waits until the backend call it starts has finished. */
         Worker.State run(Runnable action) {
-            int index = awaitedCalls++;
             FxTestSupport.onFx(() -> {
                 action.run();
                 return null;
             });
+            return awaitNextCall();
+        }
+
+        /** Waits until the next backend call not yet awaited has finished. */
+        Worker.State awaitNextCall() {
+            int index = awaitedCalls++;
             FxTestSupport.waitUntil("backend call " + (index + 1) + " finished", () -> finishedStates.size() > index);
             return finishedStates.get(index);
         }
 
         void runSuccessfully(Runnable action) {
-            assertEquals(Worker.State.SUCCEEDED, run(action),
+            assertSucceeded(run(action));
+        }
+
+        void assertSucceeded(Worker.State state) {
+            assertEquals(Worker.State.SUCCEEDED, state,
                     () -> "backend call failed: " + FxTestSupport.onFx(() -> window.worker().getException()));
         }
 
@@ -306,7 +315,14 @@ class DemoSessionTest {
             second.window.sessions().enableRecovery(recovery);
             return null;
         });
-        second.runSuccessfully(() -> second.window.sessions().restoreRecovery());
+        // Restore pressed while the model from the command line still loads: it waits for that load.
+        second.runSuccessfully(() -> {
+            second.window.openDemoModel();
+            second.window.sessions().restoreRecovery();
+        });
+        second.assertSucceeded(second.awaitNextCall());
+        String status = FxTestSupport.onFx(() -> second.window.statusBar().getText());
+        assertTrue(status.startsWith("Opened session unsaved.pkeproj"), status);
         assertEquals(layers, FxTestSupport.onFx(() -> second.window.pathwayChart().highlightedLayers()));
         assertNull(FxTestSupport.onFx(() -> second.window.sessions().sessionFile()), "recovery is not a session file");
         assertFalse(FxTestSupport.onFx(() -> second.window.sessions().recentSessions()).contains(recovery));
