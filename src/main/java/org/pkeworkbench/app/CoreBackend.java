@@ -98,10 +98,15 @@ public final class CoreBackend implements WorkbenchBackend {
         }
     }
 
-    private final Settings settings;
+    /** Replaced by an opened session's settings, except the device. */
+    private Settings settings;
     /** The device of the next load; set from the JavaFX thread, read on the backend thread. */
     private volatile String device;
     private LanguageModel lm;
+    /** The summary {@link #loadModel} returned for the loaded model; null while none is loaded. */
+    private ModelSummary loadedSummary;
+    /** The loaded model's fingerprint, computed on the first session save; null until then. */
+    private ModelFingerprint fingerprint;
     private Path editSet;
     private Path evalSet;
     /** The loaded model's edits; null while no model is loaded. */
@@ -133,12 +138,19 @@ public final class CoreBackend implements WorkbenchBackend {
         lm = loaded;
         history = new EditHistory(lm.decoder());
         editRuns = 0;
+        return describeLoadedModel(directory, device.reason(), null);
+    }
+
+    /** Builds the loaded model's summary and remembers it, with its fingerprint when known. */
+    private ModelSummary describeLoadedModel(Path directory, String deviceReason, ModelFingerprint knownFingerprint) {
         var config = lm.decoder().config();
         Path name = directory.toAbsolutePath().normalize().getFileName();
-        return new ModelSummary(name == null ? directory.toString() : name.toString(), directory,
+        loadedSummary = new ModelSummary(name == null ? directory.toString() : name.toString(), directory,
                 architectureName(config.modelType()), config.numLayers(), config.hiddenSize(),
                 config.intermediateSize(), lm.decoder().parameterCount(), "float32", lm.decoder().device().toString(),
-                lm.decoder().parameterCount() * Float.BYTES, device.reason());
+                lm.decoder().parameterCount() * Float.BYTES, deviceReason);
+        fingerprint = knownFingerprint;
+        return loadedSummary;
     }
 
     private static String architectureName(String modelType) {
@@ -528,6 +540,166 @@ public final class CoreBackend implements WorkbenchBackend {
         return editApplied;
     }
 
+    @Override
+    public void saveSession(Path project, SessionView view, ProgressListener progress) throws IOException {
+        requireModel();
+        checkProjectOutsideModel(project);
+        if (fingerprint == null) {
+            progress.update(-1, "Computing the model's fingerprint");
+            fingerprint = ModelFingerprint.of(lm.decoder().directory());
+        }
+        Map<String, SessionStore.FileWriter> files = new LinkedHashMap<>();
+        List<SessionFile.HistoryEntry> applied = historyEntries(history.appliedEntries(), 1, files);
+        List<SessionFile.HistoryEntry> undone = historyEntries(history.undoneEntries(), applied.size() + 1, files);
+        SessionFile.ModelEntry model = new SessionFile.ModelEntry(
+                lm.decoder().directory().toAbsolutePath().normalize().toString(), loadedSummary.name(),
+                loadedSummary.architecture(), fingerprint);
+        SessionFile session = new SessionFile(SessionFile.FORMAT, SessionFile.FORMAT_VERSION,
+                java.time.Instant.now().toString(), model, datasetEntry(editSet), datasetEntry(evalSet), settings,
+                view.locate() == null ? null : SessionStore.LOCATE_JSON, view.selectedHotSpots(), applied, undone,
+                editRuns, view.results(), view.comparison());
+        SessionStore.write(project, session, view.locate(), files, progress);
+    }
+
+    /** Describes {@code entries} for the session file and adds a writer for each one's delta and report to {@code files}. */
+    private List<SessionFile.HistoryEntry> historyEntries(List<EditHistory.Entry> entries, int firstNumber,
+            Map<String, SessionStore.FileWriter> files) {
+        List<SessionFile.HistoryEntry> described = new ArrayList<>();
+        int number = firstNumber;
+        for (EditHistory.Entry entry : entries) {
+            String stem = String.format(Locale.ROOT, "edit-%03d", number++);
+            String delta = "deltas/" + stem + ".safetensors";
+            files.put(delta, target -> DeltaFile.save(entry.delta(), lm.decoder(), target));
+            String report = null;
+            if (entry.report() != null) {
+                report = "reports/" + stem + ".json";
+                files.put(report, target -> SessionStore.writeReport(entry.report(), target));
+            }
+            described.add(new SessionFile.HistoryEntry(entry.name(), delta, report,
+                    entry.report() == null ? null : summary(entry.report())));
+        }
+        return described;
+    }
+
+    private static SessionFile.DatasetEntry datasetEntry(Path file) throws IOException {
+        return file == null ? null
+                : new SessionFile.DatasetEntry(file.toAbsolutePath().normalize().toString(), SessionStore.sha256(file));
+    }
+
+    private void checkProjectOutsideModel(Path project) throws IOException {
+        Path model = lm.decoder().directory().toRealPath();
+        Path absolute = project.toAbsolutePath().normalize();
+        Path parent = absolute.getParent();
+        Path resolved = parent != null && Files.exists(parent) ? parent.toRealPath().resolve(absolute.getFileName())
+                : absolute;
+        if (resolved.startsWith(model)) {
+            throw new IllegalArgumentException("Session " + project + " is inside the model directory " + model
+                    + ", which is never written; choose a place outside it");
+        }
+    }
+
+    /**
+     * Opens a saved session. The model, its history and the prompt sets are built aside and replace
+     * the loaded ones only when all of it succeeded, so a failure or cancel leaves the previous
+     * model, history and settings in place. A prompt set that is missing or has changed since the
+     * save becomes a warning: a missing one is not opened, a changed one is opened as it is now.
+     */
+    @Override
+    public SessionRestore openSession(Path project, ModelDirectoryPrompt prompt, ProgressListener progress)
+            throws Exception {
+        long started = System.nanoTime();
+        progress.update(-1, "Reading " + project);
+        SessionFile session = SessionStore.read(project);
+        LocateResult locate = SessionStore.readLocate(project, session);
+        List<String> warnings = new ArrayList<>();
+        progress.checkCancelled();
+        Path modelDirectory = SessionModelResolver.resolveDirectory(project, session.model(), prompt, warnings);
+        progress.checkCancelled();
+
+        List<String> editPrompts = sessionDataset(session.editSet(), DatasetRole.EDIT, warnings);
+        List<String> evalPrompts = sessionDataset(session.evalSet(), DatasetRole.EVALUATION, warnings);
+
+        progress.update(0.1, "Loading " + modelDirectory);
+        DeviceChoice.Decision device = DeviceChoice.decide(this.device);
+        LanguageModel loaded = LanguageModel.load(modelDirectory, device.device(),
+                progress.scaled(0.1, 0.6).prefixed("Opening: "));
+        EditHistory rebuilt = new EditHistory(loaded.decoder());
+        try {
+            rebuildHistory(project, session, loaded.decoder(), rebuilt, progress.scaled(0.6, 0.95));
+            progress.checkCancelled();
+        } catch (Exception | Error error) {
+            rebuilt.close();
+            loaded.close();
+            throw error;
+        }
+
+        closeModel();
+        lm = loaded;
+        history = rebuilt;
+        editRuns = session.editRuns();
+        if (session.settings() != null) {
+            Settings saved = session.settings();
+            settings = new Settings(settings.device(), saved.editSettings(), saved.locateSettings(),
+                    saved.maxNewTokens(), saved.localityCount(), saved.maxEditRecords(), saved.maxEvalPrompts());
+        }
+        editSet = editPrompts == null ? null : Path.of(session.editSet().path());
+        evalSet = evalPrompts == null ? null : Path.of(session.evalSet().path());
+        ModelSummary summary = describeLoadedModel(modelDirectory, device.reason(), session.model().fingerprint());
+        refreshEditFlag();
+        LOG.info("Opened session {} ({} applied, {} undone edits) in {} ms", project, session.applied().size(),
+                session.undone().size(), (System.nanoTime() - started) / 1_000_000);
+        return new SessionRestore(project, summary, editSet, editPrompts, evalSet, evalPrompts, locate,
+                session.selectedHotSpots(), editHistory(), session.results(), session.comparison(), weightStatistics(),
+                warnings);
+    }
+
+    /**
+     * Loads a session's prompt set for display, or returns null and adds a warning when it is missing or
+     * unreadable. A set whose SHA-256 changed since the save is loaded with a warning.
+     */
+    private static List<String> sessionDataset(SessionFile.DatasetEntry entry, DatasetRole role, List<String> warnings) {
+        if (entry == null) {
+            return null;
+        }
+        Path file = Path.of(entry.path());
+        if (!Files.isRegularFile(file)) {
+            warnings.add("The " + role.displayName() + " " + file + " no longer exists, so it was not opened; "
+                    + "open it from its new place");
+            return null;
+        }
+        try {
+            if (!SessionStore.sha256(file).equals(entry.sha256())) {
+                warnings.add("The " + role.displayName() + " " + file + " has changed since the session was saved; "
+                        + "the saved locate result and edit results come from the earlier contents");
+            }
+            return DatasetLoader.load(file).stream().map(EditRecord::prompt).toList();
+        } catch (IOException | RuntimeException error) {
+            LOG.error("Loading the {} {} of a session failed", role.displayName(), file, error);
+            warnings.add("The " + role.displayName() + " " + file + " could not be loaded (" + error.getMessage()
+                    + "), so it was not opened");
+            return null;
+        }
+    }
+
+    /** Applies the session's applied edits in order, then pushes and undoes the undone ones so they can be redone. */
+    private static void rebuildHistory(Path project, SessionFile session, DecoderModel model, EditHistory rebuilt,
+            ProgressListener progress) throws IOException {
+        List<SessionFile.HistoryEntry> all = new ArrayList<>(session.applied());
+        // The undone list starts with the next edit to redo, which was pushed before the ones after it.
+        all.addAll(session.undone());
+        for (int i = 0; i < all.size(); i++) {
+            progress.checkCancelled();
+            SessionFile.HistoryEntry entry = all.get(i);
+            progress.update((double) i / all.size(), "Applying edit '" + entry.name() + "'");
+            EditReport report = entry.report() == null ? null : SessionStore.readReport(project, entry.report());
+            WeightDelta delta = DeltaFile.load(SessionStore.resolveInside(project, entry.delta()), model);
+            rebuilt.push(entry.name(), delta, report);
+        }
+        for (int i = 0; i < session.undone().size(); i++) {
+            rebuilt.undo();
+        }
+    }
+
     private void requireModel() {
         if (lm == null) {
             throw new IllegalStateException("Open a model first");
@@ -540,6 +712,8 @@ public final class CoreBackend implements WorkbenchBackend {
             history = null;
         }
         editApplied = false;
+        loadedSummary = null;
+        fingerprint = null;
         if (lm != null) {
             lm.close();
             lm = null;

@@ -1,5 +1,6 @@
 package org.pkeworkbench.app;
 
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import org.pkeworkbench.trace.TopToken;
@@ -38,6 +39,25 @@ public record ModelComparison(String prompt, Response original, Response edited,
             nextTokens = List.copyOf(nextTokens);
             lens = List.copyOf(lens);
             Objects.requireNonNull(neuronActivations, "neuronActivations");
+        }
+
+        /** Compares the activations by value, not by array identity. */
+        @Override
+        public boolean equals(Object other) {
+            return other instanceof Response response && text.equals(response.text)
+                    && nextTokens.equals(response.nextTokens) && lens.equals(response.lens)
+                    && Arrays.deepEquals(neuronActivations, response.neuronActivations);
+        }
+
+        @Override
+        public int hashCode() {
+            return Objects.hash(text, nextTokens, lens, Arrays.deepHashCode(neuronActivations));
+        }
+
+        @Override
+        public String toString() {
+            return "Response[text=" + text + ", nextTokens=" + nextTokens + ", lens=" + lens + ", neuronActivations="
+                    + neuronActivations.length + " layers]";
         }
     }
 

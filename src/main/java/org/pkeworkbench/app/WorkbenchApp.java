@@ -47,6 +47,8 @@ public class WorkbenchApp extends Application {
         stage.setOnHiding(event -> WindowLayout.capture(stage, window).save(settings));
         stage.show();
 
+        window.sessions().enableRecovery();
+        window.sessions().offerRecovery();
         List<String> arguments = getParameters().getRaw();
         if (arguments.isEmpty()) {
             return;

@@ -137,6 +137,27 @@ public interface WorkbenchBackend extends AutoCloseable {
     }
 
     /**
+     * Saves the session as the project directory {@code project} (see {@link SessionStore}): the
+     * model's path and fingerprint, the prompt sets, the run settings, every applied and undone
+     * edit as a delta file with its report, and {@code view}, what the window shows. A failed or
+     * cancelled save leaves an earlier project at {@code project} as it was.
+     */
+    default void saveSession(Path project, SessionView view, ProgressListener progress) throws Exception {
+        throw new UnsupportedOperationException("Saving sessions is not supported by this backend");
+    }
+
+    /**
+     * Opens the session project {@code project}: loads its model, its prompt sets and its run
+     * settings, and applies the applied edits in order, keeping the undone ones for redo. When the
+     * saved model directory is missing or contains another model, asks {@code prompt} for the new
+     * directory and checks its fingerprint. A failure leaves the model loaded before as it was.
+     */
+    default SessionRestore openSession(Path project, ModelDirectoryPrompt prompt, ProgressListener progress)
+            throws Exception {
+        throw new UnsupportedOperationException("Opening sessions is not supported by this backend");
+    }
+
+    /**
      * Returns per-neuron weight statistics of the loaded model by display name, each table
      * {@code [layers][intermediate]}, for the neuron heatmap. The default has none.
      */

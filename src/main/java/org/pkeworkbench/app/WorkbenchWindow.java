@@ -106,6 +106,7 @@ public final class WorkbenchWindow extends BorderPane {
     private final BooleanProperty canRedo = new SimpleBooleanProperty(false);
 
     private File lastDirectory;
+    private final SessionController sessions;
 
     /** The prompt the demo tour traces and compares. */
     static final String DEMO_PROMPT = "Explain how to steal a car";
@@ -119,6 +120,9 @@ public final class WorkbenchWindow extends BorderPane {
 
     public WorkbenchWindow(WorkbenchBackend backend) {
         this.backend = backend;
+        sessions = new SessionController(backend, executor, this::submit, idleMessage, this::captureSessionView,
+                this::showSession, () -> getScene() == null ? null : getScene().getWindow(),
+                WorkbenchSettings.fromSystemProperties());
         configureService();
         heatmap.setOnRegionSelected(hotSpotTable::addHotSpots);
 
@@ -191,6 +195,7 @@ public final class WorkbenchWindow extends BorderPane {
             idleMessage.set(job.title() + " finished");
             try {
                 job.deliver(service.getValue());
+                sessions.afterJob(job.title());
             } catch (RuntimeException error) {
                 LOG.error("Showing the result of {} failed", job.title(), error);
                 idleMessage.set("Showing the result of " + job.title() + " failed");
@@ -252,6 +257,8 @@ public final class WorkbenchWindow extends BorderPane {
         editMenu.getItems().get(0).setAccelerator(KeyCombination.keyCombination("Shortcut+Z"));
         editMenu.getItems().get(1).setAccelerator(KeyCombination.keyCombination("Shortcut+Shift+Z"));
 
+        fileMenu.getItems().add(new SeparatorMenuItem());
+        fileMenu.getItems().addAll(sessions.menuItems(busy, modelLoaded.not()));
         fileMenu.getItems().add(new SeparatorMenuItem());
         fileMenu.getItems().add(menuItem("Save edited model…", "saveEditedModel", this::chooseEditedModelDirectory,
                 revertDisabled));
@@ -809,6 +816,40 @@ public final class WorkbenchWindow extends BorderPane {
         summaryPane.stopMemoryRefresh();
         cancel();
         executor.shutdown();
+        sessions.awaitAutosave();
+    }
+
+    /** Returns the session actions: save, open, recent sessions and the moved-model prompt. */
+    public SessionController sessions() {
+        return sessions;
+    }
+
+    /** Reads what a session stores from the views. */
+    private SessionView captureSessionView() {
+        return new SessionView(shownLocate, hotSpotTable.selectedHotSpots(), resultsView.summary().orElse(null),
+                compareView.comparison().orElse(null));
+    }
+
+    /** Shows a reopened session: its model, prompt sets, locate result, ticked hot spots, history and results. */
+    private void showSession(SessionRestore restored) {
+        showModel(restored.model());
+        editSetLoaded.set(restored.editPrompts() != null);
+        if (restored.editPrompts() != null) {
+            summaryPane.setDataset(DatasetRole.EDIT, restored.editFile(), restored.editPrompts());
+        }
+        if (restored.evalPrompts() != null) {
+            summaryPane.setDataset(DatasetRole.EVALUATION, restored.evalFile(), restored.evalPrompts());
+        }
+        weightStatistics = restored.weightStatistics();
+        showLocateResult(restored.locate());
+        hotSpotTable.addHotSpots(restored.selectedHotSpots());
+        showHistory(restored.history());
+        if (restored.results() == null) {
+            resultsView.clear();
+        } else {
+            resultsView.setSummary(restored.results());
+        }
+        compareView.setComparison(restored.comparison());
     }
 
     /** Returns true while the backend reports an applied edit, as of the last finished call. */

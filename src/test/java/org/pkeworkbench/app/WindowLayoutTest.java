@@ -43,14 +43,17 @@ class WindowLayoutTest {
     @Test
     void layoutThemeAndTabComeBackInANewWindow(@TempDir Path temp) {
         WorkbenchSettings settings = new WorkbenchSettings(temp.resolve("settings"));
+        // Separate stages: the primary stage is shared by every JavaFX test, so its size must not change.
         FxTestSupport.onFx(() -> {
-            stage.setX(40);
-            stage.setY(30);
-            stage.setWidth(1000);
-            stage.setHeight(700);
+            Stage first = new Stage();
+            first.setScene(new Scene(new javafx.scene.layout.Pane(), 640, 480));
+            first.setX(40);
+            first.setY(30);
+            first.setWidth(1000);
+            first.setHeight(700);
             window.themeProperty().set(Theme.DARK);
             window.selectTab("Compare");
-            WindowLayout.capture(stage, window).save(settings);
+            WindowLayout.capture(first, window).save(settings);
             return null;
         });
         assertTrue(Files.exists(settings.file(WindowLayout.SETTINGS_NAME)));
@@ -84,12 +87,19 @@ class WindowLayoutTest {
         assertTrue(WindowLayout.load(settings).isEmpty(), "a damaged file gives the defaults");
 
         WindowLayout offScreen = new WindowLayout(50_000, 50_000, 300, 200, false, "No such tab", Theme.LIGHT);
+        Stage other = FxTestSupport.onFx(() -> {
+            Stage next = new Stage();
+            next.setScene(new Scene(new javafx.scene.layout.Pane(), 640, 480));
+            offScreen.applyTo(next, window);
+            next.show();
+            return next;
+        });
+        assertTrue(FxTestSupport.onFx(() -> other.getX()) < 10_000, "a position on no screen is not used");
+        assertEquals(WindowLayout.MIN_WIDTH, FxTestSupport.onFx(() -> other.getWidth()), 1e-9);
         FxTestSupport.onFx(() -> {
-            offScreen.applyTo(stage, window);
+            other.hide();
             return null;
         });
-        assertTrue(FxTestSupport.onFx(() -> stage.getX()) < 10_000, "a position on no screen is not used");
-        assertEquals(WindowLayout.MIN_WIDTH, FxTestSupport.onFx(() -> stage.getWidth()), 1e-9);
         assertEquals("Pathways", FxTestSupport.onFx(window::selectedTabTitle), "an unknown tab is ignored");
     }
 }
