@@ -3,19 +3,33 @@ package org.pkeworkbench.app;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Path;
 import javafx.application.Application;
 import javafx.scene.control.ButtonType;
 import javafx.scene.control.DialogPane;
 import javafx.stage.Stage;
 import javafx.stage.Window;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.testfx.api.FxRobot;
 import org.testfx.api.FxToolkit;
 
 class WorkbenchAppTest {
 
     private Application application;
+    private String savedSettingsDirectory;
+
+    /**
+     * Gives each start an empty settings directory: the app restores a stored window layout onto the
+     * primary stage, which every JavaFX test shares, and offers stored autosaves in a dialog.
+     */
+    @BeforeEach
+    void useEmptySettings(@TempDir Path settings) {
+        savedSettingsDirectory = System.getProperty(WorkbenchSettings.DIRECTORY_PROPERTY);
+        System.setProperty(WorkbenchSettings.DIRECTORY_PROPERTY, settings.toString());
+    }
 
     @AfterEach
     void tearDown() throws Exception {
@@ -23,6 +37,11 @@ class WorkbenchAppTest {
             FxToolkit.cleanupApplication(application);
         }
         WorkbenchApp.setBackendFactory(CoreBackend::new);
+        if (savedSettingsDirectory == null) {
+            System.clearProperty(WorkbenchSettings.DIRECTORY_PROPERTY);
+        } else {
+            System.setProperty(WorkbenchSettings.DIRECTORY_PROPERTY, savedSettingsDirectory);
+        }
     }
 
     @Test
