@@ -61,12 +61,13 @@ class DemoTourTest {
     }
 
     @Test
-    void stopEndsTourDuringPause(FxRobot robot) {
+    void stopEndsTourDuringPause(FxRobot robot) throws Exception {
         window.setDemoPause(Duration.seconds(30));
         robot.clickOn("#demoTourButton");
         FxTestSupport.waitUntil("first step done, tour pausing", () -> window.demoTourRunningProperty().get()
                 && !window.worker().isRunning() && backend.languageModel() != null);
         assertTrue(robot.lookup("#demoTourBanner").query().isVisible(), "the banner shows the step");
+        FxTestSupport.saveSnapshot(window, "demo-tour");
 
         robot.clickOn("Run").clickOn("Stop demo tour");
         FxTestSupport.waitUntil("tour stopped", () -> !window.demoTourRunningProperty().get());

@@ -100,6 +100,7 @@ class DemoWorkbenchFlowTest {
     @Test
     void demoFlowEditsAndReverts(FxRobot robot) throws Exception {
         openDemoAndLocate(robot);
+        FxTestSupport.saveSnapshot(window.summaryPane(), "model-panel");
         float[] original = demoLogits();
         List<String> located = FxTestSupport.onFx(() -> window.heatmap().statisticNames());
         assertTrue(located.contains(CoreBackend.DOWN_NORM), "heatmap statistics after locate: " + located);
