@@ -147,10 +147,15 @@ public final class CoreBackend implements WorkbenchBackend {
         Path name = directory.toAbsolutePath().normalize().getFileName();
         loadedSummary = new ModelSummary(name == null ? directory.toString() : name.toString(), directory,
                 architectureName(config.modelType()), config.numLayers(), config.hiddenSize(),
-                config.intermediateSize(), lm.decoder().parameterCount(), "float32", lm.decoder().device().toString(),
+                config.intermediateSize(), lm.decoder().parameterCount(), "float32", deviceName(lm.decoder().device()),
                 lm.decoder().parameterCount() * Float.BYTES, deviceReason);
         fingerprint = knownFingerprint;
         return loadedSummary;
+    }
+
+    /** Names a device for people: "CPU" or "GPU 0" rather than DJL's {@code cpu()} and {@code gpu(0)}. */
+    static String deviceName(ai.djl.Device device) {
+        return device.isGpu() ? "GPU " + device.getDeviceId() : "CPU";
     }
 
     private static String architectureName(String modelType) {

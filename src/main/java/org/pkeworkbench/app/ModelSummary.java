@@ -8,14 +8,14 @@ import java.util.Objects;
  *
  * @param name short display name, usually the model directory's name
  * @param directory the Hugging Face model directory it was loaded from
- * @param architecture the {@code architectures[0]} entry of {@code config.json}, for example
- *     {@code LlamaForCausalLM}
+ * @param architecture the architecture's Hugging Face class name, derived from {@code model_type} in
+ *     {@code config.json}, for example {@code LlamaForCausalLM}
  * @param layerCount number of decoder layers
  * @param hiddenSize width of the residual stream
  * @param intermediateSize MLP neurons per layer
  * @param parameterCount total number of weights
  * @param dataType the data type the weights are computed in, for example {@code float32}
- * @param device where the weights live, for example {@code cpu} or {@code gpu(0)}
+ * @param device where the weights live, for example {@code CPU} or {@code GPU 0}
  * @param weightBytes bytes the weights take in memory in {@code dataType}, or -1 when unknown
  * @param deviceReason why the model runs on {@code device}, for example that libtorch sees no GPU;
  *     empty when the backend does not say

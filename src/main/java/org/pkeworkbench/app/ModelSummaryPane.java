@@ -103,15 +103,15 @@ final class ModelSummaryPane extends VBox {
         addFact(row++, "Data type", summary.dataType());
         addFact(row++, "Device", summary.device());
         if (!summary.deviceReason().isEmpty()) {
-            Label reason = addFact(row++, "Why this device", summary.deviceReason());
+            Label reason = addWideFact(row, "Why this device", new Label(summary.deviceReason()));
             reason.setId("deviceReasonLabel");
-            reason.setWrapText(true);
+            row += 2;
         }
         if (summary.weightBytes() >= 0) {
             addFact(row++, "Weights in memory", formatBytes(summary.weightBytes()));
         }
-        modelGrid.add(new Label("Process memory"), 0, row);
-        modelGrid.add(memoryLabel, 1, row++);
+        addWideFact(row, "Process memory", memoryLabel);
+        row += 2;
         refreshMemory();
         if (summary.directory() != null) {
             Label directory = addFact(row++, "Directory", summary.directory().toAbsolutePath().normalize().toString());
@@ -139,6 +139,7 @@ final class ModelSummaryPane extends VBox {
             text += "; resident " + formatBytes(memory.residentBytes());
         }
         memoryLabel.setText(text);
+        memoryLabel.setTooltip(new Tooltip(text));
     }
 
     /** Formats a byte count with a binary unit, for example "1.0 MiB" or "13.5 GiB". */
@@ -177,6 +178,18 @@ final class ModelSummaryPane extends VBox {
     /** Returns the prompts shown for {@code role}. */
     List<String> prompts(DatasetRole role) {
         return List.copyOf(datasetLists.get(role).getItems());
+    }
+
+    /** Adds {@code name} on row {@code row} and {@code value} below it across both columns, wrapped. */
+    private Label addWideFact(int row, String name, Label value) {
+        value.setWrapText(true);
+        value.setMinHeight(Region.USE_PREF_SIZE);
+        value.setMaxWidth(WIDTH - 30);
+        value.setPadding(new Insets(0, 0, 2, 12));
+        value.setTooltip(new Tooltip(value.getText()));
+        modelGrid.add(new Label(name), 0, row, 2, 1);
+        modelGrid.add(value, 0, row + 1, 2, 1);
+        return value;
     }
 
     private Label addFact(int row, String name, String value) {

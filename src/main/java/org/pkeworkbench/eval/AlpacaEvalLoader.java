@@ -1,5 +1,6 @@
 package org.pkeworkbench.eval;
 
+import org.pkeworkbench.model.JsonErrors;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
@@ -88,7 +89,7 @@ public final class AlpacaEvalLoader {
             }
         } catch (JsonProcessingException e) {
             int line = e.getLocation() != null ? e.getLocation().getLineNr() : DatasetFormatException.NO_LINE;
-            throw new DatasetFormatException(source, line, "invalid JSON: " + e.getOriginalMessage(),
+            throw new DatasetFormatException(source, line, "invalid JSON: " + JsonErrors.describe(e),
                     "Fix the JSON syntax at this line", e);
         } catch (DatasetFormatException e) {
             throw e;

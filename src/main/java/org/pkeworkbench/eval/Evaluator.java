@@ -228,6 +228,9 @@ public final class Evaluator {
         List<String> responses;
         try {
             responses = generateBatch.apply(List.copyOf(chunk));
+        } catch (java.util.concurrent.CancellationException e) {
+            LOG.info("Generation cancelled at prompts {} to {}", first, first + chunk.size() - 1);
+            throw e;
         } catch (RuntimeException e) {
             LOG.error("Generation failed for prompts {} to {}", first, first + chunk.size() - 1, e);
             throw e;

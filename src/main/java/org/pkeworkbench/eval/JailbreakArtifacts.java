@@ -1,5 +1,6 @@
 package org.pkeworkbench.eval;
 
+import org.pkeworkbench.model.JsonErrors;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -82,7 +83,7 @@ public final class JailbreakArtifacts {
             return MAPPER.readTree(file.toFile());
         } catch (JsonProcessingException e) {
             int line = e.getLocation() != null ? e.getLocation().getLineNr() : DatasetFormatException.NO_LINE;
-            throw new DatasetFormatException(file.toString(), line, "invalid JSON: " + e.getOriginalMessage(),
+            throw new DatasetFormatException(file.toString(), line, "invalid JSON: " + JsonErrors.describe(e),
                     "Fix or remove the file", e);
         }
     }

@@ -1,5 +1,6 @@
 package org.pkeworkbench.eval;
 
+import org.pkeworkbench.model.JsonErrors;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
@@ -115,7 +116,7 @@ final class JsonDatasetReader {
                 node = MAPPER.readTree(content);
             } catch (JsonProcessingException e) {
                 throw new DatasetFormatException(source, lineNumber,
-                        "invalid JSON: " + e.getOriginalMessage(),
+                        "invalid JSON: " + JsonErrors.describe(e),
                         "Write each record as one complete JSON object on a single line", e);
             }
             records.add(reader.toRecord(node, records.size(), lineNumber));
@@ -274,7 +275,7 @@ final class JsonDatasetReader {
 
     private static DatasetFormatException invalidJson(String source, JsonProcessingException e) {
         int line = e.getLocation() != null ? e.getLocation().getLineNr() : DatasetFormatException.NO_LINE;
-        return new DatasetFormatException(source, line, "invalid JSON: " + e.getOriginalMessage(),
+        return new DatasetFormatException(source, line, "invalid JSON: " + JsonErrors.describe(e),
                 "Fix the JSON syntax at this line (a validator such as 'python -m json.tool' shows the"
                         + " exact spot)", e);
     }

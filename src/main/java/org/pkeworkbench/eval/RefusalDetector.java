@@ -1,5 +1,6 @@
 package org.pkeworkbench.eval;
 
+import org.pkeworkbench.model.JsonErrors;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -110,7 +111,7 @@ public final class RefusalDetector {
             root = MAPPER.readTree(file.toFile());
         } catch (JsonProcessingException e) {
             int line = e.getLocation() != null ? e.getLocation().getLineNr() : DatasetFormatException.NO_LINE;
-            throw new DatasetFormatException(source, line, "invalid JSON: " + e.getOriginalMessage(),
+            throw new DatasetFormatException(source, line, "invalid JSON: " + JsonErrors.describe(e),
                     "Write the refusal strings as one JSON array of strings", e);
         }
 
