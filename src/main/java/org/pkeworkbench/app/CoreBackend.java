@@ -98,8 +98,8 @@ public final class CoreBackend implements WorkbenchBackend {
         }
     }
 
-    /** Replaced by an opened session's settings, except the device. */
-    private Settings settings;
+    /** Replaced by an opened session's settings or from Run > Settings, except the device. */
+    private volatile Settings settings;
     /** The device of the next load; set from the JavaFX thread, read on the backend thread. */
     private volatile String device;
     private LanguageModel lm;
@@ -178,6 +178,19 @@ public final class CoreBackend implements WorkbenchBackend {
         }
         device = next;
         LOG.info("The next model loads with device '{}'", next);
+    }
+
+    @Override
+    public Settings runSettings() {
+        return settings;
+    }
+
+    @Override
+    public void setRunSettings(Settings next) {
+        Settings current = settings;
+        settings = new Settings(current.device(), next.editSettings(), next.locateSettings(), next.maxNewTokens(),
+                next.localityCount(), next.maxEditRecords(), next.maxEvalPrompts());
+        LOG.info("Run settings changed: {}", settings);
     }
 
     @Override

@@ -35,6 +35,20 @@ public interface WorkbenchBackend extends AutoCloseable {
      */
     default void setDevice(String device) {}
 
+    /**
+     * Returns the run settings (edit hyperparameters, answer length, how many prompts are used), or
+     * null when this backend has none to change. May be called on the JavaFX thread.
+     */
+    default CoreBackend.Settings runSettings() {
+        return null;
+    }
+
+    /**
+     * Replaces the run settings for the next locate and edit; the device is not changed (see
+     * {@link #setDevice}). May be called on the JavaFX thread, so it must only store the value.
+     */
+    default void setRunSettings(CoreBackend.Settings settings) {}
+
     /** Returns the device setting of the next load; may be called on the JavaFX thread. */
     default String device() {
         return "auto";

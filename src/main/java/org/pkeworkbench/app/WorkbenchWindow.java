@@ -27,6 +27,8 @@ import javafx.scene.control.ComboBox;
 import javafx.scene.control.Label;
 import javafx.scene.control.Menu;
 import javafx.scene.control.MenuBar;
+import javafx.scene.control.ButtonType;
+import javafx.scene.control.Dialog;
 import javafx.scene.control.MenuItem;
 import javafx.scene.control.RadioMenuItem;
 import javafx.scene.control.ToggleGroup;
@@ -246,6 +248,10 @@ public final class WorkbenchWindow extends BorderPane {
         addAction(runMenu, toolBar, "Cancel", "cancel", this::cancel, service.runningProperty().not());
         addAction(runMenu, toolBar, "Demo tour", "demoTour", this::playDemoTour, busy.or(tour.runningProperty()));
         runMenu.getItems().add(menuItem("Stop demo tour", "stopDemoTour", tour::stop, tour.runningProperty().not()));
+        runMenu.getItems().add(new SeparatorMenuItem());
+        MenuItem settingsItem = menuItem("Settings…", "runSettings", this::editRunSettings, busy);
+        settingsItem.setAccelerator(KeyCombination.keyCombination("Shortcut+Comma"));
+        runMenu.getItems().add(settingsItem);
         runMenu.getItems().get(0).setAccelerator(KeyCombination.keyCombination("Shortcut+L"));
         runMenu.getItems().get(1).setAccelerator(KeyCombination.keyCombination("Shortcut+E"));
         runMenu.getItems().get(2).setAccelerator(KeyCombination.keyCombination("Esc"));
@@ -653,6 +659,34 @@ public final class WorkbenchWindow extends BorderPane {
                     comparePrompt.setText(DEMO_PROMPT);
                     compare(DEMO_PROMPT);
                 }, true));
+    }
+
+    /** Opens the run settings dialog; OK stores the new settings for the next locate and edit. */
+    public void editRunSettings() {
+        CoreBackend.Settings current = backend.runSettings();
+        if (current == null) {
+            idleMessage.set("This backend has no settings to change");
+            return;
+        }
+        RunSettingsForm form = new RunSettingsForm(current);
+        Dialog<CoreBackend.Settings> dialog = new Dialog<>();
+        dialog.setTitle("Run settings");
+        dialog.setHeaderText("Settings of the next Locate and Run edit");
+        dialog.getDialogPane().setId("runSettingsDialog");
+        dialog.getDialogPane().setContent(form);
+        dialog.getDialogPane().getButtonTypes().addAll(ButtonType.OK, ButtonType.CANCEL);
+        dialog.getDialogPane().lookupButton(ButtonType.OK).disableProperty().bind(form.invalid());
+        if (getScene() != null) {
+            dialog.initOwner(getScene().getWindow());
+            dialog.getDialogPane().getStylesheets().setAll(getScene().getStylesheets());
+        }
+        dialog.setResultConverter(button -> button == ButtonType.OK ? form.result() : null);
+        dialog.showAndWait().ifPresent(settings -> {
+            backend.setRunSettings(settings);
+            idleMessage.set(String.format(java.util.Locale.ROOT,
+                    "Settings changed: %d edit steps, learning rate %s, %d new tokens per answer",
+                    settings.editSettings().steps(), settings.editSettings().learningRate(), settings.maxNewTokens()));
+        });
     }
 
     /** Plays the demo story on the demo model with pauses between the steps. */
