@@ -27,6 +27,8 @@ import javafx.scene.control.ComboBox;
 import javafx.scene.control.Label;
 import javafx.scene.control.Menu;
 import javafx.scene.control.MenuBar;
+import javafx.scene.control.Alert;
+import javafx.scene.control.ButtonBar;
 import javafx.scene.control.ButtonType;
 import javafx.scene.control.Dialog;
 import javafx.scene.control.MenuItem;
@@ -240,7 +242,11 @@ public final class WorkbenchWindow extends BorderPane {
         Menu runMenu = new Menu("Run");
         ToolBar toolBar = new ToolBar();
         addAction(fileMenu, toolBar, "Open model…", "openModel", this::chooseModel, busy);
-        addAction(fileMenu, toolBar, "Open demo model", "openDemoModel", this::openDemoModel, busy);
+        addAction(fileMenu, toolBar, "Open demo model", "openDemoModel", () -> {
+            if (confirmDiscardingEdits("Open demo model")) {
+                openDemoModel();
+            }
+        }, busy);
         addAction(fileMenu, toolBar, "Open edit set…", "openEditSet", () -> chooseDataset(DatasetRole.EDIT), busy);
         addAction(fileMenu, toolBar, "Open eval set…", "openEvalSet", () -> chooseDataset(DatasetRole.EVALUATION), busy);
         addAction(runMenu, toolBar, "Locate", "locate", this::locate, locateDisabled);
@@ -421,6 +427,9 @@ public final class WorkbenchWindow extends BorderPane {
     }
 
     private void chooseModel() {
+        if (!confirmDiscardingEdits("Open model")) {
+            return;
+        }
         DirectoryChooser chooser = new DirectoryChooser();
         chooser.setTitle("Open a Hugging Face model directory");
         if (lastDirectory != null) {
@@ -691,9 +700,34 @@ public final class WorkbenchWindow extends BorderPane {
 
     /** Plays the demo story on the demo model with pauses between the steps. */
     public void playDemoTour() {
-        if (!service.isRunning()) {
+        if (!service.isRunning() && confirmDiscardingEdits("Demo tour")) {
             tour.start();
         }
+    }
+
+    /**
+     * Asks before {@code action} replaces the loaded model when that would drop edits that no
+     * session file keeps (with a session file, autosave has stored them). Returns true to go on.
+     */
+    private boolean confirmDiscardingEdits(String action) {
+        EditHistoryState history = historyView.state();
+        int edits = history.applied().size() + history.undone().size();
+        if (edits == 0 || sessions.sessionFile() != null) {
+            return true;
+        }
+        ButtonType discard = new ButtonType("Discard the edits", ButtonBar.ButtonData.OK_DONE);
+        Alert alert = new Alert(Alert.AlertType.CONFIRMATION, action + " replaces the loaded model. Its " + edits
+                + " edit(s) are in no saved session and will be lost. To keep them, cancel and use File > Save "
+                + "session first.", discard, ButtonType.CANCEL);
+        alert.setTitle(action);
+        alert.setHeaderText("Discard the edits of the loaded model?");
+        alert.getDialogPane().setId("discardEditsDialog");
+        if (getScene() != null) {
+            alert.initOwner(getScene().getWindow());
+        }
+        boolean confirmed = alert.showAndWait().filter(discard::equals).isPresent();
+        LOG.info("{}: the user {} discarding {} unsaved edits", action, confirmed ? "confirmed" : "declined", edits);
+        return confirmed;
     }
 
     /** The colour theme; setting it restyles the window at once. */

@@ -12,6 +12,8 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import javafx.concurrent.Worker;
+import javafx.scene.control.ButtonType;
+import javafx.scene.control.DialogPane;
 import javafx.scene.Scene;
 import javafx.scene.input.KeyCode;
 import javafx.stage.Stage;
@@ -248,6 +250,29 @@ class DemoEditHistoryTest {
             delta.apply(fresh.decoder());
             assertArrayEquals(edited, logits(fresh), 1e-5f, "the delta applied to the original gives the edited logits");
         }
+    }
+
+    @Test
+    void openDemoAsksBeforeDroppingEdits(FxRobot robot) {
+        openDemoAndTickHotSpots(robot);
+        runEdit(robot);
+        float[] edited = logits();
+
+        robot.clickOn("#openDemoModelButton");
+        FxTestSupport.waitUntil("question shown", () -> robot.lookup("#discardEditsDialog").tryQuery().isPresent());
+        DialogPane question = robot.lookup("#discardEditsDialog").queryAs(DialogPane.class);
+        assertTrue(question.getContentText().contains("1 edit(s) are in no saved session"), question.getContentText());
+        robot.clickOn(question.lookupButton(ButtonType.CANCEL));
+        FxTestSupport.waitUntil("question closed", () -> robot.lookup("#discardEditsDialog").tryQuery().isEmpty());
+        assertFalse(FxTestSupport.onFx(() -> window.worker().isRunning()), "cancel opens nothing");
+        assertArrayEquals(edited, logits(), "the edit stays");
+
+        robot.clickOn("#openDemoModelButton");
+        FxTestSupport.waitUntil("question shown again", () -> robot.lookup("#discardEditsDialog").tryQuery().isPresent());
+        DialogPane again = robot.lookup("#discardEditsDialog").queryAs(DialogPane.class);
+        robot.clickOn(again.lookupButton(again.getButtonTypes().get(0)));
+        awaitSuccess();
+        assertTrue(backend.editHistory().applied().isEmpty(), "the reopened demo model has no edits");
     }
 
     @Test
