@@ -83,12 +83,7 @@ public final class AsrChartView extends BorderPane {
         rateAxis.setRange(0, 1.08);
         rateAxis.setTickUnit(new NumberTickUnit(0.1, NumberFormat.getPercentInstance(Locale.ROOT)));
 
-        BarRenderer renderer = new BarRenderer();
-        renderer.setBarPainter(new StandardBarPainter());
-        renderer.setShadowVisible(false);
-        renderer.setItemMargin(0.05);
-        renderer.setSeriesPaint(0, new Color(0xC4, 0x4E, 0x52));
-        renderer.setSeriesPaint(1, new Color(0x4C, 0x72, 0xB0));
+        BarRenderer renderer = BreakdownChart.beforeAfterRenderer();
         renderer.setDefaultItemLabelGenerator(new WilsonLabelGenerator());
         renderer.setDefaultItemLabelFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
         renderer.setDefaultItemLabelsVisible(true);

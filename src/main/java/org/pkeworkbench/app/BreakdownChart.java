@@ -36,12 +36,7 @@ final class BreakdownChart {
         rateAxis.setRange(0, 1.05);
         rateAxis.setTickUnit(new NumberTickUnit(0.2, NumberFormat.getPercentInstance(Locale.ROOT)));
 
-        BarRenderer renderer = new BarRenderer();
-        renderer.setBarPainter(new StandardBarPainter());
-        renderer.setShadowVisible(false);
-        renderer.setItemMargin(0.05);
-        renderer.setSeriesPaint(0, new Color(0xC4, 0x4E, 0x52));
-        renderer.setSeriesPaint(1, new Color(0x4C, 0x72, 0xB0));
+        BarRenderer renderer = beforeAfterRenderer();
 
         CategoryAxis columns = new CategoryAxis(null);
         columns.setCategoryLabelPositions(CategoryLabelPositions.UP_45);
@@ -53,6 +48,17 @@ final class BreakdownChart {
 
         chart = new JFreeChart("By prompt set and harm category", new Font(Font.SANS_SERIF, Font.BOLD, 14), plot, true);
         chart.setBackgroundPaint(Color.WHITE);
+    }
+
+    /** Returns flat bars without shadows, red for the first series (before) and blue for the second (after). */
+    static BarRenderer beforeAfterRenderer() {
+        BarRenderer renderer = new BarRenderer();
+        renderer.setBarPainter(new StandardBarPainter());
+        renderer.setShadowVisible(false);
+        renderer.setItemMargin(0.05);
+        renderer.setSeriesPaint(0, new Color(0xC4, 0x4E, 0x52));
+        renderer.setSeriesPaint(1, new Color(0x4C, 0x72, 0xB0));
+        return renderer;
     }
 
     JFreeChart chart() {
