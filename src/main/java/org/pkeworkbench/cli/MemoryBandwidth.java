@@ -17,8 +17,8 @@ import org.slf4j.LoggerFactory;
  * {@value #ARRAY_MIB} MiB FLOAT32 array, larger than any CPU cache, by libtorch on the model's
  * device with its default thread count. The sum reads each byte once and writes almost nothing,
  * as a decode step's matrix-vector products do. As in the STREAM benchmark, the fastest of several
- * runs counts, because other processes only ever slow a run down; so the bound is the tightest
- * that the measurement supports.
+ * runs counts, because other processes can only slow a run down. The bound is therefore the
+ * tightest that the measurement supports.
  */
 final class MemoryBandwidth {
 

@@ -31,7 +31,7 @@ record MemoryReadings(long peakHeapBytes, Long peakResidentBytes, Long residentB
 
     /**
      * Resets this process's peak resident set size ({@code VmHWM}) to the current one, by writing
-     * {@code 5} to {@code /proc/self/clear_refs} (Linux 4.0 and later), so that a later
+     * {@code 5} to {@code /proc/self/clear_refs}, so that a later
      * {@link #read()} returns the peak of what ran in between.
      *
      * @return false where the file is missing or cannot be written, so the peak still counts from

@@ -185,9 +185,10 @@ class WeightStoreTest {
     }
 
     /**
-     * Every 16-bit pattern, repeated past the size at which widening runs in parallel chunks, against
-     * values computed from the format's definition ({@code (-1)^s * 2^(e - bias) * (1 + m / 2^bits)},
-     * subnormals as {@code m * 2^(1 - bias - bits)}) rather than by moving bits.
+     * Widens every 16-bit pattern, repeated past the size at which widening runs in parallel
+     * chunks. Expected values come from the format's definition, not from moving bits:
+     * {@code (-1)^s * 2^(e - bias) * (1 + m / 2^bits)}, and {@code m * 2^(1 - bias - bits)} for
+     * subnormals.
      */
     @ParameterizedTest
     @ValueSource(strings = {"F16", "BF16"})
@@ -219,7 +220,7 @@ class WeightStoreTest {
         }
     }
 
-    /** The value of a 16-bit float with the given exponent and mantissa widths, from the format's definition. */
+    /** Computes the value of a 16-bit float with the given exponent and mantissa widths from the format's definition. */
     private static float fromDefinition(int bits, int exponentBits, int mantissaBits) {
         int bias = (1 << (exponentBits - 1)) - 1;
         float sign = (bits & 0x8000) != 0 ? -1f : 1f;
