@@ -2,16 +2,19 @@ package org.pkeworkbench.edit;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -84,6 +87,18 @@ class LayerInputCacheTest {
                 }
             }
         }
+    }
+
+    @Test
+    void recomputationSettingSurvivesJson() {
+        ObjectMapper mapper = new ObjectMapper();
+        EditSettings full = EditSettings.pkeDefaults().withFullRecomputation(true);
+
+        EditSettings read = mapper.convertValue(mapper.valueToTree(full), EditSettings.class);
+
+        assertEquals(full, read);
+        assertFalse(EditSettings.pkeDefaults().fullRecomputation(), "activation reuse is the default");
+        assertTrue(full.withSteps(2).fullRecomputation(), "withSteps keeps the mode");
     }
 
     private static float maxAbs(float[] values) {
