@@ -5,6 +5,7 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -149,10 +150,36 @@ final class BenchCommand implements Callable<Integer> {
         row(writer, "decode " + results.get("decode_tokens") + " tokens (tokens/s)",
                 results.get("decode_tokens_per_second"), results.get("direct_decode_tokens_per_second"),
                 results.get("decode_ratio"));
+        row(writer, "decode ms/token", scaled(results.get("decode_seconds_per_token"), 1e3), null, null);
+        row(writer, "bandwidth bound (ms/token)", scaled(results.get("decode_bound_seconds_per_token"), 1e3), null,
+                null);
+        row(writer, "decode / bound", results.get("decode_to_bound_ratio"), null, null);
+        row(writer, "read bandwidth (GB/s)", scaled(results.get("read_bandwidth_bytes_per_second"), 1e-9), null, null);
         row(writer, "locate, 2 records (s)", results.get("locate_seconds"), null, null);
-        row(writer, "edit, 1 step (s)", results.get("edit_step_seconds"), null, null);
+        Object layers = results.get("edit_layers");
+        int firstLayer = layers instanceof List<?> list && !list.isEmpty() ? (Integer) list.get(0) : 0;
+        row(writer, "edit step from layer " + firstLayer + " (s)", results.get("edit_step_seconds"), null, null);
+        row(writer, "edit step, every layer (s)", results.get("edit_step_full_recompute_seconds"), null, null);
+        row(writer, "edit step speedup", results.get("edit_step_speedup"), null, null);
+        row(writer, "F32 weights (MiB)", scaled(results.get("f32_weight_bytes"), 1.0 / (1 << 20)), null, null);
+        row(writer, "resident before load (MiB)", scaled(results.get("resident_before_load_bytes"), 1.0 / (1 << 20)),
+                null, null);
+        row(writer, "inference peak resident (MiB)",
+                scaled(results.get("inference_peak_resident_bytes"), 1.0 / (1 << 20)), null, null);
+        row(writer, "inference peak / F32 weights", results.get("inference_peak_to_weights_ratio"), null, null);
+        row(writer, "growth from load / F32 weights", results.get("inference_growth_to_weights_ratio"), null, null);
+        row(writer, "after inference: anonymous (MiB)",
+                scaled(results.get("inference_resident_anonymous_bytes"), 1.0 / (1 << 20)), null, null);
+        row(writer, "after inference: mapped files (MiB)",
+                scaled(results.get("inference_resident_file_bytes"), 1.0 / (1 << 20)), null, null);
         row(writer, "peak heap (MiB)", scaled(results.get("peak_heap_bytes"), 1.0 / (1 << 20)), null, null);
         row(writer, "peak resident (MiB)", scaled(results.get("peak_resident_bytes"), 1.0 / (1 << 20)), null, null);
+        writer.println("Edit steps: hot spots of " + results.get("edit_neurons_per_layer") + " neurons in layers "
+                + layers + ", " + results.get("edit_steps") + " steps per run; bandwidth: libtorch sum of a "
+                + MemoryBandwidth.ARRAY_MIB + " MiB float32 array, fastest run");
+        if (results.get("inference_peak_resident_bytes") == null) {
+            writer.println("Inference peak resident: not measured (needs Linux /proc/self/status and clear_refs)");
+        }
         if (results.get("max_abs_logit_difference") != null) {
             writer.printf(Locale.ROOT, "max |project - direct| prompt logit: %.3g%n",
                     ((Number) results.get("max_abs_logit_difference")).doubleValue());

@@ -30,8 +30,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Measures one model: load time, prefill and KV-cached decode throughput of
- * {@link DecoderModel#forward} and of {@link DirectLlama}, one locate pass, one edit step and
- * memory. Every timed operation runs once as a warm-up and then {@code repeats} times; the median
+ * {@link DecoderModel#forward} and of {@link DirectLlama}, decode against the memory-bandwidth
+ * bound, one locate pass, an edit step with and without cached layer inputs, and memory. Every timed operation runs once as a warm-up and then {@code repeats} times; the median
  * is reported. Token ids are drawn from a seeded generator, so no tokenizer is needed.
  *
  * <p>Results are a flat map of JSON-ready values; the keys are listed in {@link #KEYS}.
@@ -44,12 +44,23 @@ final class Benchmark {
     static final List<String> KEYS = List.of("model", "device", "parameters", "prompt_tokens", "decode_tokens",
             "repeats", "load_seconds", "load_bytes", "load_bytes_per_second", "prefill_tokens_per_second",
             "decode_tokens_per_second", "direct_prefill_tokens_per_second", "direct_decode_tokens_per_second",
-            "prefill_ratio", "decode_ratio", "max_abs_logit_difference", "direct_baseline_error", "locate_seconds",
-            "edit_step_seconds", "peak_heap_bytes", "peak_resident_bytes", "resident_bytes");
+            "prefill_ratio", "decode_ratio", "max_abs_logit_difference", "direct_baseline_error",
+            "read_bandwidth_bytes_per_second", "decode_weight_bytes", "decode_seconds_per_token",
+            "decode_bound_seconds_per_token", "decode_to_bound_ratio", "locate_seconds", "edit_layers",
+            "edit_neurons_per_layer", "edit_steps", "edit_step_seconds", "edit_step_full_recompute_seconds",
+            "edit_step_speedup", "f32_weight_bytes", "resident_before_load_bytes", "inference_peak_resident_bytes",
+            "inference_peak_to_weights_ratio", "inference_growth_to_weights_ratio", "inference_resident_anonymous_bytes",
+            "inference_resident_file_bytes", "peak_heap_bytes",
+            "peak_resident_bytes", "resident_bytes");
 
     /** Tokens of each synthetic edit record's prompt and of each response. */
     private static final int EDIT_PROMPT_TOKENS = 8;
     private static final int EDIT_RESPONSE_TOKENS = 4;
+    /** The edit comparison trains this many neurons in each of the last {@value #EDITED_LAYERS} layers. */
+    private static final int EDIT_NEURONS = 32;
+    private static final int EDITED_LAYERS = 2;
+    /** Steps per timed edit; the reported step time is the mean over them. */
+    private static final int EDIT_STEPS = 3;
 
     private final Path modelDir;
     private final Device device;
@@ -86,25 +97,21 @@ final class Benchmark {
         results.put("load_bytes", bytes);
         results.put("load_bytes_per_second", bytes / loadSeconds);
 
+        Long residentBeforeLoad = MemoryReadings.read().residentBytes();
+        boolean peakReset = MemoryReadings.resetPeakResident();
         try (DecoderModel model = DecoderModel.load(modelDir, device);
                 NDManager scope = model.manager().newSubManager()) {
             results.put("parameters", model.parameterCount());
             long[] prompt = randomIds(new SplittableRandom(seed), promptTokens, model.config().vocabSize());
 
             measureForward(model, scope, prompt, results);
+            recordInferenceMemory(model, residentBeforeLoad, peakReset, results);
+            measureDecodeBound(model, scope, results);
 
             List<EditExample> examples = editExamples(model.config().vocabSize());
-            List<HotSpot> hotSpots = new ArrayList<>();
-            results.put("locate_seconds", median(() -> {
-                hotSpots.clear();
-                hotSpots.addAll(new Locator(model).locate(examples, locateSettings(model), ProgressListener.NONE)
-                        .suggested());
-            }));
-            List<LocalityExample> locality = List.of(new LocalityExample(examples.get(0).prompt(),
-                    examples.get(0).safe()));
-            EditSettings oneStep = EditSettings.pkeDefaults().withSteps(1);
-            results.put("edit_step_seconds", median(() -> new MaskedEditor(model)
-                    .edit(examples, locality, hotSpots, oneStep, ProgressListener.NONE)));
+            results.put("locate_seconds", median(() -> new Locator(model)
+                    .locate(examples, locateSettings(model), ProgressListener.NONE)));
+            measureEditStep(model, examples, results);
         }
 
         MemoryReadings memory = MemoryReadings.read();
@@ -152,6 +159,91 @@ final class Benchmark {
         // Throughput ratio project / direct; below 1 means the project's forward pass is slower.
         results.put("prefill_ratio", prefill[1] / prefill[0]);
         results.put("decode_ratio", decode[1] / decode[0]);
+    }
+
+    /**
+     * Records the peak resident set size of loading and inference (prefill and decode of both
+     * implementations) against the model's FLOAT32 weight bytes. The peak counts from just before
+     * the load where {@code /proc/self/clear_refs} could reset it; otherwise it is left out.
+     */
+    private static void recordInferenceMemory(DecoderModel model, Long residentBeforeLoad, boolean peakReset,
+            Map<String, Object> results) {
+        long weightBytes = model.parameterCount() * Float.BYTES;
+        results.put("f32_weight_bytes", weightBytes);
+        results.put("resident_before_load_bytes", residentBeforeLoad);
+        MemoryReadings afterInference = MemoryReadings.read();
+        results.put("inference_resident_anonymous_bytes", afterInference.residentAnonymousBytes());
+        results.put("inference_resident_file_bytes", afterInference.residentFileBytes());
+        Long peak = afterInference.peakResidentBytes();
+        if (!peakReset || peak == null) {
+            return;
+        }
+        results.put("inference_peak_resident_bytes", peak);
+        results.put("inference_peak_to_weights_ratio", (double) peak / weightBytes);
+        if (residentBeforeLoad != null) {
+            results.put("inference_growth_to_weights_ratio", (double) (peak - residentBeforeLoad) / weightBytes);
+        }
+    }
+
+    /** Measures read bandwidth and compares the decode time per token with weight bytes / bandwidth. */
+    private void measureDecodeBound(DecoderModel model, NDManager scope, Map<String, Object> results) {
+        double bandwidth = MemoryBandwidth.measureReadBytesPerSecond(scope, Math.max(repeats, 5));
+        long bytes = MemoryBandwidth.decodeWeightBytes(model);
+        double bound = bytes / bandwidth;
+        double perToken = 1 / ((Number) results.get("decode_tokens_per_second")).doubleValue();
+        results.put("read_bandwidth_bytes_per_second", bandwidth);
+        results.put("decode_weight_bytes", bytes);
+        results.put("decode_seconds_per_token", perToken);
+        results.put("decode_bound_seconds_per_token", bound);
+        results.put("decode_to_bound_ratio", perToken / bound);
+    }
+
+    /**
+     * Times edit steps on fixed hot spots in the last {@value #EDITED_LAYERS} layers, once with the
+     * inputs of the first edited layer cached (the default) and once recomputing every layer in
+     * every step. Each run has {@value #EDIT_STEPS} steps; the time per step excludes the passes
+     * before the first step.
+     */
+    private void measureEditStep(DecoderModel model, List<EditExample> examples, Map<String, Object> results) {
+        List<HotSpot> hotSpots = upperLayerHotSpots(model);
+        List<LocalityExample> locality = List.of(new LocalityExample(examples.get(0).prompt(),
+                examples.get(0).safe()));
+        EditSettings cached = EditSettings.pkeDefaults().withSteps(EDIT_STEPS);
+        EditSettings full = cached.withFullRecomputation(true);
+        double[] seconds = medianPair(
+                () -> secondsPerStep(model, examples, locality, hotSpots, cached),
+                () -> secondsPerStep(model, examples, locality, hotSpots, full));
+        results.put("edit_layers", hotSpots.stream().map(HotSpot::layer).toList());
+        results.put("edit_neurons_per_layer", hotSpots.get(0).neurons().size());
+        results.put("edit_steps", EDIT_STEPS);
+        results.put("edit_step_seconds", seconds[0]);
+        results.put("edit_step_full_recompute_seconds", seconds[1]);
+        results.put("edit_step_speedup", seconds[1] / seconds[0]);
+    }
+
+    private static double secondsPerStep(DecoderModel model, List<EditExample> examples,
+            List<LocalityExample> locality, List<HotSpot> hotSpots, EditSettings settings) {
+        MaskedEditor.EditRun run = new MaskedEditor(model).edit(examples, locality, hotSpots, settings,
+                ProgressListener.NONE);
+        run.delta().close();
+        return run.stepSeconds() / run.stepsRun();
+    }
+
+    /** Hot spots of {@value #EDIT_NEURONS} seeded random neurons in each of the last {@value #EDITED_LAYERS} layers. */
+    private List<HotSpot> upperLayerHotSpots(DecoderModel model) {
+        int layers = model.config().numLayers();
+        SplittableRandom random = new SplittableRandom(seed + 2);
+        List<HotSpot> spots = new ArrayList<>();
+        for (int layer = Math.max(0, layers - EDITED_LAYERS); layer < layers; layer++) {
+            int width = (int) model.parameter(model.mlpLayout(layer).down()).getShape()
+                    .get(model.mlpLayout(layer).downNeuronAxis());
+            java.util.TreeSet<Integer> neurons = new java.util.TreeSet<>();
+            while (neurons.size() < Math.min(EDIT_NEURONS, width)) {
+                neurons.add(random.nextInt(width));
+            }
+            spots.add(new HotSpot(layer, List.copyOf(neurons)));
+        }
+        return spots;
     }
 
     /** Returns the largest absolute difference between the project's and the direct prompt logits, {@code [1, prompt, vocab]}. */

@@ -122,6 +122,11 @@ final class EditCommand implements Callable<Integer> {
     @Option(names = "--kl-without-gradient", description = "Reproduce the published DINM code: the KL term has no gradient.")
     boolean klWithoutGradient;
 
+    @Option(names = "--full-recomputation", description = "Run the whole model in every edit step instead of "
+            + "computing the hidden states entering the first edited layer once; the result is the same, only "
+            + "slower. For timing comparisons.")
+    boolean fullRecomputation;
+
     @Option(names = "--max-change", defaultValue = "0", description = "Clip each weight's change to this size; 0 for "
             + "no bound (default).")
     double maxChange;
@@ -273,7 +278,7 @@ final class EditCommand implements Callable<Integer> {
                 firstPositionKlWeight != null ? firstPositionKlWeight : base.firstPositionKlWeight(),
                 !klWithoutGradient,
                 normWeight != null ? normWeight : base.normWeight(),
-                matrices, stopSafeNll, stopUnsafeProbability, maxChange, seed);
+                matrices, stopSafeNll, stopUnsafeProbability, maxChange, seed, fullRecomputation);
     }
 
     private void writeReport(EditReport value) throws java.io.IOException {

@@ -1,5 +1,6 @@
 package org.pkeworkbench.edit;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
 import java.util.EnumSet;
 import java.util.Set;
 
@@ -27,6 +28,10 @@ import java.util.Set;
  *     falls to this; 0 disables early stopping
  * @param maxChange if positive, each weight's change is clipped to {@code [-maxChange, maxChange]}
  * @param seed seed recorded for reproducibility (the edit itself is deterministic)
+ * @param fullRecomputation false (the default) computes the hidden states entering the first
+ *     edited layer once per edit and runs each step from that layer on. True runs the whole model
+ *     in every step. Both compute the same losses and weights, so true serves only to time the
+ *     difference.
  */
 public record EditSettings(
         String method,
@@ -42,8 +47,10 @@ public record EditSettings(
         double safeNllTarget,
         double unsafeProbabilityTarget,
         double maxChange,
-        long seed) {
+        long seed,
+        boolean fullRecomputation) {
 
+    @JsonCreator
     public EditSettings {
         if (learningRate <= 0 || Double.isNaN(learningRate)) {
             throw new IllegalArgumentException("learningRate must be > 0, got " + learningRate);
@@ -55,6 +62,15 @@ public record EditSettings(
             throw new IllegalArgumentException("At least one matrix must train (down, gate or up)");
         }
         matrices = Set.copyOf(matrices);
+    }
+
+    /** Creates settings whose steps run from the first edited layer on (no full recomputation). */
+    public EditSettings(String method, double learningRate, int steps, double safeWeight, double unlikelihoodWeight,
+            double klWeight, double firstPositionKlWeight, boolean klHasGradient, double normWeight,
+            Set<TrainedMatrix> matrices, double safeNllTarget, double unsafeProbabilityTarget, double maxChange,
+            long seed) {
+        this(method, learningRate, steps, safeWeight, unlikelihoodWeight, klWeight, firstPositionKlWeight,
+                klHasGradient, normWeight, matrices, safeNllTarget, unsafeProbabilityTarget, maxChange, seed, false);
     }
 
     /**
@@ -119,13 +135,20 @@ public record EditSettings(
     public EditSettings withSteps(int newSteps) {
         return new EditSettings(method, learningRate, newSteps, safeWeight, unlikelihoodWeight, klWeight,
                 firstPositionKlWeight, klHasGradient, normWeight, matrices, safeNllTarget, unsafeProbabilityTarget,
-                maxChange, seed);
+                maxChange, seed, fullRecomputation);
     }
 
     public EditSettings withLearningRate(double newLearningRate) {
         return new EditSettings(method, newLearningRate, steps, safeWeight, unlikelihoodWeight, klWeight,
                 firstPositionKlWeight, klHasGradient, normWeight, matrices, safeNllTarget, unsafeProbabilityTarget,
-                maxChange, seed);
+                maxChange, seed, fullRecomputation);
+    }
+
+    /** Returns these settings with each step running the whole model ({@code true}) or from the first edited layer on. */
+    public EditSettings withFullRecomputation(boolean full) {
+        return new EditSettings(method, learningRate, steps, safeWeight, unlikelihoodWeight, klWeight,
+                firstPositionKlWeight, klHasGradient, normWeight, matrices, safeNllTarget, unsafeProbabilityTarget,
+                maxChange, seed, full);
     }
 
     /** The MLP matrices whose hot-spot slices can train. */

@@ -12,7 +12,6 @@ import java.util.Map;
 import org.pkeworkbench.locate.HotSpot;
 import org.pkeworkbench.model.Autograd;
 import org.pkeworkbench.model.DecoderModel;
-import org.pkeworkbench.model.ForwardOptions;
 import org.pkeworkbench.model.ProgressListener;
 import org.pkeworkbench.model.Tensors;
 import org.pkeworkbench.model.TokenLoss;
@@ -23,6 +22,10 @@ import org.slf4j.LoggerFactory;
  * Trains only the hot-spot slices of the MLP weights with masked Adam on the loss described in
  * {@link EditSettings}. PKE and DINM differ only in their hot spots and settings. The model is not
  * changed: the result is a {@link WeightDelta} to apply, so a cancelled edit leaves it as it was.
+ *
+ * <p>Unless {@link EditSettings#fullRecomputation()} is set, the hidden states entering the first
+ * edited layer are computed once per edit (see {@link LayerInputCache}), and each step's forward
+ * pass runs from that layer on.
  *
  * <p>Example: {@code WeightDelta delta = new MaskedEditor(model).edit(examples, locality, hotSpots,
  * EditSettings.pkeDefaults(), ProgressListener.NONE).delta();}
@@ -39,9 +42,14 @@ public final class MaskedEditor {
         this.model = model;
     }
 
-    /** Outcome of an edit run: the delta, how many steps ran and the loss of each. */
+    /**
+     * Outcome of an edit run: the delta, how many steps ran and the loss of each.
+     *
+     * @param wallSeconds the whole run, including the passes before the first step
+     * @param stepSeconds the steps alone: each step's forward passes, backward pass and update
+     */
     public record EditRun(WeightDelta delta, int stepsRun, boolean stoppedEarly, List<StepRecord> history,
-            double wallSeconds) {}
+            double wallSeconds, double stepSeconds) {}
 
     public EditRun edit(List<EditExample> examples, List<LocalityExample> locality, List<HotSpot> hotSpots,
             EditSettings settings, ProgressListener progress) {
@@ -59,24 +67,33 @@ public final class MaskedEditor {
         }
         long started = System.nanoTime();
         Autograd.disableOnThisThread();
-        LOG.info("Starting {} edit: {} records, {} locality records, hot spots in layers {}, lr {}, up to {} steps",
-                settings.method(), examples.size(), locality.size(), hotSpots.stream().map(HotSpot::layer).toList(),
-                settings.learningRate(), settings.steps());
+        int firstLayer = hotSpots.stream().mapToInt(HotSpot::layer).min().orElseThrow();
+        LOG.info("Starting {} edit: {} records, {} locality records, hot spots in layers {}, lr {}, up to {} steps, "
+                + "steps run {}", settings.method(), examples.size(), locality.size(),
+                hotSpots.stream().map(HotSpot::layer).toList(), settings.learningRate(), settings.steps(),
+                settings.fullRecomputation() ? "every layer" : "from layer " + firstLayer);
         try (NDManager editScope = model.manager().newSubManager();
                 SliceOptimizer optimizer = optimizers.create(editScope, settings.learningRate())) {
             TrainableSlices slices = new TrainableSlices(model, editScope, hotSpots, settings);
-            List<NDArray> reference = referenceLogProbs(editScope, locality);
+            LayerInputCache inputs = settings.fullRecomputation()
+                    ? LayerInputCache.none()
+                    : LayerInputCache.compute(model, editScope, firstLayer, examples, measuresUnsafe(settings),
+                            locality);
+            List<NDArray> reference = referenceLogProbs(editScope, locality, inputs);
             List<NDArray> referenceProbabilities = reference.stream().map(NDArray::exp).toList();
             List<StepRecord> history = new ArrayList<>();
             boolean stoppedEarly = false;
+            long stepNanos = 0;
 
             for (int step = 1; step <= settings.steps(); step++) {
                 progress.checkCancelled();
                 StepRecord record;
+                long stepStarted = System.nanoTime();
                 try (NDManager stepScope = editScope.newSubManager()) {
-                    record = lossAndGradient(stepScope, slices, examples, locality, reference, referenceProbabilities,
-                            settings, step);
+                    record = lossAndGradient(stepScope, slices, inputs, examples, locality, reference,
+                            referenceProbabilities, settings, step);
                 }
+                stepNanos += System.nanoTime() - stepStarted;
                 history.add(record);
                 progress.update((double) step / settings.steps(), String.format(java.util.Locale.ROOT,
                         "Step %d of %d: loss %.4f, safe NLL %.4f", step, settings.steps(), record.loss(),
@@ -88,7 +105,9 @@ public final class MaskedEditor {
                             step, record.safeNll(), record.unsafeProbability());
                     break;
                 }
+                long updateStarted = System.nanoTime();
                 optimizer.step(slices, settings.maxChange());
+                stepNanos += System.nanoTime() - updateStarted;
             }
 
             WeightDelta delta;
@@ -98,7 +117,7 @@ public final class MaskedEditor {
             double seconds = (System.nanoTime() - started) / 1e9;
             LOG.info("Finished {} edit after {} steps in {} s, {} weights changed", settings.method(), history.size(),
                     String.format(java.util.Locale.ROOT, "%.2f", seconds), delta.changedWeightCount());
-            return new EditRun(delta, history.size(), stoppedEarly, history, seconds);
+            return new EditRun(delta, history.size(), stoppedEarly, history, seconds, stepNanos / 1e9);
         }
     }
 
@@ -109,12 +128,17 @@ public final class MaskedEditor {
         return settings.unsafeProbabilityTarget() <= 0 || record.unsafeProbability() <= settings.unsafeProbabilityTarget();
     }
 
+    private static boolean measuresUnsafe(EditSettings settings) {
+        return settings.unlikelihoodWeight() > 0 || settings.unsafeProbabilityTarget() > 0;
+    }
+
     /** Log-probabilities of the unedited model at each answer position of each locality record, {@code [answer, vocab]}. */
-    private List<NDArray> referenceLogProbs(NDManager scope, List<LocalityExample> locality) {
+    private List<NDArray> referenceLogProbs(NDManager scope, List<LocalityExample> locality, LayerInputCache inputs) {
         List<NDArray> out = new ArrayList<>();
-        for (LocalityExample example : locality) {
+        for (int i = 0; i < locality.size(); i++) {
+            LocalityExample example = locality.get(i);
             NDArray ids = scope.create(example.promptAndAnswer()).reshape(1, -1);
-            NDArray logits = model.forward(scope, ids, ForwardOptions.create()).logits();
+            NDArray logits = model.forward(scope, ids, inputs.options(inputs.locality(i), Map.of())).logits();
             out.add(answerLogProbs(logits, example));
         }
         return out;
@@ -127,10 +151,10 @@ public final class MaskedEditor {
         return logits.get(new NDIndex("0, {}:{}", start - 1, end - 1)).logSoftmax(-1);
     }
 
-    private StepRecord lossAndGradient(NDManager scope, TrainableSlices slices, List<EditExample> examples,
-            List<LocalityExample> locality, List<NDArray> reference, List<NDArray> referenceProbabilities,
-            EditSettings settings, int step) {
-        boolean measureUnsafe = settings.unlikelihoodWeight() > 0 || settings.unsafeProbabilityTarget() > 0;
+    private StepRecord lossAndGradient(NDManager scope, TrainableSlices slices, LayerInputCache inputs,
+            List<EditExample> examples, List<LocalityExample> locality, List<NDArray> reference,
+            List<NDArray> referenceProbabilities, EditSettings settings, int step) {
+        boolean measureUnsafe = measuresUnsafe(settings);
         double safeNllSum = 0;
         double unsafeProbabilitySum = 0;
         int unsafeMeasured = 0;
@@ -140,9 +164,10 @@ public final class MaskedEditor {
             Map<String, NDArray> weights = slices.effectiveWeights(scope);
             NDArray safeTotal = scope.zeros(new Shape());
             NDArray unlikelihoodTotal = scope.zeros(new Shape());
-            for (EditExample example : examples) {
+            for (int i = 0; i < examples.size(); i++) {
+                EditExample example = examples.get(i);
                 NDArray ids = scope.create(example.promptAndSafe()).reshape(1, -1);
-                NDArray logits = model.forward(scope, ids, ForwardOptions.create().overrides(weights)).logits();
+                NDArray logits = model.forward(scope, ids, inputs.options(inputs.safe(i), weights)).logits();
                 NDArray nll = TokenLoss.meanNll(logits, ids, example.prompt().length);
                 safeNllSum += nll.getFloat();
                 safeTotal = safeTotal.add(nll);
@@ -150,7 +175,7 @@ public final class MaskedEditor {
                 int divergence = example.sharedResponsePrefix();
                 if (measureUnsafe && divergence < example.unsafe().length) {
                     NDArray unsafeIds = scope.create(example.promptAndUnsafe()).reshape(1, -1);
-                    NDArray unsafeLogits = model.forward(scope, unsafeIds, ForwardOptions.create().overrides(weights))
+                    NDArray unsafeLogits = model.forward(scope, unsafeIds, inputs.options(inputs.unsafe(i), weights))
                             .logits();
                     NDArray probabilities = TokenLoss.targetLogProbs(unsafeLogits, unsafeIds,
                             example.prompt().length + divergence).exp().clip(0f, MAX_PROBABILITY);
@@ -165,7 +190,8 @@ public final class MaskedEditor {
                 loss = loss.add(Tensors.scale(unlikelihoodTotal, settings.unlikelihoodWeight() / examples.size()));
             }
             if (!locality.isEmpty() && settings.klWeight() > 0) {
-                NDArray kl = localityKl(scope, weights, locality, reference, referenceProbabilities, settings);
+                NDArray kl = localityKl(scope, weights, inputs, locality, reference, referenceProbabilities,
+                        settings);
                 klValue = kl.getFloat();
                 NDArray klTerm = settings.klHasGradient() ? kl : kl.stopGradient();
                 loss = loss.add(Tensors.scale(klTerm, settings.klWeight()));
@@ -184,13 +210,14 @@ public final class MaskedEditor {
      * Mean over locality records of {@code KL(P_original || P_edited)} averaged over answer
      * positions, plus {@code firstPositionKlWeight} times the KL at the first answer position.
      */
-    private NDArray localityKl(NDManager scope, Map<String, NDArray> weights, List<LocalityExample> locality,
-            List<NDArray> reference, List<NDArray> referenceProbabilities, EditSettings settings) {
+    private NDArray localityKl(NDManager scope, Map<String, NDArray> weights, LayerInputCache inputs,
+            List<LocalityExample> locality, List<NDArray> reference, List<NDArray> referenceProbabilities,
+            EditSettings settings) {
         NDArray total = scope.zeros(new Shape());
         for (int i = 0; i < locality.size(); i++) {
             LocalityExample example = locality.get(i);
             NDArray ids = scope.create(example.promptAndAnswer()).reshape(1, -1);
-            NDArray logits = model.forward(scope, ids, ForwardOptions.create().overrides(weights)).logits();
+            NDArray logits = model.forward(scope, ids, inputs.options(inputs.locality(i), weights)).logits();
             NDArray edited = answerLogProbs(logits, example);
             NDArray original = reference.get(i);
             // Operations start from the edited array so that results belong to this step's scope.

@@ -14,6 +14,10 @@ import org.pkeworkbench.model.MlpLayout;
  * The weights an edit may change: for each trained matrix, a zero-initialised delta that requires
  * gradient and a 0/1 mask that selects the hot-spot neurons' slices. The model's own weights are
  * never modified while training; each forward pass uses {@code W + mask * delta}.
+ *
+ * <p>NOTE: deltas and masks have the shape of the whole matrix, and so do the gradients and the
+ * Adam moments, so a trained matrix costs five float32 copies even when its hot spot is a few
+ * neurons wide.
  */
 final class TrainableSlices {
 

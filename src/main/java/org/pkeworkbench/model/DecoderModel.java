@@ -180,11 +180,14 @@ public abstract class DecoderModel implements AutoCloseable {
             NDArray ids = inputIds.toType(DataType.INT64, false);
             pass.preparePositions(ids);
 
-            NDArray x = pass.hook(HookPoints.EMBED, embed(pass, ids, pass.positions));
+            int firstLayer = options.startLayer();
+            NDArray x = options.startResidual() == null
+                    ? pass.hook(HookPoints.EMBED, embed(pass, ids, pass.positions))
+                    : startResidual(pass, ids);
             // Without gradient recording nothing needs a layer's intermediates after the layer, so
             // each layer runs in its own scope: peak memory is one layer's attention scores, not all.
             boolean freeEachLayer = !JniUtils.isGradMode();
-            for (int layer = 0; layer < config.numLayers(); layer++) {
+            for (int layer = firstLayer; layer < config.numLayers(); layer++) {
                 x = pass.hook(HookPoints.residPre(layer), x);
                 x = freeEachLayer ? layerInOwnScope(pass, layer, x) : layer(pass, layer, x);
                 x = pass.hook(HookPoints.residPost(layer), x);
@@ -198,6 +201,36 @@ public abstract class DecoderModel implements AutoCloseable {
             pass.captures.values().forEach(value -> value.attach(scope));
             return new ForwardResult(logits, Collections.unmodifiableMap(pass.captures));
         }
+    }
+
+    /**
+     * Checks the residual given by {@link ForwardOptions#startAt} against the ids and returns it,
+     * or a copy owned by the pass when the start layer's {@code resid_pre} is captured (a capture
+     * moves to the caller's scope, and the caller's array must stay where it is).
+     */
+    private NDArray startResidual(Pass pass, NDArray ids) {
+        ForwardOptions options = pass.options;
+        NDArray residual = options.startResidual();
+        int layer = options.startLayer();
+        if (layer > config.numLayers()) {
+            throw new IllegalArgumentException("Start layer " + layer + " does not exist; the model has "
+                    + config.numLayers() + " layers");
+        }
+        if (options.cache() != null) {
+            throw new IllegalArgumentException("A forward pass that starts at layer " + layer
+                    + " cannot use a KV cache, because the layers below would not fill it");
+        }
+        Shape expected = new Shape(ids.getShape().get(0), ids.getShape().get(1), config.hiddenSize());
+        if (!residual.getShape().equals(expected)) {
+            throw new IllegalArgumentException("The residual for start layer " + layer + " must be [batch, seq, hidden] = "
+                    + expected + ", got " + residual.getShape());
+        }
+        if (!options.shouldCapture(HookPoints.residPre(layer))) {
+            return residual;
+        }
+        NDArray copy = residual.duplicate();
+        copy.attach(pass.scratch);
+        return copy;
     }
 
     /**

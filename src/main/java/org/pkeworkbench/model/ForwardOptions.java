@@ -23,6 +23,8 @@ public final class ForwardOptions {
     private KvCache cache;
     private NDArray attentionMask;
     private boolean computeLogits = true;
+    private int startLayer;
+    private NDArray startResidual;
 
     public static ForwardOptions create() {
         return new ForwardOptions();
@@ -74,6 +76,25 @@ public final class ForwardOptions {
         return this;
     }
 
+    /**
+     * Starts the pass at the input of {@code layer}, with {@code residual} as the residual stream
+     * there: the embedding and the layers below are skipped, and their capture points and
+     * interventions are not called. The input ids still set positions and the attention mask, so
+     * {@code residual} must be the {@code resid_pre} value of {@code layer} that a full pass over the
+     * same ids and mask computes. The pass does not take ownership of {@code residual}. A KV cache
+     * cannot be combined with a start layer, because the skipped layers would not fill it.
+     *
+     * @param residual {@code [batch, seq, hidden]}, with the batch and length of the input ids
+     */
+    public ForwardOptions startAt(int layer, NDArray residual) {
+        if (layer < 0) {
+            throw new IllegalArgumentException("The start layer must be 0 or more, got " + layer);
+        }
+        this.startLayer = layer;
+        this.startResidual = java.util.Objects.requireNonNull(residual, "residual");
+        return this;
+    }
+
     /** Skips the unembedding, for passes that only need captures. */
     public ForwardOptions withoutLogits() {
         computeLogits = false;
@@ -98,6 +119,14 @@ public final class ForwardOptions {
 
     NDArray attentionMask() {
         return attentionMask;
+    }
+
+    int startLayer() {
+        return startLayer;
+    }
+
+    NDArray startResidual() {
+        return startResidual;
     }
 
     boolean computeLogits() {

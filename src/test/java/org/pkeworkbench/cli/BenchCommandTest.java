@@ -113,10 +113,20 @@ class BenchCommandTest {
         assertEquals(Benchmark.KEYS, keys, "JSON keys in order");
         for (String key : List.of("load_seconds", "prefill_tokens_per_second", "decode_tokens_per_second",
                 "direct_prefill_tokens_per_second", "direct_decode_tokens_per_second", "locate_seconds",
-                "edit_step_seconds", "peak_heap_bytes")) {
+                "edit_step_seconds", "edit_step_full_recompute_seconds", "edit_step_speedup",
+                "read_bandwidth_bytes_per_second", "decode_to_bound_ratio", "f32_weight_bytes", "peak_heap_bytes")) {
             assertTrue(written.get(key).isNumber(), key + " is a number: " + written.get(key));
         }
         assertTrue(written.get("max_abs_logit_difference").asDouble() < 1e-4, "baseline logits match");
+        assertEquals("[0,1]", written.get("edit_layers").toString(), "the last two layers are edited");
+        // Embedding and head, then per layer q and o (32 x 32), k and v (16 x 32), three MLP matrices and two norms.
+        assertEquals(4L * (64 * 32 * 2 + 2 * (2 * 32 * 32 + 2 * 16 * 32 + 3 * 32 * 48 + 2 * 32) + 32),
+                written.get("f32_weight_bytes").asLong(), "F32 weight bytes of all parameters");
+        assertEquals(written.get("f32_weight_bytes").asLong() - 4L * 64 * 32, written.get("decode_weight_bytes").asLong(),
+                "a decode step reads every weight except the untied embedding table");
+        if (Files.isWritable(Path.of("/proc/self/clear_refs"))) {
+            assertTrue(written.get("inference_peak_resident_bytes").isNumber(), written.toString());
+        }
     }
 
     @Test

@@ -77,6 +77,9 @@ class EditCommandTest {
         assertTrue(keys.containsAll(REPORT_KEYS), "report keys " + keys);
         assertEquals("pke", json.get("method").asText());
         assertEquals(3, json.get("steps").asInt());
+        JsonNode fullRecomputation = json.at("/hyperparameters/edit/fullRecomputation");
+        assertTrue(fullRecomputation.isBoolean(), "the report records the recomputation mode: " + fullRecomputation);
+        assertFalse(fullRecomputation.asBoolean(), "steps reuse the lower layers' activations by default");
         JsonNode hotSpots = json.get("hot_spots");
         assertTrue(hotSpots.isArray(), "hot_spots is a list: " + hotSpots);
         assertFalse(hotSpots.isEmpty(), "at least one hot spot");

@@ -184,6 +184,57 @@ class WeightStoreTest {
         }
     }
 
+    /**
+     * Widens every 16-bit pattern, repeated past the size at which widening runs in parallel
+     * chunks. Expected values come from the format's definition, not from moving bits:
+     * {@code (-1)^s * 2^(e - bias) * (1 + m / 2^bits)}, and {@code m * 2^(1 - bias - bits)} for
+     * subnormals.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"F16", "BF16"})
+    void everyHalfPatternWidensInParallel(String dtype) throws IOException {
+        int repeats = 17;
+        int elements = repeats * 65536 + 3;
+        ByteBuffer data = ByteBuffer.allocate(2 * elements).order(ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < elements; i++) {
+            data.putShort((short) (i & 0xFFFF));
+        }
+        String header = "{\"all\":{\"dtype\":\"" + dtype + "\",\"shape\":[" + elements + "],\"data_offsets\":[0,"
+                + (2 * elements) + "]}}";
+        byte[] headerBytes = header.getBytes(StandardCharsets.UTF_8);
+        CraftedFiles.write(dir.resolve("model.safetensors"), headerBytes.length, headerBytes, data.array());
+
+        boolean bfloat16 = dtype.equals("BF16");
+        try (WeightStore store = WeightStore.open(dir); NDArray all = store.loadFloat32("all", manager)) {
+            float[] values = all.toFloatArray();
+            assertEquals(elements, values.length);
+            for (int i = 0; i < elements; i++) {
+                float expected = bfloat16 ? fromDefinition(i & 0xFFFF, 8, 7) : fromDefinition(i & 0xFFFF, 5, 10);
+                if (Float.isNaN(expected)) {
+                    assertTrue(Float.isNaN(values[i]), "element " + i + " is NaN");
+                } else {
+                    assertEquals(Float.floatToRawIntBits(expected), Float.floatToRawIntBits(values[i]),
+                            "element " + i + " (bits 0x" + Integer.toHexString(i & 0xFFFF) + ")");
+                }
+            }
+        }
+    }
+
+    /** Computes the value of a 16-bit float with the given exponent and mantissa widths from the format's definition. */
+    private static float fromDefinition(int bits, int exponentBits, int mantissaBits) {
+        int bias = (1 << (exponentBits - 1)) - 1;
+        float sign = (bits & 0x8000) != 0 ? -1f : 1f;
+        int exponent = (bits >>> mantissaBits) & ((1 << exponentBits) - 1);
+        int mantissa = bits & ((1 << mantissaBits) - 1);
+        if (exponent == (1 << exponentBits) - 1) {
+            return mantissa == 0 ? sign * Float.POSITIVE_INFINITY : Float.NaN;
+        }
+        if (exponent == 0) {
+            return sign * (float) Math.scalb((double) mantissa, 1 - bias - mantissaBits);
+        }
+        return sign * (float) Math.scalb(1.0 + (double) mantissa / (1 << mantissaBits), exponent - bias);
+    }
+
     @Test
     void shardedDirectoryOpens() throws IOException {
         CraftedFiles.writeFloat32Vector(dir.resolve("part-1.safetensors"), "a", 1f, 2f);
