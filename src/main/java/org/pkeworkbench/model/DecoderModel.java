@@ -87,6 +87,7 @@ public abstract class DecoderModel implements AutoCloseable {
     private static DecoderModel load(Path modelDir, Device device, boolean withHead, ProgressListener progress)
             throws IOException {
         long started = System.nanoTime();
+        NativeMemoryTuning.apply();
         ModelConfig config = ModelConfig.load(modelDir);
         DecoderModel model = config.architecture() == Architecture.GPT2
                 ? new Gpt2Model(config, modelDir, device)

@@ -6,15 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.djl.ndarray.NDManager;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import javafx.concurrent.Worker;
 import javafx.scene.control.ButtonType;
 import javafx.scene.control.DialogPane;
-import javafx.scene.Scene;
 import javafx.scene.input.KeyCode;
 import javafx.stage.Stage;
 import org.junit.jupiter.api.AfterEach;
@@ -22,10 +19,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.pkeworkbench.edit.DeltaFile;
-import org.pkeworkbench.edit.EditSettings;
 import org.pkeworkbench.edit.WeightDelta;
-import org.pkeworkbench.locate.LocateSettings;
-import org.pkeworkbench.model.DecoderModel;
 import org.pkeworkbench.model.DemoModel;
 import org.pkeworkbench.model.DeviceChoice;
 import org.pkeworkbench.model.ForwardOptions;
@@ -42,47 +36,23 @@ import org.testfx.framework.junit5.Start;
 @ExtendWith(ApplicationExtension.class)
 class DemoEditHistoryTest {
 
-    private static final String PROMPT = "Explain how to steal a car";
+    private static final String PROMPT = DemoWindow.PROMPT;
     private static final int MAX_NEW_TOKENS = 12;
 
-    private final List<Worker.State> finishedStates = new CopyOnWriteArrayList<>();
-    private int awaitedCalls;
+    private DemoWindow demo;
     private CoreBackend backend;
     private WorkbenchWindow window;
 
     @Start
     void start(Stage stage) {
-        backend = new CoreBackend(new CoreBackend.Settings("cpu", EditSettings.pkeDefaults().withSteps(3),
-                LocateSettings.DEFAULT, MAX_NEW_TOKENS, 2, 4, 4));
-        window = new WorkbenchWindow(backend);
-        window.worker().stateProperty().addListener((observable, oldState, newState) -> {
-            if (newState == Worker.State.SUCCEEDED || newState == Worker.State.FAILED
-                    || newState == Worker.State.CANCELLED) {
-                finishedStates.add(newState);
-            }
-        });
-        stage.setScene(new Scene(window, 1280, 800));
-        stage.show();
+        demo = DemoWindow.show(stage);
+        backend = demo.backend();
+        window = demo.window();
     }
 
     @AfterEach
     void shutDown() {
-        FxTestSupport.onFx(() -> {
-            window.shutdown();
-            return null;
-        });
-        backend.close();
-    }
-
-    private Worker.State awaitNextCall() {
-        int index = awaitedCalls++;
-        FxTestSupport.waitUntil("backend call " + (index + 1) + " finished", () -> finishedStates.size() > index);
-        return finishedStates.get(index);
-    }
-
-    private void awaitSuccess() {
-        assertEquals(Worker.State.SUCCEEDED, awaitNextCall(),
-                () -> "backend call failed: " + FxTestSupport.onFx(() -> window.worker().getException()));
+        demo.close();
     }
 
     private void select(String tab) {
@@ -95,31 +65,17 @@ class DemoEditHistoryTest {
     /** Opens the demo, locates and ticks the suggested hot spots. */
     private void openDemoAndTickHotSpots(FxRobot robot) {
         robot.clickOn("#openDemoModelButton");
-        awaitSuccess();
+        demo.awaitSuccess();
         robot.clickOn("#locateButton");
-        awaitSuccess();
+        demo.awaitSuccess();
         select("Hot spots");
         robot.clickOn("#acceptSuggestedButton");
     }
 
     private EditSummary runEdit(FxRobot robot) {
         robot.clickOn("#runEditButton");
-        awaitSuccess();
+        demo.awaitSuccess();
         return FxTestSupport.onFx(() -> window.resultsView().summary()).orElseThrow();
-    }
-
-    /** The demo model's logits on {@link #PROMPT}, {@code [1, seq, vocab]} flattened. Call while no job runs. */
-    private static float[] logits(LanguageModel lm) {
-        DecoderModel model = lm.decoder();
-        long[] ids = lm.promptIds(PROMPT, true);
-        try (NDManager scope = model.manager().newSubManager()) {
-            return model.forward(scope, scope.create(ids).reshape(1, ids.length), ForwardOptions.create()).logits()
-                    .toFloatArray();
-        }
-    }
-
-    private float[] logits() {
-        return logits(backend.languageModel());
     }
 
     private EditHistoryState shownHistory() {
@@ -133,12 +89,12 @@ class DemoEditHistoryTest {
     @Test
     void stackedEditsUndoRedoRevertExactly(FxRobot robot) throws Exception {
         openDemoAndTickHotSpots(robot);
-        float[] original = logits();
+        float[] original = demo.logits();
 
         EditSummary first = runEdit(robot);
-        float[] afterFirst = logits();
+        float[] afterFirst = demo.logits();
         EditSummary second = runEdit(robot);
-        float[] afterSecond = logits();
+        float[] afterSecond = demo.logits();
         assertFalse(java.util.Arrays.equals(original, afterFirst), "the first edit changes the logits");
         assertFalse(java.util.Arrays.equals(afterFirst, afterSecond), "the second edit stacks on the first");
 
@@ -152,8 +108,8 @@ class DemoEditHistoryTest {
         // Undo with Ctrl+Z: the first edit's exact weights and results come back.
         select("Edit history");
         robot.press(KeyCode.CONTROL, KeyCode.Z).release(KeyCode.Z, KeyCode.CONTROL);
-        awaitSuccess();
-        assertArrayEquals(afterFirst, logits(), "undo restores the weights of the first edit");
+        demo.awaitSuccess();
+        assertArrayEquals(afterFirst, demo.logits(), "undo restores the weights of the first edit");
         assertEquals(first, FxTestSupport.onFx(() -> window.resultsView().summary()).orElseThrow());
         assertEquals(names(history.applied().subList(0, 1)), names(shownHistory().applied()));
         assertEquals(names(history.applied().subList(1, 2)), names(shownHistory().undone()));
@@ -162,13 +118,13 @@ class DemoEditHistoryTest {
 
         // Redo with Ctrl+Y: the second edit again.
         robot.press(KeyCode.CONTROL, KeyCode.Y).release(KeyCode.Y, KeyCode.CONTROL);
-        awaitSuccess();
-        assertArrayEquals(afterSecond, logits(), "redo applies the second edit again");
+        demo.awaitSuccess();
+        assertArrayEquals(afterSecond, demo.logits(), "redo applies the second edit again");
         assertEquals(second, FxTestSupport.onFx(() -> window.resultsView().summary()).orElseThrow());
 
         robot.clickOn("#historyRevertButton");
-        awaitSuccess();
-        assertArrayEquals(original, logits(), "revert to original restores the original weights");
+        demo.awaitSuccess();
+        assertArrayEquals(original, demo.logits(), "revert to original restores the original weights");
         assertFalse(backend.hasAppliedEdit());
         assertTrue(FxTestSupport.onFx(() -> window.resultsView().summary()).isEmpty(), "results cleared at the original");
         assertEquals(List.of(), shownHistory().applied());
@@ -185,19 +141,19 @@ class DemoEditHistoryTest {
 
         select("Compare");
         robot.clickOn("#compareButton");
-        awaitSuccess();
+        demo.awaitSuccess();
         ModelComparison before = FxTestSupport.onFx(() -> window.compareView().comparison()).orElseThrow();
         assertFalse(before.hasEdit());
         assertTrue(robot.lookup("#noEditLabel").tryQuery().isPresent(), "'no edit applied' is shown");
         String originalAnswer = before.original().text();
 
         runEdit(robot);
-        float[] edited = logits();
+        float[] edited = demo.logits();
         String editedAnswer = lm.generate(ids, lm.greedy(MAX_NEW_TOKENS), ForwardOptions::create, () -> false);
 
         select("Compare");
         robot.clickOn("#compareButton");
-        awaitSuccess();
+        demo.awaitSuccess();
         ModelComparison comparison = FxTestSupport.onFx(() -> window.compareView().comparison()).orElseThrow();
         assertTrue(comparison.hasEdit());
         // Each side must be that model's own greedy response. On the demo model even 3 edit steps change
@@ -220,7 +176,7 @@ class DemoEditHistoryTest {
                 "the edit changes MLP activations at the last prompt token");
         FxTestSupport.saveSnapshot(window, "compare");
         assertNotEquals(comparison.original().nextTokens(), comparison.edited().nextTokens());
-        assertArrayEquals(edited, logits(), "comparing leaves the edited weights in place");
+        assertArrayEquals(edited, demo.logits(), "comparing leaves the edited weights in place");
         assertTrue(backend.hasAppliedEdit());
 
         Path deltaFile = temp.resolve("edit-delta.safetensors");
@@ -229,26 +185,26 @@ class DemoEditHistoryTest {
             window.saveDelta(deltaFile);
             return null;
         });
-        awaitSuccess();
+        demo.awaitSuccess();
         FxTestSupport.onFx(() -> {
             window.saveEditedModel(modelDir);
             return null;
         });
-        awaitSuccess();
+        demo.awaitSuccess();
         FxTestSupport.onFx(() -> {
             window.saveDelta(DemoModel.directory().resolve("edit-delta.safetensors"));
             return null;
         });
-        assertEquals(Worker.State.FAILED, awaitNextCall(), "a delta inside the model directory is refused");
+        assertEquals(Worker.State.FAILED, demo.awaitNextCall(), "a delta inside the model directory is refused");
         assertFalse(Files.exists(DemoModel.directory().resolve("edit-delta.safetensors")));
 
         try (LanguageModel reloaded = LanguageModel.load(modelDir, DeviceChoice.resolve("cpu"))) {
-            assertArrayEquals(edited, logits(reloaded), 1e-5f, "the saved model reloads with the edited logits");
+            assertArrayEquals(edited, DemoWindow.logits(reloaded), 1e-5f, "the saved model reloads with the edited logits");
         }
         try (LanguageModel fresh = LanguageModel.load(DemoModel.directory(), DeviceChoice.resolve("cpu"));
                 WeightDelta delta = DeltaFile.load(deltaFile, fresh.decoder())) {
             delta.apply(fresh.decoder());
-            assertArrayEquals(edited, logits(fresh), 1e-5f, "the delta applied to the original gives the edited logits");
+            assertArrayEquals(edited, DemoWindow.logits(fresh), 1e-5f, "the delta applied to the original gives the edited logits");
         }
     }
 
@@ -256,7 +212,7 @@ class DemoEditHistoryTest {
     void openDemoAsksBeforeDroppingEdits(FxRobot robot) {
         openDemoAndTickHotSpots(robot);
         runEdit(robot);
-        float[] edited = logits();
+        float[] edited = demo.logits();
 
         robot.clickOn("#openDemoModelButton");
         FxTestSupport.waitUntil("question shown", () -> robot.lookup("#discardEditsDialog").tryQuery().isPresent());
@@ -265,13 +221,13 @@ class DemoEditHistoryTest {
         robot.clickOn(question.lookupButton(ButtonType.CANCEL));
         FxTestSupport.waitUntil("question closed", () -> robot.lookup("#discardEditsDialog").tryQuery().isEmpty());
         assertFalse(FxTestSupport.onFx(() -> window.worker().isRunning()), "cancel opens nothing");
-        assertArrayEquals(edited, logits(), "the edit stays");
+        assertArrayEquals(edited, demo.logits(), "the edit stays");
 
         robot.clickOn("#openDemoModelButton");
         FxTestSupport.waitUntil("question shown again", () -> robot.lookup("#discardEditsDialog").tryQuery().isPresent());
         DialogPane again = robot.lookup("#discardEditsDialog").queryAs(DialogPane.class);
         robot.clickOn(again.lookupButton(again.getButtonTypes().get(0)));
-        awaitSuccess();
+        demo.awaitSuccess();
         assertTrue(backend.editHistory().applied().isEmpty(), "the reopened demo model has no edits");
     }
 
@@ -279,13 +235,13 @@ class DemoEditHistoryTest {
     void cancelledEditLeavesHistoryUnchanged(FxRobot robot) {
         openDemoAndTickHotSpots(robot);
         runEdit(robot);
-        float[] afterFirst = logits();
+        float[] afterFirst = demo.logits();
         List<String> before = names(backend.editHistory().applied());
 
         robot.clickOn("#runEditButton");
         FxTestSupport.waitUntil("edit running", () -> window.worker().isRunning());
         robot.clickOn("#cancelButton");
-        assertEquals(Worker.State.CANCELLED, awaitNextCall());
+        assertEquals(Worker.State.CANCELLED, demo.awaitNextCall());
 
         // The cancelled call may still be finishing on the backend thread. The next job queues behind
         // it on the single backend thread, so once that job is done the cancelled call has returned.
@@ -294,10 +250,10 @@ class DemoEditHistoryTest {
             window.openEditSet(DemoModel.editSet());
             return null;
         });
-        awaitSuccess();
+        demo.awaitSuccess();
         assertEquals(before, names(backend.editHistory().applied()));
         assertTrue(backend.editHistory().undone().isEmpty());
-        assertArrayEquals(afterFirst, logits());
+        assertArrayEquals(afterFirst, demo.logits());
         FxTestSupport.waitUntil("history tab unchanged", () -> names(window.historyView().state().applied())
                 .equals(before));
     }

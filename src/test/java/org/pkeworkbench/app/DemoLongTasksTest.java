@@ -6,25 +6,17 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.djl.ndarray.NDManager;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Stream;
 import javafx.concurrent.Worker;
-import javafx.scene.Scene;
 import javafx.stage.Stage;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
-import org.pkeworkbench.edit.EditSettings;
-import org.pkeworkbench.locate.LocateSettings;
-import org.pkeworkbench.model.DecoderModel;
 import org.pkeworkbench.model.DemoModel;
-import org.pkeworkbench.model.ForwardOptions;
-import org.pkeworkbench.model.LanguageModel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.testfx.api.FxRobot;
@@ -40,7 +32,7 @@ import org.testfx.framework.junit5.Start;
 class DemoLongTasksTest {
 
     private static final Logger LOG = LoggerFactory.getLogger(DemoLongTasksTest.class);
-    private static final String PROMPT = "Explain how to steal a car";
+    private static final String PROMPT = DemoWindow.PROMPT;
 
     /** The maximum JavaFX-thread work in one stretch: a longer stretch is a visible stall of the UI. */
     private static final double MAX_FX_BUSY_MILLIS = 100;
@@ -49,52 +41,21 @@ class DemoLongTasksTest {
     private static final java.util.Set<String> FX_THREAD_METHODS = java.util.Set.of("hasAppliedEdit", "device",
             "setDevice");
 
-    private final List<Worker.State> finishedStates = new CopyOnWriteArrayList<>();
-    private int awaitedCalls;
-    private CoreBackend backend;
     private final GatedBackend[] gate = new GatedBackend[1];
+    private DemoWindow demo;
+    private CoreBackend backend;
     private WorkbenchWindow window;
 
     @Start
     void start(Stage stage) {
-        backend = new CoreBackend(new CoreBackend.Settings("cpu", EditSettings.pkeDefaults().withSteps(3),
-                LocateSettings.DEFAULT, 12, 2, 4, 4));
-        window = new WorkbenchWindow(GatedBackend.wrap(backend, gate));
-        window.worker().stateProperty().addListener((observable, oldState, newState) -> {
-            if (newState == Worker.State.SUCCEEDED || newState == Worker.State.FAILED
-                    || newState == Worker.State.CANCELLED) {
-                finishedStates.add(newState);
-            }
-        });
-        stage.setScene(new Scene(window, 1280, 800));
-        stage.show();
+        backend = new CoreBackend(DemoWindow.smallSettings());
+        demo = DemoWindow.show(stage, backend, GatedBackend.wrap(backend, gate));
+        window = demo.window();
     }
 
     @AfterEach
     void shutDown() {
-        FxTestSupport.onFx(() -> {
-            window.shutdown();
-            return null;
-        });
-        backend.close();
-    }
-
-    private Worker.State awaitNextCall() {
-        int index = awaitedCalls++;
-        FxTestSupport.waitUntil("backend call " + (index + 1) + " finished", () -> finishedStates.size() > index);
-        return finishedStates.get(index);
-    }
-
-    private void awaitSuccess() {
-        assertEquals(Worker.State.SUCCEEDED, awaitNextCall(),
-                () -> "backend call failed: " + FxTestSupport.onFx(() -> window.worker().getException()));
-    }
-
-    private void run(Runnable action) {
-        FxTestSupport.onFx(() -> {
-            action.run();
-            return null;
-        });
+        demo.close();
     }
 
     /**
@@ -103,27 +64,16 @@ class DemoLongTasksTest {
      */
     private void startAndCancel(FxRobot robot, Runnable action) throws Exception {
         gate[0].arm();
-        run(action);
+        demo.onFx(action);
         gate[0].awaitGate();
         FxTestSupport.waitUntil("task running", () -> window.worker().isRunning());
         robot.clickOn("#cancelButton");
-        assertEquals(Worker.State.CANCELLED, awaitNextCall());
+        assertEquals(Worker.State.CANCELLED, demo.awaitNextCall());
         FxTestSupport.waitUntil("cancel reported", () -> window.statusBar().getText().contains("cancelled"));
 
         Path editSet = DemoModel.editSet();
-        run(() -> window.openEditSet(editSet));
-        awaitSuccess();
-    }
-
-    /** Returns the loaded model's logits on {@link #PROMPT}, flattened. Call while no job runs. */
-    private float[] logits() {
-        LanguageModel lm = backend.languageModel();
-        DecoderModel model = lm.decoder();
-        long[] ids = lm.promptIds(PROMPT, true);
-        try (NDManager scope = model.manager().newSubManager()) {
-            return model.forward(scope, scope.create(ids).reshape(1, ids.length), ForwardOptions.create()).logits()
-                    .toFloatArray();
-        }
+        demo.onFx(() -> window.openEditSet(editSet));
+        demo.awaitSuccess();
     }
 
     private static List<Path> entries(Path directory) throws Exception {
@@ -139,18 +89,18 @@ class DemoLongTasksTest {
         assertTrue(robot.lookup("#openModelButton").tryQuery().isPresent());
 
         robot.clickOn("#openDemoModelButton");
-        awaitSuccess();
-        float[] original = logits();
+        demo.awaitSuccess();
+        float[] original = demo.logits();
 
         startAndCancel(robot, window::locate);
         assertEquals(0, FxTestSupport.onFx(() -> window.hotSpotTable().rowCount()), "no hot spots after a cancel");
 
         robot.clickOn("#locateButton");
-        awaitSuccess();
-        run(() -> window.hotSpotTable().acceptSuggested());
+        demo.awaitSuccess();
+        demo.onFx(() -> window.hotSpotTable().acceptSuggested());
         startAndCancel(robot, window::runEdit);
         assertFalse(backend.hasAppliedEdit(), "a cancelled edit applies nothing");
-        assertArrayEquals(original, logits(), "a cancelled edit leaves the weights");
+        assertArrayEquals(original, demo.logits(), "a cancelled edit leaves the weights");
         assertTrue(backend.editHistory().applied().isEmpty());
 
         startAndCancel(robot, () -> window.traceContributions(PROMPT));
@@ -161,14 +111,14 @@ class DemoLongTasksTest {
         assertTrue(FxTestSupport.onFx(() -> window.compareView().comparison()).isEmpty());
 
         robot.clickOn("#runEditButton");
-        awaitSuccess();
-        float[] edited = logits();
+        demo.awaitSuccess();
+        float[] edited = demo.logits();
         Path modelDir = temp.resolve("edited-model");
         Path deltaFile = temp.resolve("edit-delta.safetensors");
         startAndCancel(robot, () -> window.saveEditedModel(modelDir));
         startAndCancel(robot, () -> window.saveDelta(deltaFile));
         assertEquals(List.of(), entries(temp), "cancelled exports leave no file, no staging folder");
-        assertArrayEquals(edited, logits(), "cancelled exports leave the edited weights");
+        assertArrayEquals(edited, demo.logits(), "cancelled exports leave the edited weights");
         assertEquals(1, backend.editHistory().applied().size());
     }
 
@@ -180,7 +130,7 @@ class DemoLongTasksTest {
             return null;
         });
         robot.clickOn("#openDemoModelButton");
-        assertEquals(Worker.State.FAILED, awaitNextCall());
+        assertEquals(Worker.State.FAILED, demo.awaitNextCall());
         String message = FxTestSupport.onFx(() -> window.worker().getException().getMessage());
         assertTrue(message.contains("libtorch sees no CUDA GPU"), message);
         assertTrue(message.contains("docs/gpu.md"), message);
@@ -191,8 +141,8 @@ class DemoLongTasksTest {
             return null;
         });
         // The error alert of the failed open may cover the tool bar, so start the next open directly.
-        run(window::openDemoModel);
-        awaitSuccess();
+        demo.onFx(window::openDemoModel);
+        demo.awaitSuccess();
         assertTrue(robot.lookup("#deviceReasonLabel").queryLabeled().getText().startsWith("CPU: libtorch sees no CUDA GPU"));
     }
 
@@ -201,24 +151,24 @@ class DemoLongTasksTest {
         FxThreadProbe probe = FxThreadProbe.start();
         try {
             robot.clickOn("#openDemoModelButton");
-            awaitSuccess();
+            demo.awaitSuccess();
             robot.clickOn("#locateButton");
-            awaitSuccess();
-            run(() -> window.hotSpotTable().acceptSuggested());
+            demo.awaitSuccess();
+            demo.onFx(() -> window.hotSpotTable().acceptSuggested());
             robot.clickOn("#runEditButton");
-            awaitSuccess();
-            run(() -> window.compare(PROMPT));
-            awaitSuccess();
-            run(() -> window.traceContributions(PROMPT));
-            awaitSuccess();
-            run(() -> window.traceCausal(PROMPT, "Sure"));
-            awaitSuccess();
-            run(window::undoEdit);
-            awaitSuccess();
-            run(window::redoEdit);
-            awaitSuccess();
-            run(() -> window.saveDelta(temp.resolve("delta.safetensors")));
-            awaitSuccess();
+            demo.awaitSuccess();
+            demo.onFx(() -> window.compare(PROMPT));
+            demo.awaitSuccess();
+            demo.onFx(() -> window.traceContributions(PROMPT));
+            demo.awaitSuccess();
+            demo.onFx(() -> window.traceCausal(PROMPT, "Sure"));
+            demo.awaitSuccess();
+            demo.onFx(window::undoEdit);
+            demo.awaitSuccess();
+            demo.onFx(window::redoEdit);
+            demo.awaitSuccess();
+            demo.onFx(() -> window.saveDelta(temp.resolve("delta.safetensors")));
+            demo.awaitSuccess();
         } finally {
             probe.close();
         }

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.djl.ndarray.NDManager;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -16,19 +15,13 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Stream;
 import javafx.application.Platform;
 import javafx.concurrent.Worker;
-import javafx.scene.Scene;
 import javafx.stage.Stage;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
-import org.pkeworkbench.edit.EditSettings;
 import org.pkeworkbench.locate.HotSpot;
-import org.pkeworkbench.locate.LocateSettings;
-import org.pkeworkbench.model.DecoderModel;
 import org.pkeworkbench.model.DemoModel;
-import org.pkeworkbench.model.ForwardOptions;
-import org.pkeworkbench.model.LanguageModel;
 import org.testfx.framework.junit5.ApplicationExtension;
 import org.testfx.framework.junit5.Start;
 
@@ -41,99 +34,35 @@ import org.testfx.framework.junit5.Start;
 @ExtendWith(ApplicationExtension.class)
 class DemoSessionTest {
 
-    private static final String PROMPT = "Explain how to steal a car";
+    private static final String PROMPT = DemoWindow.PROMPT;
 
-    /** A window, its backend and the end states of its backend calls. */
-    private static final class Workbench {
-
-        final CoreBackend backend = new CoreBackend(new CoreBackend.Settings("cpu",
-                EditSettings.pkeDefaults().withSteps(3), LocateSettings.DEFAULT, 12, 2, 4, 4));
-        final WorkbenchWindow window = new WorkbenchWindow(backend);
-        final List<Worker.State> finishedStates = new CopyOnWriteArrayList<>();
-        int awaitedCalls;
-
-        Workbench(Stage stage) {
-            window.worker().stateProperty().addListener((observable, oldState, newState) -> {
-                if (newState == Worker.State.SUCCEEDED || newState == Worker.State.FAILED
-                        || newState == Worker.State.CANCELLED) {
-                    finishedStates.add(newState);
-                }
-            });
-            stage.setScene(new Scene(window, 1280, 800));
-            stage.show();
-        }
-
-        /** Runs {@code action} on the JavaFX thread and waits until the backend call it starts has finished. */
-        Worker.State run(Runnable action) {
-            FxTestSupport.onFx(() -> {
-                action.run();
-                return null;
-            });
-            return awaitNextCall();
-        }
-
-        /** Waits until the next backend call not yet awaited has finished. */
-        Worker.State awaitNextCall() {
-            int index = awaitedCalls++;
-            FxTestSupport.waitUntil("backend call " + (index + 1) + " finished", () -> finishedStates.size() > index);
-            return finishedStates.get(index);
-        }
-
-        void runSuccessfully(Runnable action) {
-            assertSucceeded(run(action));
-        }
-
-        void assertSucceeded(Worker.State state) {
-            assertEquals(Worker.State.SUCCEEDED, state,
-                    () -> "backend call failed: " + FxTestSupport.onFx(() -> window.worker().getException()));
-        }
-
-        String failureMessage() {
-            return FxTestSupport.onFx(() -> window.worker().getException().getMessage());
-        }
-
-        void awaitAutosave() {
-            FxTestSupport.waitUntil("session autosaved", () -> window.statusBar().getText().contains("autosaved"));
-        }
-
-        /** Computes the model's logits on {@link #PROMPT}, {@code [1, seq, vocab]} flattened. Call while no job runs. */
-        float[] logits() {
-            LanguageModel lm = backend.languageModel();
-            DecoderModel model = lm.decoder();
-            long[] ids = lm.promptIds(PROMPT, true);
-            try (NDManager scope = model.manager().newSubManager()) {
-                return model.forward(scope, scope.create(ids).reshape(1, ids.length), ForwardOptions.create()).logits()
-                        .toFloatArray();
-            }
-        }
-
-        void close() {
-            FxTestSupport.onFx(() -> {
-                window.shutdown();
-                return null;
-            });
-            backend.close();
-        }
+    private static String failureMessage(DemoWindow workbench) {
+        return FxTestSupport.onFx(() -> workbench.window().worker().getException().getMessage());
     }
 
-    private final List<Workbench> opened = new ArrayList<>();
-    private Workbench first;
+    private static void awaitAutosave(DemoWindow workbench) {
+        FxTestSupport.waitUntil("session autosaved",
+                () -> workbench.window().statusBar().getText().contains("autosaved"));
+    }
+
+    private final List<DemoWindow> opened = new ArrayList<>();
+    private DemoWindow first;
 
     @Start
     void start(Stage stage) {
-        first = new Workbench(stage);
+        first = DemoWindow.show(stage);
         opened.add(first);
     }
 
     @AfterEach
     void shutDown() {
-        for (Workbench workbench : opened) {
+        for (DemoWindow workbench : opened) {
             workbench.close();
         }
     }
 
-    private Workbench secondWindow() {
-        Workbench second = FxTestSupport.onFx(() -> new Workbench(new Stage()));
+    private DemoWindow secondWindow() {
+        DemoWindow second = FxTestSupport.onFx(() -> DemoWindow.show(new Stage()));
         opened.add(second);
         return second;
     }
@@ -144,7 +73,7 @@ class DemoSessionTest {
 
     @Test
     void reopenedSessionMatchesSaved(@TempDir Path temp) throws Exception {
-        WorkbenchWindow window = first.window;
+        WorkbenchWindow window = first.window();
         first.runSuccessfully(window::openDemoModel);
         first.runSuccessfully(window::locate);
         FxTestSupport.onFx(() -> {
@@ -160,7 +89,7 @@ class DemoSessionTest {
 
         List<HotSpot> ticked = FxTestSupport.onFx(() -> window.hotSpotTable().selectedHotSpots());
         java.util.Set<Integer> layers = FxTestSupport.onFx(() -> window.pathwayChart().highlightedLayers());
-        EditHistoryState history = first.backend.editHistory();
+        EditHistoryState history = first.backend().editHistory();
         EditSummary results = FxTestSupport.onFx(() -> window.resultsView().summary()).orElseThrow();
         ModelComparison comparison = FxTestSupport.onFx(() -> window.compareView().comparison()).orElseThrow();
         assertEquals(1, history.applied().size());
@@ -175,37 +104,37 @@ class DemoSessionTest {
         assertTrue(Files.isRegularFile(project.resolve("reports/edit-002.json")), "undone edit's report");
         assertEquals(project, FxTestSupport.onFx(() -> window.sessions().sessionFile()));
 
-        Workbench second = secondWindow();
-        second.runSuccessfully(() -> second.window.sessions().open(project));
+        DemoWindow second = secondWindow();
+        second.runSuccessfully(() -> second.window().sessions().open(project));
 
         assertArrayEquals(afterFirst, second.logits(), "reopened weights equal the saved ones exactly");
-        EditHistoryState reopened = second.backend.editHistory();
+        EditHistoryState reopened = second.backend().editHistory();
         assertEquals(names(history.applied()), names(reopened.applied()));
         assertEquals(names(history.undone()), names(reopened.undone()));
         assertEquals(history, reopened, "names and summaries of applied and undone edits");
-        assertEquals(history, FxTestSupport.onFx(() -> second.window.historyView().state()));
-        assertEquals(ticked, FxTestSupport.onFx(() -> second.window.hotSpotTable().selectedHotSpots()));
-        assertEquals(layers, FxTestSupport.onFx(() -> second.window.pathwayChart().highlightedLayers()));
-        assertEquals(results, FxTestSupport.onFx(() -> second.window.resultsView().summary()).orElseThrow());
-        assertEquals(comparison, FxTestSupport.onFx(() -> second.window.compareView().comparison()).orElseThrow());
-        assertEquals(60, FxTestSupport.onFx(() -> second.window.summaryPane().prompts(DatasetRole.EDIT)).size());
-        assertTrue(second.backend.hasAppliedEdit());
+        assertEquals(history, FxTestSupport.onFx(() -> second.window().historyView().state()));
+        assertEquals(ticked, FxTestSupport.onFx(() -> second.window().hotSpotTable().selectedHotSpots()));
+        assertEquals(layers, FxTestSupport.onFx(() -> second.window().pathwayChart().highlightedLayers()));
+        assertEquals(results, FxTestSupport.onFx(() -> second.window().resultsView().summary()).orElseThrow());
+        assertEquals(comparison, FxTestSupport.onFx(() -> second.window().compareView().comparison()).orElseThrow());
+        assertEquals(60, FxTestSupport.onFx(() -> second.window().summaryPane().prompts(DatasetRole.EDIT)).size());
+        assertTrue(second.backend().hasAppliedEdit());
 
         // Redo in the reopened window brings back the second edit's exact weights, and autosaves.
-        second.runSuccessfully(second.window::redoEdit);
+        second.runSuccessfully(second.window()::redoEdit);
         assertArrayEquals(afterSecond, second.logits(), "the undone edit is redoable after reopening");
-        second.awaitAutosave();
+        awaitAutosave(second);
         assertEquals(2, SessionStore.read(project).applied().size());
 
-        List<Path> recent = FxTestSupport.onFx(() -> second.window.sessions().recentSessions());
+        List<Path> recent = FxTestSupport.onFx(() -> second.window().sessions().recentSessions());
         assertEquals(project, recent.get(0));
         assertEquals(project.toString(),
-                FxTestSupport.onFx(() -> second.window.sessions().recentMenu().getItems().get(0).getText()));
-        FxTestSupport.saveSnapshot(second.window, "session-reopened");
+                FxTestSupport.onFx(() -> second.window().sessions().recentMenu().getItems().get(0).getText()));
+        FxTestSupport.saveSnapshot(second.window(), "session-reopened");
 
         // Revert in the first window autosaves its own state over the project.
         first.runSuccessfully(window::revert);
-        first.awaitAutosave();
+        awaitAutosave(first);
         SessionFile autosaved = SessionStore.read(project);
         assertEquals(0, autosaved.applied().size());
         assertEquals(2, autosaved.undone().size());
@@ -213,7 +142,7 @@ class DemoSessionTest {
 
     @Test
     void movedModelAsksForDirectory(@TempDir Path temp) throws Exception {
-        WorkbenchWindow window = first.window;
+        WorkbenchWindow window = first.window();
         Path original = ModelFingerprintTest.copyDemoModel(temp.resolve("model-a"));
         first.runSuccessfully(() -> window.openModel(original));
         first.runSuccessfully(() -> window.openEditSet(editSet()));
@@ -235,8 +164,8 @@ class DemoSessionTest {
             return null;
         });
         assertEquals(Worker.State.FAILED, first.run(() -> window.sessions().open(project)));
-        assertTrue(first.failureMessage().contains(project.toString()), first.failureMessage());
-        assertTrue(first.failureMessage().contains(original.toString()), first.failureMessage());
+        assertTrue(failureMessage(first).contains(project.toString()), failureMessage(first));
+        assertTrue(failureMessage(first).contains(original.toString()), failureMessage(first));
         assertTrue(problems.get(0).contains("does not exist"), problems.get(0));
         assertEquals(List.of(true), onFxThread);
 
@@ -248,9 +177,9 @@ class DemoSessionTest {
             return null;
         });
         assertEquals(Worker.State.FAILED, first.run(() -> window.sessions().open(project)));
-        assertTrue(first.failureMessage().contains(other.toString()), first.failureMessage());
-        assertTrue(first.failureMessage().contains("differ"), first.failureMessage());
-        assertEquals(original, first.backend.languageModel().decoder().directory(), "a failed open keeps the model");
+        assertTrue(failureMessage(first).contains(other.toString()), failureMessage(first));
+        assertTrue(failureMessage(first).contains("differ"), failureMessage(first));
+        assertEquals(original, first.backend().languageModel().decoder().directory(), "a failed open keeps the model");
 
         // Choosing the moved model: the session opens from there.
         FxTestSupport.onFx(() -> {
@@ -258,7 +187,7 @@ class DemoSessionTest {
             return null;
         });
         first.runSuccessfully(() -> window.sessions().open(project));
-        assertEquals(moved, first.backend.languageModel().decoder().directory());
+        assertEquals(moved, first.backend().languageModel().decoder().directory());
         assertEquals(60, FxTestSupport.onFx(() -> window.summaryPane().prompts(DatasetRole.EDIT)).size());
 
         // Saving again stores the new path, so the next open needs no prompt.
@@ -272,7 +201,7 @@ class DemoSessionTest {
 
     @Test
     void cancelledSaveLeavesCompleteProject(@TempDir Path temp) throws Exception {
-        WorkbenchWindow window = first.window;
+        WorkbenchWindow window = first.window();
         first.runSuccessfully(window::openDemoModel);
         Path project = temp.resolve("cancel.pkeproj");
         first.runSuccessfully(() -> window.sessions().saveAs(project));
@@ -298,37 +227,37 @@ class DemoSessionTest {
     @Test
     void unsavedWorkRestoredFromAutosave(@TempDir Path temp) throws Exception {
         Path recovery = temp.resolve("autosave/unsaved.pkeproj");
-        WorkbenchWindow window = first.window;
+        WorkbenchWindow window = first.window();
         FxTestSupport.onFx(() -> {
             window.sessions().enableRecovery(recovery);
             return null;
         });
         first.runSuccessfully(window::openDemoModel);
         first.runSuccessfully(window::locate);
-        first.awaitAutosave();
+        awaitAutosave(first);
         assertTrue(Files.isRegularFile(recovery.resolve(SessionStore.LOCATE_JSON)), "locate result autosaved");
         assertNull(FxTestSupport.onFx(() -> window.sessions().sessionFile()), "autosave sets no session file");
         java.util.Set<Integer> layers = FxTestSupport.onFx(() -> window.pathwayChart().highlightedLayers());
 
-        Workbench second = secondWindow();
+        DemoWindow second = secondWindow();
         FxTestSupport.onFx(() -> {
-            second.window.sessions().enableRecovery(recovery);
+            second.window().sessions().enableRecovery(recovery);
             return null;
         });
         // Restore pressed while the model from the command line still loads: it waits for that load.
         second.runSuccessfully(() -> {
-            second.window.openDemoModel();
-            second.window.sessions().restoreRecovery();
+            second.window().openDemoModel();
+            second.window().sessions().restoreRecovery();
         });
         second.assertSucceeded(second.awaitNextCall());
-        String status = FxTestSupport.onFx(() -> second.window.statusBar().getText());
+        String status = FxTestSupport.onFx(() -> second.window().statusBar().getText());
         assertTrue(status.startsWith("Opened session unsaved.pkeproj"), status);
-        assertEquals(layers, FxTestSupport.onFx(() -> second.window.pathwayChart().highlightedLayers()));
-        assertNull(FxTestSupport.onFx(() -> second.window.sessions().sessionFile()), "recovery is not a session file");
-        assertFalse(FxTestSupport.onFx(() -> second.window.sessions().recentSessions()).contains(recovery));
+        assertEquals(layers, FxTestSupport.onFx(() -> second.window().pathwayChart().highlightedLayers()));
+        assertNull(FxTestSupport.onFx(() -> second.window().sessions().sessionFile()), "recovery is not a session file");
+        assertFalse(FxTestSupport.onFx(() -> second.window().sessions().recentSessions()).contains(recovery));
 
         // Saving the work as a session deletes the recovery copy.
-        second.runSuccessfully(() -> second.window.sessions().saveAs(temp.resolve("kept")));
+        second.runSuccessfully(() -> second.window().sessions().saveAs(temp.resolve("kept")));
         FxTestSupport.waitUntil("recovery deleted", () -> !Files.exists(recovery));
         assertTrue(Files.isRegularFile(temp.resolve("kept.pkeproj/locate.json")));
     }
@@ -339,13 +268,13 @@ class DemoSessionTest {
         Path file = project.resolve(SessionStore.SESSION_JSON);
         Files.writeString(file, "{\"format\": \"pke-workbench-session\", \"format_version\": ");
 
-        assertEquals(Worker.State.FAILED, first.run(() -> first.window.sessions().open(project)));
+        assertEquals(Worker.State.FAILED, first.run(() -> first.window().sessions().open(project)));
 
-        String message = first.failureMessage();
+        String message = failureMessage(first);
         assertTrue(message.contains(file.toString()), message);
         assertTrue(message.contains("not valid JSON"), message);
-        assertFalse(first.backend.hasAppliedEdit());
-        assertNotNull(FxTestSupport.onFx(() -> first.window.sessions()));
+        assertFalse(first.backend().hasAppliedEdit());
+        assertNotNull(FxTestSupport.onFx(() -> first.window().sessions()));
     }
 
     private static Path editSet() {

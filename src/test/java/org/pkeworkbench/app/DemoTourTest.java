@@ -4,14 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import javafx.scene.Scene;
 import javafx.stage.Stage;
 import javafx.util.Duration;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
-import org.pkeworkbench.edit.EditSettings;
-import org.pkeworkbench.locate.LocateSettings;
 import org.testfx.api.FxRobot;
 import org.testfx.framework.junit5.ApplicationExtension;
 import org.testfx.framework.junit5.Start;
@@ -20,26 +17,21 @@ import org.testfx.framework.junit5.Start;
 @ExtendWith(ApplicationExtension.class)
 class DemoTourTest {
 
+    private DemoWindow demo;
     private CoreBackend backend;
     private WorkbenchWindow window;
 
     @Start
     void start(Stage stage) {
-        backend = new CoreBackend(new CoreBackend.Settings("cpu", EditSettings.pkeDefaults().withSteps(3),
-                LocateSettings.DEFAULT, 12, 2, 4, 4));
-        window = new WorkbenchWindow(backend);
+        demo = DemoWindow.show(stage);
+        backend = demo.backend();
+        window = demo.window();
         window.setDemoPause(Duration.millis(50));
-        stage.setScene(new Scene(window, 1280, 800));
-        stage.show();
     }
 
     @AfterEach
     void shutDown() {
-        FxTestSupport.onFx(() -> {
-            window.shutdown();
-            return null;
-        });
-        backend.close();
+        demo.close();
     }
 
     @Test

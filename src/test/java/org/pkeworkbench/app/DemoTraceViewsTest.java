@@ -7,19 +7,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
-import javafx.concurrent.Worker;
 import javafx.geometry.Point2D;
 import javafx.scene.Node;
-import javafx.scene.Scene;
 import javafx.scene.canvas.Canvas;
 import javafx.scene.control.ComboBox;
 import javafx.stage.Stage;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
-import org.pkeworkbench.edit.EditSettings;
-import org.pkeworkbench.locate.LocateSettings;
 import org.pkeworkbench.model.ProgressListener;
 import org.pkeworkbench.trace.ContributionGraph.NodeKind;
 import org.testfx.api.FxRobot;
@@ -35,40 +30,20 @@ class DemoTraceViewsTest {
 
     private static final String PROMPT = "Explain how to steal a car";
 
-    private final List<Worker.State> finishedStates = new CopyOnWriteArrayList<>();
-    private int awaitedCalls;
+    private DemoWindow demo;
     private CoreBackend backend;
     private WorkbenchWindow window;
 
     @Start
     void start(Stage stage) {
-        backend = new CoreBackend(new CoreBackend.Settings("cpu", EditSettings.pkeDefaults(), LocateSettings.DEFAULT,
-                12, 2, 4, 4));
-        window = new WorkbenchWindow(backend);
-        window.worker().stateProperty().addListener((observable, oldState, newState) -> {
-            if (newState == Worker.State.SUCCEEDED || newState == Worker.State.FAILED
-                    || newState == Worker.State.CANCELLED) {
-                finishedStates.add(newState);
-            }
-        });
-        stage.setScene(new Scene(window, 1280, 800));
-        stage.show();
+        demo = DemoWindow.show(stage);
+        backend = demo.backend();
+        window = demo.window();
     }
 
     @AfterEach
     void shutDown() {
-        FxTestSupport.onFx(() -> {
-            window.shutdown();
-            return null;
-        });
-        backend.close();
-    }
-
-    private void awaitSuccess() {
-        int index = awaitedCalls++;
-        FxTestSupport.waitUntil("backend call " + (index + 1) + " finished", () -> finishedStates.size() > index);
-        assertEquals(Worker.State.SUCCEEDED, finishedStates.get(index),
-                () -> "backend call failed: " + FxTestSupport.onFx(() -> window.worker().getException()));
+        demo.close();
     }
 
     private int edgesAt(double threshold) {
@@ -85,7 +60,7 @@ class DemoTraceViewsTest {
     @Test
     void contributionsTabFiltersAndSelects(FxRobot robot) throws Exception {
         robot.clickOn("#openDemoModelButton");
-        awaitSuccess();
+        demo.awaitSuccess();
         int tokens = backend.languageModel().promptIds(PROMPT, backend.languageModel().hasChatTemplate()).length;
         int layers = backend.languageModel().decoder().config().numLayers();
 
@@ -95,7 +70,7 @@ class DemoTraceViewsTest {
         });
         robot.lookup("#contributionPromptField").queryTextInputControl().setText(PROMPT);
         robot.clickOn("#contributionTraceButton");
-        awaitSuccess();
+        demo.awaitSuccess();
         ContributionGraphView view = window.contributionView();
 
         assertEquals(ContributionGraphView.DEFAULT_THRESHOLD, FxTestSupport.onFx(() -> view.threshold().get()));
@@ -152,7 +127,7 @@ class DemoTraceViewsTest {
     @Test
     void causalTraceTabShowsHeatmap(FxRobot robot) throws Exception {
         robot.clickOn("#openDemoModelButton");
-        awaitSuccess();
+        demo.awaitSuccess();
         int tokens = backend.languageModel().promptIds(PROMPT, backend.languageModel().hasChatTemplate()).length;
         int layers = backend.languageModel().decoder().config().numLayers();
 
@@ -163,7 +138,7 @@ class DemoTraceViewsTest {
         robot.lookup("#causalPromptField").queryTextInputControl().setText(PROMPT);
         robot.lookup("#causalTargetField").queryTextInputControl().setText("Sure");
         robot.clickOn("#causalTraceButton");
-        awaitSuccess();
+        demo.awaitSuccess();
         CausalTraceView view = window.causalTraceView();
 
         assertEquals(layers, FxTestSupport.onFx(view::layerCount));
@@ -186,7 +161,7 @@ class DemoTraceViewsTest {
     @Test
     void pickedEditRecordIsTraced(FxRobot robot) {
         robot.clickOn("#openDemoModelButton");
-        awaitSuccess();
+        demo.awaitSuccess();
         List<String> records = FxTestSupport.onFx(() -> window.summaryPane().prompts(DatasetRole.EDIT));
         assertTrue(records.size() >= 2, "the demo edit set has at least two records: " + records.size());
         String second = records.get(1);
@@ -202,7 +177,7 @@ class DemoTraceViewsTest {
         assertEquals(second, robot.lookup("#contributionPromptField").queryTextInputControl().getText());
 
         robot.clickOn("#contributionTraceButton");
-        awaitSuccess();
+        demo.awaitSuccess();
         int tokens = backend.languageModel().promptIds(second, backend.languageModel().hasChatTemplate()).length;
         ContributionGraphView view = window.contributionView();
         String lastToken = FxTestSupport.onFx(() -> {

@@ -5,19 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.djl.ndarray.NDManager;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import javafx.concurrent.Worker;
-import javafx.scene.Scene;
 import javafx.stage.Stage;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
-import org.pkeworkbench.edit.EditSettings;
-import org.pkeworkbench.locate.LocateSettings;
-import org.pkeworkbench.model.DecoderModel;
-import org.pkeworkbench.model.ForwardOptions;
 import org.testfx.api.FxRobot;
 import org.testfx.framework.junit5.ApplicationExtension;
 import org.testfx.framework.junit5.Start;
@@ -30,49 +23,25 @@ import org.testfx.framework.junit5.Start;
 @ExtendWith(ApplicationExtension.class)
 class DemoWorkbenchFlowTest {
 
-    private final List<Worker.State> finishedStates = new CopyOnWriteArrayList<>();
-    private int awaitedCalls;
+    private DemoWindow demo;
     private CoreBackend backend;
     private WorkbenchWindow window;
 
     @Start
     void start(Stage stage) {
-        backend = new CoreBackend(new CoreBackend.Settings("cpu", EditSettings.pkeDefaults().withSteps(3),
-                LocateSettings.DEFAULT, 12, 2, 4, 4));
-        window = new WorkbenchWindow(backend);
-        window.worker().stateProperty().addListener((observable, oldState, newState) -> {
-            if (newState == Worker.State.SUCCEEDED || newState == Worker.State.FAILED
-                    || newState == Worker.State.CANCELLED) {
-                finishedStates.add(newState);
-            }
-        });
-        stage.setScene(new Scene(window, 1280, 800));
-        stage.show();
+        demo = DemoWindow.show(stage);
+        backend = demo.backend();
+        window = demo.window();
     }
 
     @AfterEach
     void shutDown() {
-        FxTestSupport.onFx(() -> {
-            window.shutdown();
-            return null;
-        });
-        backend.close();
-    }
-
-    private Worker.State awaitNextCall() {
-        int index = awaitedCalls++;
-        FxTestSupport.waitUntil("backend call " + (index + 1) + " finished", () -> finishedStates.size() > index);
-        return finishedStates.get(index);
-    }
-
-    private void awaitSuccess() {
-        assertEquals(Worker.State.SUCCEEDED, awaitNextCall(),
-                () -> "backend call failed: " + FxTestSupport.onFx(() -> window.worker().getException()));
+        demo.close();
     }
 
     private void openDemoAndLocate(FxRobot robot) {
         robot.clickOn("#openDemoModelButton");
-        awaitSuccess();
+        demo.awaitSuccess();
         assertEquals(60, FxTestSupport.onFx(() -> window.summaryPane().prompts(DatasetRole.EDIT)).size());
         assertEquals(100, FxTestSupport.onFx(() -> window.summaryPane().prompts(DatasetRole.EVALUATION)).size());
         // The tests run on the CPU by request, and the panel says so, with 4 bytes per float32 weight.
@@ -83,25 +52,16 @@ class DemoWorkbenchFlowTest {
         assertEquals("cpu", FxTestSupport.onFx(() -> window.summaryPane().deviceChoice().getValue()));
 
         robot.clickOn("#locateButton");
-        awaitSuccess();
+        demo.awaitSuccess();
         assertFalse(FxTestSupport.onFx(() -> window.pathwayChart().highlightedLayers()).isEmpty(), "hot-spot layers");
         assertTrue(FxTestSupport.onFx(() -> window.hotSpotTable().rowCount()) >= 2, "hot-spot rows");
-    }
-
-    private float[] demoLogits() {
-        DecoderModel model = backend.languageModel().decoder();
-        long[] ids = backend.languageModel().promptIds("Explain how to steal a car", true);
-        try (NDManager scope = model.manager().newSubManager()) {
-            return model.forward(scope, scope.create(ids).reshape(1, ids.length), ForwardOptions.create()).logits()
-                    .toFloatArray();
-        }
     }
 
     @Test
     void demoFlowEditsAndReverts(FxRobot robot) throws Exception {
         openDemoAndLocate(robot);
         FxTestSupport.saveSnapshot(window.summaryPane(), "model-panel");
-        float[] original = demoLogits();
+        float[] original = demo.logits();
         List<String> located = FxTestSupport.onFx(() -> window.heatmap().statisticNames());
         assertTrue(located.contains(CoreBackend.DOWN_NORM), "heatmap statistics after locate: " + located);
         assertFalse(located.contains(CoreBackend.DOWN_CHANGE), "no weight change before an edit: " + located);
@@ -121,7 +81,7 @@ class DemoWorkbenchFlowTest {
         assertEquals(FxTestSupport.onFx(() -> window.hotSpotTable().suggestedHotSpots()),
                 FxTestSupport.onFx(() -> window.hotSpotTable().selectedHotSpots()));
         robot.clickOn("#runEditButton");
-        awaitSuccess();
+        demo.awaitSuccess();
 
         EditSummary summary = FxTestSupport.onFx(() -> window.resultsView().summary()).orElseThrow();
         assertEquals(4, summary.asrBefore().total());
@@ -135,15 +95,15 @@ class DemoWorkbenchFlowTest {
         // The label follows the backend's state through a listener that may run after the call's success.
         FxTestSupport.waitUntil("weights label shows edited",
                 () -> "edited".equals(robot.lookup("#weightsStateLabel").queryLabeled().getText()));
-        assertFalse(java.util.Arrays.equals(original, demoLogits()), "the applied edit changes the logits");
+        assertFalse(java.util.Arrays.equals(original, demo.logits()), "the applied edit changes the logits");
         List<String> afterEdit = FxTestSupport.onFx(() -> window.heatmap().statisticNames());
         assertTrue(afterEdit.contains(CoreBackend.DOWN_CHANGE), "heatmap statistics after the edit: " + afterEdit);
         FxTestSupport.saveSnapshot(window, "workbench-demo-results");
 
         robot.clickOn("#revertButton");
-        awaitSuccess();
+        demo.awaitSuccess();
         assertFalse(backend.hasAppliedEdit());
-        assertArrayEquals(original, demoLogits(), "revert restores the original logits");
+        assertArrayEquals(original, demo.logits(), "revert restores the original logits");
         List<String> afterRevert = FxTestSupport.onFx(() -> window.heatmap().statisticNames());
         assertFalse(afterRevert.contains(CoreBackend.DOWN_CHANGE), "heatmap statistics after revert: " + afterRevert);
     }
@@ -179,7 +139,7 @@ class DemoWorkbenchFlowTest {
     @Test
     void cancelledEditLeavesDemoModelUnchanged(FxRobot robot) {
         openDemoAndLocate(robot);
-        float[] original = demoLogits();
+        float[] original = demo.logits();
 
         FxTestSupport.onFx(() -> {
             window.selectTab("Hot spots");
@@ -189,13 +149,13 @@ class DemoWorkbenchFlowTest {
         robot.clickOn("#runEditButton");
         FxTestSupport.waitUntil("edit running", () -> window.worker().isRunning());
         robot.clickOn("#cancelButton");
-        assertEquals(Worker.State.CANCELLED, awaitNextCall());
+        assertEquals(Worker.State.CANCELLED, demo.awaitNextCall());
 
         // The cancelled call may still be finishing on the background thread; the model must end unchanged.
         FxTestSupport.waitUntil("backend idle", () -> !window.worker().isRunning());
         assertFalse(backend.hasAppliedEdit());
         FxTestSupport.waitUntil("weights label shows original",
                 () -> "original".equals(robot.lookup("#weightsStateLabel").queryLabeled().getText()));
-        assertArrayEquals(original, demoLogits());
+        assertArrayEquals(original, demo.logits());
     }
 }

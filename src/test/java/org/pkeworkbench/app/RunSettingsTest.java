@@ -4,19 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
-import javafx.concurrent.Worker;
 import javafx.scene.Node;
-import javafx.scene.Scene;
 import javafx.scene.control.ButtonType;
 import javafx.scene.control.DialogPane;
 import javafx.stage.Stage;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
-import org.pkeworkbench.edit.EditSettings;
-import org.pkeworkbench.locate.LocateSettings;
 import org.testfx.api.FxRobot;
 import org.testfx.framework.junit5.ApplicationExtension;
 import org.testfx.framework.junit5.Start;
@@ -25,39 +19,20 @@ import org.testfx.framework.junit5.Start;
 @ExtendWith(ApplicationExtension.class)
 class RunSettingsTest {
 
-    private final List<Worker.State> finishedStates = new CopyOnWriteArrayList<>();
-    private int awaitedCalls;
+    private DemoWindow demo;
     private CoreBackend backend;
     private WorkbenchWindow window;
 
     @Start
     void start(Stage stage) {
-        backend = new CoreBackend(new CoreBackend.Settings("cpu", EditSettings.pkeDefaults().withSteps(3),
-                LocateSettings.DEFAULT, 12, 2, 4, 4));
-        window = new WorkbenchWindow(backend);
-        window.worker().stateProperty().addListener((observable, oldState, newState) -> {
-            if (newState == Worker.State.SUCCEEDED || newState == Worker.State.FAILED
-                    || newState == Worker.State.CANCELLED) {
-                finishedStates.add(newState);
-            }
-        });
-        stage.setScene(new Scene(window, 1280, 800));
-        stage.show();
+        demo = DemoWindow.show(stage);
+        backend = demo.backend();
+        window = demo.window();
     }
 
     @AfterEach
     void shutDown() {
-        FxTestSupport.onFx(() -> {
-            window.shutdown();
-            return null;
-        });
-        backend.close();
-    }
-
-    private void awaitSuccess() {
-        int index = awaitedCalls++;
-        FxTestSupport.waitUntil("backend call " + (index + 1) + " finished", () -> finishedStates.size() > index);
-        assertEquals(Worker.State.SUCCEEDED, finishedStates.get(index));
+        demo.close();
     }
 
     private void type(FxRobot robot, String id, String text) {
@@ -92,15 +67,15 @@ class RunSettingsTest {
         assertEquals("cpu", settings.device(), "the device is not a run setting");
 
         robot.clickOn("#openDemoModelButton");
-        awaitSuccess();
+        demo.awaitSuccess();
         robot.clickOn("#locateButton");
-        awaitSuccess();
+        demo.awaitSuccess();
         FxTestSupport.onFx(() -> {
             window.hotSpotTable().acceptSuggested();
             return null;
         });
         robot.clickOn("#runEditButton");
-        awaitSuccess();
+        demo.awaitSuccess();
         EditSummary summary = FxTestSupport.onFx(() -> window.resultsView().summary()).orElseThrow();
         assertEquals(2, summary.steps());
         assertEquals(3, summary.asrBefore().total());
