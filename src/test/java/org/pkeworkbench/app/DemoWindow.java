@@ -29,9 +29,9 @@ final class DemoWindow {
     private final List<Worker.State> finishedStates = new CopyOnWriteArrayList<>();
     private int awaitedCalls;
 
-    private DemoWindow(CoreBackend backend, WorkbenchBackend shown, Stage stage) {
+    private DemoWindow(CoreBackend backend, WorkbenchBackend windowBackend, Stage stage) {
         this.backend = backend;
-        this.window = new WorkbenchWindow(shown);
+        this.window = new WorkbenchWindow(windowBackend);
         window.worker().stateProperty().addListener((observable, oldState, newState) -> {
             if (newState == Worker.State.SUCCEEDED || newState == Worker.State.FAILED
                     || newState == Worker.State.CANCELLED) {
@@ -61,9 +61,9 @@ final class DemoWindow {
         return new DemoWindow(backend, backend, stage);
     }
 
-    /** Shows a window over {@code shown}, a wrapper of {@code backend}. Call on the JavaFX thread. */
-    static DemoWindow show(Stage stage, CoreBackend backend, WorkbenchBackend shown) {
-        return new DemoWindow(backend, shown, stage);
+    /** Shows a window over {@code windowBackend}, a wrapper of {@code backend}. Call on the JavaFX thread. */
+    static DemoWindow show(Stage stage, CoreBackend backend, WorkbenchBackend windowBackend) {
+        return new DemoWindow(backend, windowBackend, stage);
     }
 
     CoreBackend backend() {

@@ -41,7 +41,7 @@ class WindowLayoutTest {
     }
 
     @Test
-    void layoutThemeAndTabComeBackInANewWindow(@TempDir Path temp) {
+    void layoutRestoredInNewWindow(@TempDir Path temp) {
         WorkbenchSettings settings = new WorkbenchSettings(temp.resolve("settings"));
         // Separate stages: the primary stage is shared by every JavaFX test, so its size must not change.
         FxTestSupport.onFx(() -> {
