@@ -213,7 +213,8 @@ public final class SessionController {
                     }
                     EditHistoryState history = restored.history();
                     status.set("Opened session " + project.getFileName() + ": " + history.applied().size()
-                            + " edits applied, " + history.undone().size() + " undone"
+                            + (history.applied().size() == 1 ? " edit" : " edits") + " applied, " + history.undone().size()
+                            + " undone"
                             + (restored.warnings().isEmpty() ? "" : "; " + restored.warnings().size() + " warnings"));
                     if (!restored.warnings().isEmpty()) {
                         showWarnings(project, restored.warnings());

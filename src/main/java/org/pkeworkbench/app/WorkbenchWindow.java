@@ -835,7 +835,8 @@ public final class WorkbenchWindow extends BorderPane {
         heatmap.setStatistics(heatmapStatistics(result));
         hotSpotTable.setResult(result);
         tabs.getSelectionModel().select(pathwayTab);
-        idleMessage.set("Locate finished: " + result.suggested().size() + " hot spots suggested in layers "
+        int neurons = result.suggested().stream().mapToInt(spot -> spot.neurons().size()).sum();
+        idleMessage.set("Locate finished: " + neurons + " neurons suggested in layers "
                 + pathwayChart.highlightedLayers());
     }
 

@@ -106,6 +106,11 @@ public final class DatasetLoader {
      */
     static Format detectFormat(String fileName, String text, String source) throws DatasetFormatException {
         String name = fileName.toLowerCase(Locale.ROOT);
+        if (text.isBlank()) {
+            throw new DatasetFormatException(source, DatasetFormatException.NO_LINE, "the file is empty",
+                    "Write one record per line (.jsonl), a JSON array of records (.json) or a .csv file with a "
+                            + "header row");
+        }
         if (name.endsWith(".csv")) {
             return Format.CSV;
         }

@@ -48,6 +48,8 @@ public final class LanguageModel implements AutoCloseable {
      * @throws java.util.concurrent.CancellationException when cancelled
      */
     public static LanguageModel load(Path modelDir, Device device, ProgressListener progress) throws IOException {
+        // config.json first: for a folder that is not a model at all, its message is the helpful one.
+        ModelConfig.load(modelDir);
         TextTokenizer tokenizer = TextTokenizer.load(modelDir);
         try {
             GenerationConfig generation = GenerationConfig.load(modelDir);

@@ -154,6 +154,13 @@ class DatasetLoaderMalformedTest {
     }
 
     @Test
+    void emptyTextFileRejected() throws IOException {
+        DatasetFormatException e = loadFails(write("prompts.txt", ""));
+
+        assertTrue(e.getMessage().contains("the file is empty"), e.getMessage());
+    }
+
+    @Test
     void emptyJsonArrayRejected() throws IOException {
         DatasetFormatException e = loadFails(write("empty.json", "[]"));
 

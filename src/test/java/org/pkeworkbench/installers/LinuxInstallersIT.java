@@ -120,6 +120,30 @@ class LinuxInstallersIT {
         assertTrue(selfCheck.out().contains("self-check passed"), selfCheck::toString);
     }
 
+    /**
+     * The maintainer scripts must not fail where no desktop menu can be written (no desktop
+     * environment, no xdg-utils): the scripts run here with a PATH that has no xdg tools at all.
+     */
+    @Test
+    void debScriptsTolerateNoDesktop() throws Exception {
+        Path control = temp.resolve("control");
+        Path noTools = Files.createDirectories(temp.resolve("no-tools"));
+        Run extract = run(List.of("dpkg-deb", "-e", deb().toString(), control.toString()), Map.of(), temp);
+        assertEquals(0, extract.exitCode(), extract::toString);
+
+        Run postinst = run(List.of("/bin/sh", control.resolve("postinst").toString(), "configure"),
+                Map.of("PATH", noTools.toString()), temp);
+        Run prerm = run(List.of("/bin/sh", control.resolve("prerm").toString(), "remove"),
+                Map.of("PATH", noTools.toString()), temp);
+
+        assertTrue(Files.readString(control.resolve("postinst")).contains("xdg-desktop-menu install"),
+                "postinst installs the menu entry where it can");
+        assertEquals(0, postinst.exitCode(), postinst::toString);
+        assertTrue(postinst.err().contains("no desktop menu entry was installed"), postinst::toString);
+        assertEquals(0, prerm.exitCode(), prerm::toString);
+        assertTrue(prerm.err().contains("no desktop menu entry to remove"), prerm::toString);
+    }
+
     private static Path image() {
         Path image = Path.of(property("pke.installer.image"));
         assertTrue(Files.isDirectory(image), "app image " + image + " not found; build it with mvn -Pinstallers verify");
