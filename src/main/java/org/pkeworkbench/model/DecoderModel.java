@@ -448,14 +448,17 @@ public abstract class DecoderModel implements AutoCloseable {
         return converted;
     }
 
-    /** Returns {@code x} as float32: {@code x} itself when it already is, else a converted array beside it. */
+    /**
+     * Returns {@code x} as float32: {@code x} itself when it already is, else a converted array
+     * beside it that keeps the gradient path (see {@link Tensors#cast}).
+     */
     protected static NDArray float32(NDArray x) {
-        return x.getDataType() == DataType.FLOAT32 ? x : x.toType(DataType.FLOAT32, false);
+        return Tensors.cast(x, DataType.FLOAT32);
     }
 
-    /** Returns {@code x} in the compute type: {@code x} itself when it already is, else a converted array beside it. */
+    /** Returns {@code x} in the compute type, like {@link #float32}. */
     protected NDArray compute(NDArray x) {
-        return x.getDataType() == dtype.dataType() ? x : x.toType(dtype.dataType(), false);
+        return Tensors.cast(x, dtype.dataType());
     }
 
     @Override
@@ -515,12 +518,15 @@ public abstract class DecoderModel implements AutoCloseable {
             return castOverrides.computeIfAbsent(name, key -> toCompute(override));
         }
 
-        /** Returns {@code x} in the compute type; a converted copy is owned by this pass's scratch scope. */
+        /**
+         * Returns {@code x} in the compute type, keeping the gradient path; a converted copy is
+         * owned by this pass's scratch scope, so arrays of the caller's scope stay where they are.
+         */
         public NDArray toCompute(NDArray x) {
             if (x.getDataType() == dtype.dataType()) {
                 return x;
             }
-            NDArray converted = x.toType(dtype.dataType(), false);
+            NDArray converted = Tensors.cast(x, dtype.dataType());
             converted.attach(scratch);
             return converted;
         }
