@@ -25,17 +25,17 @@ public enum ComputeDType {
         this.bytesPerParameter = bytesPerParameter;
     }
 
-    /** The DJL type of weights and activations. */
+    /** Returns the DJL type of weights and activations. */
     public DataType dataType() {
         return dataType;
     }
 
-    /** Bytes one weight takes in memory. */
+    /** Returns the bytes one weight takes in memory. */
     public int bytesPerParameter() {
         return bytesPerParameter;
     }
 
-    /** The lower-case name that the command line takes and reports record: {@code float32} or {@code float16}. */
+    /** Returns the lower-case name that the command line takes and reports record: {@code float32} or {@code float16}. */
     public String label() {
         return name().toLowerCase(Locale.ROOT);
     }

@@ -125,6 +125,10 @@ public abstract class DecoderModel implements AutoCloseable {
     private static DecoderModel load(Path modelDir, Device device, ComputeDType dtype, boolean withHead,
             ProgressListener progress) throws IOException {
         long started = System.nanoTime();
+        if (dtype == ComputeDType.FLOAT16 && !device.isGpu()) {
+            LOG.warn("Loading {} in float16 on the CPU: libtorch's float16 matrix products on the CPU are far "
+                    + "slower than float32; use float16 on a GPU", modelDir);
+        }
         ModelConfig config = ModelConfig.load(modelDir);
         DecoderModel model = config.architecture() == Architecture.GPT2
                 ? new Gpt2Model(config, modelDir, device, dtype)

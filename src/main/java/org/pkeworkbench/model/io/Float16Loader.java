@@ -22,7 +22,7 @@ import org.slf4j.LoggerFactory;
  * as {@link Float32Loader}: writing into such an array in place crashes the JVM. F32 and BF16
  * are narrowed in Java, in parallel chunks, into a new direct buffer, rounding to nearest with
  * ties to even. BF16 has a wider range than F16, so values of magnitude 65520 or more become
- * infinity; the loader counts them and logs a warning naming the tensor.
+ * infinity. The loader counts them and logs a warning that names the tensor.
  */
 final class Float16Loader {
 
