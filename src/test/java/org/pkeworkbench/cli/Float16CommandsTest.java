@@ -1,6 +1,7 @@
 package org.pkeworkbench.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -68,7 +69,7 @@ class Float16CommandsTest {
     }
 
     @Test
-    void editInFloat16RecordsDtypeAndLowersUnsafeProbability() throws IOException {
+    void float16EditLowersUnsafeProbability() throws IOException {
         Path out = temp.resolve("edited");
         Path report = temp.resolve("report.json");
         Path datasets = CliRun.assets().resolve("datasets");
@@ -83,7 +84,8 @@ class Float16CommandsTest {
         JsonNode json = new ObjectMapper().readTree(report.toFile());
         assertEquals("float16", json.at("/model/dtype").asText(), "report model info: " + json.get("model"));
         JsonNode history = json.get("history");
-        assertTrue(history != null && history.size() == 6, "six step records: " + history);
+        assertNotNull(history, "the report has step records");
+        assertEquals(6, history.size(), "one record per step: " + history);
         double first = history.get(0).get("unsafe_probability").asDouble();
         double last = history.get(history.size() - 1).get("unsafe_probability").asDouble();
         assertTrue(last < first, "unsafe probability " + first + " -> " + last);
