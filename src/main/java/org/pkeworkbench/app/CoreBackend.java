@@ -32,6 +32,7 @@ import org.pkeworkbench.locate.Locator;
 import org.pkeworkbench.model.Autograd;
 import org.pkeworkbench.model.DecoderModel;
 import org.pkeworkbench.model.DemoModel;
+import org.pkeworkbench.model.ComputeDType;
 import org.pkeworkbench.model.DeviceChoice;
 import org.pkeworkbench.model.ForwardOptions;
 import org.pkeworkbench.model.ForwardResult;
@@ -102,6 +103,8 @@ public final class CoreBackend implements WorkbenchBackend {
     private volatile Settings settings;
     /** The device of the next load; set from the JavaFX thread, read on the backend thread. */
     private volatile String device;
+    /** The type every model this backend loads stores its weights and computes in. */
+    private final ComputeDType dtype;
     private LanguageModel lm;
     /** The summary {@link #loadModel} returned for the loaded model; null while none is loaded. */
     private ModelSummary loadedSummary;
@@ -120,15 +123,21 @@ public final class CoreBackend implements WorkbenchBackend {
     }
 
     public CoreBackend(Settings settings) {
+        this(settings, ComputeDType.FLOAT32);
+    }
+
+    /** A backend that loads models in {@code dtype} (float16 halves the weight memory on a GPU). */
+    public CoreBackend(Settings settings, ComputeDType dtype) {
         this.settings = settings;
         this.device = settings.device();
+        this.dtype = java.util.Objects.requireNonNull(dtype, "dtype");
     }
 
     @Override
     public ModelSummary loadModel(Path directory, ProgressListener progress) throws Exception {
         progress.update(-1, "Loading " + directory);
         DeviceChoice.Decision device = DeviceChoice.decide(this.device);
-        LanguageModel loaded = LanguageModel.load(directory, device.device(), progress.prefixed("Opening: "));
+        LanguageModel loaded = LanguageModel.load(directory, device.device(), dtype, progress.prefixed("Opening: "));
         if (progress.isCancelled()) {
             // A cancel after the last tensor: drop the new model and keep the previous one.
             loaded.close();
@@ -147,8 +156,8 @@ public final class CoreBackend implements WorkbenchBackend {
         Path name = directory.toAbsolutePath().normalize().getFileName();
         loadedSummary = new ModelSummary(name == null ? directory.toString() : name.toString(), directory,
                 architectureName(config.modelType()), config.numLayers(), config.hiddenSize(),
-                config.intermediateSize(), lm.decoder().parameterCount(), "float32", deviceName(lm.decoder().device()),
-                lm.decoder().parameterCount() * Float.BYTES, deviceReason);
+                config.intermediateSize(), lm.decoder().parameterCount(), lm.decoder().dtype().label(),
+                deviceName(lm.decoder().device()), lm.decoder().parameterBytes(), deviceReason);
         fingerprint = knownFingerprint;
         return loadedSummary;
     }
@@ -639,7 +648,7 @@ public final class CoreBackend implements WorkbenchBackend {
 
         progress.update(0.1, "Loading " + modelDirectory);
         DeviceChoice.Decision device = DeviceChoice.decide(this.device);
-        LanguageModel loaded = LanguageModel.load(modelDirectory, device.device(),
+        LanguageModel loaded = LanguageModel.load(modelDirectory, device.device(), dtype,
                 progress.scaled(0.1, 0.6).prefixed("Opening: "));
         EditHistory rebuilt = new EditHistory(loaded.decoder());
         try {

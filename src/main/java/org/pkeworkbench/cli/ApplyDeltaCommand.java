@@ -11,6 +11,7 @@ import org.pkeworkbench.model.DeviceChoice;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
@@ -39,6 +40,9 @@ final class ApplyDeltaCommand implements Callable<Integer> {
     @Option(names = "--device", defaultValue = "auto", description = "auto, cpu or gpu (default: ${DEFAULT-VALUE}).")
     String device;
 
+    @Mixin
+    DtypeOption dtype = new DtypeOption();
+
     @Override
     public Integer call() throws Exception {
         try {
@@ -51,7 +55,7 @@ final class ApplyDeltaCommand implements Callable<Integer> {
         }
 
         long started = System.nanoTime();
-        try (DecoderModel decoder = DecoderModel.load(model, DeviceChoice.resolve(device));
+        try (DecoderModel decoder = DecoderModel.load(model, DeviceChoice.resolve(device), dtype.value());
                 WeightDelta change = DeltaFile.load(delta, decoder)) {
             change.apply(decoder);
             EditedModelWriter.write(decoder, out);

@@ -15,6 +15,7 @@ import org.slf4j.LoggerFactory;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
@@ -77,6 +78,9 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--device", defaultValue = "auto", description = "auto, cpu or gpu (default: ${DEFAULT-VALUE}).")
     String device;
 
+    @Mixin
+    DtypeOption dtype = new DtypeOption();
+
     @Option(names = "--prompt-tokens", defaultValue = "128", description = "Prefill length in tokens (default: ${DEFAULT-VALUE}).")
     int promptTokens;
 
@@ -116,7 +120,7 @@ final class BenchCommand implements Callable<Integer> {
 
         try {
             LOG.info("Benchmark of {} starts", modelDir);
-            Map<String, Object> results = new Benchmark(modelDir, DeviceChoice.resolve(device), promptTokens,
+            Map<String, Object> results = new Benchmark(modelDir, DeviceChoice.resolve(device), dtype.value(), promptTokens,
                     decodeTokens, repeats, seed).run();
             printTable(spec.commandLine().getOut(), results);
             if (json != null) {
@@ -140,7 +144,7 @@ final class BenchCommand implements Callable<Integer> {
 
     static void printTable(PrintWriter writer, Map<String, Object> results) {
         writer.println("Model: " + results.get("model") + " (" + results.get("parameters") + " parameters) on "
-                + results.get("device") + "; medians of " + results.get("repeats") + " runs after one warm-up");
+                + results.get("device") + " in " + results.get("dtype") + "; medians of " + results.get("repeats") + " runs after one warm-up");
         writer.printf(Locale.ROOT, "%-34s %14s %14s %8s%n", "measurement", "project", "direct DJL", "ratio");
         row(writer, "load (s)", results.get("load_seconds"), null, null);
         row(writer, "load (MB/s)", scaled(results.get("load_bytes_per_second"), 1e-6), null, null);

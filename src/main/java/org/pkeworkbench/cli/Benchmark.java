@@ -20,6 +20,7 @@ import org.pkeworkbench.locate.HotSpot;
 import org.pkeworkbench.locate.LocateSettings;
 import org.pkeworkbench.locate.Locator;
 import org.pkeworkbench.model.Autograd;
+import org.pkeworkbench.model.ComputeDType;
 import org.pkeworkbench.model.DecoderModel;
 import org.pkeworkbench.model.ForwardOptions;
 import org.pkeworkbench.model.KvCache;
@@ -41,7 +42,7 @@ final class Benchmark {
     private static final Logger LOG = LoggerFactory.getLogger(Benchmark.class);
 
     /** Keys of the result map, in output order. Values that could not be measured are null. */
-    static final List<String> KEYS = List.of("model", "device", "parameters", "prompt_tokens", "decode_tokens",
+    static final List<String> KEYS = List.of("model", "device", "dtype", "parameters", "prompt_tokens", "decode_tokens",
             "repeats", "load_seconds", "load_bytes", "load_bytes_per_second", "prefill_tokens_per_second",
             "decode_tokens_per_second", "direct_prefill_tokens_per_second", "direct_decode_tokens_per_second",
             "prefill_ratio", "decode_ratio", "max_abs_logit_difference", "direct_baseline_error",
@@ -64,14 +65,17 @@ final class Benchmark {
 
     private final Path modelDir;
     private final Device device;
+    private final ComputeDType dtype;
     private final int promptTokens;
     private final int decodeTokens;
     private final int repeats;
     private final long seed;
 
-    Benchmark(Path modelDir, Device device, int promptTokens, int decodeTokens, int repeats, long seed) {
+    Benchmark(Path modelDir, Device device, ComputeDType dtype, int promptTokens, int decodeTokens, int repeats,
+            long seed) {
         this.modelDir = modelDir;
         this.device = device;
+        this.dtype = dtype;
         this.promptTokens = promptTokens;
         this.decodeTokens = decodeTokens;
         this.repeats = repeats;
@@ -84,6 +88,7 @@ final class Benchmark {
         KEYS.forEach(key -> results.put(key, null));
         results.put("model", modelDir.toString());
         results.put("device", device.toString());
+        results.put("dtype", dtype.label());
         results.put("prompt_tokens", promptTokens);
         results.put("decode_tokens", decodeTokens);
         results.put("repeats", repeats);
@@ -92,14 +97,14 @@ final class Benchmark {
         // and mapping. Pages are read on first use, from the page cache when the files are warm.
         checkLengths(ModelConfig.load(modelDir));
         long bytes = safetensorsBytes();
-        double loadSeconds = median(() -> DecoderModel.load(modelDir, device).close());
+        double loadSeconds = median(() -> DecoderModel.load(modelDir, device, dtype).close());
         results.put("load_seconds", loadSeconds);
         results.put("load_bytes", bytes);
         results.put("load_bytes_per_second", bytes / loadSeconds);
 
         Long residentBeforeLoad = MemoryReadings.read().residentBytes();
         boolean peakReset = MemoryReadings.resetPeakResident();
-        try (DecoderModel model = DecoderModel.load(modelDir, device);
+        try (DecoderModel model = DecoderModel.load(modelDir, device, dtype);
                 NDManager scope = model.manager().newSubManager()) {
             results.put("parameters", model.parameterCount());
             long[] prompt = randomIds(new SplittableRandom(seed), promptTokens, model.config().vocabSize());

@@ -12,6 +12,7 @@ import org.pkeworkbench.trace.CausalTraceSettings;
 import org.pkeworkbench.trace.CausalTracing;
 import org.pkeworkbench.trace.RestoredState;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
@@ -81,6 +82,9 @@ final class CausalTraceCommand implements Callable<Integer> {
     @Option(names = "--device", defaultValue = "auto", description = "auto, cpu or gpu (default: ${DEFAULT-VALUE}).")
     String device;
 
+    @Mixin
+    DtypeOption dtype = new DtypeOption();
+
     @Override
     public Integer call() throws Exception {
         CausalTraceSettings settings;
@@ -103,7 +107,7 @@ final class CausalTraceCommand implements Callable<Integer> {
         }
         JsonOutput.checkOutputFiles(model, overwrite, out, csv);
         CausalTraceResult result;
-        try (LanguageModel lm = LanguageModel.load(model, DeviceChoice.resolve(device))) {
+        try (LanguageModel lm = LanguageModel.load(model, DeviceChoice.resolve(device), dtype.value())) {
             long[] promptIds = lm.promptIds(prompt, chat);
             long[] targetIds = lm.responseIds(target);
             if (targetIds.length == 0) {

@@ -22,6 +22,7 @@ import org.pkeworkbench.model.DeviceChoice;
 import org.pkeworkbench.model.LanguageModel;
 import org.pkeworkbench.model.ProgressListener;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
@@ -73,6 +74,9 @@ final class CompareCommand implements Callable<Integer> {
     @Option(names = "--device", defaultValue = "auto", description = "auto, cpu or gpu (default: ${DEFAULT-VALUE}).")
     String device;
 
+    @Mixin
+    DtypeOption dtype = new DtypeOption();
+
     @Override
     public Integer call() throws Exception {
         if (maxRecords < 0) {
@@ -95,7 +99,7 @@ final class CompareCommand implements Callable<Integer> {
         }
         LocateResult result;
         int used;
-        try (LanguageModel lm = LanguageModel.load(model, DeviceChoice.resolve(device))) {
+        try (LanguageModel lm = LanguageModel.load(model, DeviceChoice.resolve(device), dtype.value())) {
             // The engine is loaded with the model; only then can its gradient mode be switched.
             Autograd.disableOnThisThread();
             settings = fitLayers(settings, lm.decoder().config().numLayers());

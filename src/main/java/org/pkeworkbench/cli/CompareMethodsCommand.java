@@ -110,7 +110,7 @@ final class CompareMethodsCommand implements Callable<Integer> {
         Files.createDirectories(parent);
         judgeOptions.check();
         Path staging = Files.createTempDirectory(parent, "." + out.getFileName() + ".partial-");
-        try (LanguageModel lm = LanguageModel.load(run.model, DeviceChoice.resolve(run.device));
+        try (LanguageModel lm = LanguageModel.load(run.model, DeviceChoice.resolve(run.device), run.dtype.value());
                 AsrJudgeOptions.OpenJudge asrJudge = judgeOptions.open(run.device)) {
             boolean useChat = run.chat != null ? run.chat : lm.hasChatTemplate();
             EditRequest template = run.request(spec, "vanilla", EditSettings.pkeDefaults(), overrides.locate(),

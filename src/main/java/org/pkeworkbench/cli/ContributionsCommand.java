@@ -17,6 +17,7 @@ import org.pkeworkbench.trace.HeadContribution;
 import org.pkeworkbench.trace.LayerContributions;
 import org.pkeworkbench.trace.NeuronContribution;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
@@ -62,6 +63,9 @@ final class ContributionsCommand implements Callable<Integer> {
     @Option(names = "--device", defaultValue = "auto", description = "auto, cpu or gpu (default: ${DEFAULT-VALUE}).")
     String device;
 
+    @Mixin
+    DtypeOption dtype = new DtypeOption();
+
     @Override
     public Integer call() throws Exception {
         if (Double.isNaN(threshold) || threshold < 0) {
@@ -72,7 +76,7 @@ final class ContributionsCommand implements Callable<Integer> {
         }
         JsonOutput.checkOutputFiles(model, overwrite, out, csv);
 
-        try (LanguageModel lm = LanguageModel.load(model, DeviceChoice.resolve(device))) {
+        try (LanguageModel lm = LanguageModel.load(model, DeviceChoice.resolve(device), dtype.value())) {
             long[] ids = lm.promptIds(prompt, chat);
             if (ids.length == 0) {
                 throw new ParameterException(spec.commandLine(), "--prompt encodes to no tokens; give a non-empty prompt");

@@ -8,6 +8,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.nn.Activation;
 import org.pkeworkbench.model.Architecture;
+import org.pkeworkbench.model.ComputeDType;
 import org.pkeworkbench.model.DecoderModel;
 import org.pkeworkbench.model.ModelConfig;
 import org.pkeworkbench.model.RopeScaling;
@@ -33,6 +34,10 @@ final class DirectLlama {
         this.config = model.config();
         if (config.architecture() == Architecture.GPT2) {
             throw new IllegalArgumentException("The direct baseline supports Llama-family models only, not gpt2");
+        }
+        if (model.dtype() != ComputeDType.FLOAT32) {
+            throw new IllegalArgumentException("The direct baseline computes in float32 only, not "
+                    + model.dtype().label());
         }
         if (!RopeScaling.NONE.equals(config.ropeScaling())) {
             throw new IllegalArgumentException("The direct baseline supports unscaled rotary embeddings only, not "

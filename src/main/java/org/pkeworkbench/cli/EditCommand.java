@@ -189,7 +189,7 @@ final class EditCommand implements Callable<Integer> {
         LocateSettings locate = locateSettings().withProbeSteps(probeSteps);
 
         judgeOptions.check();
-        try (LanguageModel lm = LanguageModel.load(run.model, DeviceChoice.resolve(run.device));
+        try (LanguageModel lm = LanguageModel.load(run.model, DeviceChoice.resolve(run.device), run.dtype.value());
                 AsrJudgeOptions.OpenJudge asrJudge = judgeOptions.open(run.device)) {
             boolean useChat = run.chat != null ? run.chat : lm.hasChatTemplate();
             EditRequest request = run.request(spec, method, settings, locate, useChat);

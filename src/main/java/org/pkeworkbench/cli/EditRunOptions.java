@@ -8,6 +8,7 @@ import org.pkeworkbench.edit.EditRequest;
 import org.pkeworkbench.edit.EditSettings;
 import org.pkeworkbench.locate.LocateSettings;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 
@@ -62,6 +63,9 @@ final class EditRunOptions {
 
     @Option(names = "--device", defaultValue = "auto", description = "auto, cpu or gpu (default: ${DEFAULT-VALUE}).")
     String device;
+
+    @Mixin
+    DtypeOption dtype = new DtypeOption();
 
     /** Rejects missing input files and invalid numbers before the model loads. */
     void check(CommandSpec spec) {

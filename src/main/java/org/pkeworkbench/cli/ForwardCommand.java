@@ -13,6 +13,7 @@ import org.pkeworkbench.model.ForwardOptions;
 import org.pkeworkbench.model.ForwardResult;
 import org.pkeworkbench.model.HookPoints;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
@@ -47,10 +48,13 @@ final class ForwardCommand implements Callable<Integer> {
     @Option(names = "--device", defaultValue = "auto", description = "auto, cpu or gpu (default: ${DEFAULT-VALUE}).")
     String device;
 
+    @Mixin
+    DtypeOption dtype = new DtypeOption();
+
     @Override
     public Integer call() throws Exception {
         JsonOutput.checkOutputFile(out, model, overwrite);
-        try (DecoderModel decoder = DecoderModel.load(model, DeviceChoice.resolve(device));
+        try (DecoderModel decoder = DecoderModel.load(model, DeviceChoice.resolve(device), dtype.value());
                 NDManager scope = decoder.manager().newSubManager()) {
             int vocab = decoder.config().vocabSize();
             for (long id : ids) {

@@ -8,6 +8,7 @@ import org.pkeworkbench.model.ForwardOptions;
 import org.pkeworkbench.model.LanguageModel;
 import org.pkeworkbench.model.SamplingSettings;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
@@ -51,6 +52,9 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--device", defaultValue = "auto", description = "auto, cpu or gpu (default: ${DEFAULT-VALUE}).")
     String device;
 
+    @Mixin
+    DtypeOption dtype = new DtypeOption();
+
     private void checkOptions(int limit) {
         if (limit < 0) {
             throw new ParameterException(spec.commandLine(), "--max-new-tokens must be >= 0, got " + limit);
@@ -68,7 +72,7 @@ final class GenerateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        try (LanguageModel lm = LanguageModel.load(model, DeviceChoice.resolve(device))) {
+        try (LanguageModel lm = LanguageModel.load(model, DeviceChoice.resolve(device), dtype.value())) {
             int limit = maxNewTokens != null ? maxNewTokens : lm.generationConfig().maxNewTokens().orElse(256);
             checkOptions(limit);
             SamplingSettings settings = new SamplingSettings(limit, temperature, topK, topP, seed, lm.stopTokens());

@@ -11,6 +11,7 @@ import org.pkeworkbench.trace.LogitLens;
 import org.pkeworkbench.trace.LogitLensResult;
 import org.pkeworkbench.trace.TopToken;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
@@ -54,6 +55,9 @@ final class LogitLensCommand implements Callable<Integer> {
     @Option(names = "--device", defaultValue = "auto", description = "auto, cpu or gpu (default: ${DEFAULT-VALUE}).")
     String device;
 
+    @Mixin
+    DtypeOption dtype = new DtypeOption();
+
     @Override
     public Integer call() throws Exception {
         if (topK < 1) {
@@ -61,7 +65,7 @@ final class LogitLensCommand implements Callable<Integer> {
         }
         JsonOutput.checkOutputFiles(model, overwrite, out, csv);
         LogitLensResult result;
-        try (LanguageModel lm = LanguageModel.load(model, DeviceChoice.resolve(device))) {
+        try (LanguageModel lm = LanguageModel.load(model, DeviceChoice.resolve(device), dtype.value())) {
             long[] promptIds = lm.promptIds(prompt, chat);
             long[] targetIds = target.isEmpty() ? new long[0] : lm.responseIds(target);
             result = LogitLens.run(lm.decoder(), lm.tokenizer(), promptIds, targetIds, topK, ProgressListener.NONE);

@@ -52,18 +52,20 @@ final class MemoryBandwidth {
     /**
      * Returns the bytes of weights that one decode step reads: every parameter except the
      * embedding tables that are only indexed (an untied Llama {@code embed_tokens} and GPT-2's
-     * position table), since a step reads one row of those. Parameters are FLOAT32 in memory.
+     * position table), since a step reads one row of those. Each parameter counts the bytes of its
+     * type in memory (4 for float32, 2 for float16).
      */
     static long decodeWeightBytes(DecoderModel model) {
         Set<String> lookupOnly = model.config().tieWordEmbeddings()
                 ? Set.of("wpe.weight")
                 : Set.of("model.embed_tokens.weight", "wpe.weight");
-        long elements = 0;
+        long bytes = 0;
         for (String name : model.parameterNames()) {
             if (!lookupOnly.contains(name)) {
-                elements += model.parameter(name).getShape().size();
+                NDArray parameter = model.parameter(name);
+                bytes += parameter.getShape().size() * parameter.getDataType().getNumOfBytes();
             }
         }
-        return elements * Float.BYTES;
+        return bytes;
     }
 }

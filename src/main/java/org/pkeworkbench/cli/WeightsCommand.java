@@ -11,6 +11,7 @@ import org.pkeworkbench.model.DeviceChoice;
 import org.pkeworkbench.trace.NeuronWeightTables;
 import org.pkeworkbench.trace.WeightViews;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code weights}: per-neuron MLP weight norms, and optionally how much an edited copy changed them. */
@@ -38,6 +39,9 @@ final class WeightsCommand implements Callable<Integer> {
     @Option(names = "--device", defaultValue = "auto", description = "auto, cpu or gpu (default: ${DEFAULT-VALUE}).")
     String device;
 
+    @Mixin
+    DtypeOption dtype = new DtypeOption();
+
     @Override
     public Integer call() throws Exception {
         checkOutput(out);
@@ -47,12 +51,12 @@ final class WeightsCommand implements Callable<Integer> {
 
         NeuronWeightTables norms;
         NeuronWeightTables change = null;
-        try (DecoderModel original = DecoderModel.load(model, DeviceChoice.resolve(device))) {
+        try (DecoderModel original = DecoderModel.load(model, DeviceChoice.resolve(device), dtype.value())) {
             // The engine is loaded with the model; only then can its gradient mode be switched.
             Autograd.disableOnThisThread();
             norms = WeightViews.norms(original);
             if (compareTo != null) {
-                try (DecoderModel edited = DecoderModel.load(compareTo, original.device())) {
+                try (DecoderModel edited = DecoderModel.load(compareTo, original.device(), original.dtype())) {
                     change = WeightViews.change(original, edited);
                 }
             }

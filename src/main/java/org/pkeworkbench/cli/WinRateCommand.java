@@ -29,6 +29,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
@@ -89,6 +90,9 @@ final class WinRateCommand implements Callable<Integer> {
     @Option(names = "--device", defaultValue = "auto", description = "auto, cpu or gpu (default: ${DEFAULT-VALUE}).")
     String device;
 
+    @Mixin
+    DtypeOption dtype = new DtypeOption();
+
     @Override
     public Integer call() throws Exception {
         String judgeKind = checkOptions();
@@ -99,9 +103,9 @@ final class WinRateCommand implements Callable<Integer> {
         List<ReferencePrompt> records = loadRecords();
         Map<String, String> overlapAnswers = judgeKind.equals("overlap") ? loadOverlapAnswers(records) : null;
 
-        try (LanguageModel candidate = LanguageModel.load(model, DeviceChoice.resolve(device));
+        try (LanguageModel candidate = LanguageModel.load(model, DeviceChoice.resolve(device), dtype.value());
                 LanguageModel judgeLm = judgeKind.equals("model")
-                        ? LanguageModel.load(judgeModel, DeviceChoice.resolve(device)) : null) {
+                        ? LanguageModel.load(judgeModel, DeviceChoice.resolve(device), dtype.value()) : null) {
             int newTokens = maxNewTokens != null ? maxNewTokens : candidate.generationConfig().maxNewTokens().orElse(256);
             if (newTokens < 0) {
                 throw new ParameterException(spec.commandLine(), "--max-new-tokens must be >= 0, got " + newTokens);

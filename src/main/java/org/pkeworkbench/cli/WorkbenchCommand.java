@@ -6,6 +6,7 @@ import javafx.application.Application;
 import org.pkeworkbench.app.CoreBackend;
 import org.pkeworkbench.app.WorkbenchApp;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code workbench}: opens the JavaFX workbench, on the demo model unless a model is given. */
@@ -19,6 +20,9 @@ final class WorkbenchCommand implements Callable<Integer> {
     @Option(names = "--device", defaultValue = "auto", description = "auto, cpu or gpu (default: ${DEFAULT-VALUE}).")
     String device;
 
+    @Mixin
+    DtypeOption dtype = new DtypeOption();
+
     @Override
     public Integer call() {
         org.pkeworkbench.model.DeviceChoice.resolve(device);
@@ -26,7 +30,7 @@ final class WorkbenchCommand implements Callable<Integer> {
         CoreBackend.Settings settings = new CoreBackend.Settings(device, defaults.editSettings(),
                 defaults.locateSettings(), defaults.maxNewTokens(), defaults.localityCount(), defaults.maxEditRecords(),
                 defaults.maxEvalPrompts());
-        WorkbenchApp.setBackendFactory(() -> new CoreBackend(settings));
+        WorkbenchApp.setBackendFactory(() -> new CoreBackend(settings, dtype.value()));
         String argument = model == null ? WorkbenchApp.DEMO_ARGUMENT : model.toString();
         if (model != null && !java.nio.file.Files.isDirectory(model)) {
             throw new IllegalArgumentException("Model directory " + model + " does not exist");

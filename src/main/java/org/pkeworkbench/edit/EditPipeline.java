@@ -491,6 +491,7 @@ public final class EditPipeline {
         info.put("intermediate_size", decoder.config().intermediateSize());
         info.put("parameters", decoder.parameterCount());
         info.put("device", decoder.device().toString());
+        info.put("dtype", decoder.dtype().label());
         try (WeightStore store = WeightStore.open(decoder.directory())) {
             info.put("weights_sha256", store.sha256());
         }

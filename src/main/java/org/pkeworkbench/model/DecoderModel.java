@@ -24,8 +24,20 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A decoder-only transformer over DJL's PyTorch engine, with named capture points, interventions,
- * weight overrides (for gradients and edits) and a KV cache. Weights are FLOAT32 on the chosen
- * device; the source directory is only read.
+ * weight overrides (for gradients and edits) and a KV cache. Weights live on the chosen device in
+ * the chosen {@link ComputeDType}; the source directory is only read.
+ *
+ * <p>Precision rule. With {@link ComputeDType#FLOAT32} every step is float32. With
+ * {@link ComputeDType#FLOAT16} weights, matrix products, activations, the residual stream and the
+ * KV cache are float16, and these steps are upcast to float32 for stability, as Hugging Face
+ * {@code transformers} does: the statistics of RMSNorm and LayerNorm (the normalized value is cast
+ * back before the scale weight), the attention scores from the scaling on, with the mask and the
+ * softmax (the pattern is cast back before it weighs the values), the rotary cos/sin tables (built
+ * in float32, then cast), and the logits (the head's float16 output is cast, so log-softmax and
+ * losses computed from it are float32). Whatever leaves the model is float32 in both modes: logits,
+ * captures (see {@link ForwardResult}) and {@link #logitLens}; arrays that callers pass in (an
+ * intervention's result, a start residual, a weight override, a logit-lens residual) may be
+ * either type and are cast to the compute type.
  *
  * <p>Example:
  * <pre>{@code
@@ -47,21 +59,36 @@ public abstract class DecoderModel implements AutoCloseable {
     private final Path directory;
     private final NDManager manager;
     private final Device device;
+    private final ComputeDType dtype;
     /** Parameters by canonical name, in load order. */
     private final Map<String, NDArray> parameters = new LinkedHashMap<>();
     /** Canonical name to the tensor name in the source files, for writing edited models back. */
     private final Map<String, String> storedNames = new LinkedHashMap<>();
 
+    /** A float32 model; see {@link #DecoderModel(ModelConfig, Path, Device, ComputeDType)}. */
     protected DecoderModel(ModelConfig config, Path directory, Device device) {
+        this(config, directory, device, ComputeDType.FLOAT32);
+    }
+
+    protected DecoderModel(ModelConfig config, Path directory, Device device, ComputeDType dtype) {
         this.config = config;
         this.directory = directory;
         this.device = device;
+        this.dtype = java.util.Objects.requireNonNull(dtype, "dtype");
         this.manager = NDManager.newBaseManager(device);
     }
 
-    /** Loads the model in {@code modelDir} onto {@code device}, validating names and shapes against its config. */
+    /**
+     * Loads the model in {@code modelDir} onto {@code device} in float32, validating names and
+     * shapes against its config.
+     */
     public static DecoderModel load(Path modelDir, Device device) throws IOException {
-        return load(modelDir, device, true, ProgressListener.NONE);
+        return load(modelDir, device, ComputeDType.FLOAT32, true, ProgressListener.NONE);
+    }
+
+    /** Loads like {@link #load(Path, Device)}, storing the weights and computing in {@code dtype}. */
+    public static DecoderModel load(Path modelDir, Device device, ComputeDType dtype) throws IOException {
+        return load(modelDir, device, dtype, true, ProgressListener.NONE);
     }
 
     /**
@@ -71,7 +98,13 @@ public abstract class DecoderModel implements AutoCloseable {
      * @throws java.util.concurrent.CancellationException when cancelled
      */
     public static DecoderModel load(Path modelDir, Device device, ProgressListener progress) throws IOException {
-        return load(modelDir, device, true, progress);
+        return load(modelDir, device, ComputeDType.FLOAT32, true, progress);
+    }
+
+    /** Loads like {@link #load(Path, Device, ProgressListener)}, in {@code dtype}. */
+    public static DecoderModel load(Path modelDir, Device device, ComputeDType dtype, ProgressListener progress)
+            throws IOException {
+        return load(modelDir, device, dtype, true, progress);
     }
 
     /**
@@ -81,26 +114,35 @@ public abstract class DecoderModel implements AutoCloseable {
      * unless the head is tied to the embeddings and so belongs to the body.
      */
     public static DecoderModel loadBody(Path modelDir, Device device) throws IOException {
-        return load(modelDir, device, false, ProgressListener.NONE);
+        return load(modelDir, device, ComputeDType.FLOAT32, false, ProgressListener.NONE);
     }
 
-    private static DecoderModel load(Path modelDir, Device device, boolean withHead, ProgressListener progress)
-            throws IOException {
+    /** Loads like {@link #loadBody(Path, Device)}, in {@code dtype}. */
+    public static DecoderModel loadBody(Path modelDir, Device device, ComputeDType dtype) throws IOException {
+        return load(modelDir, device, dtype, false, ProgressListener.NONE);
+    }
+
+    private static DecoderModel load(Path modelDir, Device device, ComputeDType dtype, boolean withHead,
+            ProgressListener progress) throws IOException {
         long started = System.nanoTime();
         NativeMemoryTuning.apply();
+        if (dtype == ComputeDType.FLOAT16 && !device.isGpu()) {
+            LOG.warn("Loading {} in float16 on the CPU: libtorch's float16 matrix products on the CPU are far "
+                    + "slower than float32; use float16 on a GPU", modelDir);
+        }
         ModelConfig config = ModelConfig.load(modelDir);
         DecoderModel model = config.architecture() == Architecture.GPT2
-                ? new Gpt2Model(config, modelDir, device)
-                : new LlamaModel(config, modelDir, device);
+                ? new Gpt2Model(config, modelDir, device, dtype)
+                : new LlamaModel(config, modelDir, device, dtype);
         try (WeightStore store = WeightStore.open(modelDir)) {
             model.loadParameters(store, withHead, progress);
         } catch (IOException | RuntimeException e) {
             model.close();
             throw e;
         }
-        LOG.info("Loaded {} ({} layers, hidden {}, {} parameters) from {} on {} in {} ms",
-                config.modelType(), config.numLayers(), config.hiddenSize(), model.parameterCount(), modelDir,
-                device, (System.nanoTime() - started) / 1_000_000);
+        LOG.info("Loaded {} ({} layers, hidden {}, {} parameters, {} bytes in {}) from {} on {} in {} ms",
+                config.modelType(), config.numLayers(), config.hiddenSize(), model.parameterCount(),
+                model.parameterBytes(), dtype.label(), modelDir, device, (System.nanoTime() - started) / 1_000_000);
         return model;
     }
 
@@ -120,7 +162,9 @@ public abstract class DecoderModel implements AutoCloseable {
                         + "files, but config.json (" + config.modelType() + ", " + config.numLayers()
                         + " layers) needs it", "Check that the weights and config.json belong to the same model");
             }
-            NDArray value = store.loadFloat32(stored, manager);
+            NDArray value = dtype == ComputeDType.FLOAT16
+                    ? store.loadFloat16(stored, manager)
+                    : store.loadFloat32(stored, manager);
             long[] shape = value.getShape().getShape();
             if (!Arrays.equals(shape, expected.getValue())) {
                 throw new ModelFormatException(directory, "tensor '" + stored + "' has shape " + Arrays.toString(shape)
@@ -194,7 +238,7 @@ public abstract class DecoderModel implements AutoCloseable {
                 x = pass.hook(HookPoints.residPost(layer), x);
             }
             NDArray normed = pass.hook(HookPoints.FINAL_NORM, finalNorm(pass, x));
-            NDArray logits = options.computeLogits() ? unembed(pass, normed) : null;
+            NDArray logits = options.computeLogits() ? float32(unembed(pass, normed)) : null;
 
             if (logits != null) {
                 logits.attach(scope);
@@ -226,6 +270,10 @@ public abstract class DecoderModel implements AutoCloseable {
             throw new IllegalArgumentException("The residual for start layer " + layer + " must be [batch, seq, hidden] = "
                     + expected + ", got " + residual.getShape());
         }
+        if (residual.getDataType() != dtype.dataType()) {
+            // The cast is a new array, owned by the pass like the copy below.
+            return pass.toCompute(residual);
+        }
         if (!options.shouldCapture(HookPoints.residPre(layer))) {
             return residual;
         }
@@ -256,11 +304,14 @@ public abstract class DecoderModel implements AutoCloseable {
         }
     }
 
-    /** Reads a residual {@code [..., hidden]} through the final norm and unembedding: the logit lens. */
+    /**
+     * Reads a residual {@code [..., hidden]} (float32 or the compute type) through the final norm
+     * and unembedding: the logit lens. Returns float32 logits {@code [..., vocab]} owned by {@code scope}.
+     */
     public NDArray logitLens(NDManager scope, NDArray residual) {
         try (NDManager scratch = scope.newSubManager(device)) {
             Pass pass = new Pass(scratch, ForwardOptions.create());
-            NDArray logits = unembed(pass, finalNorm(pass, residual));
+            NDArray logits = float32(unembed(pass, finalNorm(pass, pass.toCompute(residual))));
             logits.attach(scope);
             return logits;
         }
@@ -293,8 +344,10 @@ public abstract class DecoderModel implements AutoCloseable {
 
         // Query heads that share a key/value head are stacked along the sequence axis, so keys and
         // values are never copied per query head.
+        // Scores are float32 from the scaling on, in both modes; the float16 mask value would overflow.
         NDArray grouped = q.reshape(batch, kvHeads, groups * seq, headDim);
-        NDArray scores = Tensors.scale(grouped.matMul(k.transpose(0, 1, 3, 2)), 1.0 / Math.sqrt(headDim));
+        NDArray products = float32(grouped.matMul(k.transpose(0, 1, 3, 2)));
+        NDArray scores = Tensors.scale(products, 1.0 / Math.sqrt(headDim));
         scores = scores.reshape(batch, heads, seq, keySeq).add(pass.additiveMask);
         NDArray pattern = pass.hook(HookPoints.attnPattern(layer), scores.softmax(-1));
 
@@ -351,8 +404,9 @@ public abstract class DecoderModel implements AutoCloseable {
     }
 
     /**
-     * Replaces a parameter's value (used to apply or revert an edit). The new value is copied
-     * into the model's manager; the old array is closed unless {@code keepOld}.
+     * Replaces a parameter's value (used to apply or revert an edit). The new value, of any float
+     * type, is copied into the model's manager in the compute type; the old array is closed unless
+     * {@code keepOld}.
      */
     public void replaceParameter(String name, NDArray value, boolean keepOld) {
         NDArray old = parameter(name);
@@ -360,7 +414,7 @@ public abstract class DecoderModel implements AutoCloseable {
             throw new IllegalArgumentException("Parameter '" + name + "' has shape " + old.getShape()
                     + ", the replacement has " + value.getShape());
         }
-        NDArray copy = value.toType(DataType.FLOAT32, true).toDevice(device, true);
+        NDArray copy = value.toType(dtype.dataType(), true).toDevice(device, true);
         copy.attach(manager);
         copy.setName(name);
         parameters.put(name, copy);
@@ -371,6 +425,45 @@ public abstract class DecoderModel implements AutoCloseable {
 
     public long parameterCount() {
         return parameters.values().stream().mapToLong(p -> p.getShape().size()).sum();
+    }
+
+    /** Bytes the parameters take in memory: {@link #parameterCount()} times the bytes of their stored type. */
+    public long parameterBytes() {
+        return parameters.values().stream()
+                .mapToLong(p -> p.getShape().size() * p.getDataType().getNumOfBytes())
+                .sum();
+    }
+
+    /** The type that the weights are stored in and the matrix products use. */
+    public ComputeDType dtype() {
+        return dtype;
+    }
+
+    /**
+     * Returns a parameter as float32 for analysis that mixes it with float32 captures: the
+     * parameter itself in float32 mode (do not close it), else a converted copy owned by {@code scope}.
+     */
+    public NDArray parameterFloat32(String name, NDManager scope) {
+        NDArray value = parameter(name);
+        if (value.getDataType() == DataType.FLOAT32) {
+            return value;
+        }
+        NDArray converted = value.toType(DataType.FLOAT32, true);
+        converted.attach(scope);
+        return converted;
+    }
+
+    /**
+     * Returns {@code x} as float32: {@code x} itself when it already is, else a converted array
+     * beside it that keeps the gradient path (see {@link Tensors#cast}).
+     */
+    protected static NDArray float32(NDArray x) {
+        return Tensors.cast(x, DataType.FLOAT32);
+    }
+
+    /** Returns {@code x} in the compute type, like {@link #float32}. */
+    protected NDArray compute(NDArray x) {
+        return Tensors.cast(x, dtype.dataType());
     }
 
     @Override
@@ -392,6 +485,8 @@ public abstract class DecoderModel implements AutoCloseable {
         NDArray additiveMask;
         /** Per-pass position tables an architecture computes once and reuses in every layer (rotary cos/sin). */
         private NDArray[] positionTables;
+        /** Weight overrides of another float type, cast to the compute type, by parameter name. */
+        private final Map<String, NDArray> castOverrides = new java.util.HashMap<>();
 
         Pass(NDManager scratch, ForwardOptions options) {
             this.scratch = scratch;
@@ -413,20 +508,50 @@ public abstract class DecoderModel implements AutoCloseable {
             return positionTables;
         }
 
-        /** Returns the stored parameter, or its override for this pass. */
+        /**
+         * Returns the stored parameter, or its override for this pass. An override of another
+         * float type is cast to the compute type once per pass; the cast keeps its gradient path.
+         */
         public NDArray weight(String name) {
             NDArray override = options.weightOverrides().get(name);
-            return override != null ? override : parameter(name);
+            if (override == null) {
+                return parameter(name);
+            }
+            if (override.getDataType() == dtype.dataType()) {
+                return override;
+            }
+            return castOverrides.computeIfAbsent(name, key -> toCompute(override));
         }
 
-        /** Applies the intervention registered at {@code name}, and records the value when it is captured. */
+        /**
+         * Returns {@code x} in the compute type, keeping the gradient path; a converted copy is
+         * owned by this pass's scratch scope, so arrays of the caller's scope stay where they are.
+         */
+        public NDArray toCompute(NDArray x) {
+            if (x.getDataType() == dtype.dataType()) {
+                return x;
+            }
+            NDArray converted = Tensors.cast(x, dtype.dataType());
+            converted.attach(scratch);
+            return converted;
+        }
+
+        /**
+         * Applies the intervention registered at {@code name}, and records the value when it is
+         * captured. Interventions and captures see float32 values (a converted copy in float16
+         * mode); the intervention's result is cast back, so the pass continues in the compute type.
+         */
         public NDArray hook(String name, NDArray value) {
             UnaryOperator<NDArray> intervention = options.intervention(name);
-            NDArray result = intervention == null ? value : intervention.apply(value);
-            if (options.shouldCapture(name)) {
-                captures.put(name, result);
+            boolean captured = options.shouldCapture(name);
+            if (intervention == null && !captured) {
+                return compute(value);
             }
-            return result;
+            NDArray result = intervention == null ? value : intervention.apply(float32(value));
+            if (captured) {
+                captures.put(name, float32(result));
+            }
+            return compute(result);
         }
 
         void preparePositions(NDArray ids) {

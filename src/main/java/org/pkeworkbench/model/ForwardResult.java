@@ -5,10 +5,12 @@ import java.util.Map;
 
 /**
  * The output of one forward pass. Arrays belong to the {@code NDManager} passed to
- * {@link DecoderModel#forward}, so they live as long as that manager.
+ * {@link DecoderModel#forward}, so they live as long as that manager. Logits and captures are
+ * FLOAT32 for every {@link ComputeDType}, so code downstream computes the same way for float16 and
+ * float32 models.
  *
- * @param logits {@code [batch, seq, vocab]}, or null when logits were not requested
- * @param captures values of the requested capture points, by {@link HookPoints} name
+ * @param logits {@code [batch, seq, vocab]} FLOAT32, or null when logits were not requested
+ * @param captures values of the requested capture points, by {@link HookPoints} name, FLOAT32
  */
 public record ForwardResult(NDArray logits, Map<String, NDArray> captures) {
 

@@ -4,6 +4,11 @@ package org.pkeworkbench.model;
  * Names of the capture points that every decoder exposes during a forward pass, one scheme for
  * all architectures. Shapes are for a batch of {@code batch} sequences of {@code seq} tokens.
  *
+ * <p>Captured values are FLOAT32 whatever the model's {@link ComputeDType}: a float16 model
+ * widens each captured value exactly (the attention pattern is float32 before any cast). An
+ * intervention at a point likewise receives a float32 value. It may return float32 or float16,
+ * because the pass casts the result back to the compute type.
+ *
  * <ul>
  *   <li>{@code embed}: token (plus learned position) embeddings, {@code [batch, seq, hidden]}
  *   <li>{@code layers.L.resid_pre}: residual stream entering layer L, {@code [batch, seq, hidden]}

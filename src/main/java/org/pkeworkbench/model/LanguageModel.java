@@ -48,12 +48,23 @@ public final class LanguageModel implements AutoCloseable {
      * @throws java.util.concurrent.CancellationException when cancelled
      */
     public static LanguageModel load(Path modelDir, Device device, ProgressListener progress) throws IOException {
+        return load(modelDir, device, ComputeDType.FLOAT32, progress);
+    }
+
+    /** Loads like {@link #load(Path, Device)}, with the weights stored and computed in {@code dtype}. */
+    public static LanguageModel load(Path modelDir, Device device, ComputeDType dtype) throws IOException {
+        return load(modelDir, device, dtype, ProgressListener.NONE);
+    }
+
+    /** Loads like {@link #load(Path, Device, ProgressListener)}, in {@code dtype}. */
+    public static LanguageModel load(Path modelDir, Device device, ComputeDType dtype, ProgressListener progress)
+            throws IOException {
         // config.json first: for a folder that is not a model at all, its message is the helpful one.
         ModelConfig.load(modelDir);
         TextTokenizer tokenizer = TextTokenizer.load(modelDir);
         try {
             GenerationConfig generation = GenerationConfig.load(modelDir);
-            DecoderModel decoder = DecoderModel.load(modelDir, device, progress);
+            DecoderModel decoder = DecoderModel.load(modelDir, device, dtype, progress);
             if (tokenizer.vocabSize() > decoder.config().vocabSize()) {
                 LOG.warn("Tokenizer of {} has {} ids but the model only {}; ids past the model's vocabulary fail",
                         modelDir, tokenizer.vocabSize(), decoder.config().vocabSize());

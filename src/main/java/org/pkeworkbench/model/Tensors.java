@@ -1,6 +1,9 @@
 package org.pkeworkbench.model;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
 
 /**
  * Arithmetic with Java numbers that is safe under autograd.
@@ -21,6 +24,32 @@ public final class Tensors {
         NDArray owned = owned(scalar);
         NDArray result = x.mul(owned);
         owned.close();
+        return result;
+    }
+
+    /**
+     * Converts {@code x} to {@code type}, keeping the autograd graph: the gradient of the result
+     * flows back to {@code x}, converted to {@code x}'s type. Returns {@code x} itself when it has
+     * that type already. The result belongs to {@code x}'s manager.
+     *
+     * <p>DJL 0.36's {@code NDArray.toType} runs libtorch's {@code to()} under a no-grad guard, so
+     * its result is cut from the graph, and gradients stop at every cast. While gradients are
+     * recorded this method converts with {@code cumprod(dtype)} over an added axis of length 1 (an
+     * identity whose dtype argument converts the input inside the differentiable operation);
+     * otherwise it uses {@code toType}.
+     */
+    public static NDArray cast(NDArray x, DataType type) {
+        if (x.getDataType() == type) {
+            return x;
+        }
+        if (!JniUtils.isGradMode()) {
+            return x.toType(type, false);
+        }
+        NDArray column = x.expandDims(-1);
+        NDArray converted = JniUtils.cumProd((PtNDArray) column, -1, type);
+        column.close();
+        NDArray result = converted.squeeze(-1);
+        converted.close();
         return result;
     }
 

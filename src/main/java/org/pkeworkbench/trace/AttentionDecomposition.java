@@ -58,9 +58,9 @@ public final class AttentionDecomposition {
                 .reshape(heads, keySeq, headDim);
 
         // Output projection as [heads, headDim, hidden], so value @ projection maps one head into the residual.
-        NDArray projection = owned(manager, outputProjection(model, layer)).reshape(heads, headDim, hidden);
+        NDArray projection = owned(manager, outputProjection(manager, model, layer)).reshape(heads, headDim, hidden);
         NDArray valueOutputs = perQueryHead.matMul(projection);
-        return new AttentionDecomposition(pattern, valueOutputs, outputBias(model, layer));
+        return new AttentionDecomposition(pattern, valueOutputs, outputBias(manager, model, layer));
     }
 
     /**
@@ -90,13 +90,17 @@ public final class AttentionDecomposition {
         return bias;
     }
 
-    /** Returns the attention output projection as {@code [heads * headDim, hidden]} (input rows, output columns). */
-    static NDArray outputProjection(DecoderModel model, int layer) {
+    /**
+     * Returns the attention output projection as float32 {@code [heads * headDim, hidden]} (input
+     * rows, output columns), always a new array object, so the caller may attach it to its manager.
+     */
+    static NDArray outputProjection(NDManager manager, DecoderModel model, int layer) {
         if (model.config().architecture() == Architecture.GPT2) {
             // GPT-2 Conv1D weights are stored [in, out] already.
-            return model.parameter("h." + layer + ".attn.c_proj.weight");
+            NDArray weight = model.parameterFloat32("h." + layer + ".attn.c_proj.weight", manager);
+            return weight.reshape(weight.getShape());
         }
-        return model.parameter("model.layers." + layer + ".self_attn.o_proj.weight").transpose();
+        return model.parameterFloat32("model.layers." + layer + ".self_attn.o_proj.weight", manager).transpose();
     }
 
     /** Moves an array derived from a capture or parameter to {@code manager}, so its owner does not keep it. */
@@ -105,9 +109,9 @@ public final class AttentionDecomposition {
         return array;
     }
 
-    private static NDArray outputBias(DecoderModel model, int layer) {
+    private static NDArray outputBias(NDManager manager, DecoderModel model, int layer) {
         if (model.config().architecture() == Architecture.GPT2) {
-            return model.parameter("h." + layer + ".attn.c_proj.bias");
+            return model.parameterFloat32("h." + layer + ".attn.c_proj.bias", manager);
         }
         return null;
     }

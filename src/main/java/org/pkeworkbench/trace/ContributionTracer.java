@@ -218,7 +218,7 @@ public final class ContributionTracer {
     private List<List<NeuronContribution>> topNeurons(NDManager layerScope, ForwardResult captured, int layer,
             int seq) {
         MlpLayout layout = model.mlpLayout(layer);
-        NDArray absoluteDown = model.parameter(layout.down()).abs();
+        NDArray absoluteDown = model.parameterFloat32(layout.down(), layerScope).abs();
         absoluteDown.attach(layerScope);
         // Sum over the axis that is not the neuron axis: one L1 norm per neuron, [intermediate].
         float[] columnNorms = absoluteDown.sum(new int[] {1 - layout.downNeuronAxis()}).toFloatArray();
@@ -309,7 +309,7 @@ public final class ContributionTracer {
      */
     static NDArray neuronOutput(NDManager scope, DecoderModel model, int layer, int neuron, double activation) {
         MlpLayout layout = model.mlpLayout(layer);
-        NDArray down = model.parameter(layout.down());
+        NDArray down = model.parameterFloat32(layout.down(), scope);
         NDArray column = layout.downNeuronAxis() == 1 ? down.get(new NDIndex(":, {}", neuron)) : down.get(neuron);
         column.attach(scope);
         NDArray scaled = Tensors.scale(column, activation);

@@ -28,7 +28,7 @@ public final class WeightViews {
         Autograd.disableOnThisThread();
         long started = System.nanoTime();
         NeuronWeightTables tables = collect(model, (scratch, name, axis) -> sliceNorms(scratch,
-                model.parameter(name), axis));
+                model.parameterFloat32(name, scratch), axis));
         LOG.info("Computed MLP neuron weight norms of {} layers in {} ms", tables.layerCount(),
                 (System.nanoTime() - started) / 1_000_000);
         return tables;
@@ -46,8 +46,8 @@ public final class WeightViews {
         long started = System.nanoTime();
         checkSameArchitecture(original, edited);
         NeuronWeightTables tables = collect(original, (scratch, name, axis) -> {
-            NDArray before = original.parameter(name);
-            NDArray after = edited.parameter(name);
+            NDArray before = original.parameterFloat32(name, scratch);
+            NDArray after = edited.parameterFloat32(name, scratch);
             if (!before.getShape().equals(after.getShape())) {
                 throw new IllegalArgumentException("Weight '" + name + "' has shape " + before.getShape() + " in "
                         + original.directory() + " but " + after.getShape() + " in " + edited.directory()

@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.SparseFormat;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.pkeworkbench.model.ComputeDType;
 import org.pkeworkbench.model.DecoderModel;
 import org.pkeworkbench.model.HookPoints;
 import org.pkeworkbench.model.MlpLayout;
@@ -26,7 +27,11 @@ public final class Gpt2Model extends DecoderModel {
     private static final float GELU_SCALE = (float) Math.sqrt(2.0 / Math.PI);
 
     public Gpt2Model(ModelConfig config, Path directory, Device device) {
-        super(config, directory, device);
+        this(config, directory, device, ComputeDType.FLOAT32);
+    }
+
+    public Gpt2Model(ModelConfig config, Path directory, Device device, ComputeDType dtype) {
+        super(config, directory, device, dtype);
     }
 
     @Override
@@ -117,11 +122,13 @@ public final class Gpt2Model extends DecoderModel {
         return x.matMul(pass.weight(name + ".weight")).add(pass.weight(name + ".bias"));
     }
 
+    /** LayerNorm with float32 statistics; the normalized value is cast back to the compute type before the affine step. */
     private NDArray layerNorm(Pass pass, NDArray x, String name) {
-        NDArray mean = x.mean(new int[] {-1}, true);
-        NDArray centered = x.sub(mean);
+        NDArray wide = float32(x);
+        NDArray mean = wide.mean(new int[] {-1}, true);
+        NDArray centered = wide.sub(mean);
         NDArray variance = centered.square().mean(new int[] {-1}, true);
-        NDArray normed = centered.div(variance.add((float) config.normEps()).sqrt());
+        NDArray normed = compute(centered.div(variance.add((float) config.normEps()).sqrt()));
         return normed.mul(pass.weight(name + ".weight")).add(pass.weight(name + ".bias"));
     }
 

@@ -30,7 +30,7 @@ import org.slf4j.LoggerFactory;
  * {@code model.safetensors} or shards listed in {@code model.safetensors.index.json}.
  *
  * <p>Opening reads and validates every header and keeps each file open for reading until
- * {@link #close()}; no tensor data is read before {@link #loadFloat32}. Nothing in the
+ * {@link #close()}; no tensor data is read before {@link #loadFloat32} or {@link #loadFloat16}. Nothing in the
  * directory is ever written. Arrays already loaded stay valid after {@code close()}, because a
  * memory mapping outlives the channel that created it. Loading is safe from several threads.
  */
@@ -143,6 +143,11 @@ public final class WeightStore implements AutoCloseable {
      * @throws IllegalStateException after {@link #close()}
      */
     public NDArray loadFloat32(String name, NDManager manager) throws IOException {
+        TensorInfo info = requireTensor(name);
+        return Float32Loader.load(info, channels.get(info.file()), manager);
+    }
+
+    private TensorInfo requireTensor(String name) throws ModelFormatException {
         if (closed) {
             throw new IllegalStateException("WeightStore for " + directory + " is closed");
         }
@@ -152,7 +157,22 @@ public final class WeightStore implements AutoCloseable {
                     + tensors.size() + " stored tensors",
                     "Check that config.json describes the same architecture as the weights");
         }
-        return Float32Loader.load(info, channels.get(info.file()), manager);
+        return info;
+    }
+
+    /**
+     * Loads a tensor as a FLOAT16 array of its stored shape, owned by {@code manager}.
+     *
+     * <p>F16 tensors are memory-mapped and wrapped without a copy, with the same read-only rule as
+     * {@link #loadFloat32}. F32 and BF16 tensors are narrowed to float16 in Java (round to
+     * nearest, ties to even) and are backed by ordinary memory.
+     *
+     * @throws ModelFormatException when the tensor does not exist or its dtype is not F32, F16 or BF16
+     * @throws IllegalStateException after {@link #close()}
+     */
+    public NDArray loadFloat16(String name, NDManager manager) throws IOException {
+        TensorInfo info = requireTensor(name);
+        return Float16Loader.load(info, channels.get(info.file()), manager);
     }
 
     /**

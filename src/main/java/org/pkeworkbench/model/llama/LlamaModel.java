@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
+import org.pkeworkbench.model.ComputeDType;
 import org.pkeworkbench.model.DecoderModel;
 import org.pkeworkbench.model.HookPoints;
 import org.pkeworkbench.model.MlpLayout;
@@ -23,7 +24,11 @@ public final class LlamaModel extends DecoderModel {
     private final RotaryEmbedding rotary;
 
     public LlamaModel(ModelConfig config, Path directory, Device device) {
-        super(config, directory, device);
+        this(config, directory, device, ComputeDType.FLOAT32);
+    }
+
+    public LlamaModel(ModelConfig config, Path directory, Device device, ComputeDType dtype) {
+        super(config, directory, device, dtype);
         this.rotary = new RotaryEmbedding(config);
     }
 
@@ -110,8 +115,11 @@ public final class LlamaModel extends DecoderModel {
         NDArray v = project(pass, x, p + "v_proj").reshape(batch, seq, config.numKeyValueHeads(), headDim)
                 .transpose(0, 2, 1, 3);
 
-        NDArray[] tables = pass.positionTables(
-                () -> rotary.tables(pass.scratch(), pass.positionValues(), (int) batch, (int) seq));
+        // The tables are built in float32 and cast once per pass, as transformers casts cos and sin.
+        NDArray[] tables = pass.positionTables(() -> {
+            NDArray[] float32Tables = rotary.tables(pass.scratch(), pass.positionValues(), (int) batch, (int) seq);
+            return new NDArray[] {pass.toCompute(float32Tables[0]), pass.toCompute(float32Tables[1])};
+        });
         q = RotaryEmbedding.apply(q, tables[0], tables[1]);
         k = RotaryEmbedding.apply(k, tables[0], tables[1]);
 
@@ -126,9 +134,12 @@ public final class LlamaModel extends DecoderModel {
                 : linear(x, weight);
     }
 
+    /** RMSNorm with float32 statistics; the normalized value is cast back to the compute type before the scale. */
     private NDArray rmsNorm(NDArray x, NDArray weight) {
-        NDArray meanSquare = x.square().mean(new int[] {-1}, true);
-        return x.div(meanSquare.add((float) config.normEps()).sqrt()).mul(weight);
+        NDArray wide = float32(x);
+        NDArray meanSquare = wide.square().mean(new int[] {-1}, true);
+        NDArray normed = wide.div(meanSquare.add((float) config.normEps()).sqrt());
+        return compute(normed).mul(weight);
     }
 
     @Override

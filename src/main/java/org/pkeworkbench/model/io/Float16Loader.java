@@ -1,0 +1,122 @@
+package org.pkeworkbench.model.io;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.nio.ShortBuffer;
+import java.nio.channels.FileChannel;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.IntStream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Turns one stored tensor into a FLOAT16 {@link NDArray}.
+ *
+ * <p>F16 data is memory-mapped read-only and handed to DJL without a copy, with the same rules
+ * as {@link Float32Loader}: writing into such an array in place crashes the JVM. F32 and BF16
+ * are narrowed in Java, in parallel chunks, into a new direct buffer, rounding to nearest with
+ * ties to even. BF16 has a wider range than F16, so values of magnitude 65520 or more become
+ * infinity. The loader counts them and logs a warning that names the tensor.
+ */
+final class Float16Loader {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Float16Loader.class);
+
+    private static final int CHUNK_ELEMENTS = 1 << 16;
+    private static final int PARALLEL_MIN_ELEMENTS = 1 << 20;
+
+    private Float16Loader() {}
+
+    /**
+     * Loads {@code info} from {@code channel}, which must be open on {@code info.file()}.
+     *
+     * @return array of shape {@code info.shape()} and type FLOAT16, owned by {@code manager}
+     */
+    static NDArray load(TensorInfo info, FileChannel channel, NDManager manager) throws IOException {
+        if (!info.dtype().isLoadableAsFloat32()) {
+            throw new ModelFormatException(info.file(),
+                    "tensor \"" + info.name() + "\" has dtype " + info.dtype() + ", which cannot be loaded as float16",
+                    "Only F32, F16 and BF16 weights are supported; convert the model's weights in Python");
+        }
+        long elements = info.elementCount();
+        if (elements * Short.BYTES > Integer.MAX_VALUE) {
+            throw new ModelFormatException(info.file(),
+                    "tensor \"" + info.name() + "\" has " + elements + " elements, more than one DJL buffer "
+                            + "can hold as float16 (2 GiB)",
+                    "Models with a single weight matrix this large are not supported");
+        }
+
+        Shape shape = new Shape(info.shape());
+        ByteBuffer stored = channel.map(FileChannel.MapMode.READ_ONLY, info.dataStart(), info.byteLength())
+                .order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer float16;
+        switch (info.dtype()) {
+            case F16 -> float16 = info.dataStart() % Short.BYTES == 0 ? stored : copyToDirect(stored);
+            case F32, BF16 -> float16 = narrow(info, stored, (int) elements);
+            default -> throw new IllegalStateException("unreachable: " + info.dtype());
+        }
+        return manager.create(float16, shape, DataType.FLOAT16);
+    }
+
+    /** Copies unaligned F16 data, since libtorch expects each half on a 2-byte boundary. */
+    private static ByteBuffer copyToDirect(ByteBuffer stored) {
+        ByteBuffer copy = ByteBuffer.allocateDirect(stored.remaining()).order(ByteOrder.LITTLE_ENDIAN);
+        copy.put(stored.duplicate());
+        return copy.flip();
+    }
+
+    /**
+     * Narrows F32 or BF16 data to float16 in chunks of {@value #CHUNK_ELEMENTS} elements, in
+     * parallel for tensors of at least {@value #PARALLEL_MIN_ELEMENTS} elements.
+     */
+    static ByteBuffer narrow(TensorInfo info, ByteBuffer stored, int elements) {
+        boolean bfloat16 = info.dtype() == StoredDType.BF16;
+        FloatBuffer floatSource = bfloat16 ? null : stored.order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+        ShortBuffer halfSource = bfloat16 ? stored.order(ByteOrder.LITTLE_ENDIAN).asShortBuffer() : null;
+        ByteBuffer narrowed = ByteBuffer.allocateDirect(elements * Short.BYTES).order(ByteOrder.nativeOrder());
+        ShortBuffer target = narrowed.asShortBuffer();
+        AtomicLong overflowed = new AtomicLong();
+
+        int chunks = (elements + CHUNK_ELEMENTS - 1) / CHUNK_ELEMENTS;
+        IntStream chunkIndices = IntStream.range(0, chunks);
+        if (elements >= PARALLEL_MIN_ELEMENTS) {
+            chunkIndices = chunkIndices.parallel();
+        }
+        chunkIndices.forEach(chunk -> {
+            int from = chunk * CHUNK_ELEMENTS;
+            int length = Math.min(CHUNK_ELEMENTS, elements - from);
+            float[] floats = new float[length];
+            if (bfloat16) {
+                short[] bits = new short[length];
+                halfSource.duplicate().get(from, bits);
+                for (int i = 0; i < length; i++) {
+                    floats[i] = HalfFloats.bfloat16ToFloat(bits[i]);
+                }
+            } else {
+                floatSource.duplicate().get(from, floats);
+            }
+
+            short[] halves = new short[length];
+            int infinities = 0;
+            for (int i = 0; i < length; i++) {
+                halves[i] = HalfFloats.floatToFloat16(floats[i]);
+                if ((halves[i] & 0x7FFF) == 0x7C00 && Float.isFinite(floats[i])) {
+                    infinities++;
+                }
+            }
+            overflowed.addAndGet(infinities);
+            target.duplicate().put(from, halves);
+        });
+        if (overflowed.get() > 0) {
+            LOG.warn("{}: {} of {} values of tensor \"{}\" exceed the float16 range (65504) and became infinity",
+                    info.file(), overflowed.get(), elements, info.name());
+        }
+        return narrowed;
+    }
+}
