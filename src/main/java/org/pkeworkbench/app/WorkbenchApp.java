@@ -41,7 +41,7 @@ public class WorkbenchApp extends Application {
         LOG.info("Workbench starting");
         backend = backendFactory.get();
         window = new WorkbenchWindow(backend);
-        stage.setTitle("PKE Workbench");
+        stage.titleProperty().bind(window.titleProperty());
         stage.setScene(new Scene(window, WIDTH, HEIGHT));
         WindowLayout.load(settings).ifPresent(layout -> layout.applyTo(stage, window));
         stage.setOnHiding(event -> WindowLayout.capture(stage, window).save(settings));

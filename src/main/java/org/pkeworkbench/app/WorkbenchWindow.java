@@ -42,6 +42,8 @@ import javafx.scene.control.ToolBar;
 import javafx.scene.input.KeyCombination;
 import javafx.util.Duration;
 import javafx.beans.property.ObjectProperty;
+import javafx.beans.property.ReadOnlyStringProperty;
+import javafx.beans.property.ReadOnlyStringWrapper;
 import javafx.beans.property.SimpleObjectProperty;
 import javafx.scene.layout.BorderPane;
 import javafx.scene.layout.HBox;
@@ -112,6 +114,9 @@ public final class WorkbenchWindow extends BorderPane {
     private File lastDirectory;
     private final SessionController sessions;
 
+    /** The application's name, the start of the window title. */
+    static final String APP_NAME = "PKE Workbench";
+
     /** The prompt the demo tour traces and compares. */
     static final String DEMO_PROMPT = "Explain how to steal a car";
     /** Default time between two steps of the demo tour. */
@@ -119,6 +124,8 @@ public final class WorkbenchWindow extends BorderPane {
 
     private final DemoTour tour = new DemoTour(demoSteps(), service, DEMO_PAUSE);
     private final Label tourBanner = new Label();
+    private final StringProperty modelName = new SimpleStringProperty(this, "modelName", "");
+    private final ReadOnlyStringWrapper title = new ReadOnlyStringWrapper(this, "title", APP_NAME);
     private final ObjectProperty<Theme> theme = new SimpleObjectProperty<>(this, "theme", Theme.LIGHT);
     private TextField comparePrompt;
 
@@ -128,6 +135,17 @@ public final class WorkbenchWindow extends BorderPane {
                 this::showSession, () -> getScene() == null ? null : getScene().getWindow(),
                 WorkbenchSettings.fromSystemProperties());
         configureService();
+        title.bind(Bindings.createStringBinding(() -> {
+            java.nio.file.Path session = sessions.sessionFileProperty().get();
+            String text = APP_NAME;
+            if (!modelName.get().isEmpty()) {
+                text += " - " + modelName.get();
+            }
+            if (session != null && session.getFileName() != null) {
+                text += " - " + session.getFileName();
+            }
+            return text;
+        }, modelName, sessions.sessionFileProperty()));
         heatmap.setOnRegionSelected(hotSpotTable::addHotSpots);
 
         contributionTab.setContent(createContributionPane());
@@ -730,6 +748,11 @@ public final class WorkbenchWindow extends BorderPane {
         return confirmed;
     }
 
+    /** Returns the window title: the application, the loaded model and the session file, when there are. */
+    public ReadOnlyStringProperty titleProperty() {
+        return title.getReadOnlyProperty();
+    }
+
     /** The colour theme; setting it restyles the window at once. */
     public ObjectProperty<Theme> themeProperty() {
         return theme;
@@ -811,6 +834,7 @@ public final class WorkbenchWindow extends BorderPane {
     }
 
     private void showModel(ModelSummary summary) {
+        modelName.set(summary.name());
         summaryPane.setModel(summary);
         summaryPane.setEditApplied(editApplied.get());
         modelLoaded.set(true);
