@@ -195,10 +195,15 @@ final class TrainableSlices implements TrainableWeights {
                 out.put(entry.getKey(), values.duplicate());
                 continue;
             }
-            NDArray index = slice.neuronIndex().broadcast(values.getShape());
-            index.attach(scope);
-            out.put(entry.getKey(), scope.zeros(slice.fullShape(), DataType.FLOAT32).scatter(index, values,
-                    slice.axis()));
+            // The zeros are freed as soon as the slices are scattered into their copy.
+            try (NDManager scratch = scope.newSubManager()) {
+                NDArray index = slice.neuronIndex().broadcast(values.getShape());
+                index.attach(scratch);
+                NDArray change = scratch.zeros(slice.fullShape(), DataType.FLOAT32).scatter(index, values,
+                        slice.axis());
+                change.attach(scope);
+                out.put(entry.getKey(), change);
+            }
         }
         return out;
     }
