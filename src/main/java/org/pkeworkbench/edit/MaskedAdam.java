@@ -4,10 +4,13 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
- * Adam (Kingma and Ba, 2015) whose gradients are multiplied by a 0/1 mask before the moments are
- * updated, so masked elements never move. Call {@link #step} outside a gradient collector.
+ * Adam (Kingma and Ba, 2015) whose gradients may be multiplied by a 0/1 mask before the moments
+ * are updated, so masked elements never move. The moments have the shape of the trainable arrays,
+ * so for {@link TrainableSlices} they are sized by the hot-spot slices. Call {@link #step} outside
+ * a gradient collector.
  */
 final class MaskedAdam implements SliceOptimizer {
 
@@ -19,7 +22,7 @@ final class MaskedAdam implements SliceOptimizer {
     private final double learningRate;
     private final Map<String, NDArray> firstMoments = new HashMap<>();
     private final Map<String, NDArray> secondMoments = new HashMap<>();
-    /** Holds this step's moments and temporaries; the previous step's manager is closed after each step. */
+    /** Owner of the current moments; the previous step's manager is closed after each step. */
     private NDManager stepManager;
     private int step;
 
@@ -29,15 +32,16 @@ final class MaskedAdam implements SliceOptimizer {
     }
 
     @Override
-    public void step(TrainableSlices slices, double maxChange) {
-        step(slices.deltas(), slices::mask, maxChange);
+    public void step(TrainableWeights weights, double maxChange) {
+        step(weights.trainable(), weights::gradientMask, maxChange);
     }
 
     /**
      * Updates every trainable array in place from its gradient, multiplied by {@code masks.apply(name)}
-     * unless that is null, then zeroes the gradient.
+     * unless that is null, then zeroes the gradient. With {@code maxChange > 0}, every element is
+     * then clipped to {@code [-maxChange, maxChange]}.
      */
-    void step(Map<String, NDArray> trainable, java.util.function.Function<String, NDArray> masks, double maxChange) {
+    void step(Map<String, NDArray> trainable, Function<String, NDArray> masks, double maxChange) {
         step++;
         NDManager previous = stepManager;
         stepManager = root.newSubManager();
@@ -48,29 +52,38 @@ final class MaskedAdam implements SliceOptimizer {
             NDArray delta = entry.getValue();
             NDArray gradient = delta.getGradient();
             NDArray mask = masks.apply(name);
-            NDArray masked = mask == null ? gradient.mul(1f) : gradient.mul(mask);
+            // Results of an operation belong to its receiver's manager, so each chain starts from
+            // an array of the scratch manager, and closing it frees this array's temporaries.
+            try (NDManager scratch = root.newSubManager()) {
+                NDArray masked = mask == null ? gradient.mul(1f) : gradient.mul(mask);
+                masked.attach(scratch);
 
-            NDArray m = firstMoments.get(name);
-            NDArray v = secondMoments.get(name);
-            NDArray newM = masked.mul(1 - BETA1);
-            NDArray newV = masked.square().mul(1 - BETA2);
-            if (m != null) {
-                newM = newM.add(m.mul(BETA1));
-                newV = newV.add(v.mul(BETA2));
-            }
-            firstMoments.put(name, newM);
-            secondMoments.put(name, newV);
+                NDArray m = firstMoments.get(name);
+                NDArray v = secondMoments.get(name);
+                NDArray newM = masked.mul(1 - BETA1);
+                NDArray newV = masked.square().mul(1 - BETA2);
+                if (m != null) {
+                    newM = newM.add(m.mul(BETA1));
+                    newV = newV.add(v.mul(BETA2));
+                }
+                newM.attach(stepManager);
+                newV.attach(stepManager);
+                firstMoments.put(name, newM);
+                secondMoments.put(name, newV);
 
-            NDArray update = newM.div(correction1)
-                    .div(newV.div(correction2).sqrt().add(EPSILON))
-                    .mul((float) learningRate);
-            delta.subi(update);
-            if (maxChange > 0) {
-                NDArray clipped = delta.clip(-maxChange, maxChange);
-                clipped.attach(stepManager);
-                NDArray excess = delta.sub(clipped);
-                excess.attach(stepManager);
-                delta.subi(excess);
+                NDArray denominator = newV.div(correction2);
+                denominator.attach(scratch);
+                NDArray firstCorrected = newM.div(correction1);
+                firstCorrected.attach(scratch);
+                NDArray update = firstCorrected.div(denominator.sqrt().add(EPSILON)).mul((float) learningRate);
+                delta.subi(update);
+                if (maxChange > 0) {
+                    NDArray clipped = delta.clip(-maxChange, maxChange);
+                    clipped.attach(scratch);
+                    NDArray excess = delta.sub(clipped);
+                    excess.attach(scratch);
+                    delta.subi(excess);
+                }
             }
             gradient.subi(gradient);
         }

@@ -19,8 +19,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Trains only the hot-spot slices of the MLP weights with masked Adam on the loss described in
- * {@link EditSettings}. PKE and DINM differ only in their hot spots and settings. The model is not
+ * Trains only the hot-spot slices of the MLP weights with Adam on the loss described in
+ * {@link EditSettings}; the trainable deltas and Adam's moments are sized by the slices (see
+ * {@link TrainableSlices}). PKE and DINM differ only in their hot spots and settings. The model is not
  * changed: the result is a {@link WeightDelta} to apply, so a cancelled edit leaves it as it was.
  *
  * <p>Unless {@link EditSettings#fullRecomputation()} is set, the hidden states entering the first
@@ -59,6 +60,13 @@ public final class MaskedEditor {
     /** Runs the edit with the update rule from {@code optimizers} in place of Adam. */
     EditRun edit(List<EditExample> examples, List<LocalityExample> locality, List<HotSpot> hotSpots,
             EditSettings settings, ProgressListener progress, SliceOptimizer.Factory optimizers) {
+        return edit(examples, locality, hotSpots, settings, progress, optimizers, TrainableSlices::new);
+    }
+
+    /** Runs the edit with the trainable state from {@code state} in place of {@link TrainableSlices}. */
+    EditRun edit(List<EditExample> examples, List<LocalityExample> locality, List<HotSpot> hotSpots,
+            EditSettings settings, ProgressListener progress, SliceOptimizer.Factory optimizers,
+            TrainableWeights.Factory state) {
         if (examples.isEmpty()) {
             throw new IllegalArgumentException("An edit needs at least one edit record");
         }
@@ -74,7 +82,7 @@ public final class MaskedEditor {
                 settings.fullRecomputation() ? "every layer" : "from layer " + firstLayer);
         try (NDManager editScope = model.manager().newSubManager();
                 SliceOptimizer optimizer = optimizers.create(editScope, settings.learningRate())) {
-            TrainableSlices slices = new TrainableSlices(model, editScope, hotSpots, settings);
+            TrainableWeights slices = state.create(model, editScope, hotSpots, settings);
             LayerInputCache inputs = settings.fullRecomputation()
                     ? LayerInputCache.none()
                     : LayerInputCache.compute(model, editScope, firstLayer, examples, measuresUnsafe(settings),
@@ -112,7 +120,7 @@ public final class MaskedEditor {
 
             WeightDelta delta;
             try (NDManager scratch = editScope.newSubManager()) {
-                delta = new WeightDelta(model.manager(), slices.maskedDeltas(scratch), hotSpots);
+                delta = new WeightDelta(model.manager(), slices.changes(scratch), hotSpots);
             }
             double seconds = (System.nanoTime() - started) / 1e9;
             LOG.info("Finished {} edit after {} steps in {} s, {} weights changed", settings.method(), history.size(),
@@ -151,7 +159,7 @@ public final class MaskedEditor {
         return logits.get(new NDIndex("0, {}:{}", start - 1, end - 1)).logSoftmax(-1);
     }
 
-    private StepRecord lossAndGradient(NDManager scope, TrainableSlices slices, LayerInputCache inputs,
+    private StepRecord lossAndGradient(NDManager scope, TrainableWeights slices, LayerInputCache inputs,
             List<EditExample> examples, List<LocalityExample> locality, List<NDArray> reference,
             List<NDArray> referenceProbabilities, EditSettings settings, int step) {
         boolean measureUnsafe = measuresUnsafe(settings);

@@ -20,21 +20,24 @@ final class MaskedGradientDescent implements SliceOptimizer {
     }
 
     @Override
-    public void step(TrainableSlices slices, double maxChange) {
-        try (NDManager scratch = root.newSubManager()) {
-            for (Map.Entry<String, NDArray> entry : slices.deltas().entrySet()) {
-                NDArray delta = entry.getValue();
-                NDArray gradient = delta.getGradient();
-                NDArray update = gradient.mul(slices.mask(entry.getKey())).mul(learningRate);
-                update.attach(scratch);
-                delta.subi(update);
+    public void step(TrainableWeights weights, double maxChange) {
+        for (Map.Entry<String, NDArray> entry : weights.trainable().entrySet()) {
+            NDArray delta = entry.getValue();
+            NDArray gradient = delta.getGradient();
+            NDArray mask = weights.gradientMask(entry.getKey());
+            try (NDManager scratch = root.newSubManager()) {
+                NDArray masked = mask == null ? gradient.mul(1f) : gradient.mul(mask);
+                masked.attach(scratch);
+                delta.subi(masked.mul(learningRate));
                 if (maxChange > 0) {
-                    NDArray excess = delta.sub(delta.clip(-maxChange, maxChange));
+                    NDArray clipped = delta.clip(-maxChange, maxChange);
+                    clipped.attach(scratch);
+                    NDArray excess = delta.sub(clipped);
                     excess.attach(scratch);
                     delta.subi(excess);
                 }
-                gradient.subi(gradient);
             }
+            gradient.subi(gradient);
         }
     }
 

@@ -2,11 +2,11 @@ package org.pkeworkbench.edit;
 
 import ai.djl.ndarray.NDManager;
 
-/** An update rule for {@link TrainableSlices}, called once per step outside a gradient collector. */
+/** An update rule for {@link TrainableWeights}, called once per step outside a gradient collector. */
 interface SliceOptimizer extends AutoCloseable {
 
-    /** Updates every delta in place from its masked gradient, then zeroes the gradient. */
-    void step(TrainableSlices slices, double maxChange);
+    /** Updates every trainable array in place from its (masked) gradient, then zeroes the gradient. */
+    void step(TrainableWeights weights, double maxChange);
 
     @Override
     void close();

@@ -2,37 +2,53 @@ package org.pkeworkbench.edit;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeSet;
 import org.pkeworkbench.locate.HotSpot;
 import org.pkeworkbench.model.DecoderModel;
+import org.pkeworkbench.model.Tensors;
 import org.pkeworkbench.model.MlpLayout;
 
 /**
- * The weights an edit may change: for each trained matrix, a zero-initialised delta that requires
- * gradient and a 0/1 mask that selects the hot-spot neurons' slices. The model's own weights are
- * never modified while training; each forward pass uses {@code W + mask * delta}.
+ * The weights an edit may change, sized by the hot spots: for each trained matrix, an FP32 delta
+ * that holds only the {@code k} hot-spot neurons' slices and requires gradient. For a Llama
+ * {@code down_proj} ({@code [hidden, intermediate]}, neurons on axis 1) the delta is
+ * {@code [hidden, k]}; for {@code gate_proj}/{@code up_proj} ({@code [intermediate, hidden]}) it is
+ * {@code [k, hidden]}. GPT-2's transposed Conv1D weights use the axes from {@link MlpLayout}.
  *
- * <p>NOTE: deltas and masks have the shape of the whole matrix, and so do the gradients and the
- * Adam moments, so a trained matrix costs five float32 copies even when its hot spot is a few
- * neurons wide.
+ * <p>Each forward pass uses {@code W} with the slices replaced by {@code W[slices] + delta}, built
+ * by {@code gather} and an out-of-place {@code scatter} along the neuron axis, so the backward pass
+ * gives gradients to the small delta only and the optimizer state has its shape. The model's own
+ * weights are never modified. A hot spot that covers every neuron of the axis (DINM, FT-L) skips
+ * the scatter and uses {@code W + delta}.
+ *
+ * <p>Hot spots of the same layer are merged: their neurons train together.
  */
-final class TrainableSlices {
+final class TrainableSlices implements TrainableWeights {
 
-    private final Map<String, NDArray> deltas = new LinkedHashMap<>();
-    private final Map<String, NDArray> masks = new LinkedHashMap<>();
     private final DecoderModel model;
+    private final Map<String, Slice> slices = new LinkedHashMap<>();
+    private final Map<String, NDArray> deltas = new LinkedHashMap<>();
+
+    /**
+     * The trained part of one matrix.
+     *
+     * @param axis the matrix's neuron axis
+     * @param neuronIndex INT64 neuron indices, {@code [1, k]} for axis 1 and {@code [k, 1]} for
+     *     axis 0; null when every neuron trains
+     * @param fullShape the shape of the whole matrix
+     */
+    private record Slice(int axis, NDArray neuronIndex, Shape fullShape) {}
 
     TrainableSlices(DecoderModel model, NDManager manager, List<HotSpot> hotSpots, EditSettings settings) {
         this.model = model;
-        for (HotSpot spot : hotSpots) {
-            if (spot.layer() >= model.config().numLayers()) {
-                throw new IllegalArgumentException("Hot spot layer " + spot.layer() + " does not exist; the model has "
-                        + model.config().numLayers() + " layers");
-            }
-            MlpLayout layout = model.mlpLayout(spot.layer());
+        for (Map.Entry<Integer, List<Integer>> layer : neuronsByLayer(hotSpots).entrySet()) {
+            MlpLayout layout = model.mlpLayout(layer.getKey());
             for (EditSettings.TrainedMatrix matrix : settings.matrices()) {
                 String name;
                 int axis;
@@ -53,12 +69,7 @@ final class TrainableSlices {
                         axis = layout.inNeuronAxis();
                         break;
                 }
-                Shape shape = model.parameter(name).getShape();
-                NDArray mask = neuronMask(manager, shape, axis, spot.neurons());
-                NDArray delta = manager.zeros(shape);
-                delta.setRequiresGradient(true);
-                masks.put(name, mask);
-                deltas.put(name, delta);
+                addSlice(manager, name, axis, layer.getValue());
             }
         }
         if (deltas.isEmpty()) {
@@ -66,64 +77,139 @@ final class TrainableSlices {
         }
     }
 
-    /** A {@code shape} array with ones on the given indices along {@code axis} and zeros elsewhere. */
-    static NDArray neuronMask(NDManager manager, Shape shape, int axis, List<Integer> neurons) {
-        long size = shape.get(axis);
-        float[] selected = new float[(int) size];
-        for (int neuron : neurons) {
+    /** Returns each hot-spot layer's neurons, in the order the layers first appear, merged when a layer repeats. */
+    private Map<Integer, List<Integer>> neuronsByLayer(List<HotSpot> hotSpots) {
+        Map<Integer, TreeSet<Integer>> merged = new LinkedHashMap<>();
+        for (HotSpot spot : hotSpots) {
+            if (spot.layer() >= model.config().numLayers()) {
+                throw new IllegalArgumentException("Hot spot layer " + spot.layer() + " does not exist; the model has "
+                        + model.config().numLayers() + " layers");
+            }
+            merged.computeIfAbsent(spot.layer(), layer -> new TreeSet<>()).addAll(spot.neurons());
+        }
+        Map<Integer, List<Integer>> out = new LinkedHashMap<>();
+        merged.forEach((layer, neurons) -> out.put(layer, List.copyOf(neurons)));
+        return out;
+    }
+
+    private void addSlice(NDManager manager, String name, int axis, List<Integer> neurons) {
+        Shape fullShape = model.parameter(name).getShape();
+        long size = fullShape.get(axis);
+        long[] indices = new long[neurons.size()];
+        for (int i = 0; i < indices.length; i++) {
+            int neuron = neurons.get(i);
             if (neuron < 0 || neuron >= size) {
                 throw new IllegalArgumentException("Neuron " + neuron + " is out of range; the layer has " + size
                         + " neurons");
             }
-            selected[neuron] = 1f;
+            indices[i] = neuron;
         }
-        Shape vectorShape = axis == 0 ? new Shape(size, 1) : new Shape(1, size);
-        return manager.create(selected, vectorShape).broadcast(shape).duplicate();
+
+        // The neurons are distinct and sorted, so k == size means every neuron, in order.
+        boolean wholeAxis = indices.length == size;
+        NDArray neuronIndex = null;
+        if (!wholeAxis) {
+            Shape indexShape = axis == 0 ? new Shape(indices.length, 1) : new Shape(1, indices.length);
+            neuronIndex = manager.create(indices, indexShape);
+        }
+        Shape deltaShape = axis == 0 ? new Shape(indices.length, fullShape.get(1))
+                : new Shape(fullShape.get(0), indices.length);
+        NDArray delta = manager.zeros(deltaShape, DataType.FLOAT32);
+        delta.setRequiresGradient(true);
+        slices.put(name, new Slice(axis, neuronIndex, fullShape));
+        deltas.put(name, delta);
+    }
+
+    /** Returns the FP32 deltas by parameter name, {@code [rows, k]} or {@code [k, cols]}, each with gradient. */
+    @Override
+    public Map<String, NDArray> trainable() {
+        return Collections.unmodifiableMap(deltas);
+    }
+
+    /** Returns null: the deltas hold only trained elements. */
+    @Override
+    public NDArray gradientMask(String name) {
+        return null;
+    }
+
+    @Override
+    public Map<String, NDArray> effectiveWeights(NDManager scope) {
+        Map<String, NDArray> out = new LinkedHashMap<>();
+        for (Map.Entry<String, NDArray> entry : deltas.entrySet()) {
+            String name = entry.getKey();
+            Slice slice = slices.get(name);
+            NDArray weight = model.parameter(name);
+            NDArray delta = entry.getValue();
+            if (slice.neuronIndex() == null) {
+                out.put(name, addInWeightType(scope, weight, delta));
+                continue;
+            }
+
+            NDArray index = slice.neuronIndex().broadcast(delta.getShape());
+            index.attach(scope);
+            NDArray original = weight.gather(index, slice.axis());
+            original.attach(scope);
+            NDArray updated = addInWeightType(scope, original, delta);
+            NDArray effective = weight.scatter(index, updated, slice.axis());
+            effective.attach(scope);
+            out.put(name, effective);
+        }
+        return out;
     }
 
     /**
-     * The weights to use for a forward pass: {@code W + mask * delta} for every trained matrix,
-     * attached to {@code scope} (the results keep their autograd history).
+     * Returns {@code weight + delta} in {@code weight}'s data type: an FP32 weight gets the sum
+     * directly, any other type gets the FP32 sum cast back (one rounding).
      */
-    Map<String, NDArray> effectiveWeights(NDManager scope) {
-        Map<String, NDArray> out = new LinkedHashMap<>();
-        for (Map.Entry<String, NDArray> entry : deltas.entrySet()) {
-            NDArray masked = entry.getValue().mul(masks.get(entry.getKey()));
-            masked.attach(scope);
-            NDArray weight = masked.add(model.parameter(entry.getKey()));
-            weight.attach(scope);
-            out.put(entry.getKey(), weight);
+    private static NDArray addInWeightType(NDManager scope, NDArray weight, NDArray delta) {
+        DataType type = weight.getDataType();
+        if (type == DataType.FLOAT32) {
+            NDArray sum = delta.add(weight);
+            sum.attach(scope);
+            return sum;
         }
-        return out;
+        NDArray wide = weight.toType(DataType.FLOAT32, false);
+        wide.attach(scope);
+        NDArray sum = wide.add(delta);
+        sum.attach(scope);
+        // NDArray.toType would cut the gradient path to delta; Tensors.cast keeps it.
+        NDArray narrowed = Tensors.cast(sum, type);
+        narrowed.attach(scope);
+        return narrowed;
     }
 
-    /** The masked deltas without gradient history, attached to {@code scope}. */
-    Map<String, NDArray> maskedDeltas(NDManager scope) {
-        Map<String, NDArray> out = new LinkedHashMap<>();
-        for (Map.Entry<String, NDArray> entry : deltas.entrySet()) {
-            NDArray masked = entry.getValue().stopGradient().mul(masks.get(entry.getKey()));
-            masked.attach(scope);
-            out.put(entry.getKey(), masked);
-        }
-        return out;
-    }
-
-    Map<String, NDArray> deltas() {
-        return deltas;
-    }
-
-    NDArray mask(String name) {
-        return masks.get(name);
-    }
-
-    /** Sum of squared masked deltas, a scalar with gradient. */
-    NDArray squaredNorm(NDManager scope) {
+    @Override
+    public NDArray squaredNorm(NDManager scope) {
         NDArray total = scope.zeros(new Shape());
-        for (Map.Entry<String, NDArray> entry : deltas.entrySet()) {
-            NDArray masked = entry.getValue().mul(masks.get(entry.getKey()));
-            masked.attach(scope);
-            total = total.add(masked.square().sum());
+        for (NDArray delta : deltas.values()) {
+            NDArray squares = delta.square();
+            squares.attach(scope);
+            total = total.add(squares.sum());
         }
         return total;
+    }
+
+    @Override
+    public Map<String, NDArray> changes(NDManager scope) {
+        Map<String, NDArray> out = new LinkedHashMap<>();
+        for (Map.Entry<String, NDArray> entry : deltas.entrySet()) {
+            Slice slice = slices.get(entry.getKey());
+            NDArray values = entry.getValue().stopGradient();
+            values.attach(scope);
+            if (slice.neuronIndex() == null) {
+                out.put(entry.getKey(), values.duplicate());
+                continue;
+            }
+            // The zeros are freed as soon as the slices are scattered into their copy.
+            try (NDManager scratch = scope.newSubManager()) {
+                NDArray index = slice.neuronIndex().broadcast(values.getShape());
+                index.attach(scratch);
+                NDArray change = scratch.zeros(slice.fullShape(), DataType.FLOAT32).scatter(index, values,
+                        slice.axis());
+                change.attach(scope);
+                out.put(entry.getKey(), change);
+            }
+        }
+        return out;
     }
 }

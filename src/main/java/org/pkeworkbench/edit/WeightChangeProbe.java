@@ -31,8 +31,8 @@ import org.slf4j.LoggerFactory;
  * per-weight change bound are off, so every probe runs exactly its step count.
  *
  * <p>Cost: each probe step is one edit step with every neuron of the candidate layers trainable,
- * that is a forward and backward pass over all edit and locality records, plus full-size deltas
- * and masks for each trained matrix of those layers.
+ * that is a forward and backward pass over all edit and locality records, plus a delta and a
+ * gradient of the whole matrix for each trained matrix of those layers.
  */
 public final class WeightChangeProbe {
 
