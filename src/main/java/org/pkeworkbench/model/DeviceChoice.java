@@ -67,8 +67,9 @@ public final class DeviceChoice {
     }
 
     /** What to check when libtorch sees no GPU. */
-    static final String NO_GPU_HINT = "The bundled libtorch is the CPU build; on an NVIDIA workstation install the "
-            + "CUDA build of libtorch and the driver as docs/gpu.md describes.";
+    static final String NO_GPU_HINT = "The bundled libtorch is the CPU build. To use an NVIDIA GPU, install its driver "
+            + "and the CUDA build of libtorch 2.7.1, and start the workbench with PYTORCH_LIBRARY_PATH set to that "
+            + "libtorch's lib folder and PYTORCH_FLAVOR to its CUDA version, e.g. cu128 (docs/gpu.md in the sources).";
 
     private static int gpuCount() {
         try {
