@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import org.pkeworkbench.locate.HotSpot;
 import org.pkeworkbench.model.Autograd;
+import org.pkeworkbench.model.NativeMemoryTuning;
 import org.pkeworkbench.model.DecoderModel;
 import org.pkeworkbench.model.ProgressListener;
 import org.pkeworkbench.model.Tensors;
@@ -80,7 +81,8 @@ public final class MaskedEditor {
                 + "steps run {}", settings.method(), examples.size(), locality.size(),
                 hotSpots.stream().map(HotSpot::layer).toList(), settings.learningRate(), settings.steps(),
                 settings.fullRecomputation() ? "every layer" : "from layer " + firstLayer);
-        try (NDManager editScope = model.manager().newSubManager();
+        try (NativeMemoryTuning.AutoCloseableNoThrow training = NativeMemoryTuning.trainingPhase();
+                NDManager editScope = model.manager().newSubManager();
                 SliceOptimizer optimizer = optimizers.create(editScope, settings.learningRate())) {
             TrainableWeights slices = state.create(model, editScope, hotSpots, settings);
             LayerInputCache inputs = settings.fullRecomputation()
