@@ -103,7 +103,16 @@ final class ModelSummaryPane extends VBox {
         addFact(row++, "Data type", summary.dataType());
         addFact(row++, "Device", summary.device());
         if (!summary.deviceReason().isEmpty()) {
-            Label reason = addWideFact(row, "Why this device", new Label(summary.deviceReason()));
+            // The first sentence says why; the rest (how to set up a GPU) goes to the tooltip, so the
+            // prompt lists below keep their room.
+            String full = summary.deviceReason();
+            int end = full.indexOf(". ");
+            String brief = end > 0 ? full.substring(0, end + 1) + " Hover for how to use a GPU." : full;
+            Label reason = addWideFact(row, "Why this device", new Label(brief));
+            Tooltip details = new Tooltip(full);
+            details.setWrapText(true);
+            details.setPrefWidth(420);
+            reason.setTooltip(details);
             reason.setId("deviceReasonLabel");
             row += 2;
         }
