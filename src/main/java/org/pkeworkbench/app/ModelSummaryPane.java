@@ -39,6 +39,8 @@ final class ModelSummaryPane extends VBox {
     private final Timeline memoryRefresh = new Timeline(new KeyFrame(Duration.seconds(2), event -> refreshMemory()));
     private final Map<DatasetRole, TitledPane> datasetPanes = new EnumMap<>(DatasetRole.class);
     private final Map<DatasetRole, ListView<String>> datasetLists = new EnumMap<>(DatasetRole.class);
+    private final Map<DatasetRole, String> datasetFiles = new EnumMap<>(DatasetRole.class);
+    private final Map<DatasetRole, Integer> usedLimits = new EnumMap<>(DatasetRole.class);
 
     ModelSummaryPane() {
         setPrefWidth(WIDTH);
@@ -174,9 +176,39 @@ final class ModelSummaryPane extends VBox {
     void setDataset(DatasetRole role, Path file, List<String> prompts) {
         String fileName = file.getFileName() == null ? file.toString() : file.getFileName().toString();
         TitledPane pane = datasetPanes.get(role);
-        pane.setText(capitalise(role.displayName()) + ": " + prompts.size() + " prompts (" + fileName + ")");
+        datasetFiles.put(role, fileName);
         pane.setTooltip(new Tooltip(file.toString()));
         datasetLists.get(role).getItems().setAll(prompts);
+        refreshDatasetTitle(role);
+    }
+
+    /**
+     * Shows how many records of each set a run uses: the first {@code editRecords} of the edit set
+     * and the first {@code evalPrompts} of the eval set, 0 meaning all.
+     */
+    void setUsedLimits(int editRecords, int evalPrompts) {
+        usedLimits.put(DatasetRole.EDIT, editRecords);
+        usedLimits.put(DatasetRole.EVALUATION, evalPrompts);
+        for (DatasetRole role : DatasetRole.values()) {
+            refreshDatasetTitle(role);
+        }
+    }
+
+    /** Returns the title of the {@code role} set's pane, for example "Edit set: 60 prompts (a.jsonl), first 8 used". */
+    String datasetTitle(DatasetRole role) {
+        return datasetPanes.get(role).getText();
+    }
+
+    private void refreshDatasetTitle(DatasetRole role) {
+        String fileName = datasetFiles.get(role);
+        if (fileName == null) {
+            return;
+        }
+        int count = datasetLists.get(role).getItems().size();
+        int limit = usedLimits.getOrDefault(role, 0);
+        String used = limit > 0 && limit < count ? ", first " + limit + " used" : "";
+        datasetPanes.get(role).setText(capitalise(role.displayName()) + ": " + count + " prompts (" + fileName + ")"
+                + used);
     }
 
     /** Returns the live list of prompts shown for {@code role}, for controls that offer the same prompts. */

@@ -4,7 +4,6 @@ import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -353,7 +352,9 @@ public final class SessionController {
 
     private static String lastModified(Path file) {
         try {
-            return Files.getLastModifiedTime(file).toInstant().truncatedTo(ChronoUnit.SECONDS).toString();
+            return java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm", java.util.Locale.ROOT)
+                    .withZone(java.time.ZoneId.systemDefault())
+                    .format(Files.getLastModifiedTime(file).toInstant());
         } catch (IOException error) {
             LOG.warn("Could not read the modification time of {}", file, error);
             return "an unknown time";

@@ -168,6 +168,7 @@ public final class WorkbenchWindow extends BorderPane {
                 .otherwise(0.0));
         editApplied.addListener((observable, wasApplied, isApplied) -> summaryPane.setEditApplied(isApplied));
         summaryPane.deviceChoice().setValue(backend.device());
+        showUsedLimits();
         summaryPane.deviceChoice().valueProperty().addListener((observable, oldDevice, newDevice) -> {
             backend.setDevice(newDevice);
             idleMessage.set("The next model opens with device '" + newDevice + "'");
@@ -710,10 +711,19 @@ public final class WorkbenchWindow extends BorderPane {
         dialog.setResultConverter(button -> button == ButtonType.OK ? form.result() : null);
         dialog.showAndWait().ifPresent(settings -> {
             backend.setRunSettings(settings);
+            summaryPane.setUsedLimits(settings.maxEditRecords(), settings.maxEvalPrompts());
             idleMessage.set(String.format(java.util.Locale.ROOT,
                     "Settings changed: %d edit steps, learning rate %s, %d new tokens per answer",
                     settings.editSettings().steps(), settings.editSettings().learningRate(), settings.maxNewTokens()));
         });
+    }
+
+    /** Shows in the prompt-set panes how many records the run settings use. */
+    private void showUsedLimits() {
+        CoreBackend.Settings settings = backend.runSettings();
+        if (settings != null) {
+            summaryPane.setUsedLimits(settings.maxEditRecords(), settings.maxEvalPrompts());
+        }
     }
 
     /** Plays the demo story on the demo model with pauses between the steps. */
@@ -926,6 +936,7 @@ public final class WorkbenchWindow extends BorderPane {
     /** Shows a reopened session: its model, prompt sets, locate result, ticked hot spots, history and results. */
     private void showSession(SessionRestore restored) {
         showModel(restored.model());
+        showUsedLimits();
         editSetLoaded.set(restored.editPrompts() != null);
         if (restored.editPrompts() != null) {
             summaryPane.setDataset(DatasetRole.EDIT, restored.editFile(), restored.editPrompts());

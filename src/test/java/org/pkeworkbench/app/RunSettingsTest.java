@@ -68,6 +68,10 @@ class RunSettingsTest {
 
         robot.clickOn("#openDemoModelButton");
         demo.awaitSuccess();
+        assertEquals("Eval set: 100 prompts (demo-eval.jsonl), first 3 used",
+                FxTestSupport.onFx(() -> window.summaryPane().datasetTitle(DatasetRole.EVALUATION)));
+        assertEquals("Edit set: 60 prompts (demo-edit.jsonl), first 4 used",
+                FxTestSupport.onFx(() -> window.summaryPane().datasetTitle(DatasetRole.EDIT)));
         robot.clickOn("#locateButton");
         demo.awaitSuccess();
         FxTestSupport.onFx(() -> {
