@@ -25,6 +25,9 @@ import org.jfree.chart.axis.NumberAxis;
 import org.jfree.chart.axis.NumberTickUnit;
 import org.jfree.chart.fx.ChartViewer;
 import org.jfree.chart.labels.CategoryItemLabelGenerator;
+import org.jfree.chart.labels.ItemLabelAnchor;
+import org.jfree.chart.labels.ItemLabelPosition;
+import org.jfree.chart.ui.TextAnchor;
 import org.jfree.chart.plot.CategoryPlot;
 import org.jfree.chart.renderer.category.BarRenderer;
 import org.jfree.chart.renderer.category.StandardBarPainter;
@@ -87,6 +90,12 @@ public final class AsrChartView extends BorderPane {
         renderer.setDefaultItemLabelGenerator(new WilsonLabelGenerator());
         renderer.setDefaultItemLabelFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
         renderer.setDefaultItemLabelsVisible(true);
+        // Vertical labels inside the bars: side by side, horizontal labels of two equal bars overlap.
+        renderer.setDefaultPositiveItemLabelPosition(new ItemLabelPosition(ItemLabelAnchor.INSIDE12,
+                TextAnchor.CENTER_RIGHT, TextAnchor.CENTER_RIGHT, -Math.PI / 2));
+        renderer.setPositiveItemLabelPositionFallback(new ItemLabelPosition(ItemLabelAnchor.OUTSIDE12,
+                TextAnchor.CENTER_LEFT, TextAnchor.CENTER_LEFT, -Math.PI / 2));
+        renderer.setDefaultItemLabelPaint(Color.WHITE);
 
         // Wide outer margins keep the two bars of the single category narrow and side by side.
         CategoryAxis categoryAxis = new CategoryAxis(null);
