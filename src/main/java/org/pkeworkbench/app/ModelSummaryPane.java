@@ -105,8 +105,8 @@ final class ModelSummaryPane extends VBox {
         addFact(row++, "Data type", summary.dataType());
         addFact(row++, "Device", summary.device());
         if (!summary.deviceReason().isEmpty()) {
-            // The first sentence says why; the rest (how to set up a GPU) goes to the tooltip, so the
-            // prompt lists below keep their room.
+            // The first sentence gives the reason and the rest (how to set up a GPU) goes to the tooltip,
+            // so the prompt lists below keep their room.
             String full = summary.deviceReason();
             int end = full.indexOf(". ");
             String brief = end > 0 ? full.substring(0, end + 1) + " Hover for how to use a GPU." : full;

@@ -301,7 +301,7 @@ public final class WorkbenchWindow extends BorderPane {
         return new VBox(new MenuBar(fileMenu, editMenu, runMenu, createViewMenu()), toolBar);
     }
 
-    /** The View menu: one radio item per theme, bound both ways to {@link #themeProperty()}. */
+    /** Builds the View menu: one radio item per theme, bound both ways to {@link #themeProperty()}. */
     private Menu createViewMenu() {
         Menu viewMenu = new Menu("View");
         ToggleGroup themes = new ToggleGroup();
@@ -763,7 +763,7 @@ public final class WorkbenchWindow extends BorderPane {
         return title.getReadOnlyProperty();
     }
 
-    /** The colour theme; setting it restyles the window at once. */
+    /** Returns the colour theme; setting it restyles the window at once. */
     public ObjectProperty<Theme> themeProperty() {
         return theme;
     }
@@ -778,7 +778,7 @@ public final class WorkbenchWindow extends BorderPane {
         return tour.runningProperty();
     }
 
-    /** How the last demo tour ended; empty before the first. */
+    /** Returns how the last demo tour ended, or empty before the first. */
     String demoTourOutcome() {
         return tour.outcome();
     }

@@ -33,7 +33,7 @@ public final class DeviceChoice {
     }
 
     /**
-     * Resolves like {@link #resolve(String)} and says why, so a user can see why the GPU is not used.
+     * Resolves like {@link #resolve(String)} and returns the reason, so a user can see why the GPU is not used.
      *
      * @throws IllegalArgumentException for another value, or for {@code "gpu"} when no GPU is usable
      */
@@ -66,7 +66,7 @@ public final class DeviceChoice {
         return decision;
     }
 
-    /** What to check when libtorch sees no GPU. */
+    /** The set-up steps shown when libtorch finds no GPU. */
     static final String NO_GPU_HINT = "The bundled libtorch is the CPU build. To use an NVIDIA GPU, install its driver "
             + "and the CUDA build of libtorch 2.7.1, and start the workbench with PYTORCH_LIBRARY_PATH set to that "
             + "libtorch's lib folder and PYTORCH_FLAVOR to its CUDA version, e.g. cu128 (docs/gpu.md in the sources).";
