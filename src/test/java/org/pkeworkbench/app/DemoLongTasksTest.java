@@ -39,7 +39,7 @@ class DemoLongTasksTest {
 
     /** Backend methods documented as cheap and allowed on the JavaFX thread. */
     private static final java.util.Set<String> FX_THREAD_METHODS = java.util.Set.of("hasAppliedEdit", "device",
-            "setDevice");
+            "setDevice", "runSettings", "setRunSettings");
 
     private final GatedBackend[] gate = new GatedBackend[1];
     private DemoWindow demo;
