@@ -275,6 +275,10 @@ public abstract class DecoderModel implements AutoCloseable {
             return pass.toCompute(residual);
         }
         if (!options.shouldCapture(HookPoints.residPre(layer))) {
+            // Results of an operation belong to its receiver's manager. Lent to the pass's scratch
+            // scope, the residual makes the layers' arrays the pass's, freed when the pass ends;
+            // otherwise every pass of an edit step added them to the caller's scope.
+            residual.tempAttach(pass.scratch);
             return residual;
         }
         NDArray copy = residual.duplicate();
