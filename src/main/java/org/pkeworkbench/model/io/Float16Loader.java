@@ -11,7 +11,6 @@ import java.nio.FloatBuffer;
 import java.nio.ShortBuffer;
 import java.nio.channels.FileChannel;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.stream.IntStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,9 +27,6 @@ final class Float16Loader {
 
     private static final Logger LOG = LoggerFactory.getLogger(Float16Loader.class);
 
-    private static final int CHUNK_ELEMENTS = 1 << 16;
-    private static final int PARALLEL_MIN_ELEMENTS = 1 << 20;
-
     private Float16Loader() {}
 
     /**
@@ -39,41 +35,19 @@ final class Float16Loader {
      * @return array of shape {@code info.shape()} and type FLOAT16, owned by {@code manager}
      */
     static NDArray load(TensorInfo info, FileChannel channel, NDManager manager) throws IOException {
-        if (!info.dtype().isLoadableAsFloat32()) {
-            throw new ModelFormatException(info.file(),
-                    "tensor \"" + info.name() + "\" has dtype " + info.dtype() + ", which cannot be loaded as float16",
-                    "Only F32, F16 and BF16 weights are supported; convert the model's weights in Python");
-        }
-        long elements = info.elementCount();
-        if (elements * Short.BYTES > Integer.MAX_VALUE) {
-            throw new ModelFormatException(info.file(),
-                    "tensor \"" + info.name() + "\" has " + elements + " elements, more than one DJL buffer "
-                            + "can hold as float16 (2 GiB)",
-                    "Models with a single weight matrix this large are not supported");
-        }
-
-        Shape shape = new Shape(info.shape());
-        ByteBuffer stored = channel.map(FileChannel.MapMode.READ_ONLY, info.dataStart(), info.byteLength())
-                .order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer stored = TensorBuffers.map(info, channel, "float16", Short.BYTES);
         ByteBuffer float16;
         switch (info.dtype()) {
-            case F16 -> float16 = info.dataStart() % Short.BYTES == 0 ? stored : copyToDirect(stored);
-            case F32, BF16 -> float16 = narrow(info, stored, (int) elements);
+            case F16 -> float16 = TensorBuffers.aligned(stored, info.dataStart(), Short.BYTES);
+            case F32, BF16 -> float16 = narrow(info, stored, (int) info.elementCount());
             default -> throw new IllegalStateException("unreachable: " + info.dtype());
         }
-        return manager.create(float16, shape, DataType.FLOAT16);
-    }
-
-    /** Copies unaligned F16 data, since libtorch expects each half on a 2-byte boundary. */
-    private static ByteBuffer copyToDirect(ByteBuffer stored) {
-        ByteBuffer copy = ByteBuffer.allocateDirect(stored.remaining()).order(ByteOrder.LITTLE_ENDIAN);
-        copy.put(stored.duplicate());
-        return copy.flip();
+        return manager.create(float16, new Shape(info.shape()), DataType.FLOAT16);
     }
 
     /**
-     * Narrows F32 or BF16 data to float16 in chunks of {@value #CHUNK_ELEMENTS} elements, in
-     * parallel for tensors of at least {@value #PARALLEL_MIN_ELEMENTS} elements.
+     * Narrows F32 or BF16 data to float16 in chunks of {@value TensorBuffers#CHUNK_ELEMENTS} elements, in
+     * parallel for tensors of at least {@value TensorBuffers#PARALLEL_MIN_ELEMENTS} elements.
      */
     static ByteBuffer narrow(TensorInfo info, ByteBuffer stored, int elements) {
         boolean bfloat16 = info.dtype() == StoredDType.BF16;
@@ -83,14 +57,7 @@ final class Float16Loader {
         ShortBuffer target = narrowed.asShortBuffer();
         AtomicLong overflowed = new AtomicLong();
 
-        int chunks = (elements + CHUNK_ELEMENTS - 1) / CHUNK_ELEMENTS;
-        IntStream chunkIndices = IntStream.range(0, chunks);
-        if (elements >= PARALLEL_MIN_ELEMENTS) {
-            chunkIndices = chunkIndices.parallel();
-        }
-        chunkIndices.forEach(chunk -> {
-            int from = chunk * CHUNK_ELEMENTS;
-            int length = Math.min(CHUNK_ELEMENTS, elements - from);
+        TensorBuffers.forEachChunk(elements, (from, length) -> {
             float[] floats = new float[length];
             if (bfloat16) {
                 short[] bits = new short[length];

@@ -10,7 +10,6 @@ import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.ShortBuffer;
 import java.nio.channels.FileChannel;
-import java.util.stream.IntStream;
 
 /**
  * Turns one stored tensor into a FLOAT32 {@link NDArray}.
@@ -25,9 +24,6 @@ import java.util.stream.IntStream;
  */
 final class Float32Loader {
 
-    private static final int CHUNK_ELEMENTS = 1 << 16;
-    private static final int PARALLEL_MIN_ELEMENTS = 1 << 20;
-
     private Float32Loader() {}
 
     /**
@@ -36,41 +32,19 @@ final class Float32Loader {
      * @return array of shape {@code info.shape()} and type FLOAT32, owned by {@code manager}
      */
     static NDArray load(TensorInfo info, FileChannel channel, NDManager manager) throws IOException {
-        if (!info.dtype().isLoadableAsFloat32()) {
-            throw new ModelFormatException(info.file(),
-                    "tensor \"" + info.name() + "\" has dtype " + info.dtype() + ", which cannot be loaded as float32",
-                    "Only F32, F16 and BF16 weights are supported; convert the model's weights in Python");
-        }
-        long elements = info.elementCount();
-        if (elements * Float.BYTES > Integer.MAX_VALUE) {
-            throw new ModelFormatException(info.file(),
-                    "tensor \"" + info.name() + "\" has " + elements + " elements, more than one DJL buffer "
-                            + "can hold as float32 (2 GiB)",
-                    "Models with a single weight matrix this large are not supported");
-        }
-
-        Shape shape = new Shape(info.shape());
-        ByteBuffer stored = channel.map(FileChannel.MapMode.READ_ONLY, info.dataStart(), info.byteLength())
-                .order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer stored = TensorBuffers.map(info, channel, "float32", Float.BYTES);
         ByteBuffer float32;
         switch (info.dtype()) {
-            case F32 -> float32 = info.dataStart() % Float.BYTES == 0 ? stored : copyToDirect(stored);
-            case F16, BF16 -> float32 = widen(stored, info.dtype(), (int) elements);
+            case F32 -> float32 = TensorBuffers.aligned(stored, info.dataStart(), Float.BYTES);
+            case F16, BF16 -> float32 = widen(stored, info.dtype(), (int) info.elementCount());
             default -> throw new IllegalStateException("unreachable: " + info.dtype());
         }
-        return manager.create(float32, shape, DataType.FLOAT32);
-    }
-
-    /** Copies unaligned F32 data, since libtorch expects each float on a 4-byte boundary. */
-    private static ByteBuffer copyToDirect(ByteBuffer stored) {
-        ByteBuffer copy = ByteBuffer.allocateDirect(stored.remaining()).order(ByteOrder.LITTLE_ENDIAN);
-        copy.put(stored.duplicate());
-        return copy.flip();
+        return manager.create(float32, new Shape(info.shape()), DataType.FLOAT32);
     }
 
     /**
-     * Widens 16-bit floats to float32 in chunks of {@value #CHUNK_ELEMENTS} elements, in
-     * parallel for tensors of at least {@value #PARALLEL_MIN_ELEMENTS} elements.
+     * Widens 16-bit floats to float32 in chunks of {@value TensorBuffers#CHUNK_ELEMENTS} elements, in
+     * parallel for tensors of at least {@value TensorBuffers#PARALLEL_MIN_ELEMENTS} elements.
      */
     static ByteBuffer widen(ByteBuffer stored, StoredDType dtype, int elements) {
         ShortBuffer source = stored.order(ByteOrder.LITTLE_ENDIAN).asShortBuffer();
@@ -78,14 +52,7 @@ final class Float32Loader {
         FloatBuffer target = widened.asFloatBuffer();
         boolean bfloat16 = dtype == StoredDType.BF16;
 
-        int chunks = (elements + CHUNK_ELEMENTS - 1) / CHUNK_ELEMENTS;
-        IntStream chunkIndices = IntStream.range(0, chunks);
-        if (elements >= PARALLEL_MIN_ELEMENTS) {
-            chunkIndices = chunkIndices.parallel();
-        }
-        chunkIndices.forEach(chunk -> {
-            int from = chunk * CHUNK_ELEMENTS;
-            int length = Math.min(CHUNK_ELEMENTS, elements - from);
+        TensorBuffers.forEachChunk(elements, (from, length) -> {
             short[] halves = new short[length];
             source.duplicate().get(from, halves);
 
