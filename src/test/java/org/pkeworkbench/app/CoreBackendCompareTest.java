@@ -1,18 +1,16 @@
 package org.pkeworkbench.app;
 
+import org.pkeworkbench.testing.ModelOutputs;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.djl.ndarray.NDManager;
 import java.util.concurrent.CancellationException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.pkeworkbench.edit.EditSettings;
 import org.pkeworkbench.locate.LocateSettings;
-import org.pkeworkbench.model.DecoderModel;
-import org.pkeworkbench.model.ForwardOptions;
 import org.pkeworkbench.model.ProgressListener;
 
 /** Comparing on the demo model with the real backend, without the window: a cancel restores the edits. */
@@ -29,12 +27,7 @@ class CoreBackendCompareTest {
     }
 
     private float[] logits() {
-        DecoderModel model = backend.languageModel().decoder();
-        long[] ids = backend.languageModel().promptIds(PROMPT, true);
-        try (NDManager scope = model.manager().newSubManager()) {
-            return model.forward(scope, scope.create(ids).reshape(1, ids.length), ForwardOptions.create()).logits()
-                    .toFloatArray();
-        }
+        return ModelOutputs.logits(backend.languageModel().decoder(), backend.languageModel().promptIds(PROMPT, true));
     }
 
     @Test

@@ -1,8 +1,8 @@
 package org.pkeworkbench.app;
 
+import org.pkeworkbench.testing.ModelOutputs;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import ai.djl.ndarray.NDManager;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import javafx.concurrent.Worker;
@@ -10,8 +10,6 @@ import javafx.scene.Scene;
 import javafx.stage.Stage;
 import org.pkeworkbench.edit.EditSettings;
 import org.pkeworkbench.locate.LocateSettings;
-import org.pkeworkbench.model.DecoderModel;
-import org.pkeworkbench.model.ForwardOptions;
 import org.pkeworkbench.model.LanguageModel;
 
 /**
@@ -121,12 +119,7 @@ final class DemoWindow {
 
     /** Returns {@code lm}'s logits on {@link #PROMPT} in its chat template, {@code [1, seq, vocab]} flattened. */
     static float[] logits(LanguageModel lm) {
-        DecoderModel model = lm.decoder();
-        long[] ids = lm.promptIds(PROMPT, true);
-        try (NDManager scope = model.manager().newSubManager()) {
-            return model.forward(scope, scope.create(ids).reshape(1, ids.length), ForwardOptions.create()).logits()
-                    .toFloatArray();
-        }
+        return ModelOutputs.logits(lm.decoder(), lm.promptIds(PROMPT, true));
     }
 
     /** Shuts the window's backend thread down and frees the model. */

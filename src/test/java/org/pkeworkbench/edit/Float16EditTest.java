@@ -1,5 +1,6 @@
 package org.pkeworkbench.edit;
 
+import org.pkeworkbench.testing.ModelOutputs;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -19,7 +20,6 @@ import org.junit.jupiter.api.io.TempDir;
 import org.pkeworkbench.locate.HotSpot;
 import org.pkeworkbench.model.ComputeDType;
 import org.pkeworkbench.model.DecoderModel;
-import org.pkeworkbench.model.ForwardOptions;
 import org.pkeworkbench.model.ProgressListener;
 import org.pkeworkbench.model.io.StoredDType;
 import org.pkeworkbench.model.io.WeightStore;
@@ -57,10 +57,7 @@ class Float16EditTest {
     }
 
     private static float[] logits(long[] ids) {
-        try (NDManager scope = half.manager().newSubManager()) {
-            return half.forward(scope, scope.create(ids).reshape(1, ids.length), ForwardOptions.create()).logits()
-                    .toFloatArray();
-        }
+        return ModelOutputs.logits(half, ids);
     }
 
     @Test

@@ -1,5 +1,6 @@
 package org.pkeworkbench.edit;
 
+import org.pkeworkbench.testing.ModelOutputs;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -8,7 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import java.io.IOException;
 import java.util.List;
 import java.util.Set;
@@ -22,7 +22,6 @@ import org.pkeworkbench.locate.LocateResult;
 import org.pkeworkbench.locate.LocateSettings;
 import org.pkeworkbench.locate.Locator;
 import org.pkeworkbench.model.DecoderModel;
-import org.pkeworkbench.model.ForwardOptions;
 import org.pkeworkbench.model.MlpLayout;
 import org.pkeworkbench.model.ProgressListener;
 import org.pkeworkbench.testing.SharedFiles;
@@ -52,10 +51,7 @@ class MaskedEditorTest {
     }
 
     private static float[] logits(long[] ids) {
-        try (NDManager scope = model.manager().newSubManager()) {
-            return model.forward(scope, scope.create(ids).reshape(1, ids.length), ForwardOptions.create()).logits()
-                    .toFloatArray();
-        }
+        return ModelOutputs.logits(model, ids);
     }
 
     @Test

@@ -1,5 +1,6 @@
 package org.pkeworkbench.model;
 
+import org.pkeworkbench.testing.ModelOutputs;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 
 import ai.djl.Device;
@@ -34,10 +35,8 @@ class ModelVariantsTest {
     }
 
     private static float[] logits(Path dir, long[] ids) throws IOException {
-        try (DecoderModel model = DecoderModel.load(dir, Device.cpu());
-                NDManager scope = model.manager().newSubManager()) {
-            return model.forward(scope, scope.create(ids).reshape(1, ids.length), ForwardOptions.create()).logits()
-                    .toFloatArray();
+        try (DecoderModel model = DecoderModel.load(dir, Device.cpu())) {
+            return ModelOutputs.logits(model, ids);
         }
     }
 
