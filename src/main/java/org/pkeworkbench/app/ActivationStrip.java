@@ -33,8 +33,14 @@ final class ActivationStrip extends Canvas {
         draw();
     }
 
-    /** Returns the largest magnitude in {@code tables}, or 1 when they hold only zeros or nothing. */
+    /** Returns the largest magnitude in {@code tables}, or 1 when they contain only zeros or nothing. */
     static double maxMagnitude(float[][]... tables) {
+        double max = largestMagnitude(tables);
+        return max > 0 ? max : 1;
+    }
+
+    /** Returns the largest magnitude in {@code tables}, 0 when they contain only zeros or nothing. */
+    static double largestMagnitude(float[][]... tables) {
         double max = 0;
         for (float[][] table : tables) {
             for (float[] row : table) {
@@ -45,7 +51,7 @@ final class ActivationStrip extends Canvas {
                 }
             }
         }
-        return max > 0 ? max : 1;
+        return max;
     }
 
     /** Returns {@code after - before} element by element, {@code [layers][neurons]}. */

@@ -137,24 +137,13 @@ public final class CompareView extends ScrollPane {
         }
         grid.add(new ActivationStrip(edited, scale, STRIP_WIDTH), 1, 6);
         float[][] change = ActivationStrip.difference(original, edited);
+        activationChange = ActivationStrip.largestMagnitude(change);
         double changeScale = ActivationStrip.maxMagnitude(change);
-        activationChange = isZero(change) ? 0 : changeScale;
         VBox changeBox = new VBox(4, new Label(String.format(Locale.ROOT,
                 "Edited minus original (full colour at %.3g)", changeScale)),
                 new ActivationStrip(change, changeScale, STRIP_WIDTH));
         changeBox.setId("activationChange");
         grid.add(changeBox, 0, 7, 2, 1);
-    }
-
-    private static boolean isZero(float[][] table) {
-        for (float[] row : table) {
-            for (float value : row) {
-                if (value != 0) {
-                    return false;
-                }
-            }
-        }
-        return true;
     }
 
     private static Label heading(String text) {
