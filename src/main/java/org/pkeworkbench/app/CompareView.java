@@ -16,10 +16,10 @@ import javafx.scene.text.TextFlow;
 import org.pkeworkbench.trace.TopToken;
 
 /**
- * The Compare tab's body: the original and the edited model's responses side by side, words that
- * differ highlighted (red on the original side, green on the edited side); below each response
- * its five most likely first tokens, its logit lens at the prompt's last token, and its MLP
- * neuron activations there, with a heatmap of their change.
+ * The Compare tab's body: the original and the edited model's responses side by side, with the
+ * words that differ highlighted (red on the original side, green on the edited side). Below each
+ * response are its five most likely first tokens, its logit lens at the prompt's last token, and
+ * its MLP neuron activations there, followed by a heatmap of their change.
  */
 public final class CompareView extends ScrollPane {
 
@@ -203,7 +203,7 @@ public final class CompareView extends ScrollPane {
         return differingLensRows;
     }
 
-    /** The largest change of one MLP activation at the last prompt token; 0 without an edit. */
+    /** Returns the largest change of one MLP activation at the last prompt token, 0 without an edit. */
     public double activationChange() {
         return activationChange;
     }

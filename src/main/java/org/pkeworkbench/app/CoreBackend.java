@@ -126,7 +126,7 @@ public final class CoreBackend implements WorkbenchBackend {
         this(settings, ComputeDType.FLOAT32);
     }
 
-    /** A backend that loads models in {@code dtype} (float16 halves the weight memory on a GPU). */
+    /** Creates a backend that loads models in {@code dtype}; float16 halves the weight memory. */
     public CoreBackend(Settings settings, ComputeDType dtype) {
         this.settings = settings;
         this.device = settings.device();

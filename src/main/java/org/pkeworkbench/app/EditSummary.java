@@ -56,7 +56,7 @@ public record EditSummary(
         }
     }
 
-    /** An unmodifiable copy that keeps the key order; empty for null. */
+    /** Returns an unmodifiable copy that keeps the key order, or an empty map for null. */
     private static Map<String, Proportion> copy(Map<String, Proportion> rates) {
         return rates == null ? Map.of() : java.util.Collections.unmodifiableMap(new LinkedHashMap<>(rates));
     }

@@ -29,7 +29,7 @@ public record ModelComparison(String prompt, Response original, Response edited,
      */
     public record Response(String text, List<TopToken> nextTokens, List<TopToken> lens, float[][] neuronActivations) {
 
-        /** A response without lens or activations. */
+        /** Creates a response without lens or activations. */
         public Response(String text, List<TopToken> nextTokens) {
             this(text, nextTokens, List.of(), new float[0][]);
         }

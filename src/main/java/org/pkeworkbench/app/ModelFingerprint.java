@@ -23,7 +23,7 @@ import org.slf4j.LoggerFactory;
  * <p>The value is a SHA-256 over the bytes of {@code config.json}, then, for every
  * {@code *.safetensors} file in name order: the file name, its size in bytes, its safetensors
  * header (the 8-byte length and the JSON tensor table), and up to {@link #SAMPLE_BYTES} from
- * the start and from the end of its tensor data. The sampled data tells apart two checkpoints
+ * the start and from the end of its tensor data. The sampled data distinguishes two checkpoints
  * of the same architecture, such as a model and its fine-tune, without reading gigabytes.
  * Modification times are left out on purpose, so a copied or moved model still matches.
  *

@@ -17,8 +17,8 @@ import java.util.Objects;
  * @param dataType the data type the weights are computed in, for example {@code float32}
  * @param device where the weights live, for example {@code CPU} or {@code GPU 0}
  * @param weightBytes bytes the weights take in memory in {@code dataType}, or -1 when unknown
- * @param deviceReason why the model runs on {@code device}, for example that libtorch sees no GPU;
- *     empty when the backend does not say
+ * @param deviceReason why the model runs on {@code device}, for example that libtorch finds no GPU;
+ *     empty when the backend gives none
  */
 public record ModelSummary(
         String name,

@@ -155,14 +155,14 @@ public final class SessionController {
     }
 
     /**
-     * Replaces the dialog that asks for a moved model's directory, for example in tests. The
+     * Replaces the dialog that requests a moved model's directory, for example in tests. The
      * workbench calls {@code prompt} on the JavaFX thread.
      */
     public void setModelDirectoryPrompt(ModelDirectoryPrompt prompt) {
         modelDirectoryPrompt = prompt;
     }
 
-    /** Saves to the current session's project, or asks for a place when there is none. */
+    /** Saves to the current session's project, or requests a place when there is none. */
     public void save() {
         Path current = sessionFile.get();
         if (current == null) {
@@ -197,7 +197,7 @@ public final class SessionController {
 
     /**
      * Opens {@code project} in the background. A recovered autosave ({@code asSessionFile} false)
-     * does not become the session file and stays out of the recent list, so Save session asks for a name.
+     * does not become the session file and stays out of the recent list, so Save session requests a name.
      */
     private void open(Path project, boolean asSessionFile) {
         submit.accept(new BackendJob<>("Open session " + project.getFileName(),

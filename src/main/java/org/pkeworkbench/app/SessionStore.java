@@ -159,10 +159,10 @@ public final class SessionStore {
         return Stream.concat(session.applied().stream(), session.undone().stream())::iterator;
     }
 
-    private static void requireFile(Path project, String relative, String what) throws SessionFormatException {
+    private static void requireFile(Path project, String relative, String description) throws SessionFormatException {
         Path file = resolveInside(project, relative);
         if (!Files.isRegularFile(file)) {
-            throw new SessionFormatException(file, "the " + what + " named in " + SESSION_JSON + " is missing",
+            throw new SessionFormatException(file, "the " + description + " named in " + SESSION_JSON + " is missing",
                     "Copy the whole " + EXTENSION + " directory, not only " + SESSION_JSON);
         }
     }

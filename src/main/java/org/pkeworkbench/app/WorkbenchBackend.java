@@ -28,7 +28,7 @@ public interface WorkbenchBackend extends AutoCloseable {
 
     /**
      * Sets the device the next {@link #loadModel} or {@link #loadDemoModel} uses: {@code auto} (a
-     * GPU when libtorch sees one, else the CPU), {@code cpu} or {@code gpu}. May be called on the
+     * GPU when libtorch finds one, else the CPU), {@code cpu} or {@code gpu}. May be called on the
      * JavaFX thread, so it must only store the value. The default ignores it.
      *
      * @throws IllegalArgumentException for another value
@@ -163,8 +163,8 @@ public interface WorkbenchBackend extends AutoCloseable {
     /**
      * Opens the session project {@code project}: loads its model, its prompt sets and its run
      * settings, and applies the applied edits in order, keeping the undone ones for redo. When the
-     * saved model directory is missing or contains another model, asks {@code prompt} for the new
-     * directory and checks its fingerprint. A failure leaves the model loaded before as it was.
+     * saved model directory is missing or contains another model, requests the new directory from
+     * {@code prompt} and checks its fingerprint. A failure leaves the model loaded before as it was.
      */
     default SessionRestore openSession(Path project, ModelDirectoryPrompt prompt, ProgressListener progress)
             throws Exception {

@@ -261,23 +261,26 @@ public abstract class DecoderModel implements AutoCloseable {
             throw new IllegalArgumentException("Start layer " + layer + " does not exist; the model has "
                     + config.numLayers() + " layers");
         }
+
         if (options.cache() != null) {
             throw new IllegalArgumentException("A forward pass that starts at layer " + layer
                     + " cannot use a KV cache, because the layers below would not fill it");
         }
+
         Shape expected = new Shape(ids.getShape().get(0), ids.getShape().get(1), config.hiddenSize());
         if (!residual.getShape().equals(expected)) {
             throw new IllegalArgumentException("The residual for start layer " + layer + " must be [batch, seq, hidden] = "
                     + expected + ", got " + residual.getShape());
         }
+
         if (residual.getDataType() != dtype.dataType()) {
             // The cast is a new array, owned by the pass like the copy below.
             return pass.toCompute(residual);
         }
         if (!options.shouldCapture(HookPoints.residPre(layer))) {
-            // Results of an operation belong to its receiver's manager. Lent to the pass's scratch
-            // scope, the residual makes the layers' arrays the pass's, freed when the pass ends;
-            // otherwise every pass of an edit step added them to the caller's scope.
+            // Results of an operation belong to its receiver's manager. The residual is lent to the
+            // pass's scratch scope, so the layers' arrays are freed when the pass ends instead of
+            // piling up in the caller's scope over an edit's steps.
             residual.tempAttach(pass.scratch);
             return residual;
         }
@@ -438,7 +441,7 @@ public abstract class DecoderModel implements AutoCloseable {
                 .sum();
     }
 
-    /** The type that the weights are stored in and the matrix products use. */
+    /** Returns the type that the weights are stored in and the matrix products use. */
     public ComputeDType dtype() {
         return dtype;
     }
@@ -542,8 +545,8 @@ public abstract class DecoderModel implements AutoCloseable {
 
         /**
          * Applies the intervention registered at {@code name}, and records the value when it is
-         * captured. Interventions and captures see float32 values (a converted copy in float16
-         * mode); the intervention's result is cast back, so the pass continues in the compute type.
+         * captured. Interventions and captures get float32 values, a converted copy in float16
+         * mode. The intervention's result is cast back, so the pass continues in the compute type.
          */
         public NDArray hook(String name, NDArray value) {
             UnaryOperator<NDArray> intervention = options.intervention(name);

@@ -44,7 +44,7 @@ class DemoWorkbenchFlowTest {
         demo.awaitSuccess();
         assertEquals(60, FxTestSupport.onFx(() -> window.summaryPane().prompts(DatasetRole.EDIT)).size());
         assertEquals(100, FxTestSupport.onFx(() -> window.summaryPane().prompts(DatasetRole.EVALUATION)).size());
-        // The tests run on the CPU by request, and the panel says so, with 4 bytes per float32 weight.
+        // The tests request the CPU, and the panel shows that reason and 4 bytes per float32 weight.
         assertEquals("CPU, as requested", robot.lookup("#deviceReasonLabel").queryLabeled().getText());
         String weightBytes = ModelSummaryPane.formatBytes(backend.languageModel().decoder().parameterCount() * 4);
         assertTrue(robot.lookup(weightBytes).tryQuery().isPresent(), "weights in memory shown: " + weightBytes);

@@ -64,7 +64,7 @@ final class WholeMatrixSlices implements TrainableWeights {
         }
     }
 
-    /** A {@code shape} array with ones on the given indices along {@code axis} and zeros elsewhere. */
+    /** Returns a {@code shape} array with ones on the given indices along {@code axis} and zeros elsewhere. */
     static NDArray neuronMask(NDManager manager, Shape shape, int axis, List<Integer> neurons) {
         long size = shape.get(axis);
         float[] selected = new float[(int) size];

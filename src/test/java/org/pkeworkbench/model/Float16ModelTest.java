@@ -82,13 +82,13 @@ class Float16ModelTest {
         try (DecoderModel half = DecoderModel.load(SharedFiles.stories260K(), Device.cpu(), ComputeDType.FLOAT16)) {
             long[] generated = new Generator(half).generate(new long[] {1},
                     SamplingSettings.greedy(expected.length - 1, List.of()));
-            long[] wanted = Arrays.copyOfRange(expected, 1, expected.length);
+            long[] expectedTokens = Arrays.copyOfRange(expected, 1, expected.length);
             int same = 0;
-            while (same < Math.min(wanted.length, generated.length) && wanted[same] == generated[same]) {
+            while (same < Math.min(expectedTokens.length, generated.length) && expectedTokens[same] == generated[same]) {
                 same++;
             }
-            LOG.info("stories260K float16 greedy: first {} of {} tokens match the float64 reference", same, wanted.length);
-            assertArrayEquals(wanted, generated);
+            LOG.info("stories260K float16 greedy: first {} of {} tokens match the float64 reference", same, expectedTokens.length);
+            assertArrayEquals(expectedTokens, generated);
         }
     }
 
