@@ -136,8 +136,11 @@ final class DirectLlama {
         k = rotate(k, rotary[0], rotary[1]);
         if (cache != null) {
             NDArray[] full = cache.append(layer, k, v);
-            k = full[0];
-            v = full[1];
+            // Views owned by this pass, so that arrays derived from them are freed with it.
+            k = full[0].reshape(full[0].getShape());
+            k.attach(q.getManager());
+            v = full[1].reshape(full[1].getShape());
+            v.attach(q.getManager());
         }
         if (kvHeads != heads) {
             k = k.repeat(1, heads / kvHeads);

@@ -70,8 +70,8 @@ final class LayerInputCache {
     }
 
     /** Returns the options of a step's forward pass over the sequence whose cached input is {@code cached}. */
-    ForwardOptions options(NDArray cached, Map<String, NDArray> weights) {
-        ForwardOptions options = ForwardOptions.create().overrides(weights);
+    ForwardOptions options(NDArray cached, EditedWeights weights) {
+        ForwardOptions options = weights.applyTo(ForwardOptions.create());
         return cached == null ? options : options.startAt(layer, cached);
     }
 

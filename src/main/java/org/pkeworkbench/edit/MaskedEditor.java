@@ -148,7 +148,7 @@ public final class MaskedEditor {
         for (int i = 0; i < locality.size(); i++) {
             LocalityExample example = locality.get(i);
             NDArray ids = scope.create(example.promptAndAnswer()).reshape(1, -1);
-            NDArray logits = model.forward(scope, ids, inputs.options(inputs.locality(i), Map.of())).logits();
+            NDArray logits = model.forward(scope, ids, inputs.options(inputs.locality(i), EditedWeights.NONE)).logits();
             out.add(answerLogProbs(logits, example));
         }
         return out;
@@ -171,7 +171,7 @@ public final class MaskedEditor {
         double klValue = 0;
         double lossValue;
         try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-            Map<String, NDArray> weights = slices.effectiveWeights(scope);
+            EditedWeights weights = slices.forStep(scope);
             NDArray safeTotal = scope.zeros(new Shape());
             NDArray unlikelihoodTotal = scope.zeros(new Shape());
             for (int i = 0; i < examples.size(); i++) {
@@ -220,7 +220,7 @@ public final class MaskedEditor {
      * Mean over locality records of {@code KL(P_original || P_edited)} averaged over answer
      * positions, plus {@code firstPositionKlWeight} times the KL at the first answer position.
      */
-    private NDArray localityKl(NDManager scope, Map<String, NDArray> weights, LayerInputCache inputs,
+    private NDArray localityKl(NDManager scope, EditedWeights weights, LayerInputCache inputs,
             List<LocalityExample> locality, List<NDArray> reference, List<NDArray> referenceProbabilities,
             EditSettings settings) {
         NDArray total = scope.zeros(new Shape());

@@ -13,6 +13,7 @@ import org.pkeworkbench.locate.HotSpot;
 import org.pkeworkbench.model.DecoderModel;
 import org.pkeworkbench.model.Tensors;
 import org.pkeworkbench.model.MlpLayout;
+import org.pkeworkbench.model.SliceChange;
 
 /**
  * The weights an edit may change, sized by the hot spots: for each trained matrix, an FP32 delta
@@ -21,11 +22,11 @@ import org.pkeworkbench.model.MlpLayout;
  * {@code [hidden, k]}; for {@code gate_proj}/{@code up_proj} ({@code [intermediate, hidden]}) it is
  * {@code [k, hidden]}. GPT-2's transposed Conv1D weights use the axes from {@link MlpLayout}.
  *
- * <p>Each forward pass uses {@code W} with the slices replaced by {@code W[slices] + delta}, built
- * by {@code gather} and an out-of-place {@code scatter} along the neuron axis, so the backward pass
- * gives gradients to the small delta only and the optimizer state has its shape. The model's own
- * weights are never modified. A hot spot that covers every neuron of the axis (DINM, FT-L) skips
- * the scatter and uses {@code W + delta}.
+ * <p>Forward passes get each delta as a {@link SliceChange}: the model adds the slices' share of
+ * the product to the stored matrix's output, so no step copies a whole matrix, and the backward
+ * pass computes gradients of the small delta only; the optimizer state has its shape. The model's
+ * own weights are never modified. A hot spot that covers every neuron of the axis (DINM, FT-L)
+ * trains the whole matrix, and its passes use {@code W + delta} as an override.
  *
  * <p>Hot spots of the same layer are merged: their neurons train together.
  */
@@ -39,11 +40,10 @@ final class TrainableSlices implements TrainableWeights {
      * The trained part of one matrix.
      *
      * @param axis the matrix's neuron axis
-     * @param neuronIndex INT64 neuron indices, {@code [1, k]} for axis 1 and {@code [k, 1]} for
-     *     axis 0; null when every neuron trains
+     * @param neurons INT64 neuron indices {@code [k]}; null when every neuron trains
      * @param fullShape the shape of the whole matrix
      */
-    private record Slice(int axis, NDArray neuronIndex, Shape fullShape) {}
+    private record Slice(int axis, NDArray neurons, Shape fullShape) {}
 
     TrainableSlices(DecoderModel model, NDManager manager, List<HotSpot> hotSpots, EditSettings settings) {
         this.model = model;
@@ -107,11 +107,7 @@ final class TrainableSlices implements TrainableWeights {
 
         // The neurons are distinct and sorted, so k == size means every neuron, in order.
         boolean wholeAxis = indices.length == size;
-        NDArray neuronIndex = null;
-        if (!wholeAxis) {
-            Shape indexShape = axis == 0 ? new Shape(indices.length, 1) : new Shape(1, indices.length);
-            neuronIndex = manager.create(indices, indexShape);
-        }
+        NDArray neuronIndex = wholeAxis ? null : manager.create(indices);
         Shape deltaShape = axis == 0 ? new Shape(indices.length, fullShape.get(1))
                 : new Shape(fullShape.get(0), indices.length);
         NDArray delta = manager.zeros(deltaShape, DataType.FLOAT32);
@@ -133,28 +129,19 @@ final class TrainableSlices implements TrainableWeights {
     }
 
     @Override
-    public Map<String, NDArray> effectiveWeights(NDManager scope) {
-        Map<String, NDArray> out = new LinkedHashMap<>();
+    public EditedWeights forStep(NDManager scope) {
+        Map<String, NDArray> overrides = new LinkedHashMap<>();
+        Map<String, SliceChange> changes = new LinkedHashMap<>();
         for (Map.Entry<String, NDArray> entry : deltas.entrySet()) {
             String name = entry.getKey();
             Slice slice = slices.get(name);
-            NDArray weight = model.parameter(name);
-            NDArray delta = entry.getValue();
-            if (slice.neuronIndex() == null) {
-                out.put(name, addInWeightType(scope, weight, delta));
-                continue;
+            if (slice.neurons() == null) {
+                overrides.put(name, addInWeightType(scope, model.parameter(name), entry.getValue()));
+            } else {
+                changes.put(name, new SliceChange(slice.axis(), slice.neurons(), entry.getValue()));
             }
-
-            NDArray index = slice.neuronIndex().broadcast(delta.getShape());
-            index.attach(scope);
-            NDArray original = weight.gather(index, slice.axis());
-            original.attach(scope);
-            NDArray updated = addInWeightType(scope, original, delta);
-            NDArray effective = weight.scatter(index, updated, slice.axis());
-            effective.attach(scope);
-            out.put(name, effective);
         }
-        return out;
+        return new EditedWeights(overrides, changes);
     }
 
     /**
@@ -196,13 +183,16 @@ final class TrainableSlices implements TrainableWeights {
             Slice slice = slices.get(entry.getKey());
             NDArray values = entry.getValue().stopGradient();
             values.attach(scope);
-            if (slice.neuronIndex() == null) {
+            if (slice.neurons() == null) {
                 out.put(entry.getKey(), values.duplicate());
                 continue;
             }
             // The zeros are freed as soon as the slices are scattered into their copy.
             try (NDManager scratch = scope.newSubManager()) {
-                NDArray index = slice.neuronIndex().broadcast(values.getShape());
+                Shape column = slice.axis() == 0 ? new Shape(-1, 1) : new Shape(1, -1);
+                NDArray reshaped = slice.neurons().reshape(column);
+                reshaped.attach(scratch);
+                NDArray index = reshaped.broadcast(values.getShape());
                 index.attach(scratch);
                 NDArray change = scratch.zeros(slice.fullShape(), DataType.FLOAT32).scatter(index, values,
                         slice.axis());

@@ -24,10 +24,11 @@ interface TrainableWeights {
     NDArray gradientMask(String name);
 
     /**
-     * Returns the weights to use for a forward pass, {@code W + change}, for every trained matrix,
-     * attached to {@code scope}. The results keep their autograd history.
+     * Returns what a step's forward passes use for every trained matrix, {@code W + change}, as a
+     * whole matrix or as a slice change. Arrays made here are attached to {@code scope} and keep
+     * their autograd history.
      */
-    Map<String, NDArray> effectiveWeights(NDManager scope);
+    EditedWeights forStep(NDManager scope);
 
     /** Returns the sum of the squared changes, a scalar with gradient, attached to {@code scope}. */
     NDArray squaredNorm(NDManager scope);

@@ -21,13 +21,16 @@ public final class WeightDelta implements AutoCloseable {
     private final Map<String, NDArray> changes;
     private final List<HotSpot> hotSpots;
 
+    /**
+     * Takes ownership of the arrays in {@code source}: they move to a new sub-manager of
+     * {@code parent}, without a copy, so the caller must not close or change them afterwards.
+     */
     WeightDelta(NDManager parent, Map<String, NDArray> source, List<HotSpot> hotSpots) {
         this.manager = parent.newSubManager();
         this.changes = new LinkedHashMap<>();
         source.forEach((name, value) -> {
-            NDArray copy = value.duplicate();
-            copy.attach(manager);
-            changes.put(name, copy);
+            value.attach(manager);
+            changes.put(name, value);
         });
         this.hotSpots = List.copyOf(hotSpots);
     }

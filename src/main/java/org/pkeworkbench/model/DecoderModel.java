@@ -220,6 +220,7 @@ public abstract class DecoderModel implements AutoCloseable {
         if (inputIds.getShape().dimension() != 2) {
             throw new IllegalArgumentException("inputIds must be [batch, seq], got " + inputIds.getShape());
         }
+        checkSliceChanges(options);
         try (NDManager scratch = scope.newSubManager(device)) {
             Pass pass = new Pass(scratch, options);
             NDArray ids = inputIds.toType(DataType.INT64, false);
@@ -246,6 +247,48 @@ public abstract class DecoderModel implements AutoCloseable {
             pass.captures.values().forEach(value -> value.attach(scope));
             return new ForwardResult(logits, Collections.unmodifiableMap(pass.captures));
         }
+    }
+
+    /** Checks that each slice change names an MLP weight with no override, on its neuron axis, with a matching delta shape. */
+    private void checkSliceChanges(ForwardOptions options) {
+        if (options.sliceChanges().isEmpty()) {
+            return;
+        }
+        Map<String, Integer> axes = mlpNeuronAxes();
+        for (Map.Entry<String, SliceChange> entry : options.sliceChanges().entrySet()) {
+            String name = entry.getKey();
+            SliceChange change = entry.getValue();
+            Integer axis = axes.get(name);
+            if (axis == null) {
+                throw new IllegalArgumentException("Slice changes apply to MLP weights only, and " + name
+                        + " is not an MLP weight of this model");
+            }
+            if (options.weightOverrides().containsKey(name)) {
+                throw new IllegalArgumentException(name + " has both an override and a slice change; use one");
+            }
+            Shape expected = parameter(name).getShape();
+            Shape given = change.delta().getShape();
+            int other = 1 - axis;
+            if (change.axis() != axis || given.get(other) != expected.get(other)) {
+                throw new IllegalArgumentException("The slice change of " + name + " " + expected
+                        + " must have its neurons on axis " + axis + " and a delta of " + expected.get(other)
+                        + " along axis " + other + ", got axis " + change.axis() + " and delta " + given);
+            }
+        }
+    }
+
+    /** The neuron axis of every layer's MLP weights, by name. */
+    private Map<String, Integer> mlpNeuronAxes() {
+        Map<String, Integer> axes = new java.util.HashMap<>();
+        for (int layer = 0; layer < config.numLayers(); layer++) {
+            MlpLayout layout = mlpLayout(layer);
+            axes.put(layout.down(), layout.downNeuronAxis());
+            axes.put(layout.up(), layout.inNeuronAxis());
+            if (layout.gate() != null) {
+                axes.put(layout.gate(), layout.inNeuronAxis());
+            }
+        }
+        return axes;
     }
 
     /**
@@ -337,8 +380,11 @@ public abstract class DecoderModel implements AutoCloseable {
         KvCache cache = pass.options.cache();
         if (cache != null) {
             NDArray[] full = cache.append(layer, k, v);
-            k = full[0];
-            v = full[1];
+            // The pass works on views owned by the query's scope. Arrays derived from the cache's
+            // own (the keys' transpose, a capture) would join the cache's manager, and each step's
+            // would keep that step's keys and values alive until the cache closes.
+            k = viewIn(q.getManager(), full[0]);
+            v = viewIn(q.getManager(), full[1]);
         }
         v = pass.hook(HookPoints.attnV(layer), v);
         long batch = q.getShape().get(0);
@@ -363,6 +409,13 @@ public abstract class DecoderModel implements AutoCloseable {
                 .transpose(0, 2, 1, 3);
         z = pass.hook(HookPoints.attnZ(layer), z);
         return z.reshape(batch, seq, heads * headDim);
+    }
+
+    /** Returns a view of {@code x}'s storage, with the same shape, owned by {@code scope}. */
+    private static NDArray viewIn(NDManager scope, NDArray x) {
+        NDArray view = x.reshape(x.getShape());
+        view.attach(scope);
+        return view;
     }
 
     /** {@code x @ weight^T}, with {@code weight} stored as {@code [out, in]}. */
@@ -528,6 +581,57 @@ public abstract class DecoderModel implements AutoCloseable {
                 return override;
             }
             return castOverrides.computeIfAbsent(name, key -> toCompute(override));
+        }
+
+        /**
+         * Returns {@code y}, the product of {@code x} and the MLP weight {@code name}, plus this
+         * pass's slice change of that weight when there is one (see {@link SliceChange}).
+         *
+         * @param x the product's input, {@code [batch, seq, in]}
+         * @param y {@code x} times the stored weight, {@code [batch, seq, out]}
+         * @param outInLayout true for a weight stored as {@code [out, in]} (a Linear layer), false
+         *     for {@code [in, out]} (GPT-2's Conv1D)
+         */
+        public NDArray withSliceChange(String name, NDArray x, NDArray y, boolean outInLayout) {
+            SliceChange change = options.sliceChange(name);
+            if (change == null) {
+                return y;
+            }
+            NDArray delta = toCompute(change.delta());
+            int last = x.getShape().dimension() - 1;
+            int inputAxis = outInLayout ? 1 : 0;
+
+            if (change.axis() == inputAxis) {
+                // The neurons are inputs of the product: their activations times the delta.
+                NDArray picked = x.gather(neuronIndex(change, x.getShape()), last);
+                return y.add(product(picked, delta, outInLayout));
+            }
+
+            // The neurons are outputs: x times the delta adds to their outputs only.
+            NDArray extra = product(x, delta, outInLayout);
+            NDArray index = neuronIndex(change, extra.getShape());
+            NDArray sum = y.gather(index, last).add(extra);
+            return y.scatter(index, sum, last);
+        }
+
+        /** The change's neurons broadcast along the leading axes of {@code shape}, owned by this pass. */
+        private NDArray neuronIndex(SliceChange change, Shape shape) {
+            long[] dims = shape.getShape();
+            dims[dims.length - 1] = change.neurons().getShape().get(0);
+            long[] single = new long[dims.length];
+            Arrays.fill(single, 1L);
+            single[single.length - 1] = dims[dims.length - 1];
+            // Both results are attached here: derived from the change's array, they would
+            // otherwise belong to the caller's manager and stay until it closes.
+            NDArray column = change.neurons().reshape(new Shape(single));
+            column.attach(scratch);
+            NDArray index = column.broadcast(new Shape(dims));
+            index.attach(scratch);
+            return index;
+        }
+
+        private NDArray product(NDArray x, NDArray weight, boolean outInLayout) {
+            return outInLayout ? linear(x, weight) : x.matMul(weight);
         }
 
         /**

@@ -10,7 +10,7 @@ import java.util.function.UnaryOperator;
 /**
  * What a forward pass records or changes besides computing logits: capture points to keep,
  * interventions that replace a capture point's value, weights to use in place of the stored ones,
- * a KV cache, and a padding mask.
+ * changes to some neurons' slices of MLP weights, a KV cache, and a padding mask.
  *
  * <p>Example: {@code ForwardOptions.create().capture(HookPoints.mlpAct(1)).override(name, editedWeight)}.
  */
@@ -20,6 +20,7 @@ public final class ForwardOptions {
     private boolean captureAll;
     private final Map<String, UnaryOperator<NDArray>> interventions = new HashMap<>();
     private final Map<String, NDArray> weightOverrides = new HashMap<>();
+    private final Map<String, SliceChange> sliceChanges = new HashMap<>();
     private KvCache cache;
     private NDArray attentionMask;
     private boolean computeLogits = true;
@@ -58,6 +59,22 @@ public final class ForwardOptions {
 
     public ForwardOptions overrides(Map<String, NDArray> weights) {
         weightOverrides.putAll(weights);
+        return this;
+    }
+
+    /**
+     * Adds {@code change} to the neurons' slices of the MLP weight {@code name} for this pass,
+     * without building the changed matrix (see {@link SliceChange}). Only MLP weights (those of
+     * {@link MlpLayout}) take slice changes, and a weight cannot have both a slice change and an
+     * override.
+     */
+    public ForwardOptions changeSlices(String name, SliceChange change) {
+        sliceChanges.put(name, java.util.Objects.requireNonNull(change, "change"));
+        return this;
+    }
+
+    public ForwardOptions changeSlices(Map<String, SliceChange> changes) {
+        changes.forEach(this::changeSlices);
         return this;
     }
 
@@ -111,6 +128,14 @@ public final class ForwardOptions {
 
     Map<String, NDArray> weightOverrides() {
         return weightOverrides;
+    }
+
+    SliceChange sliceChange(String name) {
+        return sliceChanges.get(name);
+    }
+
+    Map<String, SliceChange> sliceChanges() {
+        return sliceChanges;
     }
 
     KvCache cache() {

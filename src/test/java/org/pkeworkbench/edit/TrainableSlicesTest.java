@@ -33,6 +33,12 @@ import org.pkeworkbench.testing.SharedFiles;
  * Edits with the slice-sized state ({@link TrainableSlices}) against the whole-matrix reference
  * ({@link WholeMatrixSlices}, the state the edit kept before): same model, records, hot spots and
  * settings, so every step's losses and the final weight changes must agree.
+ *
+ * <p>The two states compute the same sums in a different order: the reference multiplies by
+ * {@code W + change}, the slice state adds the slices' product to {@code W}'s. So they agree to
+ * float32 rounding, not bit for bit, and Adam enlarges the rounding where a gradient is close to
+ * zero, because it divides by the gradient's own size. The tolerances allow for that; the forward
+ * pass itself is compared at 1e-5 in {@code SliceChangeTest}.
  */
 class TrainableSlicesTest {
 
@@ -46,9 +52,15 @@ class TrainableSlicesTest {
             new LocalityExample(new long[] {1, 226, 138, 191}, new long[] {266, 267, 137}),
             new LocalityExample(new long[] {1, 100}, new long[] {101, 102, 103, 104}));
 
-    /** Largest allowed difference between the two states, in weight units and in loss units. */
-    private static final float WEIGHT_TOLERANCE = 1e-6f;
-    private static final double LOSS_TOLERANCE = 1e-6;
+    /**
+     * Largest allowed difference between the two states: of a weight change, as a share of the
+     * largest change of that matrix; of a loss, as a share of the loss. The KL gets more room: the
+     * probe's large gradient-descent steps make it swing (20 at step 4 and 2 at step 5 on the demo
+     * model), which enlarges the rounding difference to about 3e-5 of the value.
+     */
+    private static final float WEIGHT_TOLERANCE = 1e-3f;
+    private static final double LOSS_TOLERANCE = 1e-5;
+    private static final double KL_TOLERANCE = 1e-4;
     private static final int STEPS = 5;
 
     static Stream<Arguments> cases() throws IOException {
@@ -226,11 +238,11 @@ class TrainableSlicesTest {
         for (int i = 0; i < expected.history().size(); i++) {
             StepRecord want = expected.history().get(i);
             StepRecord got = actual.history().get(i);
-            assertEquals(want.loss(), got.loss(), LOSS_TOLERANCE, "loss of step " + (i + 1));
-            assertEquals(want.safeNll(), got.safeNll(), LOSS_TOLERANCE, "safe NLL of step " + (i + 1));
-            assertEquals(want.unsafeProbability(), got.unsafeProbability(), LOSS_TOLERANCE,
+            assertClose(want.loss(), got.loss(), LOSS_TOLERANCE, "loss of step " + (i + 1));
+            assertClose(want.safeNll(), got.safeNll(), LOSS_TOLERANCE, "safe NLL of step " + (i + 1));
+            assertClose(want.unsafeProbability(), got.unsafeProbability(), LOSS_TOLERANCE,
                     "unsafe probability of step " + (i + 1));
-            assertEquals(want.kl(), got.kl(), LOSS_TOLERANCE, "KL of step " + (i + 1));
+            assertClose(want.kl(), got.kl(), KL_TOLERANCE, "KL of step " + (i + 1));
         }
     }
 
@@ -240,9 +252,24 @@ class TrainableSlicesTest {
             NDArray other = actual.changes().get(entry.getKey());
             assertEquals(entry.getValue().getShape(), other.getShape(), entry.getKey() + " shape");
             float[] want = entry.getValue().toFloatArray();
-            assertArrayEquals(want, other.toFloatArray(), WEIGHT_TOLERANCE, entry.getKey());
-            assertTrue(maxAbs(want) > 100 * WEIGHT_TOLERANCE, entry.getKey() + " changed");
+            float largest = maxAbs(want);
+            assertTrue(largest > 1e-4f, entry.getKey() + " changed");
+            float[] got = other.toFloatArray();
+            for (int i = 0; i < want.length; i++) {
+                if (want[i] == 0f) {
+                    assertEquals(0f, got[i], entry.getKey() + " stays unchanged outside the slices at " + i);
+                }
+            }
+            assertArrayEquals(want, got, WEIGHT_TOLERANCE * largest, entry.getKey());
         }
+    }
+
+    private static void assertClose(double expected, double actual, double tolerance, String what) {
+        if (Double.isNaN(expected)) {
+            assertTrue(Double.isNaN(actual), what + " is not measured in either run");
+            return;
+        }
+        assertEquals(expected, actual, tolerance * Math.max(1.0, Math.abs(expected)), what);
     }
 
     private static float maxAbs(float[] values) {

@@ -80,7 +80,7 @@ final class WholeMatrixSlices implements TrainableWeights {
     }
 
     @Override
-    public Map<String, NDArray> effectiveWeights(NDManager scope) {
+    public EditedWeights forStep(NDManager scope) {
         Map<String, NDArray> out = new LinkedHashMap<>();
         for (Map.Entry<String, NDArray> entry : deltas.entrySet()) {
             NDArray masked = entry.getValue().mul(masks.get(entry.getKey()));
@@ -89,7 +89,7 @@ final class WholeMatrixSlices implements TrainableWeights {
             weight.attach(scope);
             out.put(entry.getKey(), weight);
         }
-        return out;
+        return new EditedWeights(out, Map.of());
     }
 
     @Override

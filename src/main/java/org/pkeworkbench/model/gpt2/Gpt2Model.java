@@ -95,8 +95,8 @@ public final class Gpt2Model extends DecoderModel {
         NDArray mid = pass.hook(HookPoints.residMid(layer), residual.add(attention));
 
         NDArray normed = layerNorm(pass, mid, p + "ln_2");
-        NDArray activations = pass.hook(HookPoints.mlpAct(layer), geluNew(conv1d(pass, normed, p + "mlp.c_fc")));
-        NDArray mlp = pass.hook(HookPoints.mlpOut(layer), conv1d(pass, activations, p + "mlp.c_proj"));
+        NDArray activations = pass.hook(HookPoints.mlpAct(layer), geluNew(mlpConv1d(pass, normed, p + "mlp.c_fc")));
+        NDArray mlp = pass.hook(HookPoints.mlpOut(layer), mlpConv1d(pass, activations, p + "mlp.c_proj"));
         return mid.add(mlp);
     }
 
@@ -115,6 +115,12 @@ public final class Gpt2Model extends DecoderModel {
         NDArray v = parts[2].reshape(batch, seq, heads, headDim).transpose(0, 2, 1, 3);
 
         return conv1d(pass, attend(pass, layer, q, k, v), p + "c_proj");
+    }
+
+    /** {@link #conv1d} for an MLP weight, with the pass's slice change of {@code W} when it has one. */
+    private static NDArray mlpConv1d(Pass pass, NDArray x, String name) {
+        String weight = name + ".weight";
+        return pass.withSliceChange(weight, x, conv1d(pass, x, name), false);
     }
 
     /** {@code x @ W + b} with {@code W} stored as {@code [in, out]}. */

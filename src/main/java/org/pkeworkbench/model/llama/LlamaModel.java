@@ -94,10 +94,10 @@ public final class LlamaModel extends DecoderModel {
         NDArray mid = pass.hook(HookPoints.residMid(layer), residual.add(attention));
 
         NDArray normed = rmsNorm(mid, pass.weight(p + "post_attention_layernorm.weight"));
-        NDArray gate = linear(normed, pass.weight(p + "mlp.gate_proj.weight"));
-        NDArray up = linear(normed, pass.weight(p + "mlp.up_proj.weight"));
+        NDArray gate = mlpProjection(pass, normed, p + "mlp.gate_proj.weight");
+        NDArray up = mlpProjection(pass, normed, p + "mlp.up_proj.weight");
         NDArray activations = pass.hook(HookPoints.mlpAct(layer), gate.mul(Activation.sigmoid(gate)).mul(up));
-        NDArray mlp = linear(activations, pass.weight(p + "mlp.down_proj.weight"));
+        NDArray mlp = mlpProjection(pass, activations, p + "mlp.down_proj.weight");
         mlp = pass.hook(HookPoints.mlpOut(layer), mlp);
         return mid.add(mlp);
     }
@@ -125,6 +125,11 @@ public final class LlamaModel extends DecoderModel {
 
         NDArray heads = attend(pass, layer, q, k, v);
         return linear(heads, pass.weight(p + "o_proj.weight"));
+    }
+
+    /** {@code x @ W^T} for an MLP weight, with the pass's slice change of {@code W} when it has one. */
+    private static NDArray mlpProjection(Pass pass, NDArray x, String name) {
+        return pass.withSliceChange(name, x, linear(x, pass.weight(name)), true);
     }
 
     private NDArray project(Pass pass, NDArray x, String name) {
