@@ -109,7 +109,7 @@ final class Benchmark {
             results.put("parameters", model.parameterCount());
             long[] prompt = randomIds(new SplittableRandom(seed), promptTokens, model.config().vocabSize());
 
-            // The memory window holds the load and one prefill and decode of the project alone; the
+            // The memory window covers the load and one prefill and decode of the project alone; the
             // direct implementation's runs come after it, so its buffers are not counted.
             projectPrefill(model, scope, prompt);
             projectDecode(model, scope, prompt);

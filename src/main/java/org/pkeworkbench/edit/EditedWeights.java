@@ -6,7 +6,7 @@ import org.pkeworkbench.model.ForwardOptions;
 import org.pkeworkbench.model.SliceChange;
 
 /**
- * What the forward passes of one edit step use in place of the stored weights: whole matrices
+ * The weights that the forward passes of one edit step use in place of the stored ones: whole matrices
  * that replace stored ones, and changes added to some neurons' slices without building the
  * changed matrix. Both keep their autograd history to the trainable arrays.
  *

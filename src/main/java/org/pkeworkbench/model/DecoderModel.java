@@ -277,7 +277,7 @@ public abstract class DecoderModel implements AutoCloseable {
         }
     }
 
-    /** The neuron axis of every layer's MLP weights, by name. */
+    /** Returns the neuron axis of every layer's MLP weights, by name. */
     private Map<String, Integer> mlpNeuronAxes() {
         Map<String, Integer> axes = new java.util.HashMap<>();
         for (int layer = 0; layer < config.numLayers(); layer++) {
@@ -614,7 +614,7 @@ public abstract class DecoderModel implements AutoCloseable {
             return y.scatter(index, sum, last);
         }
 
-        /** The change's neurons broadcast along the leading axes of {@code shape}, owned by this pass. */
+        /** Returns the change's neurons broadcast along the leading axes of {@code shape}, owned by this pass. */
         private NDArray neuronIndex(SliceChange change, Shape shape) {
             long[] dims = shape.getShape();
             dims[dims.length - 1] = change.neurons().getShape().get(0);

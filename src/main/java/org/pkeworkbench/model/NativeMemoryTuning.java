@@ -15,11 +15,12 @@ import org.slf4j.LoggerFactory;
  * the trim threshold at 128 KiB ({@code mallopt(M_MMAP_THRESHOLD)}, {@code mallopt(M_TRIM_THRESHOLD)})
  * keeps every large tensor in its own mapping, unmapped when freed.
  *
- * <p>It is a trade: on a 2-layer, 1024-wide benchmark model it lowered the inference peak from
- * about 2.0 to 1.75 times the weight bytes and halved the anonymous memory left after inference,
- * but made prefill about 15% and decode about 7% slower, because fresh mappings must be paged in
- * (docs/benchmarks.md). Tensors of 32 MiB and more, such as a 7B model's matrices, are mapped
- * either way, so the difference shrinks with model size. It is therefore off unless
+ * <p>It is a trade: fresh mappings must be paged in, which made prefill about 15% and decode
+ * about 7% slower on a 2-layer, 1024-wide benchmark model. Decode no longer keeps every
+ * step's keys and values, so the memory it saves is small now. On the 8-layer benchmark model the
+ * inference peak fell from 1.31 to 1.25 times the weight bytes, and the peak of a run with edits
+ * fell by 250 MiB (docs/benchmarks.md). Tensors of 32 MiB and more, such as a 7B model's matrices,
+ * are mapped either way, so the difference shrinks with model size. It is therefore off unless
  * {@code -Dpke.malloc.tuning=true} is given, and applies on Linux with glibc only. Applied once
  * per process.
  */

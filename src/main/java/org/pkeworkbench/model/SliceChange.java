@@ -12,7 +12,7 @@ import java.util.Objects;
  * <p>Where the neuron axis is the product's input axis (a down projection), the pass adds
  * {@code x[..., neurons]} times the delta; where it is the output axis (gate and up projections),
  * it adds {@code x} times the delta to the outputs {@code neurons}. The extra work is that of a
- * matrix with {@code k} neurons, and autograd sees only {@code delta}: the backward pass computes
+ * matrix with {@code k} neurons, and only {@code delta} gets a gradient: the backward pass computes
  * no gradient of the whole matrix, and no copy of it is made.
  *
  * <p>Example, two neurons of a Llama {@code down_proj} ({@code [hidden, intermediate]}, neurons on

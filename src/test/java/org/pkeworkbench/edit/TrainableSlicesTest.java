@@ -54,9 +54,9 @@ class TrainableSlicesTest {
 
     /**
      * Largest allowed difference between the two states: of a weight change, as a share of the
-     * largest change of that matrix; of a loss, as a share of the loss. The KL gets more room: the
-     * probe's large gradient-descent steps make it swing (20 at step 4 and 2 at step 5 on the demo
-     * model), which enlarges the rounding difference to about 3e-5 of the value.
+     * largest change of that matrix; of a loss, as a share of the loss. The KL gets more room. The
+     * probe's large gradient-descent steps make it swing, from 20 at step 4 to 2 at step 5 on the
+     * demo model, and that enlarges the rounding difference to about 3e-5 of the value.
      */
     private static final float WEIGHT_TOLERANCE = 1e-3f;
     private static final double LOSS_TOLERANCE = 1e-5;

@@ -100,8 +100,8 @@ class SliceChangeTest {
             String attention = "model.layers.0.self_attn.o_proj.weight";
             IllegalArgumentException notMlp = assertThrows(IllegalArgumentException.class, () -> model.forward(scope,
                     ids, ForwardOptions.create().changeSlices(attention, new SliceChange(1, neurons, downDelta))));
-            assertTrue(notMlp.getMessage().contains(attention) && notMlp.getMessage().contains("MLP"),
-                    notMlp.getMessage());
+            assertTrue(notMlp.getMessage().contains(attention), notMlp.getMessage());
+            assertTrue(notMlp.getMessage().contains("MLP"), notMlp.getMessage());
 
             IllegalArgumentException both = assertThrows(IllegalArgumentException.class, () -> model.forward(scope,
                     ids, ForwardOptions.create().override(layout.down(), model.parameter(layout.down()))
@@ -127,7 +127,7 @@ class SliceChangeTest {
         };
     }
 
-    /** The stored weight with {@code delta}'s slice {@code i} added to slice {@code NEURONS[i]} along {@code axis}. */
+    /** Returns the stored weight with {@code delta}'s slice {@code i} added to slice {@code NEURONS[i]} along {@code axis}. */
     private static float[] changedMatrix(NDArray weight, int axis, float[] delta) {
         float[] values = weight.toFloatArray();
         int rows = (int) weight.getShape().get(0);
@@ -147,7 +147,7 @@ class SliceChangeTest {
         return values;
     }
 
-    /** The slices {@code NEURONS} of a whole-matrix array, in the delta's layout. */
+    /** Returns the slices {@code NEURONS} of a whole-matrix array, in the delta's layout. */
     private static float[] slices(float[] whole, Shape shape, int axis) {
         int rows = (int) shape.get(0);
         int columns = (int) shape.get(1);
