@@ -10,6 +10,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.pkeworkbench.model.DeviceChoice;
+import org.pkeworkbench.model.io.StoredDType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.ArgGroup;
@@ -71,6 +72,11 @@ final class BenchCommand implements Callable<Integer> {
             + "(default: ${DEFAULT-VALUE}).")
     long seed;
 
+        @Option(names = "--weights-dtype", defaultValue = "float32", description = "Random model: type of the "
+            + "written weights, float32, float16 or bfloat16 (default: ${DEFAULT-VALUE}). Models over 1 GiB are "
+            + "written as one shard per layer.")
+    String weightsDtype;
+
     @Option(names = "--out", description = "Random model: keep it in this new directory (default: a temporary "
             + "directory, deleted at the end).")
     Path out;
@@ -97,7 +103,9 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        checkCounts();
+                checkCounts();
+        StoredDType stored = storedDType();
+
         if (source.model != null && !Files.isDirectory(source.model)) {
             throw new ParameterException(spec.commandLine(), "--model " + source.model + " is not a directory; "
                     + "point it at a Hugging Face model folder that contains config.json");
@@ -115,7 +123,7 @@ final class BenchCommand implements Callable<Integer> {
             } else {
                 modelDir = out;
             }
-            random.write(modelDir);
+                        random.write(modelDir, stored);
         }
 
         try {
@@ -140,6 +148,17 @@ final class BenchCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--prompt-tokens, --decode-tokens and --repeats must be "
                     + "at least 1, got " + promptTokens + ", " + decodeTokens + " and " + repeats);
         }
+    }
+
+        /** Returns the element type that {@code --weights-dtype} names. */
+    private StoredDType storedDType() {
+        return switch (weightsDtype.toLowerCase(Locale.ROOT)) {
+            case "float32" -> StoredDType.F32;
+            case "float16" -> StoredDType.F16;
+            case "bfloat16" -> StoredDType.BF16;
+            default -> throw new ParameterException(spec.commandLine(), "--weights-dtype " + weightsDtype
+                    + " is not supported; use float32, float16 or bfloat16");
+        };
     }
 
     static void printTable(PrintWriter writer, Map<String, Object> results) {

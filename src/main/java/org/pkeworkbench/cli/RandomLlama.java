@@ -11,13 +11,21 @@ import java.nio.file.StandardCopyOption;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.SplittableRandom;
+import org.pkeworkbench.model.io.SafetensorsWriter;
+import org.pkeworkbench.model.io.StoredDType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A Llama model with random weights for benchmarks: {@code config.json} and one float32
- * {@code model.safetensors}, with no tokenizer (benchmarks feed token ids). The same sizes and seed
- * always give the same bytes.
+ * A Llama model with random weights for benchmarks: {@code config.json} and the weights in
+ * float32, float16 or bfloat16, with no tokenizer (benchmarks feed token ids). The same sizes,
+ * seed and stored type always give the same bytes.
+ *
+ * <p>Weights of at most 1 GiB go into one {@code model.safetensors}.
+ * Larger models are written like published checkpoints: one shard for the embedding, one per
+ * layer and one for the final norm and output head, listed in {@code model.safetensors.index.json}.
+ * Only one shard's arrays are in memory at a time, so a 7B-size model can be written on a machine
+ * with less memory than its float32 weights.
  *
  * <p>Matrices are uniform in {@code [-0.035, 0.035]} (standard deviation about 0.02, the usual Llama
  * initialiser range) and norm weights are {@code 1 ± 0.05}.
@@ -34,7 +42,10 @@ record RandomLlama(int vocab, int hidden, int intermediate, int layers, int head
 
     private static final Logger LOG = LoggerFactory.getLogger(RandomLlama.class);
     private static final float MATRIX_HALF_WIDTH = 0.035f;
-    private static final float NORM_HALF_WIDTH = 0.05f;
+        private static final float NORM_HALF_WIDTH = 0.05f;
+    /** Largest weight size, in stored bytes, that is written as one file. */
+    static final long SINGLE_FILE_BYTES = 1L << 30;
+
 
     RandomLlama {
         if (vocab < 8 || hidden < 2 || intermediate < 1 || layers < 1 || heads < 1 || kvHeads < 1) {
@@ -51,11 +62,25 @@ record RandomLlama(int vocab, int hidden, int intermediate, int layers, int head
         }
     }
 
+    /** Writes the model in float32, like {@link #write(Path, StoredDType)}. */
+    void write(Path outputDir) throws IOException {
+        write(outputDir, StoredDType.F32);
+    }
+
     /**
      * Writes the model into {@code outputDir}, which must not exist, through a hidden sibling
      * directory that is renamed at the end.
+          * @param stored the element type of the written weights: F32, F16 or BF16
      */
-    void write(Path outputDir) throws IOException {
+    void write(Path outputDir, StoredDType stored) throws IOException {
+        write(outputDir, stored, SINGLE_FILE_BYTES);
+    }
+
+    /** Writes like {@link #write(Path, StoredDType)}, in shards when the weights exceed {@code singleFileBytes}. */
+    void write(Path outputDir, StoredDType stored, long singleFileBytes) throws IOException {
+        if (stored != StoredDType.F32 && stored != StoredDType.F16 && stored != StoredDType.BF16) {
+            throw new IllegalArgumentException("Random weights are written as F32, F16 or BF16, not " + stored);
+        }
         if (Files.exists(outputDir)) {
             throw new IllegalArgumentException("Output directory " + outputDir + " already exists; "
                     + "remove it or choose another --out");
@@ -68,15 +93,46 @@ record RandomLlama(int vocab, int hidden, int intermediate, int layers, int head
         }
         Files.createDirectories(staging);
 
-        try (NDManager manager = NDManager.newBaseManager(ai.djl.Device.cpu())) {
-            Map<String, NDArray> tensors = tensors(manager);
-            org.pkeworkbench.model.io.SafetensorsWriter.write(staging.resolve("model.safetensors"), tensors,
-                    Map.of("format", "pt"));
+        long storedBytes = parameterCount() * stored.sizeBytes();
+        if (storedBytes <= singleFileBytes) {
+            writeSingleFile(staging, stored);
+        } else {
+            writeShards(staging, stored, storedBytes);
         }
-        JsonOutput.write(staging.resolve("config.json"), config());
+        JsonOutput.write(staging.resolve("config.json"), config(stored));
         Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
-        LOG.info("Wrote random Llama ({} parameters, seed {}) to {} in {} ms", parameterCount(), seed, target,
-                (System.nanoTime() - started) / 1_000_000);
+        LOG.info("Wrote random Llama ({} parameters, {}, seed {}) to {} in {} ms", parameterCount(), stored, seed,
+                target, (System.nanoTime() - started) / 1_000_000);
+    }
+
+    private void writeSingleFile(Path staging, StoredDType stored) throws IOException {
+        try (NDManager manager = NDManager.newBaseManager(ai.djl.Device.cpu())) {
+            SplittableRandom random = new SplittableRandom(seed);
+            Map<String, NDArray> tensors = new LinkedHashMap<>();
+            for (int group = 0; group < groupCount(); group++) {
+                tensors.putAll(group(manager, random, group));
+            }
+            SafetensorsWriter.write(staging.resolve("model.safetensors"), tensors, Map.of("format", "pt"), stored);
+        }
+    }
+
+    /** Writes one shard per group and the index, drawing the weights in the same order as one file. */
+    private void writeShards(Path staging, StoredDType stored, long storedBytes) throws IOException {
+        SplittableRandom random = new SplittableRandom(seed);
+        ObjectNode index = JsonOutput.MAPPER.createObjectNode();
+        index.putObject("metadata").put("total_size", storedBytes);
+        ObjectNode weightMap = index.putObject("weight_map");
+        int shards = groupCount();
+        for (int group = 0; group < shards; group++) {
+            String file = String.format(java.util.Locale.ROOT, "model-%05d-of-%05d.safetensors", group + 1, shards);
+            try (NDManager manager = NDManager.newBaseManager(ai.djl.Device.cpu())) {
+                Map<String, NDArray> tensors = group(manager, random, group);
+                SafetensorsWriter.write(staging.resolve(file), tensors, Map.of("format", "pt"), stored);
+                tensors.keySet().forEach(name -> weightMap.put(name, file));
+            }
+            LOG.debug("Wrote shard {} of {}", group + 1, shards);
+        }
+        JsonOutput.write(staging.resolve("model.safetensors.index.json"), index);
     }
 
     long parameterCount() {
@@ -86,26 +142,37 @@ record RandomLlama(int vocab, int hidden, int intermediate, int layers, int head
         return 2L * vocab * hidden + layers * perLayer + hidden;
     }
 
-    /** Draws the weights in a fixed order, keyed by their Hugging Face {@code LlamaForCausalLM} names. */
-    private Map<String, NDArray> tensors(NDManager manager) {
-        SplittableRandom random = new SplittableRandom(seed);
-        long kvWidth = (long) kvHeads * (hidden / heads);
+    /** Groups of tensors in drawing order: the embedding, each layer, then the final norm and output head. */
+    private int groupCount() {
+        return layers + 2;
+    }
+
+    /**
+     * Draws the weights of one group, keyed by their Hugging Face {@code LlamaForCausalLM} names.
+     * Groups must be drawn in order from one generator, so that every layout gets the same weights.
+     */
+    private Map<String, NDArray> group(NDManager manager, SplittableRandom random, int group) {
         Map<String, NDArray> tensors = new LinkedHashMap<>();
-        tensors.put("model.embed_tokens.weight", matrix(manager, random, vocab, hidden));
-        for (int layer = 0; layer < layers; layer++) {
-            String p = "model.layers." + layer + ".";
-            tensors.put(p + "input_layernorm.weight", norm(manager, random));
-            tensors.put(p + "self_attn.q_proj.weight", matrix(manager, random, hidden, hidden));
-            tensors.put(p + "self_attn.k_proj.weight", matrix(manager, random, kvWidth, hidden));
-            tensors.put(p + "self_attn.v_proj.weight", matrix(manager, random, kvWidth, hidden));
-            tensors.put(p + "self_attn.o_proj.weight", matrix(manager, random, hidden, hidden));
-            tensors.put(p + "post_attention_layernorm.weight", norm(manager, random));
-            tensors.put(p + "mlp.gate_proj.weight", matrix(manager, random, intermediate, hidden));
-            tensors.put(p + "mlp.up_proj.weight", matrix(manager, random, intermediate, hidden));
-            tensors.put(p + "mlp.down_proj.weight", matrix(manager, random, hidden, intermediate));
+        if (group == 0) {
+            tensors.put("model.embed_tokens.weight", matrix(manager, random, vocab, hidden));
+            return tensors;
         }
-        tensors.put("model.norm.weight", norm(manager, random));
-        tensors.put("lm_head.weight", matrix(manager, random, vocab, hidden));
+        if (group == layers + 1) {
+            tensors.put("model.norm.weight", norm(manager, random));
+            tensors.put("lm_head.weight", matrix(manager, random, vocab, hidden));
+            return tensors;
+        }
+        long kvWidth = (long) kvHeads * (hidden / heads);
+        String p = "model.layers." + (group - 1) + ".";
+        tensors.put(p + "input_layernorm.weight", norm(manager, random));
+        tensors.put(p + "self_attn.q_proj.weight", matrix(manager, random, hidden, hidden));
+        tensors.put(p + "self_attn.k_proj.weight", matrix(manager, random, kvWidth, hidden));
+        tensors.put(p + "self_attn.v_proj.weight", matrix(manager, random, kvWidth, hidden));
+        tensors.put(p + "self_attn.o_proj.weight", matrix(manager, random, hidden, hidden));
+        tensors.put(p + "post_attention_layernorm.weight", norm(manager, random));
+        tensors.put(p + "mlp.gate_proj.weight", matrix(manager, random, intermediate, hidden));
+        tensors.put(p + "mlp.up_proj.weight", matrix(manager, random, intermediate, hidden));
+        tensors.put(p + "mlp.down_proj.weight", matrix(manager, random, hidden, intermediate));
         return tensors;
     }
 
@@ -125,7 +192,7 @@ record RandomLlama(int vocab, int hidden, int intermediate, int layers, int head
         return manager.create(values, new Shape(hidden));
     }
 
-    private ObjectNode config() {
+    private ObjectNode config(StoredDType stored) {
         ObjectNode config = JsonOutput.MAPPER.createObjectNode();
         config.putArray("architectures").add("LlamaForCausalLM");
         config.put("model_type", "llama");
@@ -142,7 +209,11 @@ record RandomLlama(int vocab, int hidden, int intermediate, int layers, int head
         config.put("tie_word_embeddings", false);
         config.put("bos_token_id", 1);
         config.put("eos_token_id", 2);
-        config.put("torch_dtype", "float32");
+        config.put("torch_dtype", switch (stored) {
+            case F16 -> "float16";
+            case BF16 -> "bfloat16";
+            default -> "float32";
+        });
         config.put("pke_random_seed", seed);
         return config;
     }

@@ -2,6 +2,7 @@ package org.pkeworkbench.edit;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.util.Collections;
@@ -187,18 +188,12 @@ final class TrainableSlices implements TrainableWeights {
                 out.put(entry.getKey(), values.duplicate());
                 continue;
             }
-            // The zeros are freed as soon as the slices are scattered into their copy.
-            try (NDManager scratch = scope.newSubManager()) {
-                Shape column = slice.axis() == 0 ? new Shape(-1, 1) : new Shape(1, -1);
-                NDArray reshaped = slice.neurons().reshape(column);
-                reshaped.attach(scratch);
-                NDArray index = reshaped.broadcast(values.getShape());
-                index.attach(scratch);
-                NDArray change = scratch.zeros(slice.fullShape(), DataType.FLOAT32).scatter(index, values,
-                        slice.axis());
-                change.attach(scope);
-                out.put(entry.getKey(), change);
-            }
+            // Written in place, so that the full-size change exists once, not also as a scatter's input.
+            NDArray change = scope.zeros(slice.fullShape(), DataType.FLOAT32);
+            NDIndex where = slice.axis() == 0 ? new NDIndex("{}", slice.neurons())
+                    : new NDIndex(":, {}", slice.neurons());
+            change.set(where, values);
+            out.put(entry.getKey(), change);
         }
         return out;
     }

@@ -20,6 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.pkeworkbench.model.Autograd;
 import org.pkeworkbench.model.DecoderModel;
 import org.pkeworkbench.model.ForwardOptions;
+import org.pkeworkbench.model.io.StoredDType;
 import org.pkeworkbench.testing.SharedFiles;
 
 /** {@code bench}, its random Llama writer and its direct DJL baseline, on tiny random models. */
@@ -56,6 +57,48 @@ class BenchCommandTest {
 
         assertTrue(!java.util.Arrays.equals(Files.readAllBytes(first.resolve("model.safetensors")),
                 Files.readAllBytes(other.resolve("model.safetensors"))), "another seed gives other weights");
+    }
+
+    @Test
+    void shardedWriteKeepsWeights() throws IOException {
+        Path single = temp.resolve("single");
+        Path sharded = temp.resolve("sharded");
+        TINY.write(single, StoredDType.F32);
+        // With a 1-byte limit in place of 1 GiB, every model is written in shards.
+        TINY.write(sharded, StoredDType.F32, 1);
+
+        assertTrue(Files.exists(sharded.resolve("model.safetensors.index.json")), "index written");
+        assertTrue(Files.exists(sharded.resolve("model-00004-of-00004.safetensors")), "embedding, 2 layers, head");
+        assertTrue(!Files.exists(sharded.resolve("model.safetensors")), "no single file");
+        try (DecoderModel one = DecoderModel.load(single, Device.cpu());
+                DecoderModel shards = DecoderModel.load(sharded, Device.cpu())) {
+            assertEquals(one.parameterCount(), shards.parameterCount(), "parameter count");
+            for (String name : List.of("model.embed_tokens.weight", "model.layers.1.mlp.down_proj.weight",
+                    "model.norm.weight", "lm_head.weight")) {
+                assertArrayEquals(one.parameter(name).toFloatArray(), shards.parameter(name).toFloatArray(), name);
+            }
+        }
+    }
+
+    @Test
+    void randomLlamaWritesBfloat16() throws IOException {
+        Path float32 = temp.resolve("float32");
+        Path bfloat16 = temp.resolve("bfloat16");
+        TINY.write(float32, StoredDType.F32);
+        TINY.write(bfloat16, StoredDType.BF16);
+
+        assertEquals("bfloat16", new ObjectMapper().readTree(bfloat16.resolve("config.json").toFile())
+                .get("torch_dtype").asText());
+        try (DecoderModel wide = DecoderModel.load(float32, Device.cpu());
+                DecoderModel narrow = DecoderModel.load(bfloat16, Device.cpu())) {
+            float[] exact = wide.parameter("lm_head.weight").toFloatArray();
+            float[] rounded = narrow.parameter("lm_head.weight").toFloatArray();
+            for (int i = 0; i < exact.length; i++) {
+                // bfloat16 keeps 8 significant bits: rounding errs by at most 2^-8 of the value.
+                assertEquals(exact[i], rounded[i], Math.abs(exact[i]) / 256 + 1e-12f, "element " + i);
+                assertEquals(0, Float.floatToIntBits(rounded[i]) & 0xFFFF, "low 16 bits are zero in bfloat16");
+            }
+        }
     }
 
     @Test

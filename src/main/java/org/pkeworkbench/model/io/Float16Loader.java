@@ -18,9 +18,8 @@ import org.slf4j.LoggerFactory;
  * Turns one stored tensor into a FLOAT16 {@link NDArray}.
  *
  * <p>F16 data is memory-mapped read-only and handed to DJL without a copy, with the same rules
- * as {@link Float32Loader}: writing into such an array in place crashes the JVM. F32 and BF16
- * are narrowed in Java, in parallel chunks, into a new direct buffer, rounding to nearest with
- * ties to even. BF16 has a wider range than F16, so values of magnitude 65520 or more become
+ * as {@link Float32Loader}: writing into such an array in place crashes the JVM. F32 and BF16 are narrowed in Java, in parallel chunks, into an array that libtorch
+ * allocates (see {@link TensorBuffers#fill}), rounding to nearest with ties to even. BF16 has a wider range than F16, so values of magnitude 65520 or more become
  * infinity. The loader counts them and logs a warning that names the tensor.
  */
 final class Float16Loader {
@@ -36,25 +35,24 @@ final class Float16Loader {
      */
     static NDArray load(TensorInfo info, FileChannel channel, NDManager manager) throws IOException {
         ByteBuffer stored = TensorBuffers.map(info, channel, "float16", Short.BYTES);
-        ByteBuffer float16;
-        switch (info.dtype()) {
-            case F16 -> float16 = TensorBuffers.aligned(stored, info.dataStart(), Short.BYTES);
-            case F32, BF16 -> float16 = narrow(info, stored, (int) info.elementCount());
+        Shape shape = new Shape(info.shape());
+        return switch (info.dtype()) {
+            case F16 -> TensorBuffers.mappedOrCopied(manager, stored, info.dataStart(), shape, DataType.FLOAT16);
+            case F32, BF16 -> TensorBuffers.fill(manager, shape, DataType.FLOAT16,
+                    target -> narrow(info, stored, (int) info.elementCount(), target.asShortBuffer()));
             default -> throw new IllegalStateException("unreachable: " + info.dtype());
-        }
-        return manager.create(float16, new Shape(info.shape()), DataType.FLOAT16);
+        };
     }
 
     /**
-     * Narrows F32 or BF16 data to float16 in chunks of {@value TensorBuffers#CHUNK_ELEMENTS} elements, in
+     * Narrows F32 or BF16 data to float16 into {@code target} in chunks of {@value TensorBuffers#CHUNK_ELEMENTS} elements, in
      * parallel for tensors of at least {@value TensorBuffers#PARALLEL_MIN_ELEMENTS} elements.
      */
-    static ByteBuffer narrow(TensorInfo info, ByteBuffer stored, int elements) {
+        static void narrow(TensorInfo info, ByteBuffer stored, int elements, ShortBuffer target) {
         boolean bfloat16 = info.dtype() == StoredDType.BF16;
         FloatBuffer floatSource = bfloat16 ? null : stored.order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
         ShortBuffer halfSource = bfloat16 ? stored.order(ByteOrder.LITTLE_ENDIAN).asShortBuffer() : null;
-        ByteBuffer narrowed = ByteBuffer.allocateDirect(elements * Short.BYTES).order(ByteOrder.nativeOrder());
-        ShortBuffer target = narrowed.asShortBuffer();
+        
         AtomicLong overflowed = new AtomicLong();
 
         TensorBuffers.forEachChunk(elements, (from, length) -> {
@@ -82,8 +80,7 @@ final class Float16Loader {
         });
         if (overflowed.get() > 0) {
             LOG.warn("{}: {} of {} values of tensor \"{}\" exceed the float16 range (65504) and became infinity",
-                    info.file(), overflowed.get(), elements, info.name());
+                                        info.file(), overflowed.get(), elements, info.name());
         }
-        return narrowed;
     }
 }

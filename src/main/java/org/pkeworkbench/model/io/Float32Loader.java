@@ -19,8 +19,8 @@ import java.nio.channels.FileChannel;
  * reference to the buffer in the array, so the mapping lives as long as the array. Writing into
  * such an array in place crashes the JVM, so callers that edit weights must work on a copy.
  * NOTE: for a GPU manager DJL does not keep the buffer, which implies a copy to the device, but
- * that path has not been run. F16 and BF16 are widened in Java into
- * a new direct buffer, because a BFLOAT16 array crashes this DJL version.
+ * that path has not been run. F16 and BF16 are widened in Java, because a BFLOAT16 array crashes this DJL version, into an
+ * array that libtorch allocates (see {@link TensorBuffers#fill}).
  */
 final class Float32Loader {
 
@@ -33,23 +33,21 @@ final class Float32Loader {
      */
     static NDArray load(TensorInfo info, FileChannel channel, NDManager manager) throws IOException {
         ByteBuffer stored = TensorBuffers.map(info, channel, "float32", Float.BYTES);
-        ByteBuffer float32;
-        switch (info.dtype()) {
-            case F32 -> float32 = TensorBuffers.aligned(stored, info.dataStart(), Float.BYTES);
-            case F16, BF16 -> float32 = widen(stored, info.dtype(), (int) info.elementCount());
+        Shape shape = new Shape(info.shape());
+        return switch (info.dtype()) {
+            case F32 -> TensorBuffers.mappedOrCopied(manager, stored, info.dataStart(), shape, DataType.FLOAT32);
+            case F16, BF16 -> TensorBuffers.fill(manager, shape, DataType.FLOAT32,
+                    target -> widen(stored, info.dtype(), (int) info.elementCount(), target.asFloatBuffer()));
             default -> throw new IllegalStateException("unreachable: " + info.dtype());
-        }
-        return manager.create(float32, new Shape(info.shape()), DataType.FLOAT32);
+        };
     }
 
     /**
-     * Widens 16-bit floats to float32 in chunks of {@value TensorBuffers#CHUNK_ELEMENTS} elements, in
-     * parallel for tensors of at least {@value TensorBuffers#PARALLEL_MIN_ELEMENTS} elements.
+     * Widens 16-bit floats into {@code target} in chunks of {@value TensorBuffers#CHUNK_ELEMENTS}
+     * elements, in parallel for tensors of at least {@value TensorBuffers#PARALLEL_MIN_ELEMENTS} elements.
      */
-    static ByteBuffer widen(ByteBuffer stored, StoredDType dtype, int elements) {
+    static void widen(ByteBuffer stored, StoredDType dtype, int elements, FloatBuffer target) {
         ShortBuffer source = stored.order(ByteOrder.LITTLE_ENDIAN).asShortBuffer();
-        ByteBuffer widened = ByteBuffer.allocateDirect(elements * Float.BYTES).order(ByteOrder.nativeOrder());
-        FloatBuffer target = widened.asFloatBuffer();
         boolean bfloat16 = dtype == StoredDType.BF16;
 
         TensorBuffers.forEachChunk(elements, (from, length) -> {
@@ -62,6 +60,5 @@ final class Float32Loader {
             }
             target.duplicate().put(from, floats);
         });
-        return widened;
     }
 }

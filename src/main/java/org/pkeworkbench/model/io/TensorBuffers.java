@@ -1,5 +1,10 @@
 package org.pkeworkbench.model.io;
 
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -48,16 +53,51 @@ final class TensorBuffers {
     }
 
     /**
-     * Returns {@code stored} when the tensor starts on a multiple of {@code bytesPerElement} in the
-     * file, else a direct copy, since libtorch expects each element on its natural boundary.
+     * Returns the mapped tensor as an array without a copy when it starts on a multiple of
+     * {@code type}'s size in the file, else a copy, since libtorch expects each element on its
+     * natural boundary.
      */
-    static ByteBuffer aligned(ByteBuffer stored, long dataStart, int bytesPerElement) {
-        if (dataStart % bytesPerElement == 0) {
-            return stored;
+    static NDArray mappedOrCopied(NDManager manager, ByteBuffer stored, long dataStart, Shape shape, DataType type) {
+        if (dataStart % type.getNumOfBytes() == 0) {
+            return manager.create(stored, shape, type);
         }
-        ByteBuffer copy = ByteBuffer.allocateDirect(stored.remaining()).order(ByteOrder.LITTLE_ENDIAN);
-        copy.put(stored.duplicate());
-        return copy.flip();
+        return fill(manager, shape, type, target -> target.put(stored.duplicate()));
+    }
+
+    /**
+     * Allocates an array of {@code shape} and {@code type} in libtorch's memory and lets
+     * {@code writer} fill its bytes in native order; on a GPU the array is filled on the CPU and
+     * then copied. Converted weights go this way and not through
+     * {@link ByteBuffer#allocateDirect}: the JVM caps direct buffers at
+     * {@code -XX:MaxDirectMemorySize}, by default the heap size, and the float16 copy of a 7B model
+     * alone is 13 GB.
+     *
+     * @return the filled array, owned by {@code manager}
+     */
+    static NDArray fill(NDManager manager, Shape shape, DataType type, java.util.function.Consumer<ByteBuffer> writer) {
+        if (manager.getDevice().equals(Device.cpu())) {
+            NDArray array = manager.create(shape, type);
+            writer.accept(bytesOf(array));
+            return array;
+        }
+        try (NDManager host = manager.newSubManager(Device.cpu())) {
+            NDArray staged = host.create(shape, type);
+            writer.accept(bytesOf(staged));
+            NDArray moved = staged.toDevice(manager.getDevice(), false);
+            moved.attach(manager);
+            return moved;
+        }
+    }
+
+    /** Returns a writable view of a CPU array's memory, in native byte order. */
+    private static ByteBuffer bytesOf(NDArray array) {
+        ByteBuffer view = array.toByteBuffer(true);
+        long expected = array.size() * array.getDataType().getNumOfBytes();
+        if (!view.isDirect() || view.capacity() != expected) {
+            throw new IllegalStateException("DJL returned no view of the array's memory (" + view.capacity() + " of "
+                    + expected + " bytes, direct: " + view.isDirect() + ")");
+        }
+        return view.order(ByteOrder.nativeOrder());
     }
 
     /**

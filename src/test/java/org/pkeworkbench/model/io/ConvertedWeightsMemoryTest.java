@@ -1,0 +1,95 @@
+package org.pkeworkbench.model.io;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import java.io.IOException;
+import java.lang.management.BufferPoolMXBean;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Converted weights (BF16 widened to float32, BF16 or F32 narrowed to float16) live in memory that
+ * libtorch allocates, not in JVM direct buffers. The JVM caps direct buffers at
+ * {@code -XX:MaxDirectMemorySize}, by default the heap size, so a 7B model would not load with an
+ * ordinary heap if its converted weights counted against that cap.
+ */
+class ConvertedWeightsMemoryTest {
+
+    /** 4M elements: 16 MiB as float32, 8 MiB as float16. */
+    private static final int ELEMENTS = 1 << 22;
+    /** Direct-buffer growth allowed for other work during the load, far below one converted tensor. */
+    private static final long ALLOWED_DIRECT_GROWTH_BYTES = 1 << 20;
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void convertedWeightsUseNoDirectBuffers() throws IOException, InterruptedException {
+        float[] values = new float[ELEMENTS];
+        for (int i = 0; i < ELEMENTS; i++) {
+            values[i] = (i % 500 - 250) / 64f;
+        }
+        Path bfloat16 = write(StoredDType.BF16, values);
+        Path float32 = write(StoredDType.F32, values);
+
+        try (NDManager manager = NDManager.newBaseManager()) {
+            long before = settledDirectBytes();
+            try (WeightStore fromBfloat16 = WeightStore.open(bfloat16); WeightStore fromFloat32 = WeightStore.open(float32)) {
+                NDArray widened = fromBfloat16.loadFloat32("w", manager);
+                NDArray narrowedBfloat16 = fromBfloat16.loadFloat16("w", manager);
+                NDArray narrowedFloat32 = fromFloat32.loadFloat16("w", manager);
+                long growth = directBytes() - before;
+
+                assertTrue(growth < ALLOWED_DIRECT_GROWTH_BYTES, "direct buffers grew by " + growth + " bytes");
+                // Values with exact bfloat16 and float16 forms come through every path unchanged.
+                assertArrayEquals(values, widened.toFloatArray(), "BF16 widened to float32");
+                assertArrayEquals(values, narrowedBfloat16.toType(DataType.FLOAT32, false).toFloatArray(),
+                        "BF16 narrowed to float16");
+                assertArrayEquals(values, narrowedFloat32.toType(DataType.FLOAT32, false).toFloatArray(),
+                        "F32 narrowed to float16");
+            }
+        }
+    }
+
+    private Path write(StoredDType dtype, float[] values) throws IOException {
+        Path model = Files.createDirectories(dir.resolve(dtype.name()));
+        try (NDManager scope = NDManager.newBaseManager()) {
+            SafetensorsWriter.write(model.resolve("model.safetensors"), Map.of("w", scope.create(values)), Map.of(),
+                    dtype);
+        }
+        return model;
+    }
+
+    /**
+     * Returns the direct-buffer bytes in use once the buffers that writing the files left behind
+     * are freed: a collection frees them a little later, through their cleaners.
+     */
+    private static long settledDirectBytes() throws InterruptedException {
+        long previous = -1;
+        for (int round = 0; round < 50; round++) {
+            System.gc();
+            Thread.sleep(20);
+            long now = directBytes();
+            if (now == previous) {
+                return now;
+            }
+            previous = now;
+        }
+        return previous;
+    }
+
+    private static long directBytes() {
+        return ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class).stream()
+                .filter(pool -> pool.getName().equals("direct"))
+                .mapToLong(BufferPoolMXBean::getMemoryUsed)
+                .sum();
+    }
+}
