@@ -1,10 +1,10 @@
 package org.pkeworkbench.cli;
 
+import ai.djl.Device;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -103,44 +103,55 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-                checkCounts();
+        checkCounts();
         StoredDType stored = storedDType();
-
-        if (source.model != null && !Files.isDirectory(source.model)) {
-            throw new ParameterException(spec.commandLine(), "--model " + source.model + " is not a directory; "
+                if (source.model != null && !Files.isDirectory(source.model)) {
+            String problem = Files.exists(source.model) ? " is not a directory" : " does not exist";
+            throw new ParameterException(spec.commandLine(), "--model " + source.model + problem + "; "
                     + "point it at a Hugging Face model folder that contains config.json");
         }
         if (json != null) {
             JsonOutput.checkOutputFile(json, source.model, true);
         }
+        // Resolved before a random model is written, so that a missing GPU fails at once.
+        Device resolved = DeviceChoice.resolve(device);
+
         Path temporary = null;
         Path modelDir = source.model;
+        RandomLlama random = null;
         if (source.randomLlama) {
-            RandomLlama random = new RandomLlama(vocab, hidden, intermediate, layers, heads, kvHeads, seed);
+            random = new RandomLlama(vocab, hidden, intermediate, layers, heads, kvHeads, seed);
             if (out == null) {
                 temporary = Files.createTempDirectory("pke-bench");
                 modelDir = temporary.resolve("random-llama");
             } else {
                 modelDir = out;
             }
-                        random.write(modelDir, stored);
         }
-
+        ShutdownDeletion guard = temporary == null ? null : ShutdownDeletion.of(temporary);
         try {
-            LOG.info("Benchmark of {} starts", modelDir);
-            Map<String, Object> results = new Benchmark(modelDir, DeviceChoice.resolve(device), dtype.value(), promptTokens,
-                    decodeTokens, repeats, seed).run();
-            printTable(spec.commandLine().getOut(), results);
-            if (json != null) {
-                JsonOutput.write(json, results);
-                spec.commandLine().getOut().println("Results written to " + json);
+            if (random != null) {
+                random.write(modelDir, stored);
             }
+            run(modelDir, resolved);
         } finally {
             if (temporary != null) {
-                deleteRecursively(temporary);
+                ShutdownDeletion.deleteRecursively(temporary);
+                guard.close();
             }
         }
         return 0;
+    }
+
+    private void run(Path modelDir, Device resolved) throws IOException {
+        LOG.info("Benchmark of {} starts", modelDir);
+        Map<String, Object> results = new Benchmark(modelDir, resolved, dtype.value(), promptTokens, decodeTokens,
+                repeats, seed).run();
+        printTable(spec.commandLine().getOut(), results);
+        if (json != null) {
+            JsonOutput.write(json, results);
+            spec.commandLine().getOut().println("Results written to " + json);
+        }
     }
 
     private void checkCounts() {
@@ -163,7 +174,7 @@ final class BenchCommand implements Callable<Integer> {
 
     static void printTable(PrintWriter writer, Map<String, Object> results) {
         writer.println("Model: " + results.get("model") + " (" + results.get("parameters") + " parameters) on "
-                + results.get("device") + " in " + results.get("dtype") + "; medians of " + results.get("repeats") + " runs after one warm-up");
+                + results.get("device") + " in " + results.get("dtype") + "; " + medians(results.get("repeats")) + " after one warm-up");
         writer.printf(Locale.ROOT, "%-34s %14s %14s %8s%n", "measurement", "project", "direct DJL", "ratio");
         row(writer, "load (s)", results.get("load_seconds"), null, null);
         row(writer, "load (MB/s)", scaled(results.get("load_bytes_per_second"), 1e-6), null, null);
@@ -200,6 +211,10 @@ final class BenchCommand implements Callable<Integer> {
         writer.println("Edit steps: hot spots of " + results.get("edit_neurons_per_layer") + " neurons in layers "
                 + layers + ", " + results.get("edit_steps") + " steps per run; bandwidth: libtorch sum of a "
                 + MemoryBandwidth.ARRAY_MIB + " MiB float32 array, fastest run");
+        if (results.get("edit_step_speedup") == null && results.get("edit_step_seconds") != null) {
+            writer.println("Edit step speedup: none, the edited layers start at layer 0 (a model of 2 layers or "
+                    + "fewer), so both modes run every layer");
+        }
         if (results.get("inference_peak_resident_bytes") == null) {
             writer.println("Inference peak resident: not measured (needs Linux /proc/self/status and clear_refs)");
         }
@@ -210,6 +225,10 @@ final class BenchCommand implements Callable<Integer> {
             writer.println("Direct baseline not run: " + results.get("direct_baseline_error"));
         }
         writer.flush();
+    }
+
+    private static String medians(Object repeats) {
+        return Integer.valueOf(1).equals(repeats) ? "one timed run" : "medians of " + repeats + " runs";
     }
 
     private static void row(PrintWriter writer, String name, Object project, Object direct, Object ratio) {
@@ -226,13 +245,5 @@ final class BenchCommand implements Callable<Integer> {
         }
         double number = ((Number) value).doubleValue();
         return String.format(Locale.ROOT, number >= 100 ? "%.0f" : "%.3g", number);
-    }
-
-    private static void deleteRecursively(Path dir) throws IOException {
-        try (var paths = Files.walk(dir)) {
-            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(path);
-            }
-        }
     }
 }

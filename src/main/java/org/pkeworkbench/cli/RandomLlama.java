@@ -93,14 +93,20 @@ record RandomLlama(int vocab, int hidden, int intermediate, int layers, int head
         }
         Files.createDirectories(staging);
 
-        long storedBytes = parameterCount() * stored.sizeBytes();
-        if (storedBytes <= singleFileBytes) {
-            writeSingleFile(staging, stored);
-        } else {
-            writeShards(staging, stored, storedBytes);
+        // A failed or interrupted write removes the staging directory, which can hold gigabytes.
+        try (ShutdownDeletion guard = ShutdownDeletion.of(staging)) {
+            long storedBytes = parameterCount() * stored.sizeBytes();
+            if (storedBytes <= singleFileBytes) {
+                writeSingleFile(staging, stored);
+            } else {
+                writeShards(staging, stored, storedBytes);
+            }
+            JsonOutput.write(staging.resolve("config.json"), config(stored));
+            Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException | RuntimeException e) {
+            ShutdownDeletion.deleteRecursively(staging);
+            throw e;
         }
-        JsonOutput.write(staging.resolve("config.json"), config(stored));
-        Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
         LOG.info("Wrote random Llama ({} parameters, {}, seed {}) to {} in {} ms", parameterCount(), stored, seed,
                 target, (System.nanoTime() - started) / 1_000_000);
     }

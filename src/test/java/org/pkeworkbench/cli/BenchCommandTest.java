@@ -156,12 +156,14 @@ class BenchCommandTest {
         assertEquals(Benchmark.KEYS, keys, "JSON keys in order");
         for (String key : List.of("load_seconds", "prefill_tokens_per_second", "decode_tokens_per_second",
                 "direct_prefill_tokens_per_second", "direct_decode_tokens_per_second", "locate_seconds",
-                "edit_step_seconds", "edit_step_full_recompute_seconds", "edit_step_speedup",
-                "read_bandwidth_bytes_per_second", "decode_to_bound_ratio", "f32_weight_bytes", "peak_heap_bytes")) {
+                "edit_step_seconds", "edit_step_full_recompute_seconds", "read_bandwidth_bytes_per_second", "decode_to_bound_ratio", "f32_weight_bytes", "peak_heap_bytes")) {
             assertTrue(written.get(key).isNumber(), key + " is a number: " + written.get(key));
         }
         assertTrue(written.get("max_abs_logit_difference").asDouble() < 1e-4, "baseline logits match");
         assertEquals("[0,1]", written.get("edit_layers").toString(), "the last two layers are edited");
+        // With 2 layers the edit starts at layer 0, so both modes run every layer.
+        assertTrue(written.get("edit_step_speedup").isNull(), "no speedup: " + written.get("edit_step_speedup"));
+        assertTrue(run.out().contains("Edit step speedup: none"), run::toString);
         // Embedding and head, then per layer q and o (32 x 32), k and v (16 x 32), three MLP matrices and two norms.
         assertEquals(4L * (64 * 32 * 2 + 2 * (2 * 32 * 32 + 2 * 16 * 32 + 3 * 32 * 48 + 2 * 32) + 32),
                 written.get("f32_weight_bytes").asLong(), "F32 weight bytes of all parameters");
@@ -194,7 +196,21 @@ class BenchCommandTest {
         CliRun run = CliRun.of("bench", "--model", missing.toString(), "--device", "cpu");
 
         assertEquals(2, run.exitCode(), run::toString);
-        assertTrue(run.err().contains("--model " + missing + " is not a directory"), run::toString);
+        assertTrue(run.err().contains("--model " + missing + " does not exist"), run::toString);
+    }
+
+    @Test
+    void missingGpuFailsBeforeTheRandomModelIsWritten() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(ai.djl.engine.Engine.getInstance().getGpuCount() == 0,
+                "this machine has a GPU");
+        Path model = temp.resolve("model");
+
+        CliRun run = CliRun.of("bench", "--random-llama", "--vocab", "64", "--hidden", "32", "--intermediate", "48",
+                "--layers", "2", "--heads", "4", "--kv-heads", "2", "--device", "gpu", "--out", model.toString());
+
+        assertTrue(run.exitCode() != 0, run::toString);
+        assertTrue(run.err().contains("no CUDA GPU"), run::toString);
+        assertTrue(!Files.exists(model), "nothing written before the device error");
     }
 
     @Test
