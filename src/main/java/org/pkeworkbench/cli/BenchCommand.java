@@ -145,8 +145,12 @@ final class BenchCommand implements Callable<Integer> {
 
     private void run(Path modelDir, Device resolved) throws IOException {
         LOG.info("Benchmark of {} starts", modelDir);
-        Map<String, Object> results = new Benchmark(modelDir, resolved, dtype.value(), promptTokens, decodeTokens,
-                repeats, seed).run();
+        Map<String, Object> results;
+        try {
+            results = new Benchmark(modelDir, resolved, dtype.value(), promptTokens, decodeTokens, repeats, seed).run();
+        } catch (java.io.UncheckedIOException e) {
+            throw e.getCause();
+        }
         printTable(spec.commandLine().getOut(), results);
         if (json != null) {
             JsonOutput.write(json, results);

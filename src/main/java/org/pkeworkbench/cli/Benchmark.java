@@ -438,6 +438,9 @@ final class Benchmark {
             }
         } catch (RuntimeException e) {
             throw e;
+        } catch (IOException e) {
+            // A model that cannot be read keeps its own message, which names the file.
+            throw new java.io.UncheckedIOException(e);
         } catch (Exception e) {
             throw new IllegalStateException("Benchmark step failed: " + e.getMessage(), e);
         }

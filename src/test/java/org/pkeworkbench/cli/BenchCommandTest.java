@@ -214,6 +214,18 @@ class BenchCommandTest {
     }
 
     @Test
+    void modelWithoutWeightsGetsTheLoadersMessage() throws IOException {
+        Path model = Files.createDirectories(temp.resolve("no-weights"));
+        Files.copy(org.pkeworkbench.model.DemoModel.directory().resolve("config.json"), model.resolve("config.json"));
+
+        CliRun run = CliRun.of("bench", "--model", model.toString(), "--device", "cpu", "--repeats", "1");
+
+        assertEquals(1, run.exitCode(), run::toString);
+        assertTrue(run.err().contains("no model.safetensors"), run::toString);
+        assertTrue(!run.err().contains("Exception"), "no exception class name: " + run.err());
+    }
+
+    @Test
     void benchRejectsModelWithRandomLlama() {
         CliRun run = CliRun.of("bench", "--random-llama", "--model", temp.toString());
 
