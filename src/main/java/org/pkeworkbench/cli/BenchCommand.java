@@ -215,6 +215,7 @@ final class BenchCommand implements Callable<Integer> {
         writer.println("Edit steps: hot spots of " + results.get("edit_neurons_per_layer") + " neurons in layers "
                 + layers + ", " + results.get("edit_steps") + " steps per run; bandwidth: libtorch sum of a "
                 + MemoryBandwidth.ARRAY_MIB + " MiB float32 array, fastest run");
+                writer.println(spread(results.get("run_seconds")));
         if (results.get("edit_step_speedup") == null && results.get("edit_step_seconds") != null) {
             writer.println("Edit step speedup: none, the edited layers start at layer 0 (a model of 2 layers or "
                     + "fewer), so both modes run every layer");
@@ -229,6 +230,23 @@ final class BenchCommand implements Callable<Integer> {
             writer.println("Direct baseline not run: " + results.get("direct_baseline_error"));
         }
         writer.flush();
+    }
+
+        /**
+     * Returns a line with each measurement's slowest timed run over its fastest, so that a reader
+     * sees how much the machine disturbed the medians.
+     */
+    static String spread(Object runSeconds) {
+        StringBuilder line = new StringBuilder("Spread of the timed runs, slowest over fastest:");
+        if (runSeconds instanceof Map<?, ?> runs) {
+            runs.forEach((name, values) -> {
+                double[] seconds = (double[]) values;
+                double fastest = java.util.Arrays.stream(seconds).min().orElse(Double.NaN);
+                double slowest = java.util.Arrays.stream(seconds).max().orElse(Double.NaN);
+                line.append(String.format(Locale.ROOT, " %s %.2f", name, slowest / fastest));
+            });
+        }
+        return line.toString();
     }
 
     private static String medians(Object repeats) {

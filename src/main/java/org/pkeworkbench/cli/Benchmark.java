@@ -52,7 +52,7 @@ final class Benchmark {
             "edit_step_speedup", "f32_weight_bytes", "resident_before_load_bytes", "inference_peak_resident_bytes",
             "inference_peak_to_weights_ratio", "inference_growth_to_weights_ratio", "inference_resident_anonymous_bytes",
             "inference_resident_file_bytes", "peak_heap_bytes",
-            "peak_resident_bytes", "resident_bytes");
+                        "peak_resident_bytes", "resident_bytes", "run_seconds");
 
     /** Tokens of each synthetic edit record's prompt and of each response. */
     private static final int EDIT_PROMPT_TOKENS = 8;
@@ -69,7 +69,10 @@ final class Benchmark {
     private final int promptTokens;
     private final int decodeTokens;
     private final int repeats;
-    private final long seed;
+        private final long seed;
+    /** Seconds of every timed run, by measurement, in run order: the spread behind each median. */
+    private final Map<String, double[]> runSeconds = new LinkedHashMap<>();
+
 
     Benchmark(Path modelDir, Device device, ComputeDType dtype, int promptTokens, int decodeTokens, int repeats,
             long seed) {
@@ -97,7 +100,7 @@ final class Benchmark {
         // and mapping. Pages are read on first use, from the page cache when the files are warm.
         checkLengths(ModelConfig.load(modelDir));
         long bytes = safetensorsBytes();
-        double loadSeconds = median(() -> DecoderModel.load(modelDir, device, dtype).close());
+        double loadSeconds = median("load", () -> DecoderModel.load(modelDir, device, dtype).close());
         results.put("load_seconds", loadSeconds);
         results.put("load_bytes", bytes);
         results.put("load_bytes_per_second", bytes / loadSeconds);
@@ -118,10 +121,12 @@ final class Benchmark {
             measureDecodeBound(model, scope, results);
 
             List<EditExample> examples = editExamples(model.config().vocabSize());
-            results.put("locate_seconds", median(() -> new Locator(model)
+            results.put("locate_seconds", median("locate", () -> new Locator(model)
                     .locate(examples, locateSettings(model), ProgressListener.NONE)));
-            measureEditStep(model, examples, results);
+                        measureEditStep(model, examples, results);
         }
+        results.put("run_seconds", runSeconds);
+
 
         MemoryReadings memory = MemoryReadings.read();
         results.put("peak_heap_bytes", memory.peakHeapBytes());
@@ -146,8 +151,8 @@ final class Benchmark {
         }
 
         if (direct == null) {
-            double prefill = median(() -> projectPrefill(model, scope, prompt));
-            double decode = medianOfMeasured(() -> projectDecode(model, scope, prompt));
+            double prefill = median("prefill", () -> projectPrefill(model, scope, prompt));
+            double decode = medianOfMeasured("decode", () -> projectDecode(model, scope, prompt));
             results.put("prefill_tokens_per_second", promptTokens / prefill);
             results.put("decode_tokens_per_second", decodeTokens / decode);
             return;
@@ -155,10 +160,10 @@ final class Benchmark {
 
         DirectLlama baseline = direct;
         results.put("max_abs_logit_difference", maxAbsLogitDifference(model, baseline, scope, prompt));
-        double[] prefill = medianPair(
+        double[] prefill = medianPair("prefill", "direct_prefill",
                 () -> seconds(() -> projectPrefill(model, scope, prompt)),
                 () -> seconds(() -> directPrefill(baseline, scope, prompt)));
-        double[] decode = medianPair(
+        double[] decode = medianPair("decode", "direct_decode",
                 () -> projectDecode(model, scope, prompt),
                 () -> directDecode(model, baseline, scope, prompt));
         results.put("prefill_tokens_per_second", promptTokens / prefill[0]);
@@ -219,7 +224,7 @@ final class Benchmark {
                 examples.get(0).safe()));
         EditSettings cached = EditSettings.pkeDefaults().withSteps(EDIT_STEPS);
         EditSettings full = cached.withFullRecomputation(true);
-        double[] seconds = medianPair(
+        double[] seconds = medianPair("edit_step", "edit_step_full_recompute",
                 () -> secondsPerStep(model, examples, locality, hotSpots, cached),
                 () -> secondsPerStep(model, examples, locality, hotSpots, full));
         results.put("edit_layers", hotSpots.stream().map(HotSpot::layer).toList());
@@ -386,7 +391,8 @@ final class Benchmark {
      * Runs {@code first} and {@code second} once each as a warm-up, then {@code repeats} times each,
      * alternating which goes first, and returns their median seconds as {@code [first, second]}.
      */
-    private double[] medianPair(java.util.function.DoubleSupplier first, java.util.function.DoubleSupplier second) {
+        private double[] medianPair(String firstName, String secondName, java.util.function.DoubleSupplier first,
+            java.util.function.DoubleSupplier second) {
         first.getAsDouble();
         second.getAsDouble();
         double[] firstSeconds = new double[repeats];
@@ -400,6 +406,8 @@ final class Benchmark {
                 firstSeconds[i] = first.getAsDouble();
             }
         }
+                runSeconds.put(firstName, firstSeconds);
+        runSeconds.put(secondName, secondSeconds);
         return new double[] {median(firstSeconds), median(secondSeconds)};
     }
 
@@ -412,22 +420,22 @@ final class Benchmark {
         void run() throws Exception;
     }
 
-    private double median(Action action) {
-        return medianSeconds(() -> {
+        private double median(String name, Action action) {
+        return medianSeconds(name, () -> {
             action.run();
             return null;
         });
     }
 
-    private double medianOfMeasured(java.util.function.DoubleSupplier secondsOfOneRun) {
-        return medianSeconds(() -> secondsOfOneRun.getAsDouble());
+        private double medianOfMeasured(String name, java.util.function.DoubleSupplier secondsOfOneRun) {
+        return medianSeconds(name, () -> secondsOfOneRun.getAsDouble());
     }
 
     /**
      * Runs {@code timed} once as a warm-up and then {@code repeats} times, and returns the median
      * seconds. When {@code timed} returns a {@link Double}, that is the run's own measured seconds.
      */
-    private double medianSeconds(Timed timed) {
+        private double medianSeconds(String name, Timed timed) {
         double[] seconds = new double[repeats];
         try {
             timed.run();
@@ -441,9 +449,10 @@ final class Benchmark {
         } catch (IOException e) {
             // A model that cannot be read keeps its own message, which names the file.
             throw new java.io.UncheckedIOException(e);
-        } catch (Exception e) {
+                } catch (Exception e) {
             throw new IllegalStateException("Benchmark step failed: " + e.getMessage(), e);
         }
+        runSeconds.put(name, seconds);
         return median(seconds);
     }
 

@@ -163,7 +163,13 @@ class BenchCommandTest {
         assertEquals("[0,1]", written.get("edit_layers").toString(), "the last two layers are edited");
         // With 2 layers the edit starts at layer 0, so both modes run every layer.
         assertTrue(written.get("edit_step_speedup").isNull(), "no speedup: " + written.get("edit_step_speedup"));
-        assertTrue(run.out().contains("Edit step speedup: none"), run::toString);
+                assertTrue(run.out().contains("Edit step speedup: none"), run::toString);
+        // One timed run per measurement (--repeats 1), the project and direct runs of prefill and decode apart.
+        JsonNode runs = written.get("run_seconds");
+        assertEquals(List.of("load", "prefill", "direct_prefill", "decode", "direct_decode", "locate", "edit_step",
+                "edit_step_full_recompute"), names(runs.fieldNames()));
+        runs.forEach(values -> assertEquals(1, values.size(), runs.toString()));
+        assertTrue(run.out().contains("Spread of the timed runs, slowest over fastest: load 1.00"), run::toString);
         // Embedding and head, then per layer q and o (32 x 32), k and v (16 x 32), three MLP matrices and two norms.
         assertEquals(4L * (64 * 32 * 2 + 2 * (2 * 32 * 32 + 2 * 16 * 32 + 3 * 32 * 48 + 2 * 32) + 32),
                 written.get("f32_weight_bytes").asLong(), "F32 weight bytes of all parameters");
@@ -197,6 +203,12 @@ class BenchCommandTest {
 
         assertEquals(2, run.exitCode(), run::toString);
         assertTrue(run.err().contains("--model " + missing + " does not exist"), run::toString);
+    }
+
+    private static List<String> names(java.util.Iterator<String> fieldNames) {
+        List<String> out = new ArrayList<>();
+        fieldNames.forEachRemaining(out::add);
+        return out;
     }
 
     @Test
