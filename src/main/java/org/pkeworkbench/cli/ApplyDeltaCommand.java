@@ -60,7 +60,7 @@ final class ApplyDeltaCommand implements Callable<Integer> {
             change.apply(decoder);
             EditedModelWriter.write(decoder, out);
             spec.commandLine().getOut().printf("Applied %d changed weights in %d matrices; wrote %s%n",
-                    change.changedWeightCount(), change.changes().size(), out);
+                    change.changedWeightCount(), change.changedParameters().size(), out);
         }
         LOG.info("apply-delta finished in {} ms", (System.nanoTime() - started) / 1_000_000);
         return 0;

@@ -70,7 +70,8 @@ record RandomLlama(int vocab, int hidden, int intermediate, int layers, int head
     /**
      * Writes the model into {@code outputDir}, which must not exist, through a hidden sibling
      * directory that is renamed at the end.
-          * @param stored the element type of the written weights: F32, F16 or BF16
+     *
+     * @param stored the element type of the written weights: F32, F16 or BF16
      */
     void write(Path outputDir, StoredDType stored) throws IOException {
         write(outputDir, stored, SINGLE_FILE_BYTES);

@@ -76,7 +76,7 @@ public final class DeltaFile {
         Map<String, SliceInfo> slices = new LinkedHashMap<>();
         try (NDManager scratch = model.manager().newSubManager()) {
             Map<String, NDArray> tensors = new LinkedHashMap<>();
-            for (Map.Entry<String, NDArray> entry : delta.changes().entrySet()) {
+            for (Map.Entry<String, NDArray> entry : delta.changes(scratch).entrySet()) {
                 progress.checkCancelled();
                 String canonical = entry.getKey();
                 Integer axis = axes.get(canonical);

@@ -122,7 +122,7 @@ public final class MaskedEditor {
 
             WeightDelta delta;
             try (NDManager scratch = editScope.newSubManager()) {
-                delta = new WeightDelta(model.manager(), slices.changes(scratch), hotSpots);
+                delta = slices.toDelta(model.manager(), scratch, hotSpots);
             }
             double seconds = (System.nanoTime() - started) / 1e9;
             LOG.info("Finished {} edit after {} steps in {} s, {} weights changed", settings.method(), history.size(),

@@ -42,9 +42,10 @@ final class TrainableSlices implements TrainableWeights {
      *
      * @param axis the matrix's neuron axis
      * @param neurons INT64 neuron indices {@code [k]}; null when every neuron trains
+     * @param indices the same indices in Java, ascending; null when every neuron trains
      * @param fullShape the shape of the whole matrix
      */
-    private record Slice(int axis, NDArray neurons, Shape fullShape) {}
+    private record Slice(int axis, NDArray neurons, long[] indices, Shape fullShape) {}
 
     TrainableSlices(DecoderModel model, NDManager manager, List<HotSpot> hotSpots, EditSettings settings) {
         this.model = model;
@@ -113,7 +114,7 @@ final class TrainableSlices implements TrainableWeights {
                 : new Shape(fullShape.get(0), indices.length);
         NDArray delta = manager.zeros(deltaShape, DataType.FLOAT32);
         delta.setRequiresGradient(true);
-        slices.put(name, new Slice(axis, neuronIndex, fullShape));
+        slices.put(name, new Slice(axis, neuronIndex, wholeAxis ? null : indices, fullShape));
         deltas.put(name, delta);
     }
 
@@ -175,6 +176,20 @@ final class TrainableSlices implements TrainableWeights {
             total = total.add(squares.sum());
         }
         return total;
+    }
+
+        /** Returns a delta that keeps only the hot-spot slices' changes, {@code [rows, k]} or {@code [k, columns]}. */
+    @Override
+    public WeightDelta toDelta(NDManager parent, NDManager scratch, List<HotSpot> hotSpots) {
+        Map<String, WeightDelta.Part> parts = new LinkedHashMap<>();
+        for (Map.Entry<String, NDArray> entry : deltas.entrySet()) {
+            Slice slice = slices.get(entry.getKey());
+            NDArray detached = entry.getValue().stopGradient();
+            detached.attach(scratch);
+            NDArray values = detached.duplicate();
+            parts.put(entry.getKey(), new WeightDelta.Part(slice.axis(), slice.indices(), values, slice.fullShape()));
+        }
+        return WeightDelta.ofParts(parent, parts, hotSpots);
     }
 
     @Override

@@ -37,7 +37,16 @@ interface TrainableWeights {
      * Returns the full-shape change {@code dW} of every trained matrix, FP32 and zero outside the
      * trained elements, without autograd history and attached to {@code scope}.
      */
-    Map<String, NDArray> changes(NDManager scope);
+        Map<String, NDArray> changes(NDManager scope);
+
+    /**
+     * Returns the edit's result, owned by a new sub-manager of {@code parent}; {@code scratch}
+     * holds what is made on the way. By default the result holds the full-shape {@link #changes}.
+     */
+    default WeightDelta toDelta(NDManager parent, NDManager scratch, List<HotSpot> hotSpots) {
+        return new WeightDelta(parent, changes(scratch), hotSpots);
+    }
+
 
     /** Creates the trainable state of an edit; its arrays live under {@code manager}. */
     @FunctionalInterface

@@ -2,6 +2,9 @@ package org.pkeworkbench.edit;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -12,33 +15,69 @@ import org.pkeworkbench.model.DecoderModel;
 import org.pkeworkbench.model.MlpLayout;
 
 /**
- * The result of an edit: per changed parameter, the full-shape change {@code dW} (zero outside the
- * hot-spot slices). Owns its arrays; close it when it is no longer needed.
+ * The result of an edit: per changed parameter, the change {@code dW} (zero outside the hot-spot
+ * slices). Owns its arrays; close it when it is no longer needed.
+ *
+ * <p>A change is kept in the form the edit trained it: an edit of {@code k} hot-spot neurons keeps
+ * only their slices, {@code [rows, k]} or {@code [k, columns]}, so an undo history of a 7B model
+ * holds megabytes per edit instead of a full float32 copy of each edited matrix. Full-shape
+ * arrays are made on demand: {@link #changes(NDManager)} into the caller's scope, {@link #changes()}
+ * once, kept with the delta.
  */
 public final class WeightDelta implements AutoCloseable {
 
     private final NDManager manager;
-    private final Map<String, NDArray> changes;
+    private final Map<String, Part> parts;
     private final List<HotSpot> hotSpots;
+    private Map<String, NDArray> fullChanges;
 
     /**
-     * Takes ownership of the arrays in {@code source}: they move to a new sub-manager of
-     * {@code parent}, without a copy, so the caller must not close or change them afterwards.
+     * The change of one matrix.
+     *
+     * @param axis the neuron axis of the matrix
+     * @param neurons the changed neurons along {@code axis}, ascending, or null when {@code values}
+     *     is the whole matrix's change
+     * @param values FP32, the matrix's shape with {@code neurons.length} along {@code axis}
+     * @param fullShape the shape of the matrix
+     */
+    record Part(int axis, long[] neurons, NDArray values, Shape fullShape) {}
+
+    /**
+     * Takes ownership of the full-shape changes in {@code source}: they move to a new sub-manager
+     * of {@code parent}, without a copy, so the caller must not close or change them afterwards.
      */
     WeightDelta(NDManager parent, Map<String, NDArray> source, List<HotSpot> hotSpots) {
+        this(parent, hotSpots, wholeParts(source));
+    }
+
+    private WeightDelta(NDManager parent, List<HotSpot> hotSpots, Map<String, Part> source) {
         this.manager = parent.newSubManager();
-        this.changes = new LinkedHashMap<>();
-        source.forEach((name, value) -> {
-            value.attach(manager);
-            changes.put(name, value);
+        this.parts = new LinkedHashMap<>();
+        source.forEach((name, part) -> {
+            part.values().attach(manager);
+            parts.put(name, part);
         });
         this.hotSpots = List.copyOf(hotSpots);
     }
 
     /**
+     * Takes ownership of slice-form changes, like {@link #WeightDelta(NDManager, Map, List)}: the
+     * values move to the new delta without a copy.
+     */
+    static WeightDelta ofParts(NDManager parent, Map<String, Part> parts, List<HotSpot> hotSpots) {
+        return new WeightDelta(parent, hotSpots, parts);
+    }
+
+    private static Map<String, Part> wholeParts(Map<String, NDArray> source) {
+        Map<String, Part> out = new LinkedHashMap<>();
+        source.forEach((name, value) -> out.put(name, new Part(0, null, value, value.getShape())));
+        return out;
+    }
+
+    /**
      * Adds several deltas into a new one that owns its arrays: the change of each parameter is the
      * sum of its changes, and each layer's hot spot contains the union of the neurons. The inputs stay
-     * open and unchanged.
+     * open and unchanged. The sum holds full-shape changes.
      *
      * @param parent the manager the new delta's arrays live under (usually the model's)
      * @param deltas at least one delta over the same model
@@ -51,14 +90,13 @@ public final class WeightDelta implements AutoCloseable {
             Map<String, NDArray> totals = new LinkedHashMap<>();
             Map<Integer, java.util.Set<Integer>> neurons = new java.util.TreeMap<>();
             for (WeightDelta delta : deltas) {
-                for (Map.Entry<String, NDArray> entry : delta.changes.entrySet()) {
+                for (Map.Entry<String, NDArray> entry : delta.changes(scratch).entrySet()) {
                     NDArray total = totals.get(entry.getKey());
                     if (total == null) {
-                        total = entry.getValue().duplicate();
-                        total.attach(scratch);
-                        totals.put(entry.getKey(), total);
+                        totals.put(entry.getKey(), entry.getValue());
                     } else {
                         total.addi(entry.getValue());
+                        entry.getValue().close();
                     }
                 }
                 for (HotSpot spot : delta.hotSpots) {
@@ -71,9 +109,45 @@ public final class WeightDelta implements AutoCloseable {
         }
     }
 
-    /** Changes by canonical parameter name. */
+    /**
+     * Changes by canonical parameter name, full-shape FP32. Made on the first call and kept with the
+     * delta until it closes; use {@link #changes(NDManager)} for arrays that go when a scope closes.
+     */
     public Map<String, NDArray> changes() {
-        return Collections.unmodifiableMap(changes);
+        if (fullChanges == null) {
+            fullChanges = Collections.unmodifiableMap(changes(manager));
+        }
+        return fullChanges;
+    }
+
+    /**
+     * Returns full-shape FP32 copies of the changes by canonical parameter name, owned by
+     * {@code scope}. The delta keeps only its own form.
+     */
+    public Map<String, NDArray> changes(NDManager scope) {
+        Map<String, NDArray> out = new LinkedHashMap<>();
+        parts.forEach((name, part) -> out.put(name, full(part, scope)));
+        return out;
+    }
+
+    /** Returns the names of the changed parameters, in the order of the edit. */
+    public java.util.Set<String> changedParameters() {
+        return Collections.unmodifiableSet(parts.keySet());
+    }
+
+    /** Returns the full-shape change of one part as a new array owned by {@code scope}. */
+    private static NDArray full(Part part, NDManager scope) {
+        if (part.neurons() == null) {
+            NDArray copy = part.values().duplicate();
+            copy.attach(scope);
+            return copy;
+        }
+        NDArray change = scope.zeros(part.fullShape(), DataType.FLOAT32);
+        NDArray index = scope.create(part.neurons());
+        NDIndex where = part.axis() == 0 ? new NDIndex("{}", index) : new NDIndex(":, {}", index);
+        change.set(where, part.values());
+        index.close();
+        return change;
     }
 
     public List<HotSpot> hotSpots() {
@@ -84,10 +158,11 @@ public final class WeightDelta implements AutoCloseable {
     public AppliedEdit apply(DecoderModel model) {
         Autograd.disableOnThisThread();
         Map<String, NDArray> originals = new LinkedHashMap<>();
-        for (Map.Entry<String, NDArray> entry : changes.entrySet()) {
+        for (Map.Entry<String, Part> entry : parts.entrySet()) {
             NDArray original = model.parameter(entry.getKey());
+            // The full-shape change and the sum exist only while the parameter is replaced.
             try (NDManager scratch = manager.newSubManager()) {
-                NDArray edited = entry.getValue().add(original);
+                NDArray edited = full(entry.getValue(), scratch).add(original);
                 edited.attach(scratch);
                 model.replaceParameter(entry.getKey(), edited, true);
             }
@@ -102,24 +177,30 @@ public final class WeightDelta implements AutoCloseable {
      */
     public float[] neuronChange(DecoderModel model, int layer) {
         MlpLayout layout = model.mlpLayout(layer);
-        NDArray change = changes.get(layout.down());
-        if (change == null) {
+        Part part = parts.get(layout.down());
+        if (part == null) {
             return new float[model.config().intermediateSize()];
         }
         int otherAxis = layout.downNeuronAxis() == 0 ? 1 : 0;
         try (NDManager scratch = manager.newSubManager()) {
+            NDArray change = full(part, scratch);
             NDArray norms = change.square().sum(new int[] {otherAxis}).sqrt();
             norms.attach(scratch);
             return norms.toFloatArray();
         }
     }
 
+        /** Returns the number of FP32 values the delta keeps, in whichever form it keeps them. */
+    long storedValueCount() {
+        return parts.values().stream().mapToLong(part -> part.values().size()).sum();
+    }
+
     /** Number of weights that differ from the original. */
     public long changedWeightCount() {
         long count = 0;
-        for (NDArray change : changes.values()) {
+        for (Part part : parts.values()) {
             try (NDManager scratch = manager.newSubManager()) {
-                NDArray nonZero = change.neq(0f);
+                NDArray nonZero = part.values().neq(0f);
                 nonZero.attach(scratch);
                 count += nonZero.countNonzero().getLong();
             }

@@ -130,6 +130,24 @@ class TrainableSlicesTest {
     }
 
     @Test
+    void editResultKeepsOnlyTheSlices() throws IOException {
+        try (DecoderModel model = DecoderModel.load(SharedFiles.stories260K(), Device.cpu())) {
+            List<HotSpot> spots = List.of(new HotSpot(3, List.of(2, 8, 50)), new HotSpot(4, List.of(7)));
+            MaskedEditor.EditRun run = new MaskedEditor(model).edit(EXAMPLES, LOCALITY, spots,
+                    settings("pke-down-gate-up"), ProgressListener.NONE);
+            try (WeightDelta delta = run.delta()) {
+                // Three matrices per layer, each keeping hidden (64) values per hot-spot neuron.
+                assertEquals(3L * 64 * (3 + 1), delta.storedValueCount(), "slice-sized values");
+                for (NDArray change : delta.changes().values()) {
+                    assertEquals(64L * 172, change.getShape().size(), "full-shape changes on demand");
+                }
+                assertEquals(delta.changedWeightCount(), delta.changes().values().stream()
+                        .mapToLong(change -> change.neq(0f).countNonzero().getLong()).sum(), "same nonzero count");
+            }
+        }
+    }
+
+    @Test
     void deltasMatchSliceShapes() throws IOException {
         EditSettings allMatrices = settings("pke-down-gate-up");
         try (DecoderModel llama = DecoderModel.load(SharedFiles.stories260K(), Device.cpu());
