@@ -160,15 +160,32 @@ public final class WeightDelta implements AutoCloseable {
         Map<String, NDArray> originals = new LinkedHashMap<>();
         for (Map.Entry<String, Part> entry : parts.entrySet()) {
             NDArray original = model.parameter(entry.getKey());
-            // The full-shape change and the sum exist only while the parameter is replaced.
+            // The FP32 sum exists only while the parameter is replaced; no full-shape change is made.
             try (NDManager scratch = manager.newSubManager()) {
-                NDArray edited = full(entry.getValue(), scratch).add(original);
-                edited.attach(scratch);
-                model.replaceParameter(entry.getKey(), edited, true);
+                model.replaceParameter(entry.getKey(), addTo(original, entry.getValue(), scratch), true);
             }
             originals.put(entry.getKey(), original);
         }
         return new AppliedEdit(model, originals);
+    }
+
+        /** Returns {@code original + change} in FP32, owned by {@code scope}, adding only the changed slices. */
+    private static NDArray addTo(NDArray original, Part part, NDManager scope) {
+        // A copy in every case: toType returns the array itself when the type already matches, and
+        // writing into a memory-mapped weight crashes the JVM.
+        NDArray edited = original.getDataType() == DataType.FLOAT32 ? original.duplicate()
+                : original.toType(DataType.FLOAT32, true);
+        edited.attach(scope);
+        if (part.neurons() == null) {
+            edited.addi(part.values());
+            return edited;
+        }
+        NDArray index = scope.create(part.neurons());
+        NDIndex where = part.axis() == 0 ? new NDIndex("{}", index) : new NDIndex(":, {}", index);
+        NDArray slices = edited.get(where);
+        slices.attach(scope);
+        edited.set(where, slices.add(part.values()));
+        return edited;
     }
 
     /**
