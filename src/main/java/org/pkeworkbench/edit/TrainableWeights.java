@@ -40,8 +40,8 @@ interface TrainableWeights {
         Map<String, NDArray> changes(NDManager scope);
 
     /**
-     * Returns the edit's result, owned by a new sub-manager of {@code parent}; {@code scratch}
-     * holds what is made on the way. By default the result holds the full-shape {@link #changes}.
+     * Returns the edit's result, owned by a new sub-manager of {@code parent}; arrays made on the
+     * way go to {@code scratch}. By default the result keeps the full-shape {@link #changes}.
      */
     default WeightDelta toDelta(NDManager parent, NDManager scratch, List<HotSpot> hotSpots) {
         return new WeightDelta(parent, changes(scratch), hotSpots);

@@ -20,9 +20,9 @@ import org.pkeworkbench.model.MlpLayout;
  *
  * <p>A change is kept in the form the edit trained it: an edit of {@code k} hot-spot neurons keeps
  * only their slices, {@code [rows, k]} or {@code [k, columns]}, so an undo history of a 7B model
- * holds megabytes per edit instead of a full float32 copy of each edited matrix. Full-shape
- * arrays are made on demand: {@link #changes(NDManager)} into the caller's scope, {@link #changes()}
- * once, kept with the delta.
+ * keeps megabytes per edit instead of a full float32 copy of each edited matrix. Full-shape arrays
+ * are made on demand: {@link #changes(NDManager)} into the caller's scope, {@link #changes()} once,
+ * kept with the delta.
  */
 public final class WeightDelta implements AutoCloseable {
 
@@ -77,7 +77,7 @@ public final class WeightDelta implements AutoCloseable {
     /**
      * Adds several deltas into a new one that owns its arrays: the change of each parameter is the
      * sum of its changes, and each layer's hot spot contains the union of the neurons. The inputs stay
-     * open and unchanged. The sum holds full-shape changes.
+     * open and unchanged. The sum keeps full-shape changes.
      *
      * @param parent the manager the new delta's arrays live under (usually the model's)
      * @param deltas at least one delta over the same model
