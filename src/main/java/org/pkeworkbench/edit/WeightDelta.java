@@ -34,7 +34,7 @@ public final class WeightDelta implements AutoCloseable {
     /**
      * The change of one matrix.
      *
-     * @param axis the neuron axis of the matrix
+     * @param axis the neuron axis of the matrix; unused when {@code neurons} is null
      * @param neurons the changed neurons along {@code axis}, ascending, or null when {@code values}
      *     is the whole matrix's change
      * @param values FP32, the matrix's shape with {@code neurons.length} along {@code axis}
