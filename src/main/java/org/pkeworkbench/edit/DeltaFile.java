@@ -15,7 +15,6 @@ import java.util.List;
 import java.util.Map;
 import org.pkeworkbench.locate.HotSpot;
 import org.pkeworkbench.model.DecoderModel;
-import org.pkeworkbench.model.MlpLayout;
 import org.pkeworkbench.model.ModelConfig;
 import org.pkeworkbench.model.ProgressListener;
 import org.pkeworkbench.model.io.ModelFormatException;
@@ -72,7 +71,7 @@ public final class DeltaFile {
     public static void save(WeightDelta delta, DecoderModel model, Path file, ProgressListener progress)
             throws IOException {
         long started = System.nanoTime();
-        Map<String, Integer> axes = neuronAxes(model);
+        Map<String, Integer> axes = model.mlpNeuronAxes();
         Map<String, SliceInfo> slices = new LinkedHashMap<>();
         try (NDManager scratch = model.manager().newSubManager()) {
             Map<String, NDArray> tensors = new LinkedHashMap<>();
@@ -129,7 +128,7 @@ public final class DeltaFile {
 
         Map<String, SliceInfo> slices = parse(file, metadata, "tensors", new TypeReference<>() {});
         List<HotSpot> hotSpots = parse(file, metadata, "hot_spots", new TypeReference<>() {});
-        Map<String, Integer> axes = neuronAxes(model);
+        Map<String, Integer> axes = model.mlpNeuronAxes();
         Map<String, NDArray> changes = new LinkedHashMap<>();
         try (NDManager scratch = model.manager().newSubManager()) {
             for (Map.Entry<String, SliceInfo> entry : slices.entrySet()) {
@@ -148,20 +147,6 @@ public final class DeltaFile {
                     (System.nanoTime() - started) / 1_000_000);
             return delta;
         }
-    }
-
-    /** Neuron axis of every MLP matrix of {@code model}, by canonical name. */
-    private static Map<String, Integer> neuronAxes(DecoderModel model) {
-        Map<String, Integer> axes = new LinkedHashMap<>();
-        for (int layer = 0; layer < model.config().numLayers(); layer++) {
-            MlpLayout layout = model.mlpLayout(layer);
-            axes.put(layout.down(), layout.downNeuronAxis());
-            if (layout.gate() != null) {
-                axes.put(layout.gate(), layout.inNeuronAxis());
-            }
-            axes.put(layout.up(), layout.inNeuronAxis());
-        }
-        return axes;
     }
 
     private static Map<String, String> metadata(ModelConfig config, Map<String, SliceInfo> slices,

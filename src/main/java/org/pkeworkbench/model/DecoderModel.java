@@ -64,6 +64,8 @@ public abstract class DecoderModel implements AutoCloseable {
     private final Map<String, NDArray> parameters = new LinkedHashMap<>();
     /** Canonical name to the tensor name in the source files, for writing edited models back. */
     private final Map<String, String> storedNames = new LinkedHashMap<>();
+    /** See {@link #mlpNeuronAxes()}. */
+    private volatile Map<String, Integer> neuronAxes;
 
     /** A float32 model; see {@link #DecoderModel(ModelConfig, Path, Device, ComputeDType)}. */
     protected DecoderModel(ModelConfig config, Path directory, Device device) {
@@ -277,16 +279,26 @@ public abstract class DecoderModel implements AutoCloseable {
         }
     }
 
-    /** Returns the neuron axis of every layer's MLP weights, by name. */
-    private Map<String, Integer> mlpNeuronAxes() {
-        Map<String, Integer> axes = new java.util.HashMap<>();
-        for (int layer = 0; layer < config.numLayers(); layer++) {
-            MlpLayout layout = mlpLayout(layer);
-            axes.put(layout.down(), layout.downNeuronAxis());
-            axes.put(layout.up(), layout.inNeuronAxis());
-            if (layout.gate() != null) {
-                axes.put(layout.gate(), layout.inNeuronAxis());
+    /**
+     * Returns the neuron axis of every MLP weight matrix, by canonical name, layer by layer with the
+     * down projection, then the gate (when there is one) and the up projection.
+     */
+    public Map<String, Integer> mlpNeuronAxes() {
+        // Computed on first use, because mlpLayout belongs to the subclass. Two threads may both
+        // compute it then, with equal results.
+        Map<String, Integer> axes = neuronAxes;
+        if (axes == null) {
+            Map<String, Integer> computed = new LinkedHashMap<>();
+            for (int layer = 0; layer < config.numLayers(); layer++) {
+                MlpLayout layout = mlpLayout(layer);
+                computed.put(layout.down(), layout.downNeuronAxis());
+                if (layout.gate() != null) {
+                    computed.put(layout.gate(), layout.inNeuronAxis());
+                }
+                computed.put(layout.up(), layout.inNeuronAxis());
             }
+            axes = Collections.unmodifiableMap(computed);
+            neuronAxes = axes;
         }
         return axes;
     }
