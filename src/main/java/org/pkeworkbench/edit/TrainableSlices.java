@@ -2,9 +2,9 @@ package org.pkeworkbench.edit;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -51,32 +51,32 @@ final class TrainableSlices implements TrainableWeights {
         this.model = model;
         for (Map.Entry<Integer, List<Integer>> layer : neuronsByLayer(hotSpots).entrySet()) {
             MlpLayout layout = model.mlpLayout(layer.getKey());
-            for (EditSettings.TrainedMatrix matrix : settings.matrices()) {
-                String name;
-                int axis;
-                switch (matrix) {
-                    case DOWN:
-                        name = layout.down();
-                        axis = layout.downNeuronAxis();
-                        break;
-                    case GATE:
-                        if (layout.gate() == null) {
-                            continue;
-                        }
-                        name = layout.gate();
-                        axis = layout.inNeuronAxis();
-                        break;
-                    default:
-                        name = layout.up();
-                        axis = layout.inNeuronAxis();
-                        break;
-                }
-                addSlice(manager, name, axis, layer.getValue());
-            }
+            trainedWeights(layout, settings.matrices())
+                    .forEach((name, axis) -> addSlice(manager, name, axis, layer.getValue()));
         }
         if (deltas.isEmpty()) {
             throw new IllegalArgumentException("No weights to train: the hot spots select no matrix of this model");
         }
+    }
+
+    /**
+     * Returns the weights of one layer that {@code matrices} select, by name, with the axis their
+     * neurons index. A gate projection is skipped when the model has none (GPT-2).
+     */
+    static Map<String, Integer> trainedWeights(MlpLayout layout, Collection<EditSettings.TrainedMatrix> matrices) {
+        Map<String, Integer> out = new LinkedHashMap<>();
+        for (EditSettings.TrainedMatrix matrix : matrices) {
+            switch (matrix) {
+                case DOWN -> out.put(layout.down(), layout.downNeuronAxis());
+                case GATE -> {
+                    if (layout.gate() != null) {
+                        out.put(layout.gate(), layout.inNeuronAxis());
+                    }
+                }
+                default -> out.put(layout.up(), layout.inNeuronAxis());
+            }
+        }
+        return out;
     }
 
     /** Returns each hot-spot layer's neurons, in the order the layers first appear, merged when a layer repeats. */
@@ -199,16 +199,8 @@ final class TrainableSlices implements TrainableWeights {
             Slice slice = slices.get(entry.getKey());
             NDArray values = entry.getValue().stopGradient();
             values.attach(scope);
-            if (slice.neurons() == null) {
-                out.put(entry.getKey(), values.duplicate());
-                continue;
-            }
-            // Written in place, so that the full-size change exists once, not also as a scatter's input.
-            NDArray change = scope.zeros(slice.fullShape(), DataType.FLOAT32);
-            NDIndex where = slice.axis() == 0 ? new NDIndex("{}", slice.neurons())
-                    : new NDIndex(":, {}", slice.neurons());
-            change.set(where, values);
-            out.put(entry.getKey(), change);
+            WeightDelta.Part part = new WeightDelta.Part(slice.axis(), slice.indices(), values, slice.fullShape());
+            out.put(entry.getKey(), WeightDelta.fullChange(part, scope));
         }
         return out;
     }

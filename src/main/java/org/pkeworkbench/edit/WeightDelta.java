@@ -126,7 +126,7 @@ public final class WeightDelta implements AutoCloseable {
      */
     public Map<String, NDArray> changes(NDManager scope) {
         Map<String, NDArray> out = new LinkedHashMap<>();
-        parts.forEach((name, part) -> out.put(name, full(part, scope)));
+        parts.forEach((name, part) -> out.put(name, fullChange(part, scope)));
         return out;
     }
 
@@ -135,19 +135,26 @@ public final class WeightDelta implements AutoCloseable {
         return Collections.unmodifiableSet(parts.keySet());
     }
 
-    /** Returns the full-shape change of one part as a new array owned by {@code scope}. */
-    private static NDArray full(Part part, NDManager scope) {
+    /**
+     * Returns the full-shape change of one part as a new array owned by {@code scope}: zeros with
+     * the slices written in place, so the full-shape array exists once.
+     */
+    static NDArray fullChange(Part part, NDManager scope) {
         if (part.neurons() == null) {
             NDArray copy = part.values().duplicate();
             copy.attach(scope);
             return copy;
         }
         NDArray change = scope.zeros(part.fullShape(), DataType.FLOAT32);
-        NDArray index = scope.create(part.neurons());
-        NDIndex where = part.axis() == 0 ? new NDIndex("{}", index) : new NDIndex(":, {}", index);
-        change.set(where, part.values());
-        index.close();
+        try (NDArray index = scope.create(part.neurons())) {
+            change.set(slicesOf(part, index), part.values());
+        }
         return change;
+    }
+
+    /** Returns the index of a part's slices along its axis, given its neurons as an INT64 array. */
+    private static NDIndex slicesOf(Part part, NDArray neurons) {
+        return part.axis() == 0 ? new NDIndex("{}", neurons) : new NDIndex(":, {}", neurons);
     }
 
     public List<HotSpot> hotSpots() {
@@ -180,11 +187,12 @@ public final class WeightDelta implements AutoCloseable {
             edited.addi(part.values());
             return edited;
         }
-        NDArray index = scope.create(part.neurons());
-        NDIndex where = part.axis() == 0 ? new NDIndex("{}", index) : new NDIndex(":, {}", index);
-        NDArray slices = edited.get(where);
-        slices.attach(scope);
-        edited.set(where, slices.add(part.values()));
+        try (NDArray index = scope.create(part.neurons())) {
+            NDIndex where = slicesOf(part, index);
+            NDArray slices = edited.get(where);
+            slices.attach(scope);
+            edited.set(where, slices.add(part.values()));
+        }
         return edited;
     }
 
@@ -200,7 +208,7 @@ public final class WeightDelta implements AutoCloseable {
         }
         int otherAxis = layout.downNeuronAxis() == 0 ? 1 : 0;
         try (NDManager scratch = manager.newSubManager()) {
-            NDArray change = full(part, scratch);
+            NDArray change = fullChange(part, scratch);
             NDArray norms = change.square().sum(new int[] {otherAxis}).sqrt();
             norms.attach(scratch);
             return norms.toFloatArray();

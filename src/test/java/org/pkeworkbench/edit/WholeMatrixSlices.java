@@ -31,26 +31,10 @@ final class WholeMatrixSlices implements TrainableWeights {
                         + model.config().numLayers() + " layers");
             }
             MlpLayout layout = model.mlpLayout(spot.layer());
-            for (EditSettings.TrainedMatrix matrix : settings.matrices()) {
-                String name;
-                int axis;
-                switch (matrix) {
-                    case DOWN:
-                        name = layout.down();
-                        axis = layout.downNeuronAxis();
-                        break;
-                    case GATE:
-                        if (layout.gate() == null) {
-                            continue;
-                        }
-                        name = layout.gate();
-                        axis = layout.inNeuronAxis();
-                        break;
-                    default:
-                        name = layout.up();
-                        axis = layout.inNeuronAxis();
-                        break;
-                }
+            for (Map.Entry<String, Integer> weight : TrainableSlices.trainedWeights(layout, settings.matrices())
+                    .entrySet()) {
+                String name = weight.getKey();
+                int axis = weight.getValue();
                 Shape shape = model.parameter(name).getShape();
                 NDArray mask = neuronMask(manager, shape, axis, spot.neurons());
                 NDArray delta = manager.zeros(shape);
