@@ -3,7 +3,6 @@ package org.pkeworkbench.model.io;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -34,19 +33,14 @@ final class Float16Loader {
      * @return array of shape {@code info.shape()} and type FLOAT16, owned by {@code manager}
      */
     static NDArray load(TensorInfo info, FileChannel channel, NDManager manager) throws IOException {
-        ByteBuffer stored = TensorBuffers.map(info, channel, "float16", Short.BYTES);
-        Shape shape = new Shape(info.shape());
-        return switch (info.dtype()) {
-            case F16 -> TensorBuffers.mappedOrCopied(manager, stored, info.dataStart(), shape, DataType.FLOAT16);
-            case F32, BF16 -> TensorBuffers.fill(manager, shape, DataType.FLOAT16,
-                    target -> narrow(info, stored, (int) info.elementCount(), target.asShortBuffer()));
-            default -> throw new IllegalStateException("unreachable: " + info.dtype());
-        };
+        return TensorBuffers.load(info, channel, manager, DataType.FLOAT16, StoredDType.F16,
+                (stored, target) -> narrow(info, stored, (int) info.elementCount(), target.asShortBuffer()));
     }
 
     /**
-     * Narrows F32 or BF16 data to float16 into {@code target} in chunks of {@value TensorBuffers#CHUNK_ELEMENTS} elements, in
-     * parallel for tensors of at least {@value TensorBuffers#PARALLEL_MIN_ELEMENTS} elements.
+     * Narrows F32 or BF16 data to float16 into {@code target} in chunks of
+     * {@value TensorBuffers#CHUNK_ELEMENTS} elements, in parallel for tensors of at least
+     * {@value TensorBuffers#PARALLEL_MIN_ELEMENTS} elements.
      */
         static void narrow(TensorInfo info, ByteBuffer stored, int elements, ShortBuffer target) {
         boolean bfloat16 = info.dtype() == StoredDType.BF16;

@@ -3,7 +3,6 @@ package org.pkeworkbench.model.io;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -32,14 +31,8 @@ final class Float32Loader {
      * @return array of shape {@code info.shape()} and type FLOAT32, owned by {@code manager}
      */
     static NDArray load(TensorInfo info, FileChannel channel, NDManager manager) throws IOException {
-        ByteBuffer stored = TensorBuffers.map(info, channel, "float32", Float.BYTES);
-        Shape shape = new Shape(info.shape());
-        return switch (info.dtype()) {
-            case F32 -> TensorBuffers.mappedOrCopied(manager, stored, info.dataStart(), shape, DataType.FLOAT32);
-            case F16, BF16 -> TensorBuffers.fill(manager, shape, DataType.FLOAT32,
-                    target -> widen(stored, info.dtype(), (int) info.elementCount(), target.asFloatBuffer()));
-            default -> throw new IllegalStateException("unreachable: " + info.dtype());
-        };
+        return TensorBuffers.load(info, channel, manager, DataType.FLOAT32, StoredDType.F32,
+                (stored, target) -> widen(stored, info.dtype(), (int) info.elementCount(), target.asFloatBuffer()));
     }
 
     /**

@@ -52,12 +52,36 @@ final class TensorBuffers {
                 .order(ByteOrder.LITTLE_ENDIAN);
     }
 
+    /** Converts a tensor's stored bytes (little-endian) into {@code target} (native order). */
+    @FunctionalInterface
+    interface Converter {
+        void convert(ByteBuffer stored, ByteBuffer target);
+    }
+
+    /**
+     * Loads {@code info} from {@code channel}, which must be open on {@code info.file()}, as
+     * {@code type}: mapped without a copy when it is stored as {@code storedAsType}, else converted
+     * by {@code converter} into an array that libtorch allocates (see {@link #fill}).
+     *
+     * @return array of shape {@code info.shape()} and type {@code type}, owned by {@code manager}
+     */
+    static NDArray load(TensorInfo info, FileChannel channel, NDManager manager, DataType type,
+            StoredDType storedAsType, Converter converter) throws IOException {
+        String typeName = type.name().toLowerCase(java.util.Locale.ROOT);
+        ByteBuffer stored = map(info, channel, typeName, type.getNumOfBytes());
+        Shape shape = new Shape(info.shape());
+        if (info.dtype() == storedAsType) {
+            return mappedOrCopied(manager, stored, info.dataStart(), shape, type);
+        }
+        return fill(manager, shape, type, target -> converter.convert(stored, target));
+    }
+
     /**
      * Returns the mapped tensor as an array without a copy when it starts on a multiple of
      * {@code type}'s size in the file, else a copy, since libtorch expects each element on its
      * natural boundary.
      */
-    static NDArray mappedOrCopied(NDManager manager, ByteBuffer stored, long dataStart, Shape shape, DataType type) {
+    private static NDArray mappedOrCopied(NDManager manager, ByteBuffer stored, long dataStart, Shape shape, DataType type) {
         if (dataStart % type.getNumOfBytes() == 0) {
             return manager.create(stored, shape, type);
         }
