@@ -178,7 +178,7 @@ final class Benchmark {
     /**
      * Records the peak resident set size of loading and inference (one prefill and one decode of
      * the project's forward pass) against the model's FLOAT32 weight bytes. The peak counts from
-     * just before the load where {@code /proc/self/clear_refs} could reset it; otherwise it is left out.
+     * just before the load where {@code /proc/self/clear_refs} could reset it, and is left out otherwise.
      */
     private static void recordInferenceMemory(DecoderModel model, Long residentBeforeLoad, boolean peakReset,
             Map<String, Object> results) {

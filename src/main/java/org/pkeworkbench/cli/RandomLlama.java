@@ -94,7 +94,7 @@ record RandomLlama(int vocab, int hidden, int intermediate, int layers, int head
         }
         Files.createDirectories(staging);
 
-        // A failed or interrupted write removes the staging directory, which can hold gigabytes.
+        // A failed or interrupted write removes the staging directory, which can take gigabytes.
         try (ShutdownDeletion guard = ShutdownDeletion.of(staging)) {
             long storedBytes = parameterCount() * stored.sizeBytes();
             if (storedBytes <= singleFileBytes) {

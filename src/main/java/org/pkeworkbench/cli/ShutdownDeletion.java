@@ -31,14 +31,14 @@ final class ShutdownDeletion implements AutoCloseable {
         }, "pke-shutdown-deletion");
     }
 
-    /** Starts guarding {@code dir}; it need not exist yet. */
+    /** Starts guarding {@code dir}, which need not exist yet. */
     static ShutdownDeletion of(Path dir) {
         ShutdownDeletion deletion = new ShutdownDeletion(dir);
         Runtime.getRuntime().addShutdownHook(deletion.hook);
         return deletion;
     }
 
-    /** Stops guarding; the directory stays as it is. */
+    /** Stops guarding and leaves the directory as it is. */
     @Override
     public void close() {
         try {
@@ -49,7 +49,7 @@ final class ShutdownDeletion implements AutoCloseable {
         }
     }
 
-    /** Deletes {@code dir} and everything in it; a missing directory is not an error. */
+    /** Deletes {@code dir} and everything in it. A missing directory is not an error. */
     static void deleteRecursively(Path dir) throws IOException {
         if (!Files.exists(dir)) {
             return;

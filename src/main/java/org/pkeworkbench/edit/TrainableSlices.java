@@ -25,7 +25,7 @@ import org.pkeworkbench.model.SliceChange;
  *
  * <p>Forward passes get each delta as a {@link SliceChange}: the model adds the slices' share of
  * the product to the stored matrix's output, so no step copies a whole matrix, and the backward
- * pass computes gradients of the small delta only; the optimizer state has its shape. The model's
+ * pass computes gradients of the small delta only, so the optimizer state has its shape. The model's
  * own weights are never modified. A hot spot that covers every neuron of the axis (DINM, FT-L)
  * trains the whole matrix, and its passes use {@code W + delta} as an override.
  *
@@ -41,8 +41,8 @@ final class TrainableSlices implements TrainableWeights {
      * The trained part of one matrix.
      *
      * @param axis the matrix's neuron axis
-     * @param neurons INT64 neuron indices {@code [k]}; null when every neuron trains
-     * @param indices the same indices in Java, ascending; null when every neuron trains
+     * @param neurons INT64 neuron indices {@code [k]}, or null when every neuron trains
+     * @param indices the same indices in Java, ascending, or null when every neuron trains
      * @param fullShape the shape of the whole matrix
      */
     private record Slice(int axis, NDArray neurons, long[] indices, Shape fullShape) {}

@@ -40,7 +40,7 @@ interface TrainableWeights {
         Map<String, NDArray> changes(NDManager scope);
 
     /**
-     * Returns the edit's result, owned by a new sub-manager of {@code parent}; arrays made on the
+     * Returns the edit's result, owned by a new sub-manager of {@code parent}. Arrays made on the
      * way go to {@code scratch}. By default the result keeps the full-shape {@link #changes}.
      */
     default WeightDelta toDelta(NDManager parent, NDManager scratch, List<HotSpot> hotSpots) {

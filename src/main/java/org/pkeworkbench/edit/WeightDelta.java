@@ -34,7 +34,7 @@ public final class WeightDelta implements AutoCloseable {
     /**
      * The change of one matrix.
      *
-     * @param axis the neuron axis of the matrix; unused when {@code neurons} is null
+     * @param axis the neuron axis of the matrix, unused when {@code neurons} is null
      * @param neurons the changed neurons along {@code axis}, ascending, or null when {@code values}
      *     is the whole matrix's change
      * @param values FP32, the matrix's shape with {@code neurons.length} along {@code axis}
@@ -111,7 +111,7 @@ public final class WeightDelta implements AutoCloseable {
 
     /**
      * Changes by canonical parameter name, full-shape FP32. Made on the first call and kept with the
-     * delta until it closes; use {@link #changes(NDManager)} for arrays that go when a scope closes.
+     * delta until it closes. {@link #changes(NDManager)} makes arrays that go when a scope closes.
      */
     public Map<String, NDArray> changes() {
         if (fullChanges == null) {
@@ -167,7 +167,7 @@ public final class WeightDelta implements AutoCloseable {
         Map<String, NDArray> originals = new LinkedHashMap<>();
         for (Map.Entry<String, Part> entry : parts.entrySet()) {
             NDArray original = model.parameter(entry.getKey());
-            // The FP32 sum exists only while the parameter is replaced; no full-shape change is made.
+            // The FP32 sum exists only while the parameter is replaced, and no full-shape change is made.
             try (NDManager scratch = manager.newSubManager()) {
                 model.replaceParameter(entry.getKey(), addTo(original, entry.getValue(), scratch), true);
             }

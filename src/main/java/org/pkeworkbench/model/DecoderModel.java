@@ -269,12 +269,12 @@ public abstract class DecoderModel implements AutoCloseable {
                 throw new IllegalArgumentException(name + " has both an override and a slice change; use one");
             }
             Shape expected = parameter(name).getShape();
-            Shape given = change.delta().getShape();
+            Shape deltaShape = change.delta().getShape();
             int other = 1 - axis;
-            if (change.axis() != axis || given.get(other) != expected.get(other)) {
+            if (change.axis() != axis || deltaShape.get(other) != expected.get(other)) {
                 throw new IllegalArgumentException("The slice change of " + name + " " + expected
                         + " must have its neurons on axis " + axis + " and a delta of " + expected.get(other)
-                        + " along axis " + other + ", got axis " + change.axis() + " and delta " + given);
+                        + " along axis " + other + ", got axis " + change.axis() + " and delta " + deltaShape);
             }
         }
     }

@@ -10,7 +10,7 @@ import java.util.Objects;
  * {@code axis} increased by slice {@code i} of {@code delta}.
  *
  * <p>Where the neuron axis is the product's input axis (a down projection), the pass adds
- * {@code x[..., neurons]} times the delta; where it is the output axis (gate and up projections),
+ * {@code x[..., neurons]} times the delta. Where it is the output axis (gate and up projections),
  * it adds {@code x} times the delta to the outputs {@code neurons}. The extra work is that of a
  * matrix with {@code k} neurons, and only {@code delta} gets a gradient: the backward pass computes
  * no gradient of the whole matrix, and no copy of it is made.
@@ -22,7 +22,7 @@ import java.util.Objects;
  * @param axis the axis of the stored weight that {@code neurons} index (see {@link MlpLayout})
  * @param neurons INT64 {@code [k]}, distinct neuron indices
  * @param delta the change of the slices: the stored weight's shape with {@code k} along
- *     {@code axis}, any float type; it may require gradient
+ *     {@code axis}, any float type, with or without gradient
  */
 public record SliceChange(int axis, NDArray neurons, NDArray delta) {
 

@@ -226,7 +226,7 @@ class BenchCommandTest {
     }
 
     @Test
-    void modelWithoutWeightsGetsTheLoadersMessage() throws IOException {
+    void weightlessModelReportsLoaderError() throws IOException {
         Path model = Files.createDirectories(temp.resolve("no-weights"));
         Files.copy(org.pkeworkbench.model.DemoModel.directory().resolve("config.json"), model.resolve("config.json"));
 

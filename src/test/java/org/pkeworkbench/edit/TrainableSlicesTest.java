@@ -37,7 +37,7 @@ import org.pkeworkbench.testing.SharedFiles;
  * <p>The two states compute the same sums in a different order: the reference multiplies by
  * {@code W + change}, the slice state adds the slices' product to {@code W}'s. So they agree to
  * float32 rounding, not bit for bit, and Adam enlarges the rounding where a gradient is close to
- * zero, because it divides by the gradient's own size. The tolerances allow for that; the forward
+ * zero, because it divides by the gradient's own size. The tolerances allow for that. The forward
  * pass itself is compared at 1e-5 in {@code SliceChangeTest}.
  */
 class TrainableSlicesTest {
@@ -53,10 +53,10 @@ class TrainableSlicesTest {
             new LocalityExample(new long[] {1, 100}, new long[] {101, 102, 103, 104}));
 
     /**
-     * Largest allowed difference between the two states: of a weight change, as a share of the
-     * largest change of that matrix; of a loss, as a share of the loss. The KL gets more room. The
-     * probe's large gradient-descent steps make it swing, from 20 at step 4 to 2 at step 5 on the
-     * demo model, and that enlarges the rounding difference to about 3e-5 of the value.
+     * Largest allowed differences between the two states. A weight change may differ by a share of
+     * the largest change of its matrix, and a loss by a share of the loss. The KL gets more room,
+     * because the probe's large gradient-descent steps make it swing from 20 at step 4 to 2 at
+     * step 5 on the demo model, which enlarges the rounding difference to about 3e-5 of the value.
      */
     private static final float WEIGHT_TOLERANCE = 1e-3f;
     private static final double LOSS_TOLERANCE = 1e-5;
@@ -282,12 +282,12 @@ class TrainableSlicesTest {
         }
     }
 
-    private static void assertClose(double expected, double actual, double tolerance, String what) {
+    private static void assertClose(double expected, double actual, double tolerance, String quantity) {
         if (Double.isNaN(expected)) {
-            assertTrue(Double.isNaN(actual), what + " is not measured in either run");
+            assertTrue(Double.isNaN(actual), quantity + " is not measured in either run");
             return;
         }
-        assertEquals(expected, actual, tolerance * Math.max(1.0, Math.abs(expected)), what);
+        assertEquals(expected, actual, tolerance * Math.max(1.0, Math.abs(expected)), quantity);
     }
 
     private static float maxAbs(float[] values) {

@@ -175,8 +175,8 @@ class SliceChangeTest {
         return values;
     }
 
-    private static void assertClose(float[] expected, float[] actual, String what) {
-        assertArrayEquals(expected, actual, TOLERANCE * Math.max(1f, maxAbs(expected)), what);
+    private static void assertClose(float[] expected, float[] actual, String message) {
+        assertArrayEquals(expected, actual, TOLERANCE * Math.max(1f, maxAbs(expected)), message);
     }
 
     private static float maxAbs(float[] values) {

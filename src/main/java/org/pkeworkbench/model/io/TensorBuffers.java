@@ -90,8 +90,8 @@ final class TensorBuffers {
 
     /**
      * Allocates an array of {@code shape} and {@code type} in libtorch's memory and lets
-     * {@code writer} fill its bytes in native order; on a GPU the array is filled on the CPU and
-     * then copied. Converted weights go this way and not through
+     * {@code writer} fill its bytes in native order. On a GPU the array is filled on the CPU and then
+     * copied. Converted weights go this way and not through
      * {@link ByteBuffer#allocateDirect}: the JVM caps direct buffers at
      * {@code -XX:MaxDirectMemorySize}, by default the heap size, and the float16 copy of a 7B model
      * alone is 13 GB.
