@@ -167,6 +167,14 @@ public final class CoreBackend implements WorkbenchBackend {
         return device.isGpu() ? "GPU " + device.getDeviceId() : "CPU";
     }
 
+    /** Returns the GPU that {@link #deviceName} named, or null for the CPU and other names. */
+    static ai.djl.Device gpuOf(String deviceName) {
+        if (deviceName == null || !deviceName.matches("GPU \\d+")) {
+            return null;
+        }
+        return ai.djl.Device.gpu(Integer.parseInt(deviceName.substring(4)));
+    }
+
     private static String architectureName(String modelType) {
         switch (modelType) {
             case "gpt2":

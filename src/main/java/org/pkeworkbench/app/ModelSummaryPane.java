@@ -1,5 +1,6 @@
 package org.pkeworkbench.app;
 
+import ai.djl.Device;
 import java.nio.file.Path;
 import java.util.EnumMap;
 import java.util.List;
@@ -26,6 +27,7 @@ import javafx.scene.layout.Priority;
 import javafx.scene.layout.Region;
 import javafx.scene.layout.VBox;
 import javafx.util.Duration;
+import org.pkeworkbench.model.DeviceMemory;
 
 /** Side panel: the loaded model's facts, whether its weights are edited, and the loaded prompt sets. */
 final class ModelSummaryPane extends VBox {
@@ -35,6 +37,8 @@ final class ModelSummaryPane extends VBox {
     private final GridPane modelGrid = new GridPane();
     private final Label weightsState = new Label("–");
     private final Label memoryLabel = new Label();
+    /** The loaded model's GPU, whose memory the memory row also shows; null on the CPU. */
+    private Device gpu;
     private final ComboBox<String> deviceChoice = new ComboBox<>(FXCollections.observableArrayList("auto", "cpu", "gpu"));
     private final Timeline memoryRefresh = new Timeline(new KeyFrame(Duration.seconds(2), event -> refreshMemory()));
     private final Map<DatasetRole, TitledPane> datasetPanes = new EnumMap<>(DatasetRole.class);
@@ -91,6 +95,7 @@ final class ModelSummaryPane extends VBox {
     /** Shows {@code summary}, or "No model loaded" when it is null. */
     void setModel(ModelSummary summary) {
         modelGrid.getChildren().clear();
+        gpu = summary == null ? null : CoreBackend.gpuOf(summary.device());
         if (summary == null) {
             modelGrid.add(new Label("No model loaded"), 0, 0, 2, 1);
             return;
@@ -142,12 +147,21 @@ final class ModelSummaryPane extends VBox {
         memoryRefresh.stop();
     }
 
-    /** Shows the Java heap in use and the process's resident memory, which includes libtorch's native memory. */
+    /**
+     * Shows the Java heap in use and the process's resident memory, which includes libtorch's native
+     * memory on the CPU, and for a model on a GPU the memory in use there.
+     */
     void refreshMemory() {
         ProcessMemory memory = ProcessMemory.read();
         String text = "heap " + formatBytes(memory.heapUsedBytes()) + " of " + formatBytes(memory.heapMaxBytes());
         if (memory.residentBytes() >= 0) {
             text += "; resident " + formatBytes(memory.residentBytes());
+        }
+        if (gpu != null) {
+            text += DeviceMemory.read(gpu)
+                    .map(reading -> "; GPU " + formatBytes(reading.usedBytes()) + " of "
+                            + formatBytes(reading.totalBytes()) + " in use by all processes")
+                    .orElse("; GPU memory unknown (the CUDA runtime library could not be read)");
         }
         memoryLabel.setText(text);
         memoryLabel.setTooltip(new Tooltip(text));

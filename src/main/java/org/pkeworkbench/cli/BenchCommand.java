@@ -105,7 +105,7 @@ final class BenchCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         checkCounts();
         StoredDType stored = storedDType();
-                if (source.model != null && !Files.isDirectory(source.model)) {
+        if (source.model != null && !Files.isDirectory(source.model)) {
             String problem = Files.exists(source.model) ? " is not a directory" : " does not exist";
             throw new ParameterException(spec.commandLine(), "--model " + source.model + problem + "; "
                     + "point it at a Hugging Face model folder that contains config.json");
@@ -165,7 +165,7 @@ final class BenchCommand implements Callable<Integer> {
         }
     }
 
-        /** Returns the element type that {@code --weights-dtype} names. */
+    /** Returns the element type that {@code --weights-dtype} names. */
     private StoredDType storedDType() {
         return switch (weightsDtype.toLowerCase(Locale.ROOT)) {
             case "float32" -> StoredDType.F32;
@@ -212,10 +212,18 @@ final class BenchCommand implements Callable<Integer> {
                 scaled(results.get("inference_resident_file_bytes"), 1.0 / (1 << 20)), null, null);
         row(writer, "peak heap (MiB)", scaled(results.get("peak_heap_bytes"), 1.0 / (1 << 20)), null, null);
         row(writer, "peak resident (MiB)", scaled(results.get("peak_resident_bytes"), 1.0 / (1 << 20)), null, null);
+        if (results.get("gpu_memory_total_bytes") != null) {
+            row(writer, "GPU in use after inference (MiB)",
+                    scaled(results.get("gpu_memory_after_inference_bytes"), 1.0 / (1 << 20)), null, null);
+            row(writer, "GPU in use after the edits (MiB)",
+                    scaled(results.get("gpu_memory_after_edit_bytes"), 1.0 / (1 << 20)), null, null);
+            row(writer, "GPU memory (MiB)", scaled(results.get("gpu_memory_total_bytes"), 1.0 / (1 << 20)), null,
+                    null);
+        }
         writer.println("Edit steps: hot spots of " + results.get("edit_neurons_per_layer") + " neurons in layers "
                 + layers + ", " + results.get("edit_steps") + " steps per run; bandwidth: libtorch sum of a "
                 + MemoryBandwidth.ARRAY_MIB + " MiB float32 array, fastest run");
-                writer.println(spread(results.get("run_seconds")));
+        writer.println(spread(results.get("run_seconds")));
         if (results.get("edit_step_speedup") == null && results.get("edit_step_seconds") != null) {
             writer.println("Edit step speedup: none, the edited layers start at layer 0 (a model of 2 layers or "
                     + "fewer), so both modes run every layer");
@@ -232,7 +240,7 @@ final class BenchCommand implements Callable<Integer> {
         writer.flush();
     }
 
-        /**
+    /**
      * Returns a line with each measurement's slowest timed run over its fastest, so that a reader
      * sees how much the machine disturbed the medians.
      */

@@ -22,6 +22,7 @@ import org.pkeworkbench.locate.Locator;
 import org.pkeworkbench.model.Autograd;
 import org.pkeworkbench.model.ComputeDType;
 import org.pkeworkbench.model.DecoderModel;
+import org.pkeworkbench.model.DeviceMemory;
 import org.pkeworkbench.model.ForwardOptions;
 import org.pkeworkbench.model.KvCache;
 import org.pkeworkbench.model.ModelConfig;
@@ -51,8 +52,8 @@ final class Benchmark {
             "edit_neurons_per_layer", "edit_steps", "edit_step_seconds", "edit_step_full_recompute_seconds",
             "edit_step_speedup", "f32_weight_bytes", "resident_before_load_bytes", "inference_peak_resident_bytes",
             "inference_peak_to_weights_ratio", "inference_growth_to_weights_ratio", "inference_resident_anonymous_bytes",
-            "inference_resident_file_bytes", "peak_heap_bytes",
-                        "peak_resident_bytes", "resident_bytes", "run_seconds");
+            "inference_resident_file_bytes", "gpu_memory_after_inference_bytes", "gpu_memory_after_edit_bytes",
+            "gpu_memory_total_bytes", "peak_heap_bytes", "peak_resident_bytes", "resident_bytes", "run_seconds");
 
     /** Tokens of each synthetic edit record's prompt and of each response. */
     private static final int EDIT_PROMPT_TOKENS = 8;
@@ -69,10 +70,9 @@ final class Benchmark {
     private final int promptTokens;
     private final int decodeTokens;
     private final int repeats;
-        private final long seed;
+    private final long seed;
     /** Seconds of every timed run, by measurement, in run order: the spread behind each median. */
     private final Map<String, double[]> runSeconds = new LinkedHashMap<>();
-
 
     Benchmark(Path modelDir, Device device, ComputeDType dtype, int promptTokens, int decodeTokens, int repeats,
             long seed) {
@@ -123,10 +123,13 @@ final class Benchmark {
             List<EditExample> examples = editExamples(model.config().vocabSize());
             results.put("locate_seconds", median("locate", () -> new Locator(model)
                     .locate(examples, locateSettings(model), ProgressListener.NONE)));
-                        measureEditStep(model, examples, results);
+            measureEditStep(model, examples, results);
+            DeviceMemory.read(device).ifPresent(gpu -> {
+                results.put("gpu_memory_after_edit_bytes", gpu.usedBytes());
+                results.put("gpu_memory_total_bytes", gpu.totalBytes());
+            });
         }
         results.put("run_seconds", runSeconds);
-
 
         MemoryReadings memory = MemoryReadings.read();
         results.put("peak_heap_bytes", memory.peakHeapBytes());
@@ -188,6 +191,8 @@ final class Benchmark {
         MemoryReadings afterInference = MemoryReadings.read();
         results.put("inference_resident_anonymous_bytes", afterInference.residentAnonymousBytes());
         results.put("inference_resident_file_bytes", afterInference.residentFileBytes());
+        DeviceMemory.read(model.device()).ifPresent(gpu -> results.put("gpu_memory_after_inference_bytes",
+                gpu.usedBytes()));
         Long peak = afterInference.peakResidentBytes();
         if (!peakReset || peak == null) {
             return;
@@ -406,7 +411,7 @@ final class Benchmark {
                 firstSeconds[i] = first.getAsDouble();
             }
         }
-                runSeconds.put(firstName, firstSeconds);
+        runSeconds.put(firstName, firstSeconds);
         runSeconds.put(secondName, secondSeconds);
         return new double[] {median(firstSeconds), median(secondSeconds)};
     }

@@ -52,12 +52,6 @@ final class CompareMethodsCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-
-
-
-
-
-
     @Option(names = "--out", required = true, description = "New directory for the reports; must not exist.")
     Path out;
 
@@ -70,14 +64,8 @@ final class CompareMethodsCommand implements Callable<Integer> {
             + "e.g. {\"pke\": {\"steps\": 20}, \"locate\": {\"layerCount\": 1}}.")
     Path settingsFile;
 
-
     @Option(names = "--save-deltas", description = "Also write each edit's delta file (delta.safetensors).")
     boolean saveDeltas;
-
-
-
-
-
 
     @Mixin
     EditRunOptions run = new EditRunOptions();

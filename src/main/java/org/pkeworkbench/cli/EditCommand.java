@@ -39,12 +39,6 @@ final class EditCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-
-
-
-
-
-
     @Option(names = "--out", description = "New directory for the edited model; must not exist. Required for every "
             + "method but vanilla.")
     Path out;
@@ -66,9 +60,6 @@ final class EditCommand implements Callable<Integer> {
     @Option(names = "--method", defaultValue = "pke", description = "pke, dinm, ftl (fine-tuning of the located "
             + "layer's whole MLP) or vanilla (no edit, evaluation only) (default: ${DEFAULT-VALUE}).")
     String method;
-
-
-
 
     @Option(names = "--steps", description = "Adam steps (default: 40 for pke, 10 for dinm, 25 for ftl).")
     Integer steps;
@@ -142,9 +133,6 @@ final class EditCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "42", description = "Seed recorded in the report (the edit itself is "
             + "deterministic) (default: ${DEFAULT-VALUE}).")
     long seed;
-
-
-
 
     @Mixin
     EditRunOptions run = new EditRunOptions();
@@ -254,7 +242,6 @@ final class EditCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
     }
-
 
     private EditSettings settings(String modelType) {
         EditSettings base = EditSettings.defaultsFor(method.equals("vanilla") ? "pke" : method, modelType);

@@ -46,7 +46,6 @@ record RandomLlama(int vocab, int hidden, int intermediate, int layers, int head
     /** Largest weight size, in stored bytes, that is written as one file. */
     static final long SINGLE_FILE_BYTES = 1L << 30;
 
-
     RandomLlama {
         if (vocab < 8 || hidden < 2 || intermediate < 1 || layers < 1 || heads < 1 || kvHeads < 1) {
             throw new IllegalArgumentException("Random Llama sizes must be positive (vocab at least 8), got vocab "

@@ -178,7 +178,7 @@ final class TrainableSlices implements TrainableWeights {
         return total;
     }
 
-        /** Returns a delta that keeps only the hot-spot slices' changes, {@code [rows, k]} or {@code [k, columns]}. */
+    /** Returns a delta that keeps only the hot-spot slices' changes, {@code [rows, k]} or {@code [k, columns]}. */
     @Override
     public WeightDelta toDelta(NDManager parent, NDManager scratch, List<HotSpot> hotSpots) {
         Map<String, WeightDelta.Part> parts = new LinkedHashMap<>();

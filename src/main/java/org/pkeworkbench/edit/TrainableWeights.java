@@ -47,7 +47,6 @@ interface TrainableWeights {
         return new WeightDelta(parent, changes(scratch), hotSpots);
     }
 
-
     /** Creates the trainable state of an edit; its arrays live under {@code manager}. */
     @FunctionalInterface
     interface Factory {

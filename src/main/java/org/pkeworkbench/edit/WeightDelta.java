@@ -176,7 +176,7 @@ public final class WeightDelta implements AutoCloseable {
         return new AppliedEdit(model, originals);
     }
 
-        /** Returns {@code original + change} in FP32, owned by {@code scope}, adding only the changed slices. */
+    /** Returns {@code original + change} in FP32, owned by {@code scope}, adding only the changed slices. */
     private static NDArray addTo(NDArray original, Part part, NDManager scope) {
         // A copy in every case: toType returns the array itself when the type already matches, and
         // writing into a memory-mapped weight crashes the JVM.
@@ -215,7 +215,7 @@ public final class WeightDelta implements AutoCloseable {
         }
     }
 
-        /** Returns the number of FP32 values the delta keeps, in whichever form it keeps them. */
+    /** Returns the number of FP32 values the delta keeps, in whichever form it keeps them. */
     long storedValueCount() {
         return parts.values().stream().mapToLong(part -> part.values().size()).sum();
     }

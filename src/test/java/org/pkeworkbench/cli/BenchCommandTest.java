@@ -163,7 +163,7 @@ class BenchCommandTest {
         assertEquals("[0,1]", written.get("edit_layers").toString(), "the last two layers are edited");
         // With 2 layers the edit starts at layer 0, so both modes run every layer.
         assertTrue(written.get("edit_step_speedup").isNull(), "no speedup: " + written.get("edit_step_speedup"));
-                assertTrue(run.out().contains("Edit step speedup: none"), run::toString);
+        assertTrue(run.out().contains("Edit step speedup: none"), run::toString);
         // One timed run per measurement (--repeats 1), the project and direct runs of prefill and decode apart.
         JsonNode runs = written.get("run_seconds");
         assertEquals(List.of("load", "prefill", "direct_prefill", "decode", "direct_decode", "locate", "edit_step",

@@ -1,7 +1,9 @@
 package org.pkeworkbench.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -15,7 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * {@code self-check} on the shipped demo model with the test JVM's libtorch (the CPU build from the
  * pytorch-native jar): it passes on the shipped values, and altered expected values make it fail
- * with a message naming what differs.
+ * with a message naming what differs. Its device check runs here in float16 on the CPU.
  */
 class SelfCheckCommandTest {
 
@@ -94,6 +96,40 @@ class SelfCheckCommandTest {
 
         assertEquals(1, run.exitCode(), run::toString);
         assertTrue(run.err().contains(missing + " not found"), run::toString);
+    }
+
+    @Test
+    void float16RunsTheDeviceCheckAgainstTheCpu() {
+        CliRun run = CliRun.of("self-check", "--dtype", "float16");
+
+        assertEquals(SelfCheckCommand.PASSED, run.exitCode(), run::toString);
+        assertTrue(run.out().contains("device check: cpu() in float16, compared with the CPU in float32"),
+                run::toString);
+        assertTrue(run.out().contains("  edit: 3 steps, losses "), run::toString);
+        assertTrue(run.out().contains("reverted: logits restored exactly"), run::toString);
+        assertTrue(run.out().contains("device check passed"), run::toString);
+    }
+
+    @Test
+    void missingGpuFailsWithTheSetUpSteps() {
+        assumeTrue(ai.djl.engine.Engine.getInstance().getGpuCount() == 0, "this machine has a GPU");
+
+        CliRun run = CliRun.of("self-check", "--device", "gpu");
+
+        assertEquals(SelfCheckCommand.LOAD_FAILED, run.exitCode(), run::toString);
+        assertTrue(run.err().contains("libtorch sees no CUDA GPU"), run::toString);
+        assertTrue(run.err().contains("PYTORCH_LIBRARY_PATH"), run::toString);
+    }
+
+    @Test
+    void writingExpectedValuesRefusesADeviceCheck() {
+        Path written = temp.resolve("expected.json");
+
+        CliRun run = CliRun.of("self-check", "--dtype", "float16", "--write-expected", written.toString());
+
+        assertEquals(2, run.exitCode(), run::toString);
+        assertTrue(run.err().contains("--write-expected measures the CPU values in float32, so"), run::toString);
+        assertFalse(java.nio.file.Files.exists(written), run::toString);
     }
 
     private CliRun checkAgainst(ObjectNode values) throws IOException {

@@ -46,7 +46,7 @@ final class Float16Loader {
         boolean bfloat16 = info.dtype() == StoredDType.BF16;
         FloatBuffer floatSource = bfloat16 ? null : stored.order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
         ShortBuffer halfSource = bfloat16 ? stored.order(ByteOrder.LITTLE_ENDIAN).asShortBuffer() : null;
-        
+
         AtomicLong overflowed = new AtomicLong();
 
         TensorBuffers.forEachChunk(elements, (from, length) -> {
