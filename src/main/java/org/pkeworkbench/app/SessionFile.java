@@ -3,6 +3,7 @@ package org.pkeworkbench.app;
 import java.util.List;
 import java.util.Objects;
 import org.pkeworkbench.locate.HotSpot;
+import org.pkeworkbench.model.io.ModelFingerprint;
 
 /**
  * The contents of a session's {@code session.json}: everything needed to bring a workbench

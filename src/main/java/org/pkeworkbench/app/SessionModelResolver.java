@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import org.pkeworkbench.model.io.ModelFingerprint;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -1,13 +1,17 @@
 package org.pkeworkbench.cli;
 
+import java.io.IOException;
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.pkeworkbench.edit.DeltaFile;
 import org.pkeworkbench.edit.EditedModelWriter;
 import org.pkeworkbench.edit.WeightDelta;
 import org.pkeworkbench.model.DecoderModel;
 import org.pkeworkbench.model.DeviceChoice;
+import org.pkeworkbench.model.io.ModelFingerprint;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -43,6 +47,10 @@ final class ApplyDeltaCommand implements Callable<Integer> {
     @Mixin
     DtypeOption dtype = new DtypeOption();
 
+    @Option(names = "--allow-other-base", description = "Apply the delta even when --model is not the model it was "
+            + "made from (its config.json or weight files differ), for example a converted or re-sharded copy of it.")
+    boolean allowOtherBase;
+
     @Override
     public Integer call() throws Exception {
         try {
@@ -55,6 +63,7 @@ final class ApplyDeltaCommand implements Callable<Integer> {
         }
 
         long started = System.nanoTime();
+        checkBaseModel();
         try (DecoderModel decoder = DecoderModel.load(model, DeviceChoice.resolve(device), dtype.value());
                 WeightDelta change = DeltaFile.load(delta, decoder)) {
             change.apply(decoder);
@@ -66,4 +75,43 @@ final class ApplyDeltaCommand implements Callable<Integer> {
         return 0;
     }
 
+    /**
+     * Compares the fingerprint of {@code --model} with the one the delta file records, before the
+     * model is loaded. A mismatch is an error unless {@code --allow-other-base} is given, and a file
+     * without a recorded base model gets a warning.
+     */
+    private void checkBaseModel() throws IOException {
+        PrintWriter err = spec.commandLine().getErr();
+        Optional<DeltaFile.BaseModel> base = DeltaFile.baseModel(delta);
+        if (base.isEmpty()) {
+            LOG.warn("Delta file {} records no base model, so it is not checked against {}", delta, model);
+            err.println("Warning: " + delta + " does not record the model it was made from (it was written by an "
+                    + "older version), so it cannot be checked against " + model + ".");
+            return;
+        }
+        ModelFingerprint expected = base.get().fingerprint();
+        ModelFingerprint actual = ModelFingerprint.of(model);
+        if (actual.equals(expected)) {
+            LOG.info("Delta file {} was made from {}: fingerprints match", delta, model);
+            return;
+        }
+        String mismatch = "Delta file " + delta + " was made from the model '" + base.get().name() + "' (fingerprint "
+                + shortValue(expected) + "), but " + model + " has fingerprint " + shortValue(actual)
+                + ": its config.json or weight files differ";
+        if (allowOtherBase) {
+            LOG.warn("{}; applying anyway (--allow-other-base)", mismatch);
+            err.println("Warning: " + mismatch + ". Applying anyway, as --allow-other-base asks.");
+            return;
+        }
+        LOG.error(mismatch);
+        throw new IllegalArgumentException(mismatch + ". Apply the delta to the model it was written from, or add "
+                + "--allow-other-base when " + model + " holds the same weights in another form (converted or "
+                + "re-sharded).");
+    }
+
+    /** Returns the first 12 hex digits of a fingerprint, enough to tell two apart in a message. */
+    private static String shortValue(ModelFingerprint fingerprint) {
+        String value = fingerprint.value();
+        return value.length() > 12 ? value.substring(0, 12) : value;
+    }
 }

@@ -13,10 +13,12 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.pkeworkbench.locate.HotSpot;
 import org.pkeworkbench.model.DecoderModel;
 import org.pkeworkbench.model.ModelConfig;
 import org.pkeworkbench.model.ProgressListener;
+import org.pkeworkbench.model.io.ModelFingerprint;
 import org.pkeworkbench.model.io.ModelFormatException;
 import org.pkeworkbench.model.io.SafetensorsFile;
 import org.pkeworkbench.model.io.SafetensorsWriter;
@@ -37,6 +39,10 @@ import org.slf4j.LoggerFactory;
  * is the full matrix shape. The other metadata entries are {@code format} ({@code pke-delta}),
  * {@code format_version}, the model's {@code model_type}, {@code hidden_size},
  * {@code intermediate_size}, {@code num_layers} and {@code vocab_size}, and {@code hot_spots} (JSON).
+ * Files written since the base-model check was added also name the model the edit was made from:
+ * {@code base_model_name} (its directory's name), {@code base_model_fingerprint} and
+ * {@code base_model_fingerprint_method} (a {@link ModelFingerprint}), so that
+ * {@code apply-delta} can tell when it is given another checkpoint of the same sizes.
  */
 public final class DeltaFile {
 
@@ -50,6 +56,14 @@ public final class DeltaFile {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private DeltaFile() {}
+
+    /**
+     * The model a delta was made from, as its file records it.
+     *
+     * @param name the name of the model's directory when the delta was written
+     * @param fingerprint the fingerprint of that directory
+     */
+    public record BaseModel(String name, ModelFingerprint fingerprint) {}
 
     /** Description of one changed matrix: canonical name, neuron axis, changed neuron indices and full shape. */
     record SliceInfo(String canonical, int axis, List<Integer> neurons, long[] shape) {}
@@ -75,7 +89,7 @@ public final class DeltaFile {
         Map<String, SliceInfo> slices = new LinkedHashMap<>();
         try (NDManager scratch = model.manager().newSubManager()) {
             Map<String, NDArray> tensors = new LinkedHashMap<>();
-            for (Map.Entry<String, NDArray> entry : delta.changes(scratch).entrySet()) {
+            for (Map.Entry<String, WeightDelta.Part> entry : delta.parts().entrySet()) {
                 progress.checkCancelled();
                 String canonical = entry.getKey();
                 Integer axis = axes.get(canonical);
@@ -83,30 +97,34 @@ public final class DeltaFile {
                     throw new IllegalArgumentException("Changed parameter '" + canonical + "' is not an MLP weight "
                             + "matrix of the model; a delta file holds MLP neuron slices only");
                 }
-                long[] shape = entry.getValue().getShape().getShape();
-                float[] full = entry.getValue().toFloatArray();
-                List<Integer> neurons = changedNeurons(full, shape, axis);
-                if (neurons.isEmpty()) {
+                Packed packed = pack(canonical, entry.getValue(), axis);
+                if (packed.neurons().isEmpty()) {
                     continue;
                 }
-                float[] packed = gather(full, shape, axis, neurons);
+                long[] shape = entry.getValue().fullShape().getShape();
                 long[] packedShape = shape.clone();
-                packedShape[axis] = neurons.size();
+                packedShape[axis] = packed.neurons().size();
 
                 String stored = model.storedName(canonical);
-                tensors.put(stored + TENSOR_SUFFIX, scratch.create(packed, new Shape(packedShape)));
-                slices.put(stored, new SliceInfo(canonical, axis, neurons, shape));
+                tensors.put(stored + TENSOR_SUFFIX, scratch.create(packed.values(), new Shape(packedShape)));
+                slices.put(stored, new SliceInfo(canonical, axis, packed.neurons(), shape));
             }
             progress.checkCancelled();
-            SafetensorsWriter.write(file, tensors, metadata(model.config(), slices, delta.hotSpots()), StoredDType.F32,
-                    progress);
+            Map<String, String> metadata = metadata(model.config(), slices, delta.hotSpots());
+            baseModelOf(model).ifPresent(base -> {
+                metadata.put("base_model_name", base.name());
+                metadata.put("base_model_fingerprint", base.fingerprint().value());
+                metadata.put("base_model_fingerprint_method", base.fingerprint().method());
+            });
+            SafetensorsWriter.write(file, tensors, metadata, StoredDType.F32, progress);
         }
         LOG.info("Saved delta of {} matrices to {} in {} ms", slices.size(), file,
                 (System.nanoTime() - started) / 1_000_000);
     }
 
     /**
-     * Reads {@code file} and rebuilds the full-shape delta for {@code model}. The caller closes the result.
+     * Reads {@code file} into a delta for {@code model} that keeps the stored slices, on the model's
+     * device. The caller closes the result.
      *
      * @throws ModelFormatException when the file is not a delta file, was made for a model with other
      *     sizes, or names a tensor or shape that {@code model} does not have
@@ -115,10 +133,7 @@ public final class DeltaFile {
         long started = System.nanoTime();
         SafetensorsFile stored = SafetensorsFile.read(file);
         Map<String, String> metadata = stored.metadata();
-        if (!FORMAT.equals(metadata.get("format"))) {
-            throw new ModelFormatException(file, "metadata \"format\" is " + metadata.get("format") + ", not " + FORMAT,
-                    "Give a delta file written by 'edit --delta'");
-        }
+        checkFormat(file, metadata);
         if (!FORMAT_VERSION.equals(metadata.get("format_version"))) {
             throw new ModelFormatException(file, "delta format version " + metadata.get("format_version")
                     + " is not supported (this build reads version " + FORMAT_VERSION + ")",
@@ -129,23 +144,66 @@ public final class DeltaFile {
         Map<String, SliceInfo> slices = parse(file, metadata, "tensors", new TypeReference<>() {});
         List<HotSpot> hotSpots = parse(file, metadata, "hot_spots", new TypeReference<>() {});
         Map<String, Integer> axes = model.mlpNeuronAxes();
-        Map<String, NDArray> changes = new LinkedHashMap<>();
+        Map<String, WeightDelta.Part> parts = new LinkedHashMap<>();
         try (NDManager scratch = model.manager().newSubManager()) {
             for (Map.Entry<String, SliceInfo> entry : slices.entrySet()) {
                 SliceInfo info = entry.getValue();
-                checkSlice(file, entry.getKey(), info, model, axes, stored.tensors().get(entry.getKey() + TENSOR_SUFFIX));
+                TensorInfo tensor = stored.tensors().get(entry.getKey() + TENSOR_SUFFIX);
+                checkSlice(file, entry.getKey(), info, model, axes, tensor);
+
+                // A copy in the model's memory: the delta must not depend on the file staying in place.
                 float[] packed = stored.loadFloat32(entry.getKey() + TENSOR_SUFFIX, scratch).toFloatArray();
-                float[] full = scatter(packed, info.shape(), info.axis(), info.neurons());
-                changes.put(info.canonical(), scratch.create(full, new Shape(info.shape())));
+                NDArray values = scratch.create(packed, new Shape(tensor.shape()));
+                long[] neurons = info.neurons().stream().mapToLong(Integer::longValue).toArray();
+                parts.put(info.canonical(), new WeightDelta.Part(info.axis(), neurons, values, new Shape(info.shape())));
             }
             if (stored.tensors().size() != slices.size()) {
                 throw new ModelFormatException(file, stored.tensors().size() + " tensors but " + slices.size()
                         + " described in the \"tensors\" metadata", "The file is damaged; write the delta again");
             }
-            WeightDelta delta = new WeightDelta(model.manager(), changes, hotSpots);
-            LOG.info("Loaded delta of {} matrices from {} in {} ms", changes.size(), file,
-                    (System.nanoTime() - started) / 1_000_000);
+            WeightDelta delta = WeightDelta.ofParts(model.manager(), parts, hotSpots);
+            LOG.info("Loaded delta of {} matrices ({} values) from {} in {} ms", parts.size(),
+                    delta.storedValueCount(), file, (System.nanoTime() - started) / 1_000_000);
             return delta;
+        }
+    }
+
+    /**
+     * Returns the model that {@code file} was made from, or empty when the file does not record it
+     * (files written before the base-model check was added).
+     *
+     * @throws ModelFormatException when {@code file} is not a delta file
+     */
+    public static Optional<BaseModel> baseModel(Path file) throws IOException {
+        Map<String, String> metadata = SafetensorsFile.read(file).metadata();
+        checkFormat(file, metadata);
+        String value = metadata.get("base_model_fingerprint");
+        String method = metadata.get("base_model_fingerprint_method");
+        if (value == null || method == null) {
+            return Optional.empty();
+        }
+        String name = metadata.getOrDefault("base_model_name", "");
+        return Optional.of(new BaseModel(name, new ModelFingerprint(method, value)));
+    }
+
+    private static void checkFormat(Path file, Map<String, String> metadata) throws ModelFormatException {
+        if (!FORMAT.equals(metadata.get("format"))) {
+            throw new ModelFormatException(file, "metadata \"format\" is " + metadata.get("format") + ", not " + FORMAT,
+                    "Give a delta file written by 'edit --delta'");
+        }
+    }
+
+    /** Fingerprints the directory {@code model} was loaded from; empty, with a warning, when that fails. */
+    private static Optional<BaseModel> baseModelOf(DecoderModel model) {
+        Path directory = model.directory();
+        try {
+            Path name = directory.toAbsolutePath().normalize().getFileName();
+            return Optional.of(new BaseModel(name == null ? directory.toString() : name.toString(),
+                    ModelFingerprint.of(directory)));
+        } catch (IOException e) {
+            LOG.warn("The delta will not record its base model, because {} could not be fingerprinted: {}", directory,
+                    e.getMessage());
+            return Optional.empty();
         }
     }
 
@@ -197,11 +255,21 @@ public final class DeltaFile {
                     + " and neuron axis " + info.axis() + ", the model has " + Arrays.toString(modelShape)
                     + " and axis " + axis, "Apply the delta to the model it was written from");
         }
+        if (info.neurons().isEmpty()) {
+            throw new ModelFormatException(file, "tensor " + storedName + " lists no neurons",
+                    "The file is damaged; write the delta again");
+        }
+        int previous = -1;
         for (int neuron : info.neurons()) {
             if (neuron < 0 || neuron >= modelShape[axis]) {
                 throw new ModelFormatException(file, "neuron " + neuron + " of " + storedName + " is outside 0.."
                         + (modelShape[axis] - 1), "The file is damaged; write the delta again");
             }
+            if (neuron <= previous) {
+                throw new ModelFormatException(file, "the neurons of " + storedName + " are not in ascending order ("
+                        + previous + " before " + neuron + ")", "The file is damaged; write the delta again");
+            }
+            previous = neuron;
         }
         long[] packedShape = info.shape().clone();
         packedShape[axis] = info.neurons().size();
@@ -224,6 +292,36 @@ public final class DeltaFile {
             throw new ModelFormatException(file, "metadata entry \"" + key + "\" is invalid JSON: " + e.getOriginalMessage(),
                     "The file is damaged; write the delta again", e);
         }
+    }
+
+    /**
+     * The changed slices of one matrix as the file stores them.
+     *
+     * @param neurons the changed neurons along the matrix's neuron axis, ascending
+     * @param values the slices of those neurons, packed along the axis, row-major
+     */
+    private record Packed(List<Integer> neurons, float[] values) {}
+
+    /**
+     * Packs the slices of one change that have a nonzero value. A slice-form change is packed from
+     * its slices alone, a full-shape one (DINM, FT-L) from the whole matrix.
+     */
+    private static Packed pack(String canonical, WeightDelta.Part part, int axis) {
+        if (part.neurons() == null) {
+            long[] shape = part.fullShape().getShape();
+            float[] full = part.values().toFloatArray();
+            List<Integer> neurons = changedNeurons(full, shape, axis);
+            return new Packed(neurons, gather(full, shape, axis, neurons));
+        }
+        if (part.axis() != axis) {
+            throw new IllegalStateException("The change of " + canonical + " is sliced along axis " + part.axis()
+                    + ", but the model's neuron axis of that matrix is " + axis);
+        }
+        long[] sliceShape = part.values().getShape().getShape();
+        float[] slices = part.values().toFloatArray();
+        List<Integer> kept = changedNeurons(slices, sliceShape, axis);
+        List<Integer> neurons = kept.stream().map(index -> (int) part.neurons()[index]).toList();
+        return new Packed(neurons, gather(slices, sliceShape, axis, kept));
     }
 
     /** Indices along {@code axis} of a 2-D {@code [rows, cols]} matrix whose slice has a nonzero value. */
@@ -264,24 +362,5 @@ public final class DeltaFile {
             }
         }
         return packed;
-    }
-
-    /** Inverse of {@link #gather}: a zero {@code [rows, cols]} matrix with the packed slices put back. */
-    private static float[] scatter(float[] packed, long[] shape, int axis, List<Integer> neurons) {
-        int rows = (int) shape[0];
-        int cols = (int) shape[1];
-        int k = neurons.size();
-        float[] full = new float[Math.multiplyExact(rows, cols)];
-        for (int i = 0; i < k; i++) {
-            int j = neurons.get(i);
-            if (axis == 0) {
-                System.arraycopy(packed, i * cols, full, j * cols, cols);
-            } else {
-                for (int r = 0; r < rows; r++) {
-                    full[r * cols + j] = packed[r * k + i];
-                }
-            }
-        }
-        return full;
     }
 }

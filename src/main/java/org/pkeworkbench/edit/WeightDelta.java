@@ -130,6 +130,11 @@ public final class WeightDelta implements AutoCloseable {
         return out;
     }
 
+    /** Returns the changes in the form the delta keeps them, by canonical parameter name, in the order of the edit. */
+    Map<String, Part> parts() {
+        return Collections.unmodifiableMap(parts);
+    }
+
     /** Returns the names of the changed parameters, in the order of the edit. */
     public java.util.Set<String> changedParameters() {
         return Collections.unmodifiableSet(parts.keySet());

@@ -22,6 +22,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.pkeworkbench.locate.HotSpot;
 import org.pkeworkbench.model.DemoModel;
+import org.pkeworkbench.model.io.ModelFingerprint;
+import org.pkeworkbench.testing.ModelCopies;
 import org.testfx.framework.junit5.ApplicationExtension;
 import org.testfx.framework.junit5.Start;
 
@@ -143,7 +145,7 @@ class DemoSessionTest {
     @Test
     void movedModelAsksForDirectory(@TempDir Path temp) throws Exception {
         WorkbenchWindow window = first.window();
-        Path original = ModelFingerprintTest.copyDemoModel(temp.resolve("model-a"));
+        Path original = ModelCopies.copy(DemoModel.directory(), temp.resolve("model-a"));
         first.runSuccessfully(() -> window.openModel(original));
         first.runSuccessfully(() -> window.openEditSet(editSet()));
         Path project = temp.resolve("moved.pkeproj");
@@ -170,7 +172,7 @@ class DemoSessionTest {
         assertEquals(List.of(true), onFxThread);
 
         // Choosing another model: rejected by its fingerprint, naming the chosen directory.
-        Path other = ModelFingerprintTest.copyDemoModel(temp.resolve("model-c"));
+        Path other = ModelCopies.copy(DemoModel.directory(), temp.resolve("model-c"));
         Files.writeString(other.resolve("config.json"), Files.readString(other.resolve("config.json")) + "\n");
         FxTestSupport.onFx(() -> {
             window.sessions().setModelDirectoryPrompt((session, saved, problem) -> other);

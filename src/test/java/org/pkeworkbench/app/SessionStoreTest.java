@@ -20,6 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.pkeworkbench.locate.HotSpot;
 import org.pkeworkbench.locate.LocateResult;
 import org.pkeworkbench.model.ProgressListener;
+import org.pkeworkbench.model.io.ModelFingerprint;
 import org.pkeworkbench.trace.TopToken;
 
 /** The session project layout on disk: round trip, atomic replace, and clear errors for bad projects. */

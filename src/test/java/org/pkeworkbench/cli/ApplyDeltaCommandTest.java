@@ -7,11 +7,14 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.pkeworkbench.edit.DeltaFile;
@@ -25,6 +28,8 @@ import org.pkeworkbench.locate.HotSpot;
 import org.pkeworkbench.model.DecoderModel;
 import org.pkeworkbench.model.ForwardOptions;
 import org.pkeworkbench.model.ProgressListener;
+import org.pkeworkbench.model.io.SafetensorsFile;
+import org.pkeworkbench.model.io.SafetensorsWriter;
 import org.pkeworkbench.testing.SharedFiles;
 
 /** {@code apply-delta} on the shared stories260K, read in place, against the same edit applied in memory. */
@@ -79,12 +84,75 @@ class ApplyDeltaCommandTest {
         }
         Path out = temp.resolve("out");
 
-        CliRun run = CliRun.of("apply-delta", "--model", SharedFiles.fixture("tiny-llama3").toString(),
-                "--delta", deltaFile.toString(), "--out", out.toString(), "--device", "cpu");
+        String other = SharedFiles.fixture("tiny-llama3").toString();
+
+        CliRun run = CliRun.of("apply-delta", "--model", other, "--delta", deltaFile.toString(), "--out", out.toString(),
+                "--device", "cpu");
+        CliRun allowed = CliRun.of("apply-delta", "--model", other, "--delta", deltaFile.toString(), "--out",
+                out.toString(), "--device", "cpu", "--allow-other-base");
 
         assertNotEquals(0, run.exitCode(), run::toString);
-        assertTrue(run.err().contains("the delta was made for another model"), run::toString);
+        assertTrue(run.err().contains("was made from the model 'stories260K'"), run::toString);
+        assertTrue(run.err().contains("--allow-other-base"), run::toString);
+        assertNotEquals(0, allowed.exitCode(), allowed::toString);
+        assertTrue(allowed.err().contains("the delta was made for another model"), allowed::toString);
         assertFalse(Files.exists(out), "nothing is written");
+    }
+
+    @Test
+    void copiedBaseModelMatches() throws IOException {
+        Path deltaFile = savedDelta();
+        Path copy = CliRun.copyModel(SharedFiles.stories260K(), temp.resolve("copy-of-stories"));
+
+        CliRun run = CliRun.of("apply-delta", "--model", copy.toString(), "--delta", deltaFile.toString(),
+                "--out", temp.resolve("out").toString(), "--device", "cpu");
+
+        assertEquals(0, run.exitCode(), run::toString);
+        assertFalse(run.err().contains("Warning"), run::toString);
+    }
+
+    @Test
+    void changedBaseModelNeedsAllowOtherBase() throws IOException {
+        Path deltaFile = savedDelta();
+        Path changed = CliRun.copyModel(SharedFiles.stories260K(), temp.resolve("changed"));
+        Path config = changed.resolve("config.json");
+        Files.writeString(config, Files.readString(config) + "\n");
+        Path out = temp.resolve("out");
+
+        CliRun run = CliRun.of("apply-delta", "--model", changed.toString(), "--delta", deltaFile.toString(),
+                "--out", out.toString(), "--device", "cpu");
+        boolean writtenWithoutFlag = Files.exists(out);
+        CliRun allowed = CliRun.of("apply-delta", "--model", changed.toString(), "--delta", deltaFile.toString(),
+                "--out", out.toString(), "--device", "cpu", "--allow-other-base");
+
+        assertEquals(1, run.exitCode(), run::toString);
+        assertTrue(run.err().contains("its config.json or weight files differ"), run::toString);
+        assertFalse(writtenWithoutFlag, "nothing is written without --allow-other-base");
+        assertEquals(0, allowed.exitCode(), allowed::toString);
+        assertTrue(allowed.err().contains("Applying anyway, as --allow-other-base asks"), allowed::toString);
+        assertTrue(Files.isDirectory(out), allowed::toString);
+    }
+
+    @Test
+    void deltaWithoutBaseModelGetsAWarning() throws IOException {
+        Path deltaFile = savedDelta();
+        SafetensorsFile stored = SafetensorsFile.read(deltaFile);
+        Map<String, String> metadata = new LinkedHashMap<>(stored.metadata());
+        metadata.keySet().removeIf(key -> key.startsWith("base_model_"));
+        Path older = temp.resolve("older.delta.safetensors");
+        try (NDManager scratch = NDManager.newBaseManager(Device.cpu())) {
+            Map<String, NDArray> tensors = new LinkedHashMap<>();
+            for (String name : stored.tensors().keySet()) {
+                tensors.put(name, stored.loadFloat32(name, scratch));
+            }
+            SafetensorsWriter.write(older, tensors, metadata);
+        }
+
+        CliRun run = CliRun.of("apply-delta", "--model", SharedFiles.stories260K().toString(), "--delta",
+                older.toString(), "--out", temp.resolve("out").toString(), "--device", "cpu");
+
+        assertEquals(0, run.exitCode(), run::toString);
+        assertTrue(run.err().contains("does not record the model it was made from"), run::toString);
     }
 
     @Test
@@ -123,6 +191,16 @@ class ApplyDeltaCommandTest {
                 assertArrayEquals(expected.parameter(name).toFloatArray(), actual.parameter(name).toFloatArray(), name);
             }
         }
+    }
+
+    /** Saves a {@link #twoStepEdit} of stories260K and returns the delta file. */
+    private Path savedDelta() throws IOException {
+        Path deltaFile = temp.resolve("edit.delta.safetensors");
+        try (DecoderModel model = DecoderModel.load(SharedFiles.stories260K(), Device.cpu());
+                WeightDelta delta = twoStepEdit(model)) {
+            DeltaFile.save(delta, model, deltaFile);
+        }
+        return deltaFile;
     }
 
     /** A 2-step PKE edit of three down-projection columns of layer 3. */

@@ -3,10 +3,8 @@ package org.pkeworkbench.cli;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.util.stream.Stream;
+import org.pkeworkbench.testing.ModelCopies;
 
 /** Runs the real command line in this JVM and keeps what it printed. */
 record CliRun(int exitCode, String out, String err) {
@@ -28,13 +26,7 @@ record CliRun(int exitCode, String out, String err) {
 
     /** Copies the plain files of {@code source} into a new folder {@code target} (never modifies the source). */
     static Path copyModel(Path source, Path target) throws IOException {
-        Files.createDirectories(target);
-        try (Stream<Path> files = Files.list(source)) {
-            for (Path file : files.filter(Files::isRegularFile).toList()) {
-                Files.copy(file, target.resolve(file.getFileName()), StandardCopyOption.COPY_ATTRIBUTES);
-            }
-        }
-        return target;
+        return ModelCopies.copy(source, target);
     }
 
     @Override

@@ -6,10 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.EnumSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -22,6 +26,7 @@ import org.pkeworkbench.model.MlpLayout;
 import org.pkeworkbench.model.ProgressListener;
 import org.pkeworkbench.model.io.ModelFormatException;
 import org.pkeworkbench.model.io.SafetensorsFile;
+import org.pkeworkbench.model.io.SafetensorsWriter;
 import org.pkeworkbench.testing.SharedFiles;
 
 /** Saves and loads a real 2-step edit of stories260K that trains down, gate and up slices. */
@@ -74,6 +79,59 @@ class DeltaFileTest {
             assertEquals(List.of(SPOT), loaded.hotSpots());
             assertEquals(delta.changedWeightCount(), loaded.changedWeightCount());
         }
+    }
+
+    @Test
+    void loadedDeltaKeepsOnlyTheSlices() throws IOException {
+        Path file = temp.resolve("edit.delta.safetensors");
+        DeltaFile.save(delta, model, file);
+
+        try (WeightDelta loaded = DeltaFile.load(file, model)) {
+            long hidden = model.config().hiddenSize();
+            assertEquals(3 * 3 * hidden, loaded.storedValueCount(), "three neurons of down, gate and up");
+            assertEquals(delta.storedValueCount(), loaded.storedValueCount());
+        }
+    }
+
+    @Test
+    void fullShapeChangeKeepsItsChangedNeurons() throws IOException {
+        String down = model.mlpLayout(2).down();
+        long[] shape = model.parameter(down).getShape().getShape();
+        float[] values = new float[(int) (shape[0] * shape[1])];
+        values[7] = 0.5f;
+        values[(int) shape[1] + 30] = -0.25f;
+        Path file = temp.resolve("full.delta.safetensors");
+        try (NDManager scratch = model.manager().newSubManager()) {
+            NDArray change = scratch.create(values, new Shape(shape));
+            try (WeightDelta full = new WeightDelta(model.manager(), Map.of(down, change), List.of())) {
+                DeltaFile.save(full, model, file);
+            }
+        }
+
+        try (WeightDelta loaded = DeltaFile.load(file, model)) {
+            assertEquals(2 * shape[0], loaded.storedValueCount(), "neurons 7 and 30 of the down projection");
+            assertArrayEquals(values, loaded.changes().get(down).toFloatArray());
+        }
+    }
+
+    @Test
+    void unorderedNeuronsAreRejected() throws IOException {
+        Path file = temp.resolve("edit.delta.safetensors");
+        DeltaFile.save(delta, model, file);
+        SafetensorsFile stored = SafetensorsFile.read(file);
+        Map<String, String> metadata = new LinkedHashMap<>(stored.metadata());
+        metadata.put("tensors", metadata.get("tensors").replace("[5,17,40]", "[17,5,40]"));
+        Path unordered = temp.resolve("unordered.delta.safetensors");
+        try (NDManager scratch = model.manager().newSubManager()) {
+            Map<String, NDArray> tensors = new LinkedHashMap<>();
+            for (String name : stored.tensors().keySet()) {
+                tensors.put(name, stored.loadFloat32(name, scratch));
+            }
+            SafetensorsWriter.write(unordered, tensors, metadata);
+        }
+
+        ModelFormatException error = assertThrows(ModelFormatException.class, () -> DeltaFile.load(unordered, model));
+        assertTrue(error.getMessage().contains("not in ascending order (17 before 5)"), error.getMessage());
     }
 
     @Test

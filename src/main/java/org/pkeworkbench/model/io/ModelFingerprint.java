@@ -1,4 +1,4 @@
-package org.pkeworkbench.app;
+package org.pkeworkbench.model.io;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;

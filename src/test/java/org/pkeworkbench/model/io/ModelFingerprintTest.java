@@ -1,4 +1,4 @@
-package org.pkeworkbench.app;
+package org.pkeworkbench.model.io;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -13,19 +13,14 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.pkeworkbench.model.DemoModel;
+import org.pkeworkbench.testing.ModelCopies;
 
 /** The model fingerprint on copies of the demo model. */
 class ModelFingerprintTest {
 
     /** Copies the regular files of the demo model into {@code target}. */
     static Path copyDemoModel(Path target) throws IOException {
-        Files.createDirectories(target);
-        try (Stream<Path> files = Files.list(DemoModel.directory())) {
-            for (Path file : files.filter(Files::isRegularFile).toList()) {
-                Files.copy(file, target.resolve(file.getFileName()));
-            }
-        }
-        return target;
+        return ModelCopies.copy(DemoModel.directory(), target);
     }
 
     @Test
