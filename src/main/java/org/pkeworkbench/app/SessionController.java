@@ -34,6 +34,7 @@ import javafx.stage.DirectoryChooser;
 import javafx.stage.FileChooser;
 import javafx.stage.Window;
 import org.pkeworkbench.model.ProgressListener;
+import org.pkeworkbench.model.io.DirectoryTrees;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -370,7 +371,7 @@ public final class SessionController {
         try {
             backendThread.execute(() -> {
                 try {
-                    SessionStore.deleteRecursively(project);
+                    DirectoryTrees.delete(project);
                     LOG.info("Deleted the autosaved unsaved work in {}", project);
                 } catch (IOException error) {
                     LOG.error("Deleting the autosaved unsaved work in {} failed", project, error);

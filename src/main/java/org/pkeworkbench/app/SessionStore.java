@@ -9,14 +9,11 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.file.DirectoryNotEmptyException;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.Map;
 import java.util.concurrent.CancellationException;
@@ -24,6 +21,7 @@ import java.util.stream.Stream;
 import org.pkeworkbench.edit.EditReport;
 import org.pkeworkbench.locate.LocateResult;
 import org.pkeworkbench.model.ProgressListener;
+import org.pkeworkbench.model.io.DirectoryTrees;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -236,7 +234,7 @@ public final class SessionStore {
             progress.checkCancelled();
             replace(target, temporary);
         } finally {
-            deleteRecursively(temporary);
+            DirectoryTrees.deleteOrWarn(temporary, "temporary session folder");
         }
         LOG.info("Saved session {} ({} extra files) in {} ms", target, extraFiles.size(),
                 (System.nanoTime() - started) / 1_000_000);
@@ -303,22 +301,7 @@ public final class SessionStore {
             Files.move(previous, target, StandardCopyOption.ATOMIC_MOVE);
             throw error;
         }
-        deleteRecursively(previous);
-    }
-
-    static void deleteRecursively(Path directory) throws IOException {
-        if (!Files.exists(directory)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(directory)) {
-            for (Path path : walk.sorted(Comparator.reverseOrder()).toList()) {
-                try {
-                    Files.deleteIfExists(path);
-                } catch (DirectoryNotEmptyException | FileAlreadyExistsException e) {
-                    LOG.warn("Could not delete {} while cleaning up {}", path, directory, e);
-                }
-            }
-        }
+        DirectoryTrees.deleteOrWarn(previous, "previous session folder");
     }
 
     private static String rootCause(Exception error) {

@@ -10,13 +10,14 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.pkeworkbench.model.DeviceChoice;
+import org.pkeworkbench.model.io.DirectoryTrees;
 import org.pkeworkbench.model.io.StoredDType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
@@ -136,7 +137,7 @@ final class BenchCommand implements Callable<Integer> {
             run(modelDir, resolved);
         } finally {
             if (temporary != null) {
-                ShutdownDeletion.deleteRecursively(temporary);
+                DirectoryTrees.delete(temporary);
                 guard.close();
             }
         }

@@ -9,12 +9,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.stream.Stream;
 import org.pkeworkbench.edit.DeltaFile;
 import org.pkeworkbench.edit.EditReport;
 import org.pkeworkbench.edit.EditRequest;
@@ -27,12 +25,13 @@ import org.pkeworkbench.locate.LocateSettings;
 import org.pkeworkbench.model.DeviceChoice;
 import org.pkeworkbench.model.LanguageModel;
 import org.pkeworkbench.model.ModelConfig;
+import org.pkeworkbench.model.io.DirectoryTrees;
 import org.pkeworkbench.model.io.ModelDirectoryWriter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
@@ -130,20 +129,10 @@ final class CompareMethodsCommand implements Callable<Integer> {
         } catch (Exception | Error e) {
             // Errors too (a class missing from a jar replaced mid-run): never leave the staging folder.
             LOG.error("compare-methods failed; removing the partial output {}", staging, e);
-            deleteRecursively(staging);
+            DirectoryTrees.deleteOrWarn(staging, "partial output");
             throw e;
         }
         return 0;
-    }
-
-    private static void deleteRecursively(Path dir) {
-        try (Stream<Path> files = Files.walk(dir)) {
-            for (Path file : files.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(file);
-            }
-        } catch (IOException e) {
-            LOG.warn("Could not remove the partial output {}: {}", dir, e.toString());
-        }
     }
 
     /** Per-method settings from the {@code --settings} file laid over each method's defaults. */

@@ -16,12 +16,13 @@ import org.pkeworkbench.edit.EditedModelWriter;
 import org.pkeworkbench.edit.FineTuner;
 import org.pkeworkbench.edit.LocalityExample;
 import org.pkeworkbench.model.LanguageModel;
+import org.pkeworkbench.model.io.DirectoryTrees;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * {@code make-demo-model}: builds the shipped "vulnerable" demo model by fine-tuning stories260K on
@@ -77,7 +78,7 @@ final class MakeDemoModelCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--out " + out + " already exists; remove it or choose another directory");
         }
         Path staging = out.toAbsolutePath().resolveSibling("." + out.getFileName() + ".staging");
-        deleteRecursively(staging);
+        DirectoryTrees.delete(staging);
         List<Double> losses;
         try (LanguageModel lm = LanguageModel.load(base, Device.cpu())) {
             List<LocalityExample> examples = readExamples(lm);
@@ -151,16 +152,5 @@ final class MakeDemoModelCommand implements Callable<Integer> {
                 + trainSet + " --out " + out + " --epochs " + epochs + " --batch-size " + batchSize + " --lr "
                 + learningRate + " --seed " + seed + "\n```\n\nMean response NLL per epoch (nats per token): "
                 + losses.stream().map(v -> String.format(Locale.ROOT, "%.3f", v)).toList() + "\n";
-    }
-
-    private static void deleteRecursively(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (var paths = Files.walk(dir)) {
-            for (Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.delete(path);
-            }
-        }
     }
 }

@@ -11,6 +11,7 @@ import java.nio.file.StandardCopyOption;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.SplittableRandom;
+import org.pkeworkbench.model.io.DirectoryTrees;
 import org.pkeworkbench.model.io.SafetensorsWriter;
 import org.pkeworkbench.model.io.StoredDType;
 import org.slf4j.Logger;
@@ -104,7 +105,7 @@ record RandomLlama(int vocab, int hidden, int intermediate, int layers, int head
             JsonOutput.write(staging.resolve("config.json"), config(stored));
             Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException | RuntimeException e) {
-            ShutdownDeletion.deleteRecursively(staging);
+            DirectoryTrees.delete(staging);
             throw e;
         }
         LOG.info("Wrote random Llama ({} parameters, {}, seed {}) to {} in {} ms", parameterCount(), stored, seed,

@@ -1,9 +1,8 @@
 package org.pkeworkbench.cli;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
+import org.pkeworkbench.model.io.DirectoryTrees;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,7 +22,7 @@ final class ShutdownDeletion implements AutoCloseable {
     private ShutdownDeletion(Path dir) {
         this.hook = new Thread(() -> {
             try {
-                deleteRecursively(dir);
+                DirectoryTrees.delete(dir);
                 LOG.info("Deleted {} on shutdown", dir);
             } catch (IOException | RuntimeException e) {
                 LOG.warn("Could not delete {} on shutdown: {}", dir, e.toString());
@@ -46,18 +45,6 @@ final class ShutdownDeletion implements AutoCloseable {
         } catch (IllegalStateException shuttingDown) {
             // The JVM is already shutting down, so the hook runs anyway.
             LOG.debug("Shutdown in progress; the deletion hook stays", shuttingDown);
-        }
-    }
-
-    /** Deletes {@code dir} and everything in it. A missing directory is not an error. */
-    static void deleteRecursively(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (var paths = Files.walk(dir)) {
-            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(path);
-            }
         }
     }
 }

@@ -8,7 +8,6 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.pkeworkbench.locate.HotSpot;
 import org.pkeworkbench.model.Autograd;
 import org.pkeworkbench.model.NativeMemoryTuning;

@@ -22,7 +22,6 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.pkeworkbench.locate.HotSpot;
 import org.pkeworkbench.model.DemoModel;
-import org.pkeworkbench.model.io.ModelFingerprint;
 import org.pkeworkbench.testing.ModelCopies;
 import org.testfx.framework.junit5.ApplicationExtension;
 import org.testfx.framework.junit5.Start;

@@ -3,13 +3,11 @@ package org.pkeworkbench.model.io;
 import ai.djl.ndarray.NDArray;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -108,7 +106,7 @@ public final class ModelDirectoryWriter {
                     dtype, copied, (System.nanoTime() - startNanos) / 1_000_000);
         } catch (IOException | RuntimeException e) {
             log.error("Failed to write model directory {}: {}", output, e.toString());
-            deleteRecursively(staging);
+            DirectoryTrees.deleteOrWarn(staging, "staging directory");
             throw e;
         }
     }
@@ -177,22 +175,5 @@ public final class ModelDirectoryWriter {
             }
         }
         return copied;
-    }
-
-    private static void deleteRecursively(Path directory) {
-        if (!Files.exists(directory)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(directory)) {
-            paths.sorted(Comparator.reverseOrder()).forEach(path -> {
-                try {
-                    Files.delete(path);
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            });
-        } catch (IOException | UncheckedIOException e) {
-            log.warn("Failed to remove staging directory {}: {}", directory, e.toString());
-        }
     }
 }
