@@ -55,8 +55,7 @@ final class MaskedAdam implements SliceOptimizer {
             // Results of an operation belong to its receiver's manager, so each chain starts from
             // an array of the scratch manager, and closing it frees this array's temporaries.
             try (NDManager scratch = root.newSubManager()) {
-                NDArray masked = mask == null ? gradient.mul(1f) : gradient.mul(mask);
-                masked.attach(scratch);
+                NDArray masked = SliceUpdates.masked(gradient, mask, scratch);
 
                 NDArray m = firstMoments.get(name);
                 NDArray v = secondMoments.get(name);
@@ -77,13 +76,7 @@ final class MaskedAdam implements SliceOptimizer {
                 firstCorrected.attach(scratch);
                 NDArray update = firstCorrected.div(denominator.sqrt().add(EPSILON)).mul((float) learningRate);
                 delta.subi(update);
-                if (maxChange > 0) {
-                    NDArray clipped = delta.clip(-maxChange, maxChange);
-                    clipped.attach(scratch);
-                    NDArray excess = delta.sub(clipped);
-                    excess.attach(scratch);
-                    delta.subi(excess);
-                }
+                SliceUpdates.clip(delta, maxChange, scratch);
             }
             gradient.subi(gradient);
         }

@@ -26,16 +26,9 @@ final class MaskedGradientDescent implements SliceOptimizer {
             NDArray gradient = delta.getGradient();
             NDArray mask = weights.gradientMask(entry.getKey());
             try (NDManager scratch = root.newSubManager()) {
-                NDArray masked = mask == null ? gradient.mul(1f) : gradient.mul(mask);
-                masked.attach(scratch);
+                NDArray masked = SliceUpdates.masked(gradient, mask, scratch);
                 delta.subi(masked.mul(learningRate));
-                if (maxChange > 0) {
-                    NDArray clipped = delta.clip(-maxChange, maxChange);
-                    clipped.attach(scratch);
-                    NDArray excess = delta.sub(clipped);
-                    excess.attach(scratch);
-                    delta.subi(excess);
-                }
+                SliceUpdates.clip(delta, maxChange, scratch);
             }
             gradient.subi(gradient);
         }
