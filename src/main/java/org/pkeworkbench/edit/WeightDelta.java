@@ -172,7 +172,8 @@ public final class WeightDelta implements AutoCloseable {
         Map<String, NDArray> originals = new LinkedHashMap<>();
         for (Map.Entry<String, Part> entry : parts.entrySet()) {
             NDArray original = model.parameter(entry.getKey());
-            // The FP32 sum exists only while the parameter is replaced, and no full-shape change is made.
+            // The FP32 sum becomes the parameter of a float32 model, or is converted and freed with
+            // the scratch manager. No full-shape change is made.
             try (NDManager scratch = manager.newSubManager()) {
                 model.replaceParameter(entry.getKey(), addTo(original, entry.getValue(), scratch), true);
             }

@@ -476,9 +476,10 @@ public abstract class DecoderModel implements AutoCloseable {
     }
 
     /**
-     * Replaces a parameter's value (used to apply or revert an edit). The new value, of any float
-     * type, is copied into the model's manager in the compute type; the old array is closed unless
-     * {@code keepOld}.
+     * Replaces a parameter's value (used to apply or revert an edit). A value already in the
+     * compute type and on the model's device becomes the parameter itself: the model takes it over,
+     * so the caller must neither close nor change it afterwards. Another value is converted into a
+     * new array and stays the caller's. The old array is closed unless {@code keepOld}.
      */
     public void replaceParameter(String name, NDArray value, boolean keepOld) {
         NDArray old = parameter(name);
@@ -486,11 +487,16 @@ public abstract class DecoderModel implements AutoCloseable {
             throw new IllegalArgumentException("Parameter '" + name + "' has shape " + old.getShape()
                     + ", the replacement has " + value.getShape());
         }
-        NDArray copy = value.toType(dtype.dataType(), true).toDevice(device, true);
-        copy.attach(manager);
-        copy.setName(name);
-        parameters.put(name, copy);
-        if (!keepOld) {
+        // toDevice and toType return their receiver when nothing changes, and a new array otherwise.
+        NDArray onDevice = value.toDevice(device, false);
+        NDArray replacement = onDevice.toType(dtype.dataType(), false);
+        if (onDevice != value && onDevice != replacement) {
+            onDevice.close();
+        }
+        replacement.attach(manager);
+        replacement.setName(name);
+        parameters.put(name, replacement);
+        if (!keepOld && old != replacement) {
             old.close();
         }
     }
