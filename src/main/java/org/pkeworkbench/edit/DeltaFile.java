@@ -319,9 +319,9 @@ public final class DeltaFile {
         }
         long[] sliceShape = part.values().getShape().getShape();
         float[] slices = part.values().toFloatArray();
-        List<Integer> kept = changedNeurons(slices, sliceShape, axis);
-        List<Integer> neurons = kept.stream().map(index -> (int) part.neurons()[index]).toList();
-        return new Packed(neurons, gather(slices, sliceShape, axis, kept));
+        List<Integer> changedSlices = changedNeurons(slices, sliceShape, axis);
+        List<Integer> neurons = changedSlices.stream().map(index -> (int) part.neurons()[index]).toList();
+        return new Packed(neurons, gather(slices, sliceShape, axis, changedSlices));
     }
 
     /** Indices along {@code axis} of a 2-D {@code [rows, cols]} matrix whose slice has a nonzero value. */

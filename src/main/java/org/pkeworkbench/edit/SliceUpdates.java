@@ -19,7 +19,10 @@ final class SliceUpdates {
         return masked;
     }
 
-    /** Clips every element of {@code delta} in place to {@code [-maxChange, maxChange]}; does nothing when {@code maxChange <= 0}. */
+    /**
+     * Clips every element of {@code delta} in place to {@code [-maxChange, maxChange]}. A
+     * {@code maxChange} of 0 or less means no limit.
+     */
     static void clip(NDArray delta, double maxChange, NDManager scratch) {
         if (maxChange <= 0) {
             return;

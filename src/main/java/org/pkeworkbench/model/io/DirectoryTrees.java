@@ -41,15 +41,15 @@ public final class DirectoryTrees {
      * Deletes like {@link #delete}, but logs a warning instead of throwing, for clean-up that must
      * not hide the error that caused it.
      *
-     * @param what names the directory in the warning, for example "staging directory"
+     * @param description names the directory in the warning, for example "staging directory"
      * @return true when the directory is gone
      */
-    public static boolean deleteOrWarn(Path directory, String what) {
+    public static boolean deleteOrWarn(Path directory, String description) {
         try {
             delete(directory);
             return true;
         } catch (IOException | RuntimeException e) {
-            LOG.warn("Could not delete the {} {}: {}", what, directory, e.toString());
+            LOG.warn("Could not delete the {} {}: {}", description, directory, e.toString());
             return false;
         }
     }
