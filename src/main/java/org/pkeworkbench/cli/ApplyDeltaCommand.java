@@ -10,7 +10,6 @@ import org.pkeworkbench.edit.DeltaFile;
 import org.pkeworkbench.edit.EditedModelWriter;
 import org.pkeworkbench.edit.WeightDelta;
 import org.pkeworkbench.model.DecoderModel;
-import org.pkeworkbench.model.DeviceChoice;
 import org.pkeworkbench.model.io.ModelFingerprint;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,11 +40,8 @@ final class ApplyDeltaCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, description = "New directory for the edited model; must not exist.")
     Path out;
 
-    @Option(names = "--device", defaultValue = "auto", description = "auto, cpu or gpu (default: ${DEFAULT-VALUE}).")
-    String device;
-
     @Mixin
-    DtypeOption dtype = new DtypeOption();
+    DeviceOptions devices = new DeviceOptions();
 
     @Option(names = "--allow-other-base", description = "Apply the delta even when --model is not the model it was "
             + "made from (its config.json or weight files differ), for example a converted or re-sharded copy of it.")
@@ -64,7 +60,7 @@ final class ApplyDeltaCommand implements Callable<Integer> {
 
         long started = System.nanoTime();
         checkBaseModel();
-        try (DecoderModel decoder = DecoderModel.load(model, DeviceChoice.resolve(device), dtype.value());
+        try (DecoderModel decoder = DecoderModel.load(model, devices.resolve(), devices.dtype());
                 WeightDelta change = DeltaFile.load(delta, decoder)) {
             change.apply(decoder);
             EditedModelWriter.write(decoder, out);

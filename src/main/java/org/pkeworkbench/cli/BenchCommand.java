@@ -9,7 +9,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import org.pkeworkbench.model.DeviceChoice;
 import org.pkeworkbench.model.io.DirectoryTrees;
 import org.pkeworkbench.model.io.StoredDType;
 import org.slf4j.Logger;
@@ -82,11 +81,8 @@ final class BenchCommand implements Callable<Integer> {
             + "directory, deleted at the end).")
     Path out;
 
-    @Option(names = "--device", defaultValue = "auto", description = "auto, cpu or gpu (default: ${DEFAULT-VALUE}).")
-    String device;
-
     @Mixin
-    DtypeOption dtype = new DtypeOption();
+    DeviceOptions devices = new DeviceOptions();
 
     @Option(names = "--prompt-tokens", defaultValue = "128", description = "Prefill length in tokens (default: ${DEFAULT-VALUE}).")
     int promptTokens;
@@ -115,7 +111,7 @@ final class BenchCommand implements Callable<Integer> {
             JsonOutput.checkOutputFile(json, source.model, true);
         }
         // Resolved before a random model is written, so that a missing GPU fails at once.
-        Device resolved = DeviceChoice.resolve(device);
+        Device resolved = devices.resolve();
 
         Path temporary = null;
         Path modelDir = source.model;
@@ -148,7 +144,7 @@ final class BenchCommand implements Callable<Integer> {
         LOG.info("Benchmark of {} starts", modelDir);
         Map<String, Object> results;
         try {
-            results = new Benchmark(modelDir, resolved, dtype.value(), promptTokens, decodeTokens, repeats, seed).run();
+            results = new Benchmark(modelDir, resolved, devices.dtype(), promptTokens, decodeTokens, repeats, seed).run();
         } catch (java.io.UncheckedIOException e) {
             throw e.getCause();
         }

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import org.pkeworkbench.model.DeviceChoice;
 import org.pkeworkbench.model.LanguageModel;
 import org.pkeworkbench.model.ProgressListener;
 import org.pkeworkbench.trace.CausalTraceResult;
@@ -79,11 +78,8 @@ final class CausalTraceCommand implements Callable<Integer> {
     @Option(names = "--overwrite", description = "Replace --out and --csv if they exist.")
     boolean overwrite;
 
-    @Option(names = "--device", defaultValue = "auto", description = "auto, cpu or gpu (default: ${DEFAULT-VALUE}).")
-    String device;
-
     @Mixin
-    DtypeOption dtype = new DtypeOption();
+    DeviceOptions devices = new DeviceOptions();
 
     @Override
     public Integer call() throws Exception {
@@ -107,7 +103,7 @@ final class CausalTraceCommand implements Callable<Integer> {
         }
         JsonOutput.checkOutputFiles(model, overwrite, out, csv);
         CausalTraceResult result;
-        try (LanguageModel lm = LanguageModel.load(model, DeviceChoice.resolve(device), dtype.value())) {
+        try (LanguageModel lm = LanguageModel.load(model, devices.resolve(), devices.dtype())) {
             long[] promptIds = lm.promptIds(prompt, chat);
             long[] targetIds = lm.responseIds(target);
             if (targetIds.length == 0) {

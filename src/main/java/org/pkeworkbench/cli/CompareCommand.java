@@ -18,7 +18,6 @@ import org.pkeworkbench.locate.LocateResult;
 import org.pkeworkbench.locate.LocateSettings;
 import org.pkeworkbench.locate.Locator;
 import org.pkeworkbench.model.Autograd;
-import org.pkeworkbench.model.DeviceChoice;
 import org.pkeworkbench.model.LanguageModel;
 import org.pkeworkbench.model.ProgressListener;
 import picocli.CommandLine.Command;
@@ -71,11 +70,8 @@ final class CompareCommand implements Callable<Integer> {
     @Option(names = "--overwrite", description = "Replace --out and --csv if they exist.")
     boolean overwrite;
 
-    @Option(names = "--device", defaultValue = "auto", description = "auto, cpu or gpu (default: ${DEFAULT-VALUE}).")
-    String device;
-
     @Mixin
-    DtypeOption dtype = new DtypeOption();
+    DeviceOptions devices = new DeviceOptions();
 
     @Override
     public Integer call() throws Exception {
@@ -99,7 +95,7 @@ final class CompareCommand implements Callable<Integer> {
         }
         LocateResult result;
         int used;
-        try (LanguageModel lm = LanguageModel.load(model, DeviceChoice.resolve(device), dtype.value())) {
+        try (LanguageModel lm = LanguageModel.load(model, devices.resolve(), devices.dtype())) {
             // The engine is loaded with the model; only then can its gradient mode be switched.
             Autograd.disableOnThisThread();
             settings = fitLayers(settings, lm.decoder().config().numLayers());

@@ -22,7 +22,6 @@ import org.pkeworkbench.eval.report.HtmlReport;
 import org.pkeworkbench.eval.report.ReportComparison;
 import org.pkeworkbench.eval.report.ReportReader;
 import org.pkeworkbench.locate.LocateSettings;
-import org.pkeworkbench.model.DeviceChoice;
 import org.pkeworkbench.model.LanguageModel;
 import org.pkeworkbench.model.ModelConfig;
 import org.pkeworkbench.model.io.DirectoryTrees;
@@ -97,8 +96,8 @@ final class CompareMethodsCommand implements Callable<Integer> {
         Files.createDirectories(parent);
         judgeOptions.check();
         Path staging = Files.createTempDirectory(parent, "." + out.getFileName() + ".partial-");
-        try (LanguageModel lm = LanguageModel.load(run.model, DeviceChoice.resolve(run.device), run.dtype.value());
-                AsrJudgeOptions.OpenJudge asrJudge = judgeOptions.open(run.device)) {
+        try (LanguageModel lm = LanguageModel.load(run.model, run.devices.resolve(), run.devices.dtype());
+                AsrJudgeOptions.OpenJudge asrJudge = judgeOptions.open(run.devices.request())) {
             boolean useChat = run.chat != null ? run.chat : lm.hasChatTemplate();
             EditRequest template = run.request(spec, "vanilla", EditSettings.pkeDefaults(), overrides.locate(),
                     useChat);

@@ -8,7 +8,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import org.pkeworkbench.model.DeviceChoice;
 import org.pkeworkbench.model.LanguageModel;
 import org.pkeworkbench.model.ProgressListener;
 import org.pkeworkbench.trace.ContributionGraph;
@@ -60,11 +59,8 @@ final class ContributionsCommand implements Callable<Integer> {
     @Option(names = "--overwrite", description = "Replace --out and --csv if they exist.")
     boolean overwrite;
 
-    @Option(names = "--device", defaultValue = "auto", description = "auto, cpu or gpu (default: ${DEFAULT-VALUE}).")
-    String device;
-
     @Mixin
-    DtypeOption dtype = new DtypeOption();
+    DeviceOptions devices = new DeviceOptions();
 
     @Override
     public Integer call() throws Exception {
@@ -76,7 +72,7 @@ final class ContributionsCommand implements Callable<Integer> {
         }
         JsonOutput.checkOutputFiles(model, overwrite, out, csv);
 
-        try (LanguageModel lm = LanguageModel.load(model, DeviceChoice.resolve(device), dtype.value())) {
+        try (LanguageModel lm = LanguageModel.load(model, devices.resolve(), devices.dtype())) {
             long[] ids = lm.promptIds(prompt, chat);
             if (ids.length == 0) {
                 throw new ParameterException(spec.commandLine(), "--prompt encodes to no tokens; give a non-empty prompt");

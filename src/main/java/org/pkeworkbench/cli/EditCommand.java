@@ -16,7 +16,6 @@ import org.pkeworkbench.edit.EditedModelWriter;
 import org.pkeworkbench.eval.report.HtmlReport;
 import org.pkeworkbench.eval.report.ReportReader;
 import org.pkeworkbench.locate.LocateSettings;
-import org.pkeworkbench.model.DeviceChoice;
 import org.pkeworkbench.model.LanguageModel;
 import org.pkeworkbench.model.ModelConfig;
 import org.slf4j.Logger;
@@ -177,8 +176,8 @@ final class EditCommand implements Callable<Integer> {
         LocateSettings locate = locateSettings().withProbeSteps(probeSteps);
 
         judgeOptions.check();
-        try (LanguageModel lm = LanguageModel.load(run.model, DeviceChoice.resolve(run.device), run.dtype.value());
-                AsrJudgeOptions.OpenJudge asrJudge = judgeOptions.open(run.device)) {
+        try (LanguageModel lm = LanguageModel.load(run.model, run.devices.resolve(), run.devices.dtype());
+                AsrJudgeOptions.OpenJudge asrJudge = judgeOptions.open(run.devices.request())) {
             boolean useChat = run.chat != null ? run.chat : lm.hasChatTemplate();
             EditRequest request = run.request(spec, method, settings, locate, useChat);
             EditPipeline.Result result = new EditPipeline(lm, asrJudge.judge).run(request,

@@ -61,11 +61,8 @@ final class EditRunOptions {
             + "evaluation set; 0 for all.")
     int maxEvalPrompts;
 
-    @Option(names = "--device", defaultValue = "auto", description = "auto, cpu or gpu (default: ${DEFAULT-VALUE}).")
-    String device;
-
     @Mixin
-    DtypeOption dtype = new DtypeOption();
+    DeviceOptions devices = new DeviceOptions();
 
     /** Rejects missing input files and invalid numbers before the model loads. */
     void check(CommandSpec spec) {

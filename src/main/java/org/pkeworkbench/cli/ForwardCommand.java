@@ -8,7 +8,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.pkeworkbench.model.DecoderModel;
-import org.pkeworkbench.model.DeviceChoice;
 import org.pkeworkbench.model.ForwardOptions;
 import org.pkeworkbench.model.ForwardResult;
 import org.pkeworkbench.model.HookPoints;
@@ -45,16 +44,13 @@ final class ForwardCommand implements Callable<Integer> {
             + "The batch axis is dropped.")
     List<String> captures = new ArrayList<>();
 
-    @Option(names = "--device", defaultValue = "auto", description = "auto, cpu or gpu (default: ${DEFAULT-VALUE}).")
-    String device;
-
     @Mixin
-    DtypeOption dtype = new DtypeOption();
+    DeviceOptions devices = new DeviceOptions();
 
     @Override
     public Integer call() throws Exception {
         JsonOutput.checkOutputFile(out, model, overwrite);
-        try (DecoderModel decoder = DecoderModel.load(model, DeviceChoice.resolve(device), dtype.value());
+        try (DecoderModel decoder = DecoderModel.load(model, devices.resolve(), devices.dtype());
                 NDManager scope = decoder.manager().newSubManager()) {
             int vocab = decoder.config().vocabSize();
             for (long id : ids) {

@@ -3,7 +3,6 @@ package org.pkeworkbench.cli;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import org.pkeworkbench.model.DeviceChoice;
 import org.pkeworkbench.model.ForwardOptions;
 import org.pkeworkbench.model.LanguageModel;
 import org.pkeworkbench.model.SamplingSettings;
@@ -49,11 +48,8 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "0", description = "Sampling seed (default: ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--device", defaultValue = "auto", description = "auto, cpu or gpu (default: ${DEFAULT-VALUE}).")
-    String device;
-
     @Mixin
-    DtypeOption dtype = new DtypeOption();
+    DeviceOptions devices = new DeviceOptions();
 
     private void checkOptions(int limit) {
         if (limit < 0) {
@@ -72,7 +68,7 @@ final class GenerateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        try (LanguageModel lm = LanguageModel.load(model, DeviceChoice.resolve(device), dtype.value())) {
+        try (LanguageModel lm = LanguageModel.load(model, devices.resolve(), devices.dtype())) {
             int limit = maxNewTokens != null ? maxNewTokens : lm.generationConfig().maxNewTokens().orElse(256);
             checkOptions(limit);
             SamplingSettings settings = new SamplingSettings(limit, temperature, topK, topP, seed, lm.stopTokens());

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import org.pkeworkbench.model.DeviceChoice;
 import org.pkeworkbench.model.LanguageModel;
 import org.pkeworkbench.model.ProgressListener;
 import org.pkeworkbench.trace.LogitLens;
@@ -52,11 +51,8 @@ final class LogitLensCommand implements Callable<Integer> {
     @Option(names = "--overwrite", description = "Replace --out and --csv if they exist.")
     boolean overwrite;
 
-    @Option(names = "--device", defaultValue = "auto", description = "auto, cpu or gpu (default: ${DEFAULT-VALUE}).")
-    String device;
-
     @Mixin
-    DtypeOption dtype = new DtypeOption();
+    DeviceOptions devices = new DeviceOptions();
 
     @Override
     public Integer call() throws Exception {
@@ -65,7 +61,7 @@ final class LogitLensCommand implements Callable<Integer> {
         }
         JsonOutput.checkOutputFiles(model, overwrite, out, csv);
         LogitLensResult result;
-        try (LanguageModel lm = LanguageModel.load(model, DeviceChoice.resolve(device), dtype.value())) {
+        try (LanguageModel lm = LanguageModel.load(model, devices.resolve(), devices.dtype())) {
             long[] promptIds = lm.promptIds(prompt, chat);
             long[] targetIds = target.isEmpty() ? new long[0] : lm.responseIds(target);
             result = LogitLens.run(lm.decoder(), lm.tokenizer(), promptIds, targetIds, topK, ProgressListener.NONE);

@@ -7,7 +7,6 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import org.pkeworkbench.model.Autograd;
 import org.pkeworkbench.model.DecoderModel;
-import org.pkeworkbench.model.DeviceChoice;
 import org.pkeworkbench.trace.NeuronWeightTables;
 import org.pkeworkbench.trace.WeightViews;
 import picocli.CommandLine.Command;
@@ -36,11 +35,8 @@ final class WeightsCommand implements Callable<Integer> {
     @Option(names = "--overwrite", description = "Replace --out and --csv if they exist.")
     boolean overwrite;
 
-    @Option(names = "--device", defaultValue = "auto", description = "auto, cpu or gpu (default: ${DEFAULT-VALUE}).")
-    String device;
-
     @Mixin
-    DtypeOption dtype = new DtypeOption();
+    DeviceOptions devices = new DeviceOptions();
 
     @Override
     public Integer call() throws Exception {
@@ -51,7 +47,7 @@ final class WeightsCommand implements Callable<Integer> {
 
         NeuronWeightTables norms;
         NeuronWeightTables change = null;
-        try (DecoderModel original = DecoderModel.load(model, DeviceChoice.resolve(device), dtype.value())) {
+        try (DecoderModel original = DecoderModel.load(model, devices.resolve(), devices.dtype())) {
             // The engine is loaded with the model; only then can its gradient mode be switched.
             Autograd.disableOnThisThread();
             norms = WeightViews.norms(original);

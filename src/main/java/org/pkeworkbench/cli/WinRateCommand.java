@@ -23,7 +23,6 @@ import org.pkeworkbench.eval.ReferenceOverlapPairwiseJudge;
 import org.pkeworkbench.eval.ReferencePrompt;
 import org.pkeworkbench.eval.WinRateReport;
 import org.pkeworkbench.eval.WinRateResult;
-import org.pkeworkbench.model.DeviceChoice;
 import org.pkeworkbench.model.LanguageModel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -87,11 +86,8 @@ final class WinRateCommand implements Callable<Integer> {
     @Option(names = "--overwrite", description = "Replace an existing --json file.")
     boolean overwrite;
 
-    @Option(names = "--device", defaultValue = "auto", description = "auto, cpu or gpu (default: ${DEFAULT-VALUE}).")
-    String device;
-
     @Mixin
-    DtypeOption dtype = new DtypeOption();
+    DeviceOptions devices = new DeviceOptions();
 
     @Override
     public Integer call() throws Exception {
@@ -103,9 +99,9 @@ final class WinRateCommand implements Callable<Integer> {
         List<ReferencePrompt> records = loadRecords();
         Map<String, String> overlapAnswers = judgeKind.equals("overlap") ? loadOverlapAnswers(records) : null;
 
-        try (LanguageModel candidate = LanguageModel.load(model, DeviceChoice.resolve(device), dtype.value());
+        try (LanguageModel candidate = LanguageModel.load(model, devices.resolve(), devices.dtype());
                 LanguageModel judgeLm = judgeKind.equals("model")
-                        ? LanguageModel.load(judgeModel, DeviceChoice.resolve(device), dtype.value()) : null) {
+                        ? LanguageModel.load(judgeModel, devices.resolve(), devices.dtype()) : null) {
             int newTokens = maxNewTokens != null ? maxNewTokens : candidate.generationConfig().maxNewTokens().orElse(256);
             if (newTokens < 0) {
                 throw new ParameterException(spec.commandLine(), "--max-new-tokens must be >= 0, got " + newTokens);

@@ -17,20 +17,17 @@ final class WorkbenchCommand implements Callable<Integer> {
     @Option(names = "--model", description = "Hugging Face model directory to open instead of the demo model.")
     Path model;
 
-    @Option(names = "--device", defaultValue = "auto", description = "auto, cpu or gpu (default: ${DEFAULT-VALUE}).")
-    String device;
-
     @Mixin
-    DtypeOption dtype = new DtypeOption();
+    DeviceOptions devices = new DeviceOptions();
 
     @Override
     public Integer call() {
-        org.pkeworkbench.model.DeviceChoice.resolve(device);
+        devices.resolve();
         CoreBackend.Settings defaults = CoreBackend.Settings.defaults();
-        CoreBackend.Settings settings = new CoreBackend.Settings(device, defaults.editSettings(),
+        CoreBackend.Settings settings = new CoreBackend.Settings(devices.request(), defaults.editSettings(),
                 defaults.locateSettings(), defaults.maxNewTokens(), defaults.localityCount(), defaults.maxEditRecords(),
                 defaults.maxEvalPrompts());
-        WorkbenchApp.setBackendFactory(() -> new CoreBackend(settings, dtype.value()));
+        WorkbenchApp.setBackendFactory(() -> new CoreBackend(settings, devices.dtype()));
         String argument = model == null ? WorkbenchApp.DEMO_ARGUMENT : model.toString();
         if (model != null && !java.nio.file.Files.isDirectory(model)) {
             throw new IllegalArgumentException("Model directory " + model + " does not exist");
