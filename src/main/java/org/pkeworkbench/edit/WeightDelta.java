@@ -77,7 +77,8 @@ public final class WeightDelta implements AutoCloseable {
     /**
      * Adds several deltas into a new one that owns its arrays: the change of each parameter is the
      * sum of its changes, and each layer's hot spot contains the union of the neurons. The inputs stay
-     * open and unchanged. The sum keeps full-shape changes.
+     * open and unchanged. A parameter whose changes are all slices along the same axis keeps slice
+     * form, over the union of their neurons; any other parameter gets a full-shape sum.
      *
      * @param parent the manager the new delta's arrays live under (usually the model's)
      * @param deltas at least one delta over the same model
@@ -86,27 +87,56 @@ public final class WeightDelta implements AutoCloseable {
         if (deltas.isEmpty()) {
             throw new IllegalArgumentException("Summing weight deltas needs at least one delta");
         }
+        Map<String, List<Part>> byParameter = new LinkedHashMap<>();
+        Map<Integer, java.util.Set<Integer>> neurons = new java.util.TreeMap<>();
+        for (WeightDelta delta : deltas) {
+            delta.parts.forEach((name, part) -> byParameter.computeIfAbsent(name, key -> new java.util.ArrayList<>())
+                    .add(part));
+            for (HotSpot spot : delta.hotSpots) {
+                neurons.computeIfAbsent(spot.layer(), layer -> new java.util.TreeSet<>()).addAll(spot.neurons());
+            }
+        }
+        List<HotSpot> spots = new java.util.ArrayList<>();
+        neurons.forEach((layer, set) -> spots.add(new HotSpot(layer, List.copyOf(set))));
+
         try (NDManager scratch = parent.newSubManager()) {
-            Map<String, NDArray> totals = new LinkedHashMap<>();
-            Map<Integer, java.util.Set<Integer>> neurons = new java.util.TreeMap<>();
-            for (WeightDelta delta : deltas) {
-                for (Map.Entry<String, NDArray> entry : delta.changes(scratch).entrySet()) {
-                    NDArray total = totals.get(entry.getKey());
-                    if (total == null) {
-                        totals.put(entry.getKey(), entry.getValue());
-                    } else {
-                        total.addi(entry.getValue());
-                        entry.getValue().close();
-                    }
-                }
-                for (HotSpot spot : delta.hotSpots) {
-                    neurons.computeIfAbsent(spot.layer(), layer -> new java.util.TreeSet<>()).addAll(spot.neurons());
+            Map<String, Part> totals = new LinkedHashMap<>();
+            byParameter.forEach((name, parts) -> totals.put(name, sumOf(parts, scratch)));
+            return new WeightDelta(parent, spots, totals);
+        }
+    }
+
+    /** Returns the sum of one parameter's changes as a new part owned by {@code scratch}. */
+    private static Part sumOf(List<Part> parts, NDManager scratch) {
+        int axis = parts.get(0).axis();
+        boolean sliced = parts.stream().allMatch(part -> part.neurons() != null && part.axis() == axis);
+        if (!sliced) {
+            NDArray total = fullChange(parts.get(0), scratch);
+            for (Part part : parts.subList(1, parts.size())) {
+                try (NDArray change = fullChange(part, scratch)) {
+                    total.addi(change);
                 }
             }
-            List<HotSpot> spots = new java.util.ArrayList<>();
-            neurons.forEach((layer, set) -> spots.add(new HotSpot(layer, List.copyOf(set))));
-            return new WeightDelta(parent, totals, spots);
+            return new Part(0, null, total, total.getShape());
         }
+
+        long[] union = parts.stream().flatMapToLong(part -> java.util.Arrays.stream(part.neurons()))
+                .distinct().sorted().toArray();
+        Shape fullShape = parts.get(0).fullShape();
+        long[] shape = fullShape.getShape().clone();
+        shape[axis] = union.length;
+        NDArray total = scratch.zeros(new Shape(shape), DataType.FLOAT32, parts.get(0).values().getDevice());
+        for (Part part : parts) {
+            long[] positions = java.util.Arrays.stream(part.neurons())
+                    .map(neuron -> java.util.Arrays.binarySearch(union, neuron)).toArray();
+            try (NDArray index = scratch.create(positions)) {
+                NDIndex where = axis == 0 ? new NDIndex("{}", index) : new NDIndex(":, {}", index);
+                NDArray current = total.get(where);
+                current.attach(scratch);
+                total.set(where, current.add(part.values()));
+            }
+        }
+        return new Part(axis, union, total, fullShape);
     }
 
     /**
