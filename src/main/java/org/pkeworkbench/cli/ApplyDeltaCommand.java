@@ -9,7 +9,9 @@ import java.util.concurrent.Callable;
 import org.pkeworkbench.edit.DeltaFile;
 import org.pkeworkbench.edit.EditedModelWriter;
 import org.pkeworkbench.edit.WeightDelta;
+import org.pkeworkbench.model.ComputeDType;
 import org.pkeworkbench.model.DecoderModel;
+import org.pkeworkbench.model.ModelConfig;
 import org.pkeworkbench.model.io.ModelFingerprint;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,7 +39,7 @@ final class ApplyDeltaCommand implements Callable<Integer> {
     @Option(names = "--delta", required = true, description = "Delta file written by 'edit --delta' for this model.")
     Path delta;
 
-    @Option(names = "--out", required = true, description = "New directory for the edited model; must not exist.")
+    @Option(names = "--out", required = true, description = "New or empty directory for the edited model.")
     Path out;
 
     @Mixin
@@ -58,7 +60,16 @@ final class ApplyDeltaCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "Delta file " + delta + " does not exist");
         }
 
+        if (devices.dtype() == ComputeDType.FLOAT16) {
+            String warning = "With --dtype float16 every weight is rounded to float16 before the edited model is "
+                    + "written (in float32), so it differs from " + model + " in every weight, not only the edited "
+                    + "ones. Use --dtype float32, the default, to keep the other weights exact.";
+            LOG.warn(warning);
+            spec.commandLine().getErr().println("Warning: " + warning);
+        }
         long started = System.nanoTime();
+        // Both checks read only the delta's metadata and a few megabytes of the model, before it loads.
+        DeltaFile.checkSizes(delta, ModelConfig.load(model), model);
         checkBaseModel();
         try (DecoderModel decoder = DecoderModel.load(model, devices.resolve(), devices.dtype());
                 WeightDelta change = DeltaFile.load(delta, decoder)) {
@@ -88,7 +99,8 @@ final class ApplyDeltaCommand implements Callable<Integer> {
         ModelFingerprint expected = base.get().fingerprint();
         ModelFingerprint actual = ModelFingerprint.of(model);
         if (actual.equals(expected)) {
-            LOG.info("Delta file {} was made from {}: fingerprints match", delta, model);
+            LOG.info("{} has the fingerprint of the model that delta file {} was made from ('{}')", model, delta,
+                    base.get().name());
             return;
         }
         String mismatch = "Delta file " + delta + " was made from the model '" + base.get().name() + "' (fingerprint "
@@ -99,7 +111,6 @@ final class ApplyDeltaCommand implements Callable<Integer> {
             err.println("Warning: " + mismatch + ". Applying anyway, as --allow-other-base asks.");
             return;
         }
-        LOG.error(mismatch);
         throw new IllegalArgumentException(mismatch + ". Apply the delta to the model it was written from, or add "
                 + "--allow-other-base when " + model + " holds the same weights in another form (converted or "
                 + "re-sharded).");

@@ -135,7 +135,11 @@ final class Benchmark {
         results.put("peak_heap_bytes", memory.peakHeapBytes());
         results.put("peak_resident_bytes", memory.peakResidentBytes());
         results.put("resident_bytes", memory.residentBytes());
-        LOG.info("Benchmark of {} on {}: {}", modelDir, device, results);
+        Map<String, Object> logged = new LinkedHashMap<>(results);
+        Map<String, String> runs = new LinkedHashMap<>();
+        runSeconds.forEach((name, seconds) -> runs.put(name, java.util.Arrays.toString(seconds)));
+        logged.put("run_seconds", runs);
+        LOG.info("Benchmark of {} on {}: {}", modelDir, device, logged);
         return results;
     }
 

@@ -1,15 +1,19 @@
 package org.pkeworkbench.cli;
 
 import ai.djl.Device;
+import java.util.Locale;
 import org.pkeworkbench.model.ComputeDType;
 import org.pkeworkbench.model.DeviceChoice;
+import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.TypeConversionException;
 
 /** The {@code --device} and {@code --dtype} options of every command that loads a model. */
 final class DeviceOptions {
 
-    @Option(names = "--device", defaultValue = "auto", description = "auto, cpu or gpu (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--device", defaultValue = "auto", converter = DeviceName.class,
+            description = "auto, cpu or gpu (default: ${DEFAULT-VALUE}).")
     String device = "auto";
 
     @Mixin
@@ -32,5 +36,17 @@ final class DeviceOptions {
     /** Returns the type that {@code --dtype} names. */
     ComputeDType dtype() {
         return dtype.value();
+    }
+
+    /** Accepts auto, cpu and gpu in any case, so that picocli rejects another value before any work. */
+    static final class DeviceName implements ITypeConverter<String> {
+        @Override
+        public String convert(String value) {
+            String name = value.trim().toLowerCase(Locale.ROOT);
+            if (!name.equals("auto") && !name.equals("cpu") && !name.equals("gpu")) {
+                throw new TypeConversionException("Unknown device '" + value + "'; use auto, cpu or gpu");
+            }
+            return name;
+        }
     }
 }

@@ -38,7 +38,7 @@ final class EditCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--out", description = "New directory for the edited model; must not exist. Required for every "
+    @Option(names = "--out", description = "New or empty directory for the edited model. Required for every "
             + "method but vanilla.")
     Path out;
 

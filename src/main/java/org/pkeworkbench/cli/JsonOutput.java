@@ -38,7 +38,8 @@ final class JsonOutput {
             }
         }
         if (taken) {
-            throw new IllegalArgumentException(option + " " + out + " already exists; choose a new directory");
+            throw new IllegalArgumentException(option + " " + out + " already exists and is not an empty directory; "
+                    + "choose a new or empty directory");
         }
         org.pkeworkbench.model.io.ModelDirectoryWriter.checkOutputDirectory(modelDir, out);
     }

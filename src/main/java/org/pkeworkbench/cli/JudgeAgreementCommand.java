@@ -102,7 +102,8 @@ final class JudgeAgreementCommand implements Callable<Integer> {
     @Option(names = "--overwrite", description = "Replace --json and --csv if they exist.")
     boolean overwrite;
 
-    @Option(names = "--device", defaultValue = "auto", description = "auto, cpu or gpu, for model judges "
+    @Option(names = "--device", defaultValue = "auto", converter = DeviceOptions.DeviceName.class,
+            description = "auto, cpu or gpu, for model judges "
             + "(default: ${DEFAULT-VALUE}).")
     String device;
 

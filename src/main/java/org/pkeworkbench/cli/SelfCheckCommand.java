@@ -52,7 +52,7 @@ final class SelfCheckCommand implements Callable<Integer> {
             + "(default: the values shipped in the jar).")
     Path expectedFile;
 
-    @Option(names = "--device", defaultValue = "cpu", description = "Device to check after the CPU: cpu, gpu or "
+    @Option(names = "--device", defaultValue = "cpu", converter = DeviceOptions.DeviceName.class, description = "Device to check after the CPU: cpu, gpu or "
             + "auto (default: ${DEFAULT-VALUE}). On a GPU, or with --dtype float16, the demo model runs there too and "
             + "its logits, greedy generation and a 3-step edit are compared with the CPU in float32.")
     String device;
@@ -61,7 +61,8 @@ final class SelfCheckCommand implements Callable<Integer> {
     DtypeOption dtype = new DtypeOption();
 
     @Option(names = "--write-expected", description = "Measure the values with the current libtorch and demo model "
-            + "and write them to this JSON file instead of comparing (after remaking the demo model).")
+            + "and write them to this JSON file instead of comparing (after remaking the demo model). An existing file is "
+            + "replaced.")
     Path writeExpected;
 
     @Override
@@ -69,6 +70,7 @@ final class SelfCheckCommand implements Callable<Integer> {
         long start = System.nanoTime();
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        SelfCheckValues expected = writeExpected != null ? null : readExpected();
         LOG.info("Self-check started");
         out.println("PKE Workbench self-check");
         out.println("java: " + System.getProperty("java.version") + " (" + System.getProperty("java.vendor") + ") in "
@@ -101,8 +103,6 @@ final class SelfCheckCommand implements Callable<Integer> {
                     + "so run it without --device gpu and --dtype float16");
         }
 
-        SelfCheckValues expected = writeExpected != null ? null
-                : expectedFile != null ? SelfCheckValues.read(expectedFile) : SelfCheckValues.shipped();
         String prompt = expected != null ? expected.prompt() : DEFAULT_PROMPT;
         int maxNewTokens = expected != null ? expected.maxNewTokens() : DEFAULT_MAX_NEW_TOKENS;
 
@@ -191,6 +191,28 @@ final class SelfCheckCommand implements Callable<Integer> {
     private static String losses(double[] values) {
         return Arrays.stream(values).mapToObj(value -> String.format(Locale.ROOT, "%.4f", value))
                 .collect(java.util.stream.Collectors.joining("/"));
+    }
+
+    /** Reads the expected values: {@code --expected}, else those shipped in the jar. */
+    private SelfCheckValues readExpected() throws IOException {
+        if (expectedFile == null) {
+            return SelfCheckValues.shipped();
+        }
+        if (!java.nio.file.Files.isRegularFile(expectedFile)) {
+            throw unusableExpectedFile("the file does not exist");
+        }
+        try {
+            return SelfCheckValues.read(expectedFile);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw unusableExpectedFile("it is not a JSON file of expected values: " + e.getOriginalMessage());
+        } catch (IOException e) {
+            throw unusableExpectedFile(e.getMessage());
+        }
+    }
+
+    private ParameterException unusableExpectedFile(String reason) {
+        return new ParameterException(spec.commandLine(), "--expected " + expectedFile + " cannot be used, because "
+                + reason + ". Give a file written by 'self-check --write-expected FILE'");
     }
 
     private static int report(SelfCheckValues expected, SelfCheckValues actual, long start, PrintWriter out,

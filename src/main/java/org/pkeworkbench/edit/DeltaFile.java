@@ -139,7 +139,7 @@ public final class DeltaFile {
                     + " is not supported (this build reads version " + FORMAT_VERSION + ")",
                     "Write the delta again with this version of PKE Workbench");
         }
-        checkSameModel(file, metadata, model);
+        checkSameSizes(file, metadata, model.config(), model.directory());
 
         Map<String, SliceInfo> slices = parse(file, metadata, "tensors", new TypeReference<>() {});
         List<HotSpot> hotSpots = parse(file, metadata, "hot_spots", new TypeReference<>() {});
@@ -228,17 +228,29 @@ public final class DeltaFile {
         return sizes;
     }
 
-    private static void checkSameModel(Path file, Map<String, String> metadata, DecoderModel model)
+    /**
+     * Checks, from the metadata of {@code file} alone, that the delta was made for a model with the
+     * sizes in {@code config}, so that a caller can reject it before loading the model.
+     *
+     * @throws ModelFormatException when {@code file} is not a delta file or the sizes differ
+     */
+    public static void checkSizes(Path file, ModelConfig config, Path modelDir) throws IOException {
+        Map<String, String> metadata = SafetensorsFile.read(file).metadata();
+        checkFormat(file, metadata);
+        checkSameSizes(file, metadata, config, modelDir);
+    }
+
+    private static void checkSameSizes(Path file, Map<String, String> metadata, ModelConfig config, Path modelDir)
             throws ModelFormatException {
         List<String> mismatches = new ArrayList<>();
-        modelSizes(model.config()).forEach((key, expected) -> {
+        modelSizes(config).forEach((key, expected) -> {
             if (!expected.equals(metadata.get(key))) {
                 mismatches.add(key + " " + metadata.get(key) + " (model: " + expected + ")");
             }
         });
         if (!mismatches.isEmpty()) {
             throw new ModelFormatException(file, "the delta was made for another model: " + String.join(", ", mismatches)
-                    + " differ from " + model.directory(), "Apply the delta to the model it was written from");
+                    + " differ from " + modelDir, "A delta applies only to a model of the sizes it was made for");
         }
     }
 

@@ -68,8 +68,10 @@ public final class DeviceChoice {
 
     /** The set-up steps shown when libtorch finds no GPU. */
     static final String NO_GPU_HINT = "The bundled libtorch is the CPU build. To use an NVIDIA GPU, install its driver "
-            + "and the CUDA build of libtorch 2.7.1, and start the workbench with PYTORCH_LIBRARY_PATH set to that "
-            + "libtorch's lib folder and PYTORCH_FLAVOR to its CUDA version, e.g. cu128 (docs/gpu.md in the sources).";
+            + "and the CUDA build of libtorch 2.7.1, then start Java with -DPYTORCH_LIBRARY_PATH=<that libtorch's lib "
+            + "folder> -DPYTORCH_VERSION=2.7.1 -DPYTORCH_FLAVOR=cu128 (the CUDA version of that build); the installed "
+            + "app reads the environment variables PYTORCH_LIBRARY_PATH and PYTORCH_FLAVOR instead (docs/gpu.md in "
+            + "the sources).";
 
     private static int gpuCount() {
         try {

@@ -94,8 +94,9 @@ class SelfCheckCommandTest {
 
         CliRun run = CliRun.of("self-check", "--expected", missing.toString());
 
-        assertEquals(1, run.exitCode(), run::toString);
-        assertTrue(run.err().contains(missing + " not found"), run::toString);
+        assertEquals(2, run.exitCode(), run::toString);
+        assertTrue(run.err().contains("--expected " + missing + " cannot be used, because the file does not exist"),
+                run::toString);
     }
 
     @Test
@@ -130,6 +131,26 @@ class SelfCheckCommandTest {
         assertEquals(2, run.exitCode(), run::toString);
         assertTrue(run.err().contains("--write-expected measures the CPU values in float32, so"), run::toString);
         assertFalse(java.nio.file.Files.exists(written), run::toString);
+    }
+
+    @Test
+    void nonJsonExpectedFileIsNamed() throws IOException {
+        Path text = temp.resolve("notes.txt");
+        java.nio.file.Files.writeString(text, "not json");
+
+        CliRun run = CliRun.of("self-check", "--expected", text.toString());
+
+        assertEquals(2, run.exitCode(), run::toString);
+        assertTrue(run.err().contains("--expected " + text + " cannot be used, because it is not a JSON file"),
+                run::toString);
+    }
+
+    @Test
+    void unknownDeviceIsAUsageError() {
+        CliRun run = CliRun.of("self-check", "--device", "tpu");
+
+        assertEquals(2, run.exitCode(), run::toString);
+        assertTrue(run.err().contains("Unknown device 'tpu'; use auto, cpu or gpu"), run::toString);
     }
 
     private CliRun checkAgainst(ObjectNode values) throws IOException {

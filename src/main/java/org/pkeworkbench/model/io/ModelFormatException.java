@@ -12,7 +12,7 @@ public class ModelFormatException extends IOException {
     private final Path file;
 
     /**
-     * Creates an exception with the message {@code "<file>: <problem>. <action>"}.
+     * Creates an exception with the message {@code "<file>: <problem>. <action>."}.
      *
      * @param file the file or directory at fault
      * @param problem what is wrong, without a trailing period
@@ -23,8 +23,13 @@ public class ModelFormatException extends IOException {
     }
 
     public ModelFormatException(Path file, String problem, String action, Throwable cause) {
-        super(file + ": " + problem + ". " + action, cause);
+        super(file + ": " + problem + ". " + sentence(action), cause);
         this.file = file;
+    }
+
+    /** Returns {@code text} with a closing full stop unless it already ends with one, "!" or "?". */
+    private static String sentence(String text) {
+        return text.endsWith(".") || text.endsWith("!") || text.endsWith("?") ? text : text + ".";
     }
 
     /** Returns the file or directory that the message names. */
