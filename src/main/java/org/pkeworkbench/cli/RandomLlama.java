@@ -43,7 +43,7 @@ record RandomLlama(int vocab, int hidden, int intermediate, int layers, int head
 
     private static final Logger LOG = LoggerFactory.getLogger(RandomLlama.class);
     private static final float MATRIX_HALF_WIDTH = 0.035f;
-        private static final float NORM_HALF_WIDTH = 0.05f;
+    private static final float NORM_HALF_WIDTH = 0.05f;
     /** Largest weight size, in stored bytes, that is written as one file. */
     static final long SINGLE_FILE_BYTES = 1L << 30;
 

@@ -36,6 +36,10 @@ public final class MaskedEditor {
     private static final Logger LOG = LoggerFactory.getLogger(MaskedEditor.class);
     /** Keeps {@code log(1 - p)} finite when the model is certain of an unsafe token. */
     private static final float MAX_PROBABILITY = 1 - 1e-6f;
+    /** Target size of the vocabulary-wide arrays of one backward pass: 1 GiB. */
+    private static final long PASS_BYTES = 1L << 30;
+    private static final int VOCABULARY_ARRAYS_PER_TOKEN = 8;
+    private static final int MIN_TOKENS_PER_PASS = 64;
 
     private final DecoderModel model;
 
@@ -163,80 +167,163 @@ public final class MaskedEditor {
     private StepRecord lossAndGradient(NDManager scope, TrainableWeights slices, LayerInputCache inputs,
             List<EditExample> examples, List<LocalityExample> locality, List<NDArray> reference,
             List<NDArray> referenceProbabilities, EditSettings settings, int step) {
-        boolean measureUnsafe = measuresUnsafe(settings);
-        double safeNllSum = 0;
-        double unsafeProbabilitySum = 0;
-        int unsafeMeasured = 0;
-        double klValue = 0;
-        double lossValue;
-        try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-            EditedWeights weights = slices.forStep(scope);
-            NDArray safeTotal = scope.zeros(new Shape());
-            NDArray unlikelihoodTotal = scope.zeros(new Shape());
-            for (int i = 0; i < examples.size(); i++) {
-                EditExample example = examples.get(i);
-                NDArray ids = scope.create(example.promptAndSafe()).reshape(1, -1);
-                NDArray logits = model.forward(scope, ids, inputs.options(inputs.safe(i), weights)).logits();
-                NDArray nll = TokenLoss.meanNll(logits, ids, example.prompt().length);
-                safeNllSum += nll.getFloat();
-                safeTotal = safeTotal.add(nll);
-
-                int divergence = example.sharedResponsePrefix();
-                if (measureUnsafe && divergence < example.unsafe().length) {
-                    NDArray unsafeIds = scope.create(example.promptAndUnsafe()).reshape(1, -1);
-                    NDArray unsafeLogits = model.forward(scope, unsafeIds, inputs.options(inputs.unsafe(i), weights))
-                            .logits();
-                    NDArray probabilities = TokenLoss.targetLogProbs(unsafeLogits, unsafeIds,
-                            example.prompt().length + divergence).exp().clip(0f, MAX_PROBABILITY);
-                    unsafeProbabilitySum += probabilities.mean().getFloat();
-                    unsafeMeasured++;
-                    NDArray unlikelihood = probabilities.neg().add(1f).log().mean().neg();
-                    unlikelihoodTotal = unlikelihoodTotal.add(unlikelihood);
+        StepSums sums = new StepSums();
+        for (List<Integer> chunk : chunks(examples.size(), i -> examples.get(i).promptAndSafe().length
+                + (measuresUnsafe(settings) ? examples.get(i).promptAndUnsafe().length : 0))) {
+            try (NDManager pass = scope.newSubManager()) {
+                backwardRecords(pass, slices, inputs, examples, chunk, settings, sums);
+            }
+        }
+        if (!locality.isEmpty() && settings.klWeight() > 0) {
+            for (List<Integer> chunk : chunks(locality.size(), i -> locality.get(i).promptAndAnswer().length)) {
+                try (NDManager pass = scope.newSubManager()) {
+                    backwardLocality(pass, slices, inputs, locality, chunk, reference, referenceProbabilities,
+                            settings, sums);
                 }
             }
-            NDArray loss = Tensors.scale(safeTotal, settings.safeWeight() / examples.size());
-            if (settings.unlikelihoodWeight() > 0) {
-                loss = loss.add(Tensors.scale(unlikelihoodTotal, settings.unlikelihoodWeight() / examples.size()));
-            }
-            if (!locality.isEmpty() && settings.klWeight() > 0) {
-                NDArray kl = localityKl(scope, weights, inputs, locality, reference, referenceProbabilities,
-                        settings);
-                klValue = kl.getFloat();
-                NDArray klTerm = settings.klHasGradient() ? kl : kl.stopGradient();
-                loss = loss.add(Tensors.scale(klTerm, settings.klWeight()));
-            }
-            if (settings.normWeight() > 0) {
-                loss = loss.add(Tensors.scale(slices.squaredNorm(scope), settings.normWeight()));
-            }
-            lossValue = loss.getFloat();
-            collector.backward(loss);
         }
-        double unsafeProbability = unsafeMeasured == 0 ? Double.NaN : unsafeProbabilitySum / unsafeMeasured;
-        return new StepRecord(step, lossValue, safeNllSum / examples.size(), unsafeProbability, klValue);
+        if (settings.normWeight() > 0) {
+            try (NDManager pass = scope.newSubManager();
+                    GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+                NDArray norm = Tensors.scale(slices.squaredNorm(pass), settings.normWeight());
+                sums.loss += norm.getFloat();
+                collector.backward(norm);
+            }
+        }
+        double unsafeProbability = sums.unsafeMeasured == 0 ? Double.NaN
+                : sums.unsafeProbability / sums.unsafeMeasured;
+        return new StepRecord(step, sums.loss, sums.safeNll / examples.size(), unsafeProbability, sums.kl);
+    }
+
+    /** Values summed over a step's backward passes, for its {@link StepRecord}. */
+    private static final class StepSums {
+        double loss;
+        double safeNll;
+        double unsafeProbability;
+        int unsafeMeasured;
+        double kl;
     }
 
     /**
-     * Mean over locality records of {@code KL(P_original || P_edited)} averaged over answer
-     * positions, plus {@code firstPositionKlWeight} times the KL at the first answer position.
+     * Adds the gradient of the edit records' share of the loss, for the records in {@code chunk}:
+     * {@code safeWeight / N} times each safe NLL and {@code unlikelihoodWeight / N} times each
+     * unlikelihood term, with {@code N} the number of records. Autograd adds it to the gradients
+     * of the earlier passes of the step.
      */
-    private NDArray localityKl(NDManager scope, EditedWeights weights, LayerInputCache inputs,
-            List<LocalityExample> locality, List<NDArray> reference, List<NDArray> referenceProbabilities,
-            EditSettings settings) {
-        NDArray total = scope.zeros(new Shape());
-        for (int i = 0; i < locality.size(); i++) {
-            LocalityExample example = locality.get(i);
-            NDArray ids = scope.create(example.promptAndAnswer()).reshape(1, -1);
-            NDArray logits = model.forward(scope, ids, inputs.options(inputs.locality(i), weights)).logits();
-            NDArray edited = answerLogProbs(logits, example);
-            NDArray original = reference.get(i);
-            // Operations start from the edited array so that results belong to this step's scope.
-            NDArray perPosition = edited.neg().add(original).mul(referenceProbabilities.get(i)).sum(new int[] {-1});
-            NDArray kl = perPosition.mean();
-            if (settings.firstPositionKlWeight() > 0) {
-                kl = kl.add(Tensors.scale(perPosition.get(0), settings.firstPositionKlWeight()));
+    private void backwardRecords(NDManager pass, TrainableWeights slices, LayerInputCache inputs,
+            List<EditExample> examples, List<Integer> chunk, EditSettings settings, StepSums sums) {
+        boolean measureUnsafe = measuresUnsafe(settings);
+        double safeScale = settings.safeWeight() / examples.size();
+        double unlikelihoodScale = settings.unlikelihoodWeight() / examples.size();
+        try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+            EditedWeights weights = slices.forStep(pass);
+            NDArray loss = pass.zeros(new Shape());
+            // A pass with only zero-weighted terms has nothing to differentiate.
+            boolean trainable = safeScale != 0;
+            for (int i : chunk) {
+                EditExample example = examples.get(i);
+                NDArray ids = pass.create(example.promptAndSafe()).reshape(1, -1);
+                NDArray logits = model.forward(pass, ids, inputs.options(inputs.safe(i), weights)).logits();
+                NDArray nll = TokenLoss.meanNll(logits, ids, example.prompt().length);
+                sums.safeNll += nll.getFloat();
+                loss = loss.add(Tensors.scale(nll, safeScale));
+
+                int divergence = example.sharedResponsePrefix();
+                if (measureUnsafe && divergence < example.unsafe().length) {
+                    NDArray unsafeIds = pass.create(example.promptAndUnsafe()).reshape(1, -1);
+                    NDArray unsafeLogits = model.forward(pass, unsafeIds, inputs.options(inputs.unsafe(i), weights))
+                            .logits();
+                    NDArray probabilities = TokenLoss.targetLogProbs(unsafeLogits, unsafeIds,
+                            example.prompt().length + divergence).exp().clip(0f, MAX_PROBABILITY);
+                    sums.unsafeProbability += probabilities.mean().getFloat();
+                    sums.unsafeMeasured++;
+                    if (settings.unlikelihoodWeight() > 0) {
+                        NDArray unlikelihood = probabilities.neg().add(1f).log().mean().neg();
+                        loss = loss.add(Tensors.scale(unlikelihood, unlikelihoodScale));
+                        trainable = true;
+                    }
+                }
             }
-            total = total.add(kl);
+            sums.loss += loss.getFloat();
+            if (trainable) {
+                collector.backward(loss);
+            }
         }
-        return Tensors.scale(total, 1.0 / locality.size());
+    }
+
+    /**
+     * Adds the gradient of the locality records' share of the loss, for the records in
+     * {@code chunk}: {@code klWeight / M} times each record's
+     * {@code KL(P_original || P_edited)} averaged over answer positions, plus
+     * {@code firstPositionKlWeight} times the KL at the first answer position, with {@code M} the
+     * number of locality records. Without {@link EditSettings#klHasGradient()} it only adds the value.
+     */
+    private void backwardLocality(NDManager pass, TrainableWeights slices, LayerInputCache inputs,
+            List<LocalityExample> locality, List<Integer> chunk, List<NDArray> reference,
+            List<NDArray> referenceProbabilities, EditSettings settings, StepSums sums) {
+        try (GradientCollector collector = settings.klHasGradient()
+                ? Engine.getInstance().newGradientCollector() : null) {
+            EditedWeights weights = slices.forStep(pass);
+            NDArray total = pass.zeros(new Shape());
+            for (int i : chunk) {
+                LocalityExample example = locality.get(i);
+                NDArray ids = pass.create(example.promptAndAnswer()).reshape(1, -1);
+                NDArray logits = model.forward(pass, ids, inputs.options(inputs.locality(i), weights)).logits();
+                NDArray edited = answerLogProbs(logits, example);
+                // Operations start from the edited array so that results belong to this pass's scope.
+                NDArray perPosition = edited.neg().add(reference.get(i)).mul(referenceProbabilities.get(i))
+                        .sum(new int[] {-1});
+                NDArray kl = perPosition.mean();
+                if (settings.firstPositionKlWeight() > 0) {
+                    kl = kl.add(Tensors.scale(perPosition.get(0), settings.firstPositionKlWeight()));
+                }
+                total = total.add(kl);
+            }
+            NDArray mean = Tensors.scale(total, 1.0 / locality.size());
+            sums.kl += mean.getFloat();
+            NDArray term = Tensors.scale(mean, settings.klWeight());
+            sums.loss += term.getFloat();
+            if (collector != null) {
+                collector.backward(term);
+            }
+        }
+    }
+
+    /**
+     * Splits records {@code 0..count-1}, in order, into groups whose token count stays within
+     * {@link #tokensPerPass()}, so that one backward pass holds the activations of one group only.
+     * A record longer than the limit forms a group of its own.
+     */
+    private List<List<Integer>> chunks(int count, java.util.function.IntUnaryOperator tokensOf) {
+        int limit = tokensPerPass();
+        List<List<Integer>> out = new ArrayList<>();
+        List<Integer> current = new ArrayList<>();
+        long tokens = 0;
+        for (int i = 0; i < count; i++) {
+            int recordTokens = tokensOf.applyAsInt(i);
+            if (!current.isEmpty() && tokens + recordTokens > limit) {
+                out.add(current);
+                current = new ArrayList<>();
+                tokens = 0;
+            }
+            current.add(i);
+            tokens += recordTokens;
+        }
+        if (!current.isEmpty()) {
+            out.add(current);
+        }
+        return out;
+    }
+
+    /**
+     * Tokens whose activations one backward pass may hold. The vocabulary-wide float32 arrays of
+     * the loss (the logits, their log-softmax and the gradients of both, about
+     * {@value #VOCABULARY_ARRAYS_PER_TOKEN} per token) dominate, so the limit keeps them near
+     * {@value #PASS_BYTES} bytes: about 1000 tokens for a 32000-token vocabulary, 260 for Llama 3's
+     * 128256, and every record at once for the demo model's 512.
+     */
+    int tokensPerPass() {
+        long bytesPerToken = (long) model.config().vocabSize() * Float.BYTES * VOCABULARY_ARRAYS_PER_TOKEN;
+        return (int) Math.max(MIN_TOKENS_PER_PASS, Math.min(Integer.MAX_VALUE, PASS_BYTES / bytesPerToken));
     }
 }

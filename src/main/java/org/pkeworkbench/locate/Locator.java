@@ -104,14 +104,15 @@ public final class Locator {
         int layers = model.config().numLayers();
         int start = example.prompt().length;
 
-        ForwardOptions unsafeOptions = ForwardOptions.create().captureAll();
+        // Only the residuals and MLP activations are read, and the unsafe pass's logits are not.
+        ForwardOptions unsafeOptions = scoredCaptures(layers).withoutLogits();
         NDArray unsafeIds = scope.create(example.promptAndUnsafe()).reshape(1, -1);
         ForwardResult unsafe = model.forward(scope, unsafeIds, unsafeOptions);
 
         // Zero probes added at mlp.act and mlp_out: their gradients are dNLL/da and dNLL/d(mlp_out).
         NDArray safeIds = scope.create(example.promptAndSafe()).reshape(1, -1);
         long seq = safeIds.getShape().get(1);
-        ForwardOptions safeOptions = ForwardOptions.create().captureAll();
+        ForwardOptions safeOptions = scoredCaptures(layers);
         NDArray[] activationProbes = new NDArray[layers];
         NDArray[] outputProbes = new NDArray[layers];
         for (int l = 0; l < layers; l++) {
@@ -158,6 +159,15 @@ public final class Locator {
         }
     }
 
+    /** Returns options that capture what a record's scores read: the embedding, and each layer's residual and MLP activations. */
+    private static ForwardOptions scoredCaptures(int layers) {
+        ForwardOptions options = ForwardOptions.create().capture(HookPoints.EMBED);
+        for (int l = 0; l < layers; l++) {
+            options.capture(HookPoints.residPost(l), HookPoints.mlpAct(l));
+        }
+        return options;
+    }
+
     private static NDArray probe(NDManager scope, Shape shape) {
         NDArray probe = scope.zeros(shape);
         probe.setRequiresGradient(true);
@@ -183,11 +193,21 @@ public final class Locator {
      */
     private double lensMargin(NDManager scope, NDArray safeResidual, NDArray unsafeResidual, NDArray safeIds,
             NDArray unsafeIds, int start) {
-        double unsafeLogProb = TokenLoss.targetLogProbs(model.logitLens(scope, unsafeResidual), unsafeIds, start)
-                .mean().getFloat();
-        double safeLogProb = TokenLoss.targetLogProbs(model.logitLens(scope, safeResidual), safeIds, start)
-                .mean().getFloat();
-        return unsafeLogProb - safeLogProb;
+        // The lens reads only the positions that predict the response, and its vocabulary-wide
+        // logits are freed with each call.
+        try (NDManager lens = scope.newSubManager()) {
+            return responseLogProb(lens, unsafeResidual, unsafeIds, start) - responseLogProb(lens, safeResidual,
+                    safeIds, start);
+        }
+    }
+
+    /** Mean log-probability of the response tokens, read from {@code residual} {@code [1, seq, hidden]} through the lens. */
+    private double responseLogProb(NDManager lens, NDArray residual, NDArray ids, int start) {
+        long seq = ids.getShape().get(1);
+        NDArray predicting = residual.get(new NDIndex(":, {}:{}", start - 1, seq - 1));
+        predicting.attach(lens);
+        NDArray logProbs = TokenLoss.predictedLogProbs(model.logitLens(lens, predicting), ids, start);
+        return logProbs.mean().getFloat();
     }
 
     /** Weighted sum of the three layer scores, each divided by its maximum so they share one scale. */

@@ -23,11 +23,24 @@ public final class TokenLoss {
         if (start < 1 || start >= seq) {
             throw new IllegalArgumentException("start must be in [1, " + (seq - 1) + "], got " + start);
         }
-        long vocab = logits.getShape().get(2);
-        NDArray predicting = logits.get(new NDIndex("0, {}:{}", start - 1, seq - 1)).logSoftmax(-1);
+        return predictedLogProbs(logits.get(new NDIndex(":, {}:{}", start - 1, seq - 1)), ids, start);
+    }
+
+    /**
+     * Log-probabilities like {@link #targetLogProbs}, from logits of the predicting positions alone,
+     * so a caller that needs no other position computes and keeps only those logits.
+     *
+     * @param predicting {@code [1, seq - start, vocab]}, the logits at positions {@code [start - 1, seq - 1)}
+     * @param ids {@code [1, seq]} INT64, the whole sequence
+     * @param start the first scored position, at least 1
+     * @return {@code [seq - start]}
+     */
+    public static NDArray predictedLogProbs(NDArray predicting, NDArray ids, int start) {
+        long vocab = predicting.getShape().get(2);
+        NDArray logProbs = predicting.get(0).logSoftmax(-1);
         NDArray targets = ids.get(new NDIndex("0, {}:", start)).toType(DataType.INT32, false);
         NDArray oneHot = targets.oneHot((int) vocab).toType(DataType.FLOAT32, false);
-        return predicting.mul(oneHot).sum(new int[] {-1});
+        return logProbs.mul(oneHot).sum(new int[] {-1});
     }
 
     /** Mean negative log-likelihood of positions {@code [start, seq)}; a scalar. */
