@@ -104,10 +104,14 @@ public final class Locator {
         int layers = model.config().numLayers();
         int start = example.prompt().length;
 
-        // Only the residuals and MLP activations are read, and the unsafe pass's logits are not.
-        ForwardOptions unsafeOptions = scoredCaptures(layers).withoutLogits();
+        // The unsafe pass needs no logits, and it is reduced to what the scores read before the
+        // safe pass runs, so its captures are freed first.
         NDArray unsafeIds = scope.create(example.promptAndUnsafe()).reshape(1, -1);
-        ForwardResult unsafe = model.forward(scope, unsafeIds, unsafeOptions);
+        ResponseSummary unsafe;
+        try (NDManager unsafeScope = scope.newSubManager()) {
+            ForwardResult pass = model.forward(unsafeScope, unsafeIds, scoredCaptures(layers).withoutLogits());
+            unsafe = summarize(scope, pass, unsafeIds, start);
+        }
 
         // Zero probes added at mlp.act and mlp_out: their gradients are dNLL/da and dNLL/d(mlp_out).
         NDArray safeIds = scope.create(example.promptAndSafe()).reshape(1, -1);
@@ -123,30 +127,33 @@ public final class Locator {
             safeOptions.intervene(HookPoints.mlpAct(l), value -> value.add(activationProbe));
             safeOptions.intervene(HookPoints.mlpOut(l), value -> value.add(outputProbe));
         }
-        ForwardResult safe;
+        ForwardResult safePass;
         try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-            safe = model.forward(scope, safeIds, safeOptions);
-            collector.backward(TokenLoss.meanNll(safe.logits(), safeIds, start));
+            safePass = model.forward(scope, safeIds, safeOptions);
+            collector.backward(TokenLoss.meanNll(safePass.logits(), safeIds, start));
         }
+        ResponseSummary safe = summarize(scope, safePass, safeIds, start);
 
-        margin[0] += lensMargin(scope, safe.capture(HookPoints.EMBED), unsafe.capture(HookPoints.EMBED),
-                safeIds, unsafeIds, start);
+        // The margins are the unsafe response's mean log-probability minus the safe one's.
+        margin[0] += unsafe.lensLogProbs()[0] - safe.lensLogProbs()[0];
         for (int l = 0; l < layers; l++) {
-            NDArray safeHidden = responseMean(safe.capture(HookPoints.residPost(l)), start);
-            NDArray unsafeHidden = responseMean(unsafe.capture(HookPoints.residPost(l)), start);
+            NDArray safeHidden = safe.residualMeans()[l];
+            NDArray unsafeHidden = unsafe.residualMeans()[l];
             double scale = (norm(safeHidden) + norm(unsafeHidden)) / 2;
             hiddenDifference[l] += norm(unsafeHidden.sub(safeHidden)) / Math.max(scale, 1e-12);
 
-            // dNLL/dW_down = sum over tokens of g_t a_t^T, with g = dNLL/d(mlp_out) and a the activations.
-            NDArray responseActivations = response(safe.capture(HookPoints.mlpAct(l)), start);
+            // dNLL/dW_down = G^T A, the sum over response tokens of g_t a_t^T, with g = dNLL/d(mlp_out)
+            // and a the activations. Its Frobenius norm comes from the two [tokens, tokens] Gram
+            // matrices, ||G^T A||^2 = sum((G G^T) * (A A^T)), so no [hidden, intermediate] array is made.
+            NDArray responseActivations = response(safePass.capture(HookPoints.mlpAct(l)), start);
             NDArray responseOutputGradient = response(outputProbes[l].getGradient(), start);
-            gradientScore[l] += norm(responseOutputGradient.transpose().matMul(responseActivations));
+            NDArray gradientGram = responseOutputGradient.matMul(responseOutputGradient.transpose());
+            NDArray activationGram = responseActivations.matMul(responseActivations.transpose());
+            gradientScore[l] += Math.sqrt(Math.max(0, gradientGram.mul(activationGram).sum().getFloat()));
 
-            margin[l + 1] += lensMargin(scope, safe.capture(HookPoints.residPost(l)),
-                    unsafe.capture(HookPoints.residPost(l)), safeIds, unsafeIds, start);
+            margin[l + 1] += unsafe.lensLogProbs()[l + 1] - safe.lensLogProbs()[l + 1];
 
-            NDArray activationDifference = responseMean(unsafe.capture(HookPoints.mlpAct(l)), start)
-                    .sub(responseMean(safe.capture(HookPoints.mlpAct(l)), start)).abs();
+            NDArray activationDifference = unsafe.activationMeans()[l].sub(safe.activationMeans()[l]).abs();
             NDArray gradientMagnitude = response(activationProbes[l].getGradient(), start).abs().mean(new int[] {0});
             float[] scores = activationDifference.mul(gradientMagnitude).toFloatArray();
             float[] differences = activationDifference.toFloatArray();
@@ -188,26 +195,48 @@ public final class Locator {
     }
 
     /**
-     * Mean log-probability of the unsafe response minus that of the safe response, each read from
-     * the given residuals through the final norm and unembedding (nats per token).
+     * What the scores read from one pass over a record, reduced to the response positions.
+     *
+     * @param lensLogProbs mean log-probability of the response tokens read through the logit lens
+     *     from the embedding (index 0) and from each layer's residual (index {@code l + 1}), in nats
+     * @param residualMeans per layer, the residual averaged over the response positions, {@code [hidden]}
+     * @param activationMeans per layer, the MLP activations averaged over the response positions,
+     *     {@code [intermediate]}
      */
-    private double lensMargin(NDManager scope, NDArray safeResidual, NDArray unsafeResidual, NDArray safeIds,
-            NDArray unsafeIds, int start) {
-        // The lens reads only the positions that predict the response, and its vocabulary-wide
-        // logits are freed with each call.
-        try (NDManager lens = scope.newSubManager()) {
-            return responseLogProb(lens, unsafeResidual, unsafeIds, start) - responseLogProb(lens, safeResidual,
-                    safeIds, start);
+    private record ResponseSummary(double[] lensLogProbs, NDArray[] residualMeans, NDArray[] activationMeans) {}
+
+    /** Reduces {@code pass} over {@code ids} to its {@link ResponseSummary}, whose arrays {@code scope} owns. */
+    private ResponseSummary summarize(NDManager scope, ForwardResult pass, NDArray ids, int start) {
+        int layers = model.config().numLayers();
+        double[] lensLogProbs = new double[layers + 1];
+        NDArray[] residualMeans = new NDArray[layers];
+        NDArray[] activationMeans = new NDArray[layers];
+        lensLogProbs[0] = responseLogProb(scope, pass.capture(HookPoints.EMBED), ids, start);
+        for (int l = 0; l < layers; l++) {
+            NDArray residual = pass.capture(HookPoints.residPost(l));
+            lensLogProbs[l + 1] = responseLogProb(scope, residual, ids, start);
+            residualMeans[l] = responseMean(residual, start);
+            residualMeans[l].attach(scope);
+            activationMeans[l] = responseMean(pass.capture(HookPoints.mlpAct(l)), start);
+            activationMeans[l].attach(scope);
         }
+        return new ResponseSummary(lensLogProbs, residualMeans, activationMeans);
     }
 
-    /** Mean log-probability of the response tokens, read from {@code residual} {@code [1, seq, hidden]} through the lens. */
-    private double responseLogProb(NDManager lens, NDArray residual, NDArray ids, int start) {
+    /**
+     * Returns the mean log-probability of the response tokens, read from {@code residual}
+     * {@code [1, seq, hidden]} through the lens at the positions that predict them. The
+     * vocabulary-wide logits are freed before it returns.
+     */
+    private double responseLogProb(NDManager scope, NDArray residual, NDArray ids, int start) {
         long seq = ids.getShape().get(1);
-        NDArray predicting = residual.get(new NDIndex(":, {}:{}", start - 1, seq - 1));
-        predicting.attach(lens);
-        NDArray logProbs = TokenLoss.predictedLogProbs(model.logitLens(lens, predicting), ids, start);
-        return logProbs.mean().getFloat();
+        try (NDManager lens = scope.newSubManager()) {
+            NDArray predicting = residual.get(new NDIndex(":, {}:{}", start - 1, seq - 1));
+            predicting.attach(lens);
+            NDArray logProbs = TokenLoss.predictedLogProbs(model.logitLens(lens, predicting), ids, start);
+            logProbs.attach(lens);
+            return logProbs.mean().getFloat();
+        }
     }
 
     /** Weighted sum of the three layer scores, each divided by its maximum so they share one scale. */

@@ -38,8 +38,11 @@ public final class TokenLoss {
     public static NDArray predictedLogProbs(NDArray predicting, NDArray ids, int start) {
         long vocab = predicting.getShape().get(2);
         NDArray logProbs = predicting.get(0).logSoftmax(-1);
-        NDArray targets = ids.get(new NDIndex("0, {}:", start)).toType(DataType.INT32, false);
-        NDArray oneHot = targets.oneHot((int) vocab).toType(DataType.FLOAT32, false);
+        // The one-hot targets are as large as the logits, so they go to the logits' manager, which
+        // the caller frees with them, and not to the manager of the (often longer-lived) ids.
+        NDArray targets = ids.get(new NDIndex("0, {}:", start));
+        targets.attach(logProbs.getManager());
+        NDArray oneHot = targets.toType(DataType.INT32, false).oneHot((int) vocab).toType(DataType.FLOAT32, false);
         return logProbs.mul(oneHot).sum(new int[] {-1});
     }
 
