@@ -291,7 +291,7 @@ public final class MaskedEditor {
 
     /**
      * Splits records {@code 0..count-1}, in order, into groups whose token count stays within
-     * {@link #tokensPerPass()}, so that one backward pass holds the activations of one group only.
+     * {@link #tokensPerPass()}, so that one backward pass keeps the activations of one group only.
      * A record longer than the limit forms a group of its own.
      */
     private List<List<Integer>> chunks(int count, java.util.function.IntUnaryOperator tokensOf) {
@@ -316,11 +316,11 @@ public final class MaskedEditor {
     }
 
     /**
-     * Tokens whose activations one backward pass may hold. The vocabulary-wide float32 arrays of
-     * the loss (the logits, their log-softmax and the gradients of both, about
-     * {@value #VOCABULARY_ARRAYS_PER_TOKEN} per token) dominate, so the limit keeps them near
-     * {@value #PASS_BYTES} bytes: about 1000 tokens for a 32000-token vocabulary, 260 for Llama 3's
-     * 128256, and every record at once for the demo model's 512.
+     * Returns how many tokens one backward pass may cover. The vocabulary-wide float32 arrays of
+     * the loss dominate its memory: the logits, their log-softmax and the gradients of both, about
+     * {@value #VOCABULARY_ARRAYS_PER_TOKEN} vocabulary-sized rows per token. The limit keeps them
+     * near {@value #PASS_BYTES} bytes: about 1000 tokens for a 32000-token vocabulary, 260 for
+     * Llama 3's 128256, and every record at once for the demo model's 512.
      */
     int tokensPerPass() {
         long bytesPerToken = (long) model.config().vocabSize() * Float.BYTES * VOCABULARY_ARRAYS_PER_TOKEN;

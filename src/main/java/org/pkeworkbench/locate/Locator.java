@@ -195,7 +195,7 @@ public final class Locator {
     }
 
     /**
-     * What the scores read from one pass over a record, reduced to the response positions.
+     * The values that the scores read from one pass over a record, reduced to the response positions.
      *
      * @param lensLogProbs mean log-probability of the response tokens read through the logit lens
      *     from the embedding (index 0) and from each layer's residual (index {@code l + 1}), in nats
