@@ -483,12 +483,8 @@ public final class CoreBackend implements WorkbenchBackend {
     public CausalTraceResult causalTrace(String prompt, String target, ProgressListener progress) {
         requireModel();
         long[] ids = promptIds(prompt);
-        long[] targetIds = lm.responseIds(target);
-        if (targetIds.length == 0) {
-            throw new IllegalArgumentException("The target '" + target + "' encodes to no tokens; give a non-empty "
-                    + "continuation");
-        }
-        try (CausalTracing tracing = new CausalTracing(lm.decoder(), ids, targetIds[0], CausalTraceSettings.defaults())) {
+        long targetId = lm.firstTargetToken(target);
+        try (CausalTracing tracing = new CausalTracing(lm.decoder(), ids, targetId, CausalTraceSettings.defaults())) {
             return tracing.run(lm.tokenizer(), progress);
         }
     }

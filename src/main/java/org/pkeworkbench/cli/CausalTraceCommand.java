@@ -105,12 +105,13 @@ final class CausalTraceCommand implements Callable<Integer> {
         CausalTraceResult result;
         try (LanguageModel lm = LanguageModel.load(model, devices.resolve(), devices.dtype())) {
             long[] promptIds = lm.promptIds(prompt, chat);
-            long[] targetIds = lm.responseIds(target);
-            if (targetIds.length == 0) {
-                throw new ParameterException(spec.commandLine(), "--target '" + target + "' encodes to no tokens; give "
-                        + "a non-empty continuation");
+            long targetId;
+            try {
+                targetId = lm.firstTargetToken(target);
+            } catch (IllegalArgumentException e) {
+                throw new ParameterException(spec.commandLine(), "--target: " + e.getMessage());
             }
-            try (CausalTracing tracing = new CausalTracing(lm.decoder(), promptIds, targetIds[0], settings)) {
+            try (CausalTracing tracing = new CausalTracing(lm.decoder(), promptIds, targetId, settings)) {
                 result = tracing.run(restored, layersPerWindow, lm.tokenizer(), ProgressListener.NONE);
             }
         }

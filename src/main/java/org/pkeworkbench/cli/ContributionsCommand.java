@@ -41,7 +41,8 @@ final class ContributionsCommand implements Callable<Integer> {
     boolean chat;
 
     @Option(names = "--threshold", defaultValue = "0.04", description = "Keep edges whose normalised weight is at "
-            + "least this value, from 0 (all edges) to 1 (default: ${DEFAULT-VALUE}).")
+            + "least this value: 0 keeps every edge, and a value above 1 keeps none, since normalised weights are at "
+            + "most 1 (default: ${DEFAULT-VALUE}).")
     double threshold;
 
     @Option(names = "--top-k", defaultValue = "5", description = "Heads and neurons listed per node "

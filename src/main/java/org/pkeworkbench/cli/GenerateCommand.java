@@ -75,7 +75,8 @@ final class GenerateCommand implements Callable<Integer> {
             long[] promptIds = prompt.isEmpty() && !chat ? lm.bosOnly() : lm.promptIds(prompt, chat);
             String text = lm.generate(promptIds, settings, ForwardOptions::create, () -> false);
             PrintWriter out = spec.commandLine().getOut();
-            out.print(text);
+            // A line break after the text, so that a shell prompt starts on its own line.
+            out.println(text);
             out.flush();
         }
         return 0;

@@ -12,11 +12,15 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** Writes command output files: through a temporary sibling renamed into place, never half-written. */
 final class JsonOutput {
 
     static final ObjectMapper MAPPER = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    private static final Logger LOG = LoggerFactory.getLogger(JsonOutput.class);
 
     private JsonOutput() {}
 
@@ -127,6 +131,7 @@ final class JsonOutput {
             throw e;
         }
         Files.move(temporary, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        LOG.info("Wrote {} ({} bytes)", target, Files.size(target));
     }
 
     /** Writes an array as nested JSON lists following its shape (a scalar as a number). */

@@ -9,18 +9,22 @@ import org.pkeworkbench.model.ProgressListener;
 import org.pkeworkbench.trace.LogitLens;
 import org.pkeworkbench.trace.LogitLensResult;
 import org.pkeworkbench.trace.TopToken;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code logit-lens}: the next-token distribution read from the residual stream after every layer. */
 @Command(name = "logit-lens", mixinStandardHelpOptions = true,
         description = "Read the residual stream after every layer through the final norm and unembedding and write "
                 + "the top tokens per layer and position (and the target's probabilities) as JSON.")
 final class LogitLensCommand implements Callable<Integer> {
+
+    private static final Logger LOG = LoggerFactory.getLogger(LogitLensCommand.class);
 
     @Spec
     CommandSpec spec;
@@ -64,6 +68,13 @@ final class LogitLensCommand implements Callable<Integer> {
         try (LanguageModel lm = LanguageModel.load(model, devices.resolve(), devices.dtype())) {
             long[] promptIds = lm.promptIds(prompt, chat);
             long[] targetIds = target.isEmpty() ? new long[0] : lm.responseIds(target);
+            if (lm.startsWithBareBoundary(targetIds)) {
+                String warning = "--target '" + target + "' starts with token " + targetIds[0] + ", which decodes to "
+                        + "nothing (a bare word boundary); this tokenizer marks word boundaries itself, so the target "
+                        + "is usually meant without its leading space";
+                LOG.warn(warning);
+                spec.commandLine().getErr().println("Warning: " + warning);
+            }
             result = LogitLens.run(lm.decoder(), lm.tokenizer(), promptIds, targetIds, topK, ProgressListener.NONE);
         }
         JsonOutput.writeJson(out, json -> writeJson(json, result));

@@ -13,7 +13,7 @@ import picocli.CommandLine.Command;
 @Command(
         name = "pke-workbench",
         mixinStandardHelpOptions = true,
-        version = "PKE Workbench 0.1.0",
+        versionProvider = Main.Version.class,
         description = "Locate and edit the weights behind unsafe behaviour in language models.",
         subcommands = {CommandLine.HelpCommand.class})
 public final class Main {
@@ -21,6 +21,18 @@ public final class Main {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Main.class);
 
     private Main() {}
+
+    /**
+     * The version from the jar's manifest, the same one that edit reports record; a build run from
+     * the class folders has none.
+     */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String version = Main.class.getPackage().getImplementationVersion();
+            return new String[] {"PKE Workbench " + (version != null ? version : "(development build, not from the jar)")};
+        }
+    }
 
     public static void main(String[] args) {
         System.exit(run(args));

@@ -44,6 +44,11 @@ final class WeightsCommand implements Callable<Integer> {
         if (csv != null) {
             checkOutput(csv);
         }
+        if (compareTo != null && !java.nio.file.Files.isDirectory(compareTo)) {
+            String problem = java.nio.file.Files.exists(compareTo) ? " is a file" : " does not exist";
+            throw new IllegalArgumentException("--compare-to " + compareTo + problem
+                    + "; give the directory of an edited copy of --model");
+        }
 
         NeuronWeightTables norms;
         NeuronWeightTables change = null;

@@ -122,6 +122,34 @@ public final class LanguageModel implements AutoCloseable {
         return tokenizer.encode(response, false);
     }
 
+    /**
+     * Returns the first token of {@code target} as a continuation: the token whose probability a
+     * causal trace measures.
+     *
+     * @throws IllegalArgumentException when {@code target} encodes to no tokens, or when its first
+     *     token decodes to nothing: a bare word boundary, which a SentencePiece tokenizer makes of a
+     *     leading space, and which would be measured in place of the word
+     */
+    public long firstTargetToken(String target) {
+        long[] ids = responseIds(target);
+        if (ids.length == 0) {
+            throw new IllegalArgumentException("The target '" + target + "' encodes to no tokens; give a non-empty "
+                    + "continuation");
+        }
+        if (startsWithBareBoundary(ids)) {
+            throw new IllegalArgumentException("The target '" + target + "' starts with token " + ids[0]
+                    + ", which decodes to nothing (a bare word boundary), so that token would be measured in place of '"
+                    + tokenizer.decode(new long[] {ids[1]}, true) + "'. This tokenizer marks word boundaries itself: "
+                    + "give the target without its leading space");
+        }
+        return ids[0];
+    }
+
+    /** True when {@code ids} has more than one token and the first decodes to nothing (see {@link #firstTargetToken}). */
+    public boolean startsWithBareBoundary(long[] ids) {
+        return ids.length > 1 && tokenizer.decode(new long[] {ids[0]}, true).isEmpty();
+    }
+
     /** End-of-sequence ids from the generation config, the model config and the tokenizer, in that order. */
     public List<Long> stopTokens() {
         Set<Long> ids = new LinkedHashSet<>(generationConfig.eosTokenIds());

@@ -49,16 +49,20 @@ public record ModelConfig(
     /** Reads and validates {@code config.json} in {@code modelDir}. */
     public static ModelConfig load(Path modelDir) throws IOException {
         Path file = modelDir.resolve("config.json");
-        if (Files.exists(modelDir) && !Files.isDirectory(modelDir)) {
+        if (!Files.exists(modelDir)) {
+            throw new ModelFormatException(modelDir, "the model directory does not exist",
+                    "Check the path, or choose the folder that holds config.json and the safetensors files");
+        }
+        if (!Files.isDirectory(modelDir)) {
             throw new ModelFormatException(modelDir, "is a file, not a model directory",
-                    "Point --model at the folder that holds config.json and the safetensors files");
+                    "Choose the folder that holds config.json and the safetensors files");
         }
         JsonNode root;
         try {
             root = new ObjectMapper().readTree(Files.readString(file));
         } catch (NoSuchFileException e) {
             throw new ModelFormatException(file, "config.json is missing",
-                    "Point --model at the Hugging Face model folder itself, which holds config.json", e);
+                    "Choose the Hugging Face model folder itself, which holds config.json", e);
         } catch (JsonProcessingException e) {
             throw new ModelFormatException(file, "config.json is not valid JSON (" + e.getOriginalMessage()
                     + " at line " + e.getLocation().getLineNr() + ")", "Fix or replace the file", e);

@@ -33,7 +33,7 @@ class GenerateCommandTest {
         CliRun run = CliRun.of("generate", "--model", MODEL, "--device", "cpu", "--max-new-tokens", "256");
 
         assertEquals(0, run.exitCode(), run::toString);
-        assertEquals(expected, run.out());
+        assertEquals(expected + System.lineSeparator(), run.out());
     }
 
     /**

@@ -32,7 +32,7 @@ class TraceCommandsTest {
         Path csv = temp.resolve("lens.csv");
 
         CliRun run = CliRun.of("logit-lens", "--model", demo().toString(), "--prompt", "Once upon a time",
-                "--target", " there was", "--top-k", "3", "--out", out.toString(), "--csv", csv.toString(),
+                "--target", "there was", "--top-k", "3", "--out", out.toString(), "--csv", csv.toString(),
                 "--device", "cpu");
 
         assertEquals(0, run.exitCode(), run::toString);
@@ -67,7 +67,7 @@ class TraceCommandsTest {
         Path csv = temp.resolve("trace.csv");
 
         CliRun run = CliRun.of("causal-trace", "--model", demo().toString(), "--prompt", "Once upon a time",
-                "--target", " there", "--samples", "3", "--seed", "7", "--out", out.toString(), "--csv",
+                "--target", "there", "--samples", "3", "--seed", "7", "--out", out.toString(), "--csv",
                 csv.toString(), "--device", "cpu");
 
         assertEquals(0, run.exitCode(), run::toString);
@@ -93,7 +93,7 @@ class TraceCommandsTest {
         Path out = temp.resolve("window.json");
 
         CliRun run = CliRun.of("causal-trace", "--model", demo().toString(), "--prompt", "Once upon a time",
-                "--target", " there", "--samples", "2", "--state", "attn_out", "--corrupt-from", "1", "--corrupt-to", "3",
+                "--target", "there", "--samples", "2", "--state", "attn_out", "--corrupt-from", "1", "--corrupt-to", "3",
                 "--out", out.toString(), "--device", "cpu");
 
         assertEquals(0, run.exitCode(), run::toString);
@@ -107,7 +107,7 @@ class TraceCommandsTest {
 
     @Test
     void invalidStateIsRejected() {
-        CliRun run = CliRun.of("causal-trace", "--model", demo().toString(), "--prompt", "Once", "--target", " upon",
+        CliRun run = CliRun.of("causal-trace", "--model", demo().toString(), "--prompt", "Once", "--target", "upon",
                 "--state", "mlp", "--out", temp.resolve("y.json").toString());
 
         assertNotEquals(0, run.exitCode(), run::toString);
@@ -119,7 +119,7 @@ class TraceCommandsTest {
         Path out = temp.resolve("exists.json");
         Files.writeString(out, "keep");
 
-        CliRun run = CliRun.of("causal-trace", "--model", demo().toString(), "--prompt", "Once", "--target", " upon",
+        CliRun run = CliRun.of("causal-trace", "--model", demo().toString(), "--prompt", "Once", "--target", "upon",
                 "--out", out.toString(), "--device", "cpu");
 
         assertNotEquals(0, run.exitCode(), run::toString);
@@ -128,8 +128,21 @@ class TraceCommandsTest {
     }
 
     @Test
+    void leadingSpaceTargetIsRejected() {
+        Path out = temp.resolve("space.json");
+
+        CliRun run = CliRun.of("causal-trace", "--model", demo().toString(), "--prompt", "Once upon a time",
+                "--target", " there", "--out", out.toString(), "--device", "cpu");
+
+        assertEquals(2, run.exitCode(), run::toString);
+        assertTrue(run.err().contains("decodes to nothing (a bare word boundary)"), run::toString);
+        assertTrue(run.err().contains("in place of 'there'"), run::toString);
+        assertFalse(Files.exists(out));
+    }
+
+    @Test
     void invalidSamplesAreRejected() {
-        CliRun run = CliRun.of("causal-trace", "--model", demo().toString(), "--prompt", "Once", "--target", " upon",
+        CliRun run = CliRun.of("causal-trace", "--model", demo().toString(), "--prompt", "Once", "--target", "upon",
                 "--samples", "0", "--out", temp.resolve("x.json").toString());
 
         assertNotEquals(0, run.exitCode(), run::toString);
