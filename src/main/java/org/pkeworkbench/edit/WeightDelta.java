@@ -78,7 +78,7 @@ public final class WeightDelta implements AutoCloseable {
      * Adds several deltas into a new one that owns its arrays: the change of each parameter is the
      * sum of its changes, and each layer's hot spot contains the union of the neurons. The inputs stay
      * open and unchanged. A parameter whose changes are all slices along the same axis keeps slice
-     * form, over the union of their neurons; any other parameter gets a full-shape sum.
+     * form, over the union of their neurons. Any other parameter gets a full-shape sum.
      *
      * @param parent the manager the new delta's arrays live under (usually the model's)
      * @param deltas at least one delta over the same model

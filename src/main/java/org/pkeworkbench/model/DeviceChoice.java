@@ -62,8 +62,8 @@ public final class DeviceChoice {
             default:
                 throw new IllegalArgumentException("Unknown device '" + request + "'; use auto, cpu or gpu");
         }
-        // Every command logs this line, so it keeps the reason's first sentence; the set-up steps
-        // that follow are in the decision, for the model panel and error messages.
+        // Every command logs this line, so it keeps the reason's first sentence. The set-up steps
+        // that follow stay in the decision, for the model panel and error messages.
         String reason = decision.reason();
         int end = reason.indexOf(". ");
         LOG.info("Using {}: {}", decision.device(), end > 0 ? reason.substring(0, end + 1) + " See docs/gpu.md." : reason);

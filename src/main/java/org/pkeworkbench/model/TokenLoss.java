@@ -27,7 +27,7 @@ public final class TokenLoss {
     }
 
     /**
-     * Log-probabilities like {@link #targetLogProbs}, from logits of the predicting positions alone,
+     * Returns log-probabilities like {@link #targetLogProbs}, from logits of the predicting positions alone,
      * so a caller that needs no other position computes and keeps only those logits.
      *
      * @param predicting {@code [1, seq - start, vocab]}, the logits at positions {@code [start - 1, seq - 1)}

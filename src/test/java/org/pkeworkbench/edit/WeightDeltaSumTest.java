@@ -66,7 +66,7 @@ class WeightDeltaSumTest {
         }
     }
 
-    /** A delta that changes the given down-projection neurons by {@code scale} times distinct values. */
+    /** Returns a delta that changes the given down-projection neurons by {@code scale} times distinct values. */
     private static WeightDelta sliced(long[] neurons, float scale) {
         float[] values = new float[(int) shape[0] * neurons.length];
         for (int i = 0; i < values.length; i++) {
