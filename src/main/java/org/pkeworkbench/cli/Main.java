@@ -62,6 +62,15 @@ public final class Main {
             line.getErr().println("Error: " + (expected ? message : error.getClass().getSimpleName() + ": " + message));
             return 1;
         });
+        commandLine.setParameterExceptionHandler((error, arguments) -> {
+            // The message and a pointer to --help: the full usage text is long enough to hide the message.
+            CommandLine failed = error.getCommandLine();
+            LOG.debug("Invalid command line", error);
+            failed.getErr().println("Error: " + error.getMessage());
+            CommandLine.UnmatchedArgumentException.printSuggestions(error, failed.getErr());
+            failed.getErr().println("Run '" + failed.getCommandSpec().qualifiedName() + " --help' for the options.");
+            return failed.getCommandSpec().exitCodeOnInvalidInput();
+        });
         return commandLine.execute(args);
     }
 }
