@@ -104,7 +104,7 @@ final class TensorBuffers {
             writer.accept(bytesOf(array));
             return array;
         }
-                // NOTE: no GPU was available where this was written, so this branch has not been run.
+        // NOTE: no GPU was available where this was written, so this branch has not been run.
         try (NDManager host = manager.newSubManager(Device.cpu())) {
             NDArray staged = host.create(shape, type);
             writer.accept(bytesOf(staged));
