@@ -95,6 +95,14 @@ final class BenchCommand implements Callable<Integer> {
             description = "Timed runs after one warm-up; the median is reported (default: ${DEFAULT-VALUE}).")
     int repeats;
 
+    @Option(names = "--edit-records", defaultValue = "2", description = "Synthetic edit records of random ids that "
+            + "locate and the edit steps run on (default: ${DEFAULT-VALUE}).")
+    int editRecords;
+
+    @Option(names = "--record-tokens", defaultValue = "12", description = "Tokens of each edit record, a third of "
+            + "them the response (default: ${DEFAULT-VALUE}).")
+    int recordTokens;
+
     @Option(names = "--json", description = "Also write the results to this JSON file (replaced if it exists).")
     Path json;
 
@@ -144,7 +152,8 @@ final class BenchCommand implements Callable<Integer> {
         LOG.info("Benchmark of {} starts", modelDir);
         Map<String, Object> results;
         try {
-            results = new Benchmark(modelDir, resolved, devices.dtype(), promptTokens, decodeTokens, repeats, seed).run();
+            results = new Benchmark(modelDir, resolved, devices.dtype(), promptTokens, decodeTokens, repeats, seed,
+                    new Benchmark.Workload(editRecords, recordTokens)).run();
         } catch (java.io.UncheckedIOException e) {
             throw e.getCause();
         }
@@ -159,6 +168,10 @@ final class BenchCommand implements Callable<Integer> {
         if (promptTokens < 1 || decodeTokens < 1 || repeats < 1) {
             throw new ParameterException(spec.commandLine(), "--prompt-tokens, --decode-tokens and --repeats must be "
                     + "at least 1, got " + promptTokens + ", " + decodeTokens + " and " + repeats);
+        }
+        if (editRecords < 1 || recordTokens < 2) {
+            throw new ParameterException(spec.commandLine(), "--edit-records must be at least 1 and --record-tokens at "
+                    + "least 2 (a prompt and a response token), got " + editRecords + " and " + recordTokens);
         }
     }
 
@@ -190,7 +203,8 @@ final class BenchCommand implements Callable<Integer> {
                 null);
         row(writer, "decode / bound", results.get("decode_to_bound_ratio"), null, null);
         row(writer, "read bandwidth (GB/s)", scaled(results.get("read_bandwidth_bytes_per_second"), 1e-9), null, null);
-        row(writer, "locate, 2 records (s)", results.get("locate_seconds"), null, null);
+        row(writer, "locate, " + results.get("edit_records") + " records (s)", results.get("locate_seconds"), null,
+                null);
         Object layers = results.get("edit_layers");
         int firstLayer = layers instanceof List<?> list && !list.isEmpty() ? (Integer) list.get(0) : 0;
         row(writer, "edit step from layer " + firstLayer + " (s)", results.get("edit_step_seconds"), null, null);
@@ -207,6 +221,10 @@ final class BenchCommand implements Callable<Integer> {
                 scaled(results.get("inference_resident_anonymous_bytes"), 1.0 / (1 << 20)), null, null);
         row(writer, "after inference: mapped files (MiB)",
                 scaled(results.get("inference_resident_file_bytes"), 1.0 / (1 << 20)), null, null);
+        row(writer, "locate: peak growth (MiB)", scaled(results.get("locate_peak_growth_bytes"), 1.0 / (1 << 20)), null,
+                null);
+        row(writer, "edit steps: peak growth (MiB)", scaled(results.get("edit_peak_growth_bytes"), 1.0 / (1 << 20)),
+                null, null);
         row(writer, "peak heap (MiB)", scaled(results.get("peak_heap_bytes"), 1.0 / (1 << 20)), null, null);
         row(writer, "peak resident (MiB)", scaled(results.get("peak_resident_bytes"), 1.0 / (1 << 20)), null, null);
         if (results.get("gpu_memory_total_bytes") != null) {
@@ -217,7 +235,8 @@ final class BenchCommand implements Callable<Integer> {
             row(writer, "GPU memory (MiB)", scaled(results.get("gpu_memory_total_bytes"), 1.0 / (1 << 20)), null,
                     null);
         }
-        writer.println("Edit steps: hot spots of " + results.get("edit_neurons_per_layer") + " neurons in layers "
+        writer.println("Edit records: " + results.get("edit_records") + " of " + results.get("record_tokens")
+                + " tokens; edit steps: hot spots of " + results.get("edit_neurons_per_layer") + " neurons in layers "
                 + layers + ", " + results.get("edit_steps") + " steps per run; bandwidth: libtorch sum of a "
                 + MemoryBandwidth.ARRAY_MIB + " MiB float32 array, fastest run");
         writer.println(spread(results.get("run_seconds")));

@@ -52,12 +52,10 @@ final class Benchmark {
             "edit_neurons_per_layer", "edit_steps", "edit_step_seconds", "edit_step_full_recompute_seconds",
             "edit_step_speedup", "f32_weight_bytes", "resident_before_load_bytes", "inference_peak_resident_bytes",
             "inference_peak_to_weights_ratio", "inference_growth_to_weights_ratio", "inference_resident_anonymous_bytes",
-            "inference_resident_file_bytes", "gpu_memory_after_inference_bytes", "gpu_memory_after_edit_bytes",
+            "inference_resident_file_bytes", "edit_records", "record_tokens", "locate_peak_growth_bytes",
+            "edit_peak_growth_bytes", "gpu_memory_after_inference_bytes", "gpu_memory_after_edit_bytes",
             "gpu_memory_total_bytes", "peak_heap_bytes", "peak_resident_bytes", "resident_bytes", "run_seconds");
 
-    /** Tokens of each synthetic edit record's prompt and of each response. */
-    private static final int EDIT_PROMPT_TOKENS = 8;
-    private static final int EDIT_RESPONSE_TOKENS = 4;
     /** The edit comparison trains this many neurons in each of the last {@value #EDITED_LAYERS} layers. */
     private static final int EDIT_NEURONS = 32;
     private static final int EDITED_LAYERS = 2;
@@ -71,11 +69,39 @@ final class Benchmark {
     private final int decodeTokens;
     private final int repeats;
     private final long seed;
+    private final Workload workload;
+    /** The largest VmHWM read before a memory window reset it, so the run's peak stays known. */
+    private Long runPeakResident;
     /** Seconds of every timed run, by measurement, in run order: the spread behind each median. */
     private final Map<String, double[]> runSeconds = new LinkedHashMap<>();
 
+    /**
+     * The synthetic records that locate and the edit steps run on.
+     *
+     * @param records edit records; the first is also the one locality record
+     * @param recordTokens tokens of each record: a third of them (at least one) is the response, the rest the prompt
+     */
+    record Workload(int records, int recordTokens) {
+
+        /** Two records of 12 tokens: 8 prompt and 4 response tokens. */
+        static final Workload DEFAULT = new Workload(2, 12);
+
+        int responseTokens() {
+            return Math.max(1, recordTokens / 3);
+        }
+
+        int promptTokens() {
+            return recordTokens - responseTokens();
+        }
+    }
+
     Benchmark(Path modelDir, Device device, ComputeDType dtype, int promptTokens, int decodeTokens, int repeats,
             long seed) {
+        this(modelDir, device, dtype, promptTokens, decodeTokens, repeats, seed, Workload.DEFAULT);
+    }
+
+    Benchmark(Path modelDir, Device device, ComputeDType dtype, int promptTokens, int decodeTokens, int repeats,
+            long seed, Workload workload) {
         this.modelDir = modelDir;
         this.device = device;
         this.dtype = dtype;
@@ -83,6 +109,7 @@ final class Benchmark {
         this.decodeTokens = decodeTokens;
         this.repeats = repeats;
         this.seed = seed;
+        this.workload = workload;
     }
 
     Map<String, Object> run() throws IOException {
@@ -95,6 +122,8 @@ final class Benchmark {
         results.put("prompt_tokens", promptTokens);
         results.put("decode_tokens", decodeTokens);
         results.put("repeats", repeats);
+        results.put("edit_records", workload.records());
+        results.put("record_tokens", workload.recordTokens());
 
         // NOTE: on the CPU, F32 weights are memory-mapped without a copy, so this times header parsing
         // and mapping. Pages are read on first use, from the page cache when the files are warm.
@@ -121,9 +150,13 @@ final class Benchmark {
             measureDecodeBound(model, scope, results);
 
             List<EditExample> examples = editExamples(model.config().vocabSize());
+            MemoryWindow locate = startMemoryWindow();
             results.put("locate_seconds", median("locate", () -> new Locator(model)
                     .locate(examples, locateSettings(model), ProgressListener.NONE)));
+            results.put("locate_peak_growth_bytes", locate.peakGrowth());
+            MemoryWindow edit = startMemoryWindow();
             measureEditStep(model, examples, results);
+            results.put("edit_peak_growth_bytes", edit.peakGrowth());
             DeviceMemory.read(device).ifPresent(gpu -> {
                 results.put("gpu_memory_after_edit_bytes", gpu.usedBytes());
                 results.put("gpu_memory_total_bytes", gpu.totalBytes());
@@ -131,9 +164,10 @@ final class Benchmark {
         }
         results.put("run_seconds", runSeconds);
 
+        notePeakResident();
         MemoryReadings memory = MemoryReadings.read();
         results.put("peak_heap_bytes", memory.peakHeapBytes());
-        results.put("peak_resident_bytes", memory.peakResidentBytes());
+        results.put("peak_resident_bytes", runPeakResident);
         results.put("resident_bytes", memory.residentBytes());
         Map<String, Object> logged = new LinkedHashMap<>(results);
         Map<String, String> runs = new LinkedHashMap<>();
@@ -344,6 +378,11 @@ final class Benchmark {
             throw new IllegalArgumentException("--prompt-tokens " + promptTokens + " plus --decode-tokens " + decodeTokens
                     + " exceeds the model's " + positions + " positions (max_position_embeddings); use fewer tokens");
         }
+        // A record is run with its safe or its unsafe response, so its length is the longest sequence.
+        if (workload.recordTokens() > positions) {
+            throw new IllegalArgumentException("--record-tokens " + workload.recordTokens() + " exceeds the model's "
+                    + positions + " positions (max_position_embeddings); use fewer tokens");
+        }
     }
 
     /** Returns the default locate settings with the layer count limited to the model's layers. */
@@ -354,14 +393,43 @@ final class Benchmark {
                 defaults.hiddenDifferenceWeight(), defaults.gradientWeight(), defaults.logitLensWeight());
     }
 
-    /** Two edit records of random ids, with safe and unsafe responses that differ from the first token. */
+    /**
+     * A memory window: the resident size when it started and whether VmHWM was reset then.
+     *
+     * @param residentBytes VmRSS at the start, null where unknown
+     * @param reset whether VmHWM now counts from the start
+     */
+    private record MemoryWindow(Long residentBytes, boolean reset) {
+
+        /** Returns the window's peak minus the resident size at its start; null where unknown. */
+        Long peakGrowth() {
+            Long peak = MemoryReadings.read().peakResidentBytes();
+            return reset && peak != null && residentBytes != null ? peak - residentBytes : null;
+        }
+    }
+
+    /** Starts a memory window, keeping the peak so far for the run's total. */
+    private MemoryWindow startMemoryWindow() {
+        notePeakResident();
+        Long resident = MemoryReadings.read().residentBytes();
+        return new MemoryWindow(resident, MemoryReadings.resetPeakResident());
+    }
+
+    private void notePeakResident() {
+        Long peak = MemoryReadings.read().peakResidentBytes();
+        if (peak != null) {
+            runPeakResident = runPeakResident == null ? peak : Math.max(runPeakResident, peak);
+        }
+    }
+
+    /** The workload's edit records of random ids, with safe and unsafe responses that differ from the first token. */
     private List<EditExample> editExamples(int vocab) {
         SplittableRandom random = new SplittableRandom(seed + 1);
         List<EditExample> examples = new ArrayList<>();
-        for (int i = 0; i < 2; i++) {
-            long[] prompt = randomIds(random, EDIT_PROMPT_TOKENS, vocab);
-            long[] safe = randomIds(random, EDIT_RESPONSE_TOKENS, vocab);
-            long[] unsafe = randomIds(random, EDIT_RESPONSE_TOKENS, vocab);
+        for (int i = 0; i < workload.records(); i++) {
+            long[] prompt = randomIds(random, workload.promptTokens(), vocab);
+            long[] safe = randomIds(random, workload.responseTokens(), vocab);
+            long[] unsafe = randomIds(random, workload.responseTokens(), vocab);
             if (unsafe[0] == safe[0]) {
                 unsafe[0] = safe[0] == 3 ? 4 : 3;
             }

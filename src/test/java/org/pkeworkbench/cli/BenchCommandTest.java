@@ -145,10 +145,13 @@ class BenchCommandTest {
 
         CliRun run = CliRun.of("bench", "--random-llama", "--vocab", "64", "--hidden", "32", "--intermediate", "48",
                 "--layers", "2", "--heads", "4", "--kv-heads", "2", "--prompt-tokens", "8", "--decode-tokens", "4",
-                "--repeats", "1", "--device", "cpu", "--out", model.toString(), "--json", json.toString());
+                "--repeats", "1", "--device", "cpu", "--out", model.toString(), "--json", json.toString(),
+                "--edit-records", "3", "--record-tokens", "9");
 
         assertEquals(0, run.exitCode(), run::toString);
         assertTrue(run.out().contains("prefill 8 tokens"), run::toString);
+        assertTrue(run.out().contains("locate, 3 records (s)"), run::toString);
+        assertTrue(run.out().contains("Edit records: 3 of 9 tokens"), run::toString);
         assertTrue(Files.exists(model.resolve("config.json")), "--out keeps the random model");
         JsonNode written = new ObjectMapper().readTree(json.toFile());
         List<String> keys = new ArrayList<>();
@@ -175,9 +178,23 @@ class BenchCommandTest {
                 written.get("f32_weight_bytes").asLong(), "F32 weight bytes of all parameters");
         assertEquals(written.get("f32_weight_bytes").asLong() - 4L * 64 * 32, written.get("decode_weight_bytes").asLong(),
                 "a decode step reads every weight except the untied embedding table");
+        assertEquals(3, written.get("edit_records").asInt());
+        assertEquals(9, written.get("record_tokens").asInt());
         if (Files.isWritable(Path.of("/proc/self/clear_refs"))) {
             assertTrue(written.get("inference_peak_resident_bytes").isNumber(), written.toString());
+            assertTrue(written.get("locate_peak_growth_bytes").isNumber(), written.toString());
+            assertTrue(written.get("edit_peak_growth_bytes").isNumber(), written.toString());
+            assertTrue(written.get("peak_resident_bytes").asLong() >= written.get("inference_peak_resident_bytes")
+                    .asLong(), "the run's peak includes the inference window");
         }
+    }
+
+    @Test
+    void benchRejectsEmptyWorkload() {
+        CliRun run = CliRun.of("bench", "--random-llama", "--edit-records", "0", "--device", "cpu");
+
+        assertEquals(2, run.exitCode(), run::toString);
+        assertTrue(run.err().contains("--edit-records must be at least 1"), run::toString);
     }
 
     @Test
