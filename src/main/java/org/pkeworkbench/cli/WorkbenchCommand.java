@@ -22,7 +22,11 @@ final class WorkbenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        devices.resolve();
+        // A missing GPU fails here, before the window opens. auto and cpu always resolve, and the
+        // backend logs its choice when it loads the model.
+        if ("gpu".equals(devices.request())) {
+            devices.resolve();
+        }
         CoreBackend.Settings defaults = CoreBackend.Settings.defaults();
         CoreBackend.Settings settings = new CoreBackend.Settings(devices.request(), defaults.editSettings(),
                 defaults.locateSettings(), defaults.maxNewTokens(), defaults.localityCount(), defaults.maxEditRecords(),
