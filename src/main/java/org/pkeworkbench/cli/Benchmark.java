@@ -83,9 +83,6 @@ final class Benchmark {
      */
     record Workload(int records, int recordTokens) {
 
-        /** Two records of 12 tokens: 8 prompt and 4 response tokens. */
-        static final Workload DEFAULT = new Workload(2, 12);
-
         int responseTokens() {
             return Math.max(1, recordTokens / 3);
         }
@@ -93,11 +90,6 @@ final class Benchmark {
         int promptTokens() {
             return recordTokens - responseTokens();
         }
-    }
-
-    Benchmark(Path modelDir, Device device, ComputeDType dtype, int promptTokens, int decodeTokens, int repeats,
-            long seed) {
-        this(modelDir, device, dtype, promptTokens, decodeTokens, repeats, seed, Workload.DEFAULT);
     }
 
     Benchmark(Path modelDir, Device device, ComputeDType dtype, int promptTokens, int decodeTokens, int repeats,
@@ -134,8 +126,8 @@ final class Benchmark {
         results.put("load_bytes", bytes);
         results.put("load_bytes_per_second", bytes / loadSeconds);
 
-        Long residentBeforeLoad = MemoryReadings.read().residentBytes();
-        boolean peakReset = MemoryReadings.resetPeakResident();
+        // The peak before the load (writing a random model, say) is left out of every memory row.
+        MemoryWindow inference = MemoryWindow.start();
         try (DecoderModel model = DecoderModel.load(modelDir, device, dtype);
                 NDManager scope = model.manager().newSubManager()) {
             results.put("parameters", model.parameterCount());
@@ -145,7 +137,7 @@ final class Benchmark {
             // direct implementation runs after it, and its buffers are not counted.
             projectPrefill(model, scope, prompt);
             projectDecode(model, scope, prompt);
-            recordInferenceMemory(model, residentBeforeLoad, peakReset, results);
+            recordInferenceMemory(model, inference, results);
             measureForward(model, scope, prompt, results);
             measureDecodeBound(model, scope, results);
 
@@ -221,24 +213,24 @@ final class Benchmark {
      * the project's forward pass) against the model's FLOAT32 weight bytes. The peak counts from
      * just before the load where {@code /proc/self/clear_refs} could reset it, and is left out otherwise.
      */
-    private static void recordInferenceMemory(DecoderModel model, Long residentBeforeLoad, boolean peakReset,
-            Map<String, Object> results) {
+    private static void recordInferenceMemory(DecoderModel model, MemoryWindow window, Map<String, Object> results) {
         long weightBytes = model.parameterCount() * Float.BYTES;
         results.put("f32_weight_bytes", weightBytes);
-        results.put("resident_before_load_bytes", residentBeforeLoad);
+        results.put("resident_before_load_bytes", window.residentBytes());
         MemoryReadings afterInference = MemoryReadings.read();
         results.put("inference_resident_anonymous_bytes", afterInference.residentAnonymousBytes());
         results.put("inference_resident_file_bytes", afterInference.residentFileBytes());
         DeviceMemory.read(model.device()).ifPresent(gpu -> results.put("gpu_memory_after_inference_bytes",
                 gpu.usedBytes()));
-        Long peak = afterInference.peakResidentBytes();
-        if (!peakReset || peak == null) {
+        Long peak = window.peak();
+        if (peak == null) {
             return;
         }
         results.put("inference_peak_resident_bytes", peak);
         results.put("inference_peak_to_weights_ratio", (double) peak / weightBytes);
-        if (residentBeforeLoad != null) {
-            results.put("inference_growth_to_weights_ratio", (double) (peak - residentBeforeLoad) / weightBytes);
+        Long growth = window.peakGrowth();
+        if (growth != null) {
+            results.put("inference_growth_to_weights_ratio", (double) growth / weightBytes);
         }
     }
 
@@ -401,18 +393,28 @@ final class Benchmark {
      */
     private record MemoryWindow(Long residentBytes, boolean reset) {
 
+        /** Reads VmRSS, then resets VmHWM where the system allows it. */
+        static MemoryWindow start() {
+            Long resident = MemoryReadings.read().residentBytes();
+            return new MemoryWindow(resident, MemoryReadings.resetPeakResident());
+        }
+
+        /** Returns the peak resident size since the window started; null where unknown. */
+        Long peak() {
+            return reset ? MemoryReadings.read().peakResidentBytes() : null;
+        }
+
         /** Returns the window's peak minus the resident size at its start; null where unknown. */
         Long peakGrowth() {
-            Long peak = MemoryReadings.read().peakResidentBytes();
-            return reset && peak != null && residentBytes != null ? peak - residentBytes : null;
+            Long peak = peak();
+            return peak != null && residentBytes != null ? peak - residentBytes : null;
         }
     }
 
-    /** Starts a memory window, keeping the peak so far for the run's total. */
+    /** Starts a memory window after the inference one, keeping the peak so far for the run's total. */
     private MemoryWindow startMemoryWindow() {
         notePeakResident();
-        Long resident = MemoryReadings.read().residentBytes();
-        return new MemoryWindow(resident, MemoryReadings.resetPeakResident());
+        return MemoryWindow.start();
     }
 
     private void notePeakResident() {

@@ -164,9 +164,9 @@ final class DeviceCheck {
         checkLogits(problems, "edited forward on " + where, reference.editedLastLogits(), actual.editedLastLogits(),
                 tolerances.logit());
         if (!Arrays.equals(actual.lastLogits(), actual.revertedLastLogits())) {
+            double difference = SelfCheckValues.maxDifference(actual.lastLogits(), actual.revertedLastLogits());
             problems.add("revert on " + where + ": after reverting the edit the logits differ from the unedited "
-                    + "model's by up to " + maxDifference(actual.lastLogits(), actual.revertedLastLogits())
-                    + "; they must be identical");
+                    + "model's by up to " + difference + ", but they must be identical");
         }
         return problems;
     }
@@ -182,26 +182,13 @@ final class DeviceCheck {
         return shared;
     }
 
-    /** Returns the largest absolute difference of two equally long arrays; NaN when one contains NaN. */
-    static double maxDifference(float[] expected, float[] actual) {
-        double max = 0;
-        for (int i = 0; i < expected.length; i++) {
-            double difference = Math.abs((double) expected[i] - actual[i]);
-            if (Double.isNaN(difference)) {
-                return Double.NaN;
-            }
-            max = Math.max(max, difference);
-        }
-        return max;
-    }
-
     private static void checkLogits(List<String> problems, String what, float[] expected, float[] actual,
             double tolerance) {
         if (expected.length != actual.length) {
             problems.add(what + ": " + actual.length + " logits, on the CPU " + expected.length);
             return;
         }
-        double difference = maxDifference(expected, actual);
+        double difference = SelfCheckValues.maxDifference(expected, actual);
         if (!(difference <= tolerance)) {
             problems.add(what + ": logits at the last prompt position differ from the CPU float32 logits by up to "
                     + String.format(Locale.ROOT, "%.3g", difference) + " (tolerance " + tolerance + ")");

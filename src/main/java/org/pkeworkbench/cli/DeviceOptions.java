@@ -28,7 +28,7 @@ final class DeviceOptions {
         return DeviceChoice.resolve(device);
     }
 
-    /** Returns {@code --device} as given: auto, cpu or gpu. */
+    /** Returns {@code --device} in lower case: auto, cpu or gpu. */
     String request() {
         return device;
     }
@@ -38,7 +38,7 @@ final class DeviceOptions {
         return dtype.value();
     }
 
-    /** Accepts auto, cpu and gpu in any case, so that picocli rejects another value before any work. */
+    /** A converter that accepts auto, cpu and gpu in any letter case, so that picocli rejects another value before any work. */
     static final class DeviceName implements ITypeConverter<String> {
         @Override
         public String convert(String value) {

@@ -23,7 +23,7 @@ public final class Main {
     private Main() {}
 
     /**
-     * The version from the jar's manifest, the same one that edit reports record; a build run from
+     * The version from the jar's manifest, the same one that edit reports record. A build run from
      * the class folders has none.
      */
     static final class Version implements CommandLine.IVersionProvider {

@@ -158,7 +158,7 @@ final class SelfCheckCommand implements Callable<Integer> {
         DeviceCheck.Tolerances tolerances = DeviceCheck.Tolerances.of(type);
         out.println(String.format(Locale.ROOT, "  forward: top next-token ids %s, last-position logits within %.3g "
                 + "of the CPU (tolerance %s)", Arrays.toString(actual.values().lastTopIds()),
-                DeviceCheck.maxDifference(reference.lastLogits(), actual.lastLogits()), tolerances.logit()));
+                SelfCheckValues.maxDifference(reference.lastLogits(), actual.lastLogits()), tolerances.logit()));
         out.println("  generation: " + DeviceCheck.sharedGeneratedPrefix(reference, actual) + " of "
                 + reference.values().generatedIds().length + " ids as on the CPU: \""
                 + actual.values().generatedText() + "\"");
@@ -166,7 +166,7 @@ final class SelfCheckCommand implements Callable<Integer> {
                 actual.losses().length, losses(actual.losses()), losses(reference.losses()), actual.editStepSeconds(),
                 reference.editStepSeconds()));
         out.println(String.format(Locale.ROOT, "  edited forward: logits within %.3g of the CPU; reverted: %s",
-                DeviceCheck.maxDifference(reference.editedLastLogits(), actual.editedLastLogits()),
+                SelfCheckValues.maxDifference(reference.editedLastLogits(), actual.editedLastLogits()),
                 Arrays.equals(actual.lastLogits(), actual.revertedLastLogits()) ? "logits restored exactly"
                         : "logits NOT restored"));
         actual.gpuMemory().ifPresent(memory -> out.println(String.format(Locale.ROOT,

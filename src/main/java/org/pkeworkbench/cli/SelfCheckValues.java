@@ -159,9 +159,14 @@ record SelfCheckValues(
         if (lastTopLogits.length != actual.lastTopLogits.length) {
             return Double.POSITIVE_INFINITY;
         }
+        return maxDifference(lastTopLogits, actual.lastTopLogits);
+    }
+
+    /** Returns the largest absolute difference of two equally long arrays; NaN when one contains NaN. */
+    static double maxDifference(float[] expected, float[] actual) {
         double max = 0;
-        for (int i = 0; i < lastTopLogits.length; i++) {
-            double difference = Math.abs(lastTopLogits[i] - actual.lastTopLogits[i]);
+        for (int i = 0; i < expected.length; i++) {
+            double difference = Math.abs((double) expected[i] - actual[i]);
             if (Double.isNaN(difference)) {
                 return Double.NaN;
             }

@@ -5,10 +5,15 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import org.pkeworkbench.locate.HotSpot;
 import org.pkeworkbench.model.Autograd;
 import org.pkeworkbench.model.DecoderModel;
@@ -88,15 +93,15 @@ public final class WeightDelta implements AutoCloseable {
             throw new IllegalArgumentException("Summing weight deltas needs at least one delta");
         }
         Map<String, List<Part>> byParameter = new LinkedHashMap<>();
-        Map<Integer, java.util.Set<Integer>> neurons = new java.util.TreeMap<>();
+        Map<Integer, Set<Integer>> neurons = new TreeMap<>();
         for (WeightDelta delta : deltas) {
-            delta.parts.forEach((name, part) -> byParameter.computeIfAbsent(name, key -> new java.util.ArrayList<>())
+            delta.parts.forEach((name, part) -> byParameter.computeIfAbsent(name, key -> new ArrayList<>())
                     .add(part));
             for (HotSpot spot : delta.hotSpots) {
-                neurons.computeIfAbsent(spot.layer(), layer -> new java.util.TreeSet<>()).addAll(spot.neurons());
+                neurons.computeIfAbsent(spot.layer(), layer -> new TreeSet<>()).addAll(spot.neurons());
             }
         }
-        List<HotSpot> spots = new java.util.ArrayList<>();
+        List<HotSpot> spots = new ArrayList<>();
         neurons.forEach((layer, set) -> spots.add(new HotSpot(layer, List.copyOf(set))));
 
         try (NDManager scratch = parent.newSubManager()) {
@@ -120,20 +125,17 @@ public final class WeightDelta implements AutoCloseable {
             return new Part(0, null, total, total.getShape());
         }
 
-        long[] union = parts.stream().flatMapToLong(part -> java.util.Arrays.stream(part.neurons()))
+        long[] union = parts.stream().flatMapToLong(part -> Arrays.stream(part.neurons()))
                 .distinct().sorted().toArray();
         Shape fullShape = parts.get(0).fullShape();
         long[] shape = fullShape.getShape().clone();
         shape[axis] = union.length;
         NDArray total = scratch.zeros(new Shape(shape), DataType.FLOAT32, parts.get(0).values().getDevice());
         for (Part part : parts) {
-            long[] positions = java.util.Arrays.stream(part.neurons())
-                    .map(neuron -> java.util.Arrays.binarySearch(union, neuron)).toArray();
+            long[] positions = Arrays.stream(part.neurons())
+                    .map(neuron -> Arrays.binarySearch(union, neuron)).toArray();
             try (NDArray index = scratch.create(positions)) {
-                NDIndex where = axis == 0 ? new NDIndex("{}", index) : new NDIndex(":, {}", index);
-                NDArray current = total.get(where);
-                current.attach(scratch);
-                total.set(where, current.add(part.values()));
+                addAt(total, slicesOf(part, index), part.values(), scratch);
             }
         }
         return new Part(axis, union, total, fullShape);
@@ -166,7 +168,7 @@ public final class WeightDelta implements AutoCloseable {
     }
 
     /** Returns the names of the changed parameters, in the order of the edit. */
-    public java.util.Set<String> changedParameters() {
+    public Set<String> changedParameters() {
         return Collections.unmodifiableSet(parts.keySet());
     }
 
@@ -224,12 +226,16 @@ public final class WeightDelta implements AutoCloseable {
             return edited;
         }
         try (NDArray index = scope.create(part.neurons())) {
-            NDIndex where = slicesOf(part, index);
-            NDArray slices = edited.get(where);
-            slices.attach(scope);
-            edited.set(where, slices.add(part.values()));
+            addAt(edited, slicesOf(part, index), part.values(), scope);
         }
         return edited;
+    }
+
+    /** Adds {@code values} to the slices of {@code target} at {@code where}, in place; temporaries go to {@code scope}. */
+    private static void addAt(NDArray target, NDIndex where, NDArray values, NDManager scope) {
+        NDArray slices = target.get(where);
+        slices.attach(scope);
+        target.set(where, slices.add(values));
     }
 
     /**
@@ -244,10 +250,21 @@ public final class WeightDelta implements AutoCloseable {
         }
         int otherAxis = layout.downNeuronAxis() == 0 ? 1 : 0;
         try (NDManager scratch = manager.newSubManager()) {
-            NDArray change = fullChange(part, scratch);
-            NDArray norms = change.square().sum(new int[] {otherAxis}).sqrt();
-            norms.attach(scratch);
-            return norms.toFloatArray();
+            // Norms of the kept values: for a slice-form change those of its own neurons, because
+            // the other neurons did not change. The squares are attached first, so every
+            // temporary belongs to the scratch manager.
+            NDArray squares = part.values().square();
+            squares.attach(scratch);
+            NDArray norms = squares.sum(new int[] {otherAxis}).sqrt();
+            float[] values = norms.toFloatArray();
+            if (part.neurons() == null) {
+                return values;
+            }
+            float[] all = new float[model.config().intermediateSize()];
+            for (int i = 0; i < values.length; i++) {
+                all[(int) part.neurons()[i]] = values[i];
+            }
+            return all;
         }
     }
 

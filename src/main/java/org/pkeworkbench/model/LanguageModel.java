@@ -145,7 +145,7 @@ public final class LanguageModel implements AutoCloseable {
         return ids[0];
     }
 
-    /** True when {@code ids} has more than one token and the first decodes to nothing (see {@link #firstTargetToken}). */
+    /** Returns true when {@code ids} has more than one token and the first decodes to nothing (see {@link #firstTargetToken}). */
     public boolean startsWithBareBoundary(long[] ids) {
         return ids.length > 1 && tokenizer.decode(new long[] {ids[0]}, true).isEmpty();
     }

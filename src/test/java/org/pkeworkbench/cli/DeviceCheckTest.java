@@ -34,7 +34,7 @@ class DeviceCheckTest {
 
         assertEquals(List.of(), DeviceCheck.differences(reference, again));
         assertEquals(DeviceCheck.EDIT_STEPS, again.losses().length);
-        assertTrue(DeviceCheck.maxDifference(again.lastLogits(), again.editedLastLogits()) > 1e-3,
+        assertTrue(SelfCheckValues.maxDifference(again.lastLogits(), again.editedLastLogits()) > 1e-3,
                 "the 3-step edit should move the logits");
         assertEquals(Optional.empty(), again.gpuMemory());
     }

@@ -36,8 +36,8 @@ class KvCacheTest {
             }
 
             assertEquals(PROMPT.length + STEPS, cache.length());
-            // Before the fix, every step left a transposed view of that step's keys in the cache's
-            // manager, and with it that step's whole key array.
+            // A view derived from the cache's own keys (their transpose) would join the cache's
+            // manager and keep that step's whole key array alive.
             assertEquals(2 * layers, cacheParent.getManagedArrays().size(), "arrays under the cache's manager");
         }
     }
