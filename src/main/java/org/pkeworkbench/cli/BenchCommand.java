@@ -239,6 +239,11 @@ final class BenchCommand implements Callable<Integer> {
                 + " tokens; edit steps: hot spots of " + results.get("edit_neurons_per_layer") + " neurons in layers "
                 + layers + ", " + results.get("edit_steps") + " steps per run; bandwidth: libtorch sum of a "
                 + MemoryBandwidth.ARRAY_MIB + " MiB float32 array, fastest run");
+        writer.println(Boolean.TRUE.equals(results.get("row_block_products"))
+                ? "Decode: products with weights of 2^20 elements or more are split into row blocks over libtorch's "
+                        + "threads; the direct implementation uses libtorch's linear as it is"
+                : "Decode: libtorch's linear as it is in both implementations (no row blocks)");
+        writer.println("MKL code path: " + results.get("mkl_code_path"));
         writer.println(spread(results.get("run_seconds")));
         if (results.get("edit_step_speedup") == null && results.get("edit_step_seconds") != null) {
             writer.println("Edit step speedup: none, the edited layers start at layer 0 (a model of 2 layers or "

@@ -25,8 +25,10 @@ import org.pkeworkbench.model.DecoderModel;
 import org.pkeworkbench.model.DeviceMemory;
 import org.pkeworkbench.model.ForwardOptions;
 import org.pkeworkbench.model.KvCache;
+import org.pkeworkbench.model.MklCodePath;
 import org.pkeworkbench.model.ModelConfig;
 import org.pkeworkbench.model.ProgressListener;
+import org.pkeworkbench.model.RowBlockProduct;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,7 +50,7 @@ final class Benchmark {
             "decode_tokens_per_second", "direct_prefill_tokens_per_second", "direct_decode_tokens_per_second",
             "prefill_ratio", "decode_ratio", "max_abs_logit_difference", "direct_baseline_error",
             "read_bandwidth_bytes_per_second", "decode_weight_bytes", "decode_seconds_per_token",
-            "decode_bound_seconds_per_token", "decode_to_bound_ratio", "locate_seconds", "edit_layers",
+            "decode_bound_seconds_per_token", "decode_to_bound_ratio", "row_block_products", "mkl_code_path", "locate_seconds", "edit_layers",
             "edit_neurons_per_layer", "edit_steps", "edit_step_seconds", "edit_step_full_recompute_seconds",
             "edit_step_speedup", "f32_weight_bytes", "resident_before_load_bytes", "inference_peak_resident_bytes",
             "inference_peak_to_weights_ratio", "inference_growth_to_weights_ratio", "inference_resident_anonymous_bytes",
@@ -116,6 +118,8 @@ final class Benchmark {
         results.put("repeats", repeats);
         results.put("edit_records", workload.records());
         results.put("record_tokens", workload.recordTokens());
+        results.put("row_block_products", RowBlockProduct.appliesOn(device));
+        results.put("mkl_code_path", MklCodePath.apply());
 
         // NOTE: on the CPU, F32 weights are memory-mapped without a copy, so this times header parsing
         // and mapping. Pages are read on first use, from the page cache when the files are warm.

@@ -26,11 +26,11 @@ import org.pkeworkbench.eval.DatasetLoader;
 import org.pkeworkbench.eval.EditRecord;
 import org.pkeworkbench.eval.EditRecordDefaults;
 import org.pkeworkbench.eval.Evaluator;
-import org.pkeworkbench.eval.PromptOutcome;
 import org.pkeworkbench.eval.Judge;
 import org.pkeworkbench.eval.ModelResponder;
 import org.pkeworkbench.eval.PairwiseJudge;
 import org.pkeworkbench.eval.Preference;
+import org.pkeworkbench.eval.PromptOutcome;
 import org.pkeworkbench.eval.ReferenceOverlapPairwiseJudge;
 import org.pkeworkbench.eval.ReferencePrompt;
 import org.pkeworkbench.eval.RefusalDetector;
@@ -48,6 +48,7 @@ import org.pkeworkbench.model.Autograd;
 import org.pkeworkbench.model.DecoderModel;
 import org.pkeworkbench.model.ForwardOptions;
 import org.pkeworkbench.model.LanguageModel;
+import org.pkeworkbench.model.MklCodePath;
 import org.pkeworkbench.model.ProgressListener;
 import org.pkeworkbench.model.io.WeightStore;
 import org.slf4j.Logger;
@@ -609,6 +610,7 @@ public final class EditPipeline {
         info.put("heap_used_bytes", Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory());
         info.put("djl", Engine.getDjlVersion());
         info.put("engine", Engine.getInstance().getEngineName() + " " + Engine.getInstance().getVersion());
+        info.put("mkl_code_path", MklCodePath.apply());
         return info;
     }
 }

@@ -17,6 +17,8 @@ public final class Autograd {
     public static void disableOnThisThread() {
         // Loads libtorch first; the JNI call fails with UnsatisfiedLinkError before the engine starts.
         ai.djl.engine.Engine.getInstance();
+        // Before the first computation, which is when MKL's code path can still change.
+        MklCodePath.apply();
         if (JniUtils.isGradMode()) {
             JniUtils.setGradMode(false);
         }

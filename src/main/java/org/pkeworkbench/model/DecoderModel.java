@@ -128,6 +128,7 @@ public abstract class DecoderModel implements AutoCloseable {
             ProgressListener progress) throws IOException {
         long started = System.nanoTime();
         NativeMemoryTuning.apply();
+        MklCodePath.apply();
         if (dtype == ComputeDType.FLOAT16 && !device.isGpu()) {
             LOG.warn("Loading {} in float16 on the CPU: libtorch's float16 matrix products on the CPU are far "
                     + "slower than float32; use float16 on a GPU", modelDir);
@@ -432,6 +433,10 @@ public abstract class DecoderModel implements AutoCloseable {
 
     /** {@code x @ weight^T}, with {@code weight} stored as {@code [out, in]}. */
     protected static NDArray linear(NDArray x, NDArray weight) {
+        NDArray blocked = RowBlockProduct.tryCompute(x, weight);
+        if (blocked != null) {
+            return blocked;
+        }
         return ai.djl.nn.core.Linear.linear(x, weight).singletonOrThrow();
     }
 
@@ -634,7 +639,7 @@ public abstract class DecoderModel implements AutoCloseable {
 
         /** Returns the change's neurons broadcast along the leading axes of {@code shape}, owned by this pass. */
         private NDArray neuronIndex(SliceChange change, Shape shape) {
-            long[] dims = shape.getShape();
+            long[] dims = shape.getShape().clone(); // getShape() returns the Shape's own array
             dims[dims.length - 1] = change.neurons().getShape().get(0);
             long[] single = new long[dims.length];
             Arrays.fill(single, 1L);

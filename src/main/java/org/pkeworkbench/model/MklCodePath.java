@@ -1,0 +1,144 @@
+package org.pkeworkbench.model;
+
+import ai.djl.engine.Engine;
+import ai.djl.pytorch.jni.LibUtils;
+import com.sun.jna.Function;
+import com.sun.jna.NativeLibrary;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Sets Intel MKL's code path to automatic ({@code MKL_CBWR=AUTO}) on CPUs not made by Intel,
+ * before libtorch's first matrix product.
+ *
+ * <p>libtorch's CPU build multiplies float32 matrices with MKL. On an AMD EPYC, MKL in its default
+ * mode computed products with 2 to 128 input rows at about half the speed that it reached with
+ * {@code MKL_CBWR=AUTO}; with 128 rows (a prompt's prefill) the output head of the benchmark model
+ * took 68 instead of 57 ms, and an edit step 0.31 instead of 0.23 s (docs/benchmarks.md). In AUTO
+ * mode MKL picks its code path for the CPU and returns the same results from run to run. The mode
+ * can only change before MKL's first computation in the process.
+ *
+ * <p>libtorch does not export MKL's documented {@code mkl_cbwr_set}, so this calls
+ * {@code mkl_serv_cbwr_set}, the function behind it, in the libtorch library that DJL loaded. Where
+ * that function is missing (a libtorch without MKL, such as on ARM), nothing changes. The system
+ * property {@value #PROPERTY} chooses: {@code auto} on every CPU, {@code off} never, unset on CPUs
+ * that are not Intel's. An {@code MKL_CBWR} environment variable is left to MKL.
+ */
+public final class MklCodePath {
+
+    private static final Logger LOG = LoggerFactory.getLogger(MklCodePath.class);
+
+    /** System property: {@code auto}, {@code off}, or unset for automatic on CPUs not made by Intel. */
+    public static final String PROPERTY = "pke.mkl.cbwr";
+
+    /** {@code MKL_CBWR_BRANCH}: the argument with which {@code mkl_cbwr_get} returns the code path. */
+    private static final int CBWR_BRANCH = 1;
+    /** {@code MKL_CBWR_AUTO}. */
+    private static final int CBWR_AUTO = 2;
+    /** {@code MKL_CBWR_SUCCESS}. */
+    private static final int CBWR_SUCCESS = 0;
+
+    private static String outcome;
+
+    private MklCodePath() {}
+
+    /**
+     * Sets the code path once per process, when the property and the CPU call for it, and returns
+     * what happened, in words (also logged).
+     */
+    public static synchronized String apply() {
+        if (outcome == null) {
+            outcome = decideAndSet();
+            LOG.info("MKL code path: {}", outcome);
+        }
+        return outcome;
+    }
+
+    private static String decideAndSet() {
+        Optional<String> vendor = cpuVendor();
+        Decision decision = decide(System.getProperty(PROPERTY), System.getenv("MKL_CBWR"), vendor);
+        return decision.setAuto() ? setAuto(vendor.orElse("this CPU")) : decision.reason();
+    }
+
+    /** Whether to set the automatic code path, and the reason in words. */
+    record Decision(boolean setAuto, String reason) {}
+
+    /**
+     * Decides from the system property, the {@code MKL_CBWR} environment variable and the CPU's
+     * vendor (empty when unknown). The property and the variable are {@code null} where unset.
+     */
+    static Decision decide(String property, String environment, Optional<String> vendor) {
+        String setting = property == null ? "" : property.trim().toLowerCase(Locale.ROOT);
+        if (environment != null) {
+            return new Decision(false, "MKL_CBWR=" + environment + " from the environment, left to MKL");
+        }
+        if (setting.equals("off")) {
+            return new Decision(false, "MKL's default, as -D" + PROPERTY + "=off asks");
+        }
+        if (!setting.isEmpty() && !setting.equals("auto")) {
+            return new Decision(false, "MKL's default; -D" + PROPERTY + "=" + property + " is neither auto nor off, "
+                    + "so it is ignored");
+        }
+        if (setting.isEmpty() && vendor.map(name -> name.equals("GenuineIntel")).orElse(true)) {
+            return new Decision(false, "MKL's default on " + vendor.orElse("a CPU of unknown make") + " (-D"
+                    + PROPERTY + "=auto sets automatic)");
+        }
+        return new Decision(true, "automatic");
+    }
+
+    private static String setAuto(String vendor) {
+        try {
+            Engine.getEngine("PyTorch");
+            Path library = Path.of(LibUtils.getLibtorchPath()).resolve(System.mapLibraryName("torch_cpu"));
+            NativeLibrary libtorch = NativeLibrary.getInstance(library.toString());
+            Function set = libtorch.getFunction("mkl_serv_cbwr_set");
+            Function get = libtorch.getFunction("mkl_serv_cbwr_get");
+            int result = set.invokeInt(new Object[] {CBWR_AUTO});
+            int now = get.invokeInt(new Object[] {CBWR_BRANCH});
+            if (result != CBWR_SUCCESS || now != CBWR_AUTO) {
+                LOG.warn("mkl_serv_cbwr_set(AUTO) returned {} and the code path is {}; MKL had probably "
+                        + "computed already", result, now);
+                return "MKL's default: setting automatic failed (MKL had probably computed already)";
+            }
+            return "automatic (MKL_CBWR=AUTO) on " + vendor;
+        } catch (UnsatisfiedLinkError | RuntimeException e) {
+            // A libtorch without MKL (ARM builds) has no such function.
+            LOG.info("MKL's code path not set: {}", e.toString());
+            return "libtorch's default; the automatic MKL code path could not be set (" + e.getMessage() + ")";
+        }
+    }
+
+    /** The CPU's vendor string ({@code GenuineIntel}, {@code AuthenticAMD}) where the system reports it. */
+    static Optional<String> cpuVendor() {
+        String windows = System.getenv("PROCESSOR_IDENTIFIER");
+        if (windows != null) {
+            return vendorIn(windows);
+        }
+        Path cpuinfo = Path.of("/proc/cpuinfo");
+        if (!Files.isReadable(cpuinfo)) {
+            return Optional.empty();
+        }
+        try (var lines = Files.lines(cpuinfo)) {
+            return lines.filter(line -> line.startsWith("vendor_id")).findFirst()
+                    .map(line -> line.substring(line.indexOf(':') + 1).trim());
+        } catch (IOException | UncheckedIOException e) {
+            LOG.warn("Could not read the CPU's vendor from {}: {}", cpuinfo, e.toString());
+            return Optional.empty();
+        }
+    }
+
+    static Optional<String> vendorIn(String text) {
+        for (String vendor : new String[] {"GenuineIntel", "AuthenticAMD", "HygonGenuine"}) {
+            if (text.contains(vendor)) {
+                return Optional.of(vendor);
+            }
+        }
+        return Optional.empty();
+    }
+}

@@ -1,0 +1,113 @@
+package org.pkeworkbench.model;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.jni.JniUtils;
+
+/**
+ * Computes {@code x @ weight^T} for a few input rows as one batched product over row blocks of
+ * the weight, so that libtorch runs it on all its CPU threads.
+ *
+ * <p>On the CPU, libtorch computes {@code linear} with one input row (a decode step) on a single
+ * thread, and with 2 to 32 rows at even lower throughput, so a decode step reads the weights at
+ * about half the memory bandwidth. Viewing {@code weight [out, in]} as
+ * {@code [blocks, out / blocks, in]} turns the same product into a batched one, which libtorch
+ * spreads over its intra-op threads. The view copies no weights, and each output is the same
+ * dot product over the same weight row as before. On the 642 MiB benchmark model this makes
+ * decode about 1.6 times as fast (docs/benchmarks.md).
+ *
+ * <p>Applies only without gradient recording, so locate and edit passes compute as before. The
+ * system property {@value #PROPERTY}{@code =false} turns it off, for example to measure decode
+ * with libtorch's product as it is.
+ */
+public final class RowBlockProduct {
+
+    /** System property that turns the split off when set to {@code false}. */
+    public static final String PROPERTY = "pke.row.block.products";
+
+    /** Weights with fewer elements are multiplied as they are: for them the split costs more than it saves. */
+    static final long MIN_WEIGHT_ELEMENTS = 1L << 20;
+
+    /** Inputs with more rows (prompt prefill) are multiplied as they are. */
+    static final long MAX_ROWS = 32;
+
+    private RowBlockProduct() {}
+
+    /** True unless {@value #PROPERTY} is {@code false}. */
+    public static boolean enabled() {
+        return !"false".equalsIgnoreCase(System.getProperty(PROPERTY));
+    }
+
+    /** True when products on {@code device} can be split: turned on, the CPU, and 2 or more libtorch intra-op threads. */
+    public static boolean appliesOn(Device device) {
+        return enabled() && Device.cpu().equals(device) && JniUtils.getNumThreads() >= 2;
+    }
+
+    /** Returns the number of row blocks a product on {@code device} uses for a weight with {@code out} rows, or 0 for no split. */
+    static int blocksFor(Device device, long out) {
+        return appliesOn(device) ? blockCount(out, JniUtils.getNumThreads()) : 0;
+    }
+
+    /**
+     * Returns {@code x @ weight^T} computed in row blocks, or {@code null} when the split does not
+     * apply: it is turned off, gradients are recorded, {@code x} has more than {@link #MAX_ROWS}
+     * rows, the weight is not on the CPU or has fewer than {@link #MIN_WEIGHT_ELEMENTS}
+     * elements, or {@link #blocksFor} gives no block count.
+     *
+     * @param x {@code [..., in]}
+     * @param weight {@code [out, in]}
+     * @return {@code [..., out]}, owned by {@code x}'s manager, or {@code null}
+     */
+    static NDArray tryCompute(NDArray x, NDArray weight) {
+        Shape shape = x.getShape();
+        long rows = shape.size() / shape.get(shape.dimension() - 1);
+        if (rows > MAX_ROWS || weight.size() < MIN_WEIGHT_ELEMENTS || JniUtils.isGradMode()) {
+            return null;
+        }
+        int blocks = blocksFor(weight.getDevice(), weight.getShape().get(0));
+        return blocks == 0 ? null : compute(x, weight, blocks);
+    }
+
+    /**
+     * {@code x @ weight^T} with the weight split into {@code blocks} row blocks; {@code blocks} must
+     * divide the weight's rows. The result and the views it makes belong to {@code x}'s manager.
+     *
+     * @param x {@code [..., in]}
+     * @param weight {@code [out, in]}
+     * @return {@code [..., out]}
+     */
+    static NDArray compute(NDArray x, NDArray weight, int blocks) {
+        Shape shape = x.getShape();
+        long in = shape.get(shape.dimension() - 1);
+        long rows = shape.size() / in;
+        long out = weight.getShape().get(0);
+
+        // A view derived from the weight would join the model's manager and stay there until the
+        // model closes. So it goes to x's manager (the pass's scope), and its transpose follows it.
+        NDArray rowBlocks = weight.reshape(blocks, out / blocks, in);
+        rowBlocks.attach(x.getManager());
+        NDArray blockedTransposed = rowBlocks.transpose(0, 2, 1);
+
+        // [1, rows, in] @ [blocks, in, out / blocks] -> [blocks, rows, out / blocks]
+        NDArray products = x.reshape(1, rows, in).matMul(blockedTransposed);
+
+        // -> [rows, blocks, out / blocks] -> [..., out]; this copies only when rows > 1.
+        long[] resultShape = shape.getShape().clone(); // getShape() returns the Shape's own array
+        resultShape[resultShape.length - 1] = out;
+        return products.transpose(1, 0, 2).reshape(new Shape(resultShape));
+    }
+
+    /** Returns the smallest block count from {@code threads} to {@code 2 * threads} that divides {@code out}, or 0 if none does or for one thread. */
+    static int blockCount(long out, int threads) {
+        if (threads < 2) {
+            return 0;
+        }
+        for (int blocks = threads; blocks <= 2 * threads; blocks++) {
+            if (out % blocks == 0) {
+                return blocks;
+            }
+        }
+        return 0;
+    }
+}

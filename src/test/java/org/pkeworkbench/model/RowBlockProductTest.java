@@ -1,0 +1,111 @@
+package org.pkeworkbench.model;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.core.Linear;
+import ai.djl.pytorch.jni.JniUtils;
+import ai.djl.training.GradientCollector;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * {@link RowBlockProduct}: the blocked product equals libtorch's {@code linear}, leaves the input's
+ * shape and the weight's manager as they were, and returns null where it does not apply.
+ */
+class RowBlockProductTest {
+
+    private static final int OUT = 2048;
+    private static final int IN = 512;
+
+    @AfterEach
+    void clearProperty() {
+        System.clearProperty(RowBlockProduct.PROPERTY);
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {2, 4, 16})
+    void equalsLinearForOneAndSeveralRows(int blocks) {
+        Autograd.disableOnThisThread();
+        try (NDManager weights = NDManager.newBaseManager(Device.cpu());
+                NDManager pass = NDManager.newBaseManager(Device.cpu())) {
+            NDArray weight = weights.randomNormal(new Shape(OUT, IN));
+            int weightArrays = weights.getManagedArrays().size();
+
+            for (Shape inputShape : new Shape[] {new Shape(1, 1, IN), new Shape(5, IN), new Shape(2, 3, IN)}) {
+                NDArray x = pass.randomNormal(inputShape);
+                float[] expected = Linear.linear(x, weight).singletonOrThrow().toFloatArray();
+
+                NDArray blocked = RowBlockProduct.compute(x, weight, blocks);
+
+                Shape expectedShape = new Shape(withLast(inputShape, OUT));
+                assertEquals(expectedShape, blocked.getShape());
+                assertEquals(inputShape, x.getShape(), "the input keeps its shape");
+                assertArrayEquals(expected, blocked.toFloatArray(), 1e-4f);
+            }
+            assertEquals(weightArrays, weights.getManagedArrays().size(), "no views join the weight's manager");
+        }
+    }
+
+    @Test
+    void appliesToOneRowOfLargeWeight() {
+        Autograd.disableOnThisThread();
+        // The tests run with OMP_NUM_THREADS=1 (see the pom), where nothing is split.
+        int threadsBefore = JniUtils.getNumThreads();
+        JniUtils.setNumThreads(2);
+        try (NDManager manager = NDManager.newBaseManager(Device.cpu())) {
+            NDArray large = manager.randomNormal(new Shape(OUT, IN));
+            NDArray row = manager.randomNormal(new Shape(1, 1, IN));
+
+            assertNotNull(RowBlockProduct.tryCompute(row, large), "one row of a large weight");
+            assertNull(RowBlockProduct.tryCompute(manager.randomNormal(new Shape(1, 33, IN)), large),
+                    "more rows than MAX_ROWS");
+            assertNull(RowBlockProduct.tryCompute(manager.randomNormal(new Shape(1, 1, 64)),
+                    manager.randomNormal(new Shape(64, 64))), "a small weight");
+
+            System.setProperty(RowBlockProduct.PROPERTY, "false");
+            assertNull(RowBlockProduct.tryCompute(row, large), "turned off");
+
+            System.clearProperty(RowBlockProduct.PROPERTY);
+            JniUtils.setNumThreads(1);
+            assertNull(RowBlockProduct.tryCompute(row, large), "one thread");
+        } finally {
+            JniUtils.setNumThreads(threadsBefore);
+        }
+    }
+
+    @Test
+    void skipsWhileRecordingGradients() {
+        Autograd.disableOnThisThread();
+        try (NDManager manager = NDManager.newBaseManager(Device.cpu());
+                GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+            NDArray large = manager.randomNormal(new Shape(OUT, IN));
+            assertNull(RowBlockProduct.tryCompute(manager.randomNormal(new Shape(1, 1, IN)), large));
+        }
+    }
+
+    @Test
+    void blockCountDividesTheRows() {
+        assertEquals(0, RowBlockProduct.blockCount(32000, 1), "one thread: no split");
+        assertEquals(2, RowBlockProduct.blockCount(32000, 2));
+        assertEquals(16, RowBlockProduct.blockCount(128256, 16));
+        assertEquals(29, RowBlockProduct.blockCount(50257, 16), "GPT-2's vocabulary is 29 x 1733");
+        assertEquals(0, RowBlockProduct.blockCount(50257, 2), "no divisor from 2 to 4");
+        assertEquals(3, RowBlockProduct.blockCount(2817, 2));
+    }
+
+    private static long[] withLast(Shape shape, long last) {
+        long[] dims = shape.getShape().clone();
+        dims[dims.length - 1] = last;
+        return dims;
+    }
+}
