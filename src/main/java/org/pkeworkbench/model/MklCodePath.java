@@ -18,11 +18,11 @@ import org.slf4j.LoggerFactory;
  * before libtorch's first matrix product.
  *
  * <p>libtorch's CPU build multiplies float32 matrices with MKL. On an AMD EPYC, MKL in its default
- * mode computed products with 2 to 128 input rows at about half the speed that it reached with
- * {@code MKL_CBWR=AUTO}; with 128 rows (a prompt's prefill) the output head of the benchmark model
- * took 68 instead of 57 ms, and an edit step 0.31 instead of 0.23 s (docs/benchmarks.md). In AUTO
- * mode MKL picks its code path for the CPU and returns the same results from run to run. The mode
- * can only change before MKL's first computation in the process.
+ * mode computed products with 2 input rows at half the speed that it reached with
+ * {@code MKL_CBWR=AUTO}. With 128 rows (a prompt's prefill) the benchmark model's output head took
+ * 68 to 75 ms instead of 57 to 59, and an edit step of that model 0.36 s instead of 0.24
+ * (docs/benchmarks.md). In AUTO mode MKL picks its code path for the CPU and returns the same
+ * results from run to run. The mode can only change before MKL's first computation in the process.
  *
  * <p>libtorch does not export MKL's documented {@code mkl_cbwr_set}, so this calls
  * {@code mkl_serv_cbwr_set}, the function behind it, in the libtorch library that DJL loaded. Where
@@ -114,7 +114,7 @@ public final class MklCodePath {
         }
     }
 
-    /** The CPU's vendor string ({@code GenuineIntel}, {@code AuthenticAMD}) where the system reports it. */
+    /** Returns the CPU's vendor string ({@code GenuineIntel}, {@code AuthenticAMD}) where the system reports it. */
     static Optional<String> cpuVendor() {
         String windows = System.getenv("PROCESSOR_IDENTIFIER");
         if (windows != null) {

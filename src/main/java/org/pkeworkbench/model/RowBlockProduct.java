@@ -2,6 +2,7 @@ package org.pkeworkbench.model;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.jni.JniUtils;
 
@@ -10,12 +11,16 @@ import ai.djl.pytorch.jni.JniUtils;
  * the weight, so that libtorch runs it on all its CPU threads.
  *
  * <p>On the CPU, libtorch computes {@code linear} with one input row (a decode step) on a single
- * thread, and with 2 to 32 rows at even lower throughput, so a decode step reads the weights at
- * about half the memory bandwidth. Viewing {@code weight [out, in]} as
+ * thread, and in MKL's default mode on an AMD EPYC with 2 to 32 rows at even lower throughput, so
+ * a decode step reads the weights at about half the memory bandwidth. Viewing {@code weight [out, in]} as
  * {@code [blocks, out / blocks, in]} turns the same product into a batched one, which libtorch
  * spreads over its intra-op threads. The view copies no weights, and each output is the same
- * dot product over the same weight row as before. On the 642 MiB benchmark model this makes
- * decode about 1.6 times as fast (docs/benchmarks.md).
+ * dot product over the same weight row as before. On the 642 MiB benchmark model this made
+ * decode 1.4 to 1.7 times as fast (docs/benchmarks.md).
+ *
+ * <p>NOTE: only weights stored as {@code [out, in]} (Llama's linear layers, GPT-2's tied output
+ * head) are split. GPT-2's Conv1D weights are stored as {@code [in, out]}, where a row block of the
+ * output is not contiguous, so their decode products run as libtorch computes them.
  *
  * <p>Applies only without gradient recording, so locate and edit passes compute as before. The
  * system property {@value #PROPERTY}{@code =false} turns it off, for example to measure decode
@@ -52,8 +57,10 @@ public final class RowBlockProduct {
     /**
      * Returns {@code x @ weight^T} computed in row blocks, or {@code null} when the split does not
      * apply: it is turned off, gradients are recorded, {@code x} has more than {@link #MAX_ROWS}
-     * rows, the weight is not on the CPU or has fewer than {@link #MIN_WEIGHT_ELEMENTS}
-     * elements, or {@link #blocksFor} gives no block count.
+     * rows, the weight is not FLOAT32, not on the CPU or has fewer than
+     * {@link #MIN_WEIGHT_ELEMENTS} elements, or {@link #blocksFor} gives no block count. FLOAT16
+     * products are left alone: on the CPU, decode of a 7B-size FLOAT16 model read its weights at
+     * 30 GB/s as it was, and took 0.53 instead of 0.46 s per token with the split.
      *
      * @param x {@code [..., in]}
      * @param weight {@code [out, in]}
@@ -62,7 +69,8 @@ public final class RowBlockProduct {
     static NDArray tryCompute(NDArray x, NDArray weight) {
         Shape shape = x.getShape();
         long rows = shape.size() / shape.get(shape.dimension() - 1);
-        if (rows > MAX_ROWS || weight.size() < MIN_WEIGHT_ELEMENTS || JniUtils.isGradMode()) {
+        if (rows > MAX_ROWS || weight.size() < MIN_WEIGHT_ELEMENTS || weight.getDataType() != DataType.FLOAT32
+                || JniUtils.isGradMode()) {
             return null;
         }
         int blocks = blocksFor(weight.getDevice(), weight.getShape().get(0));

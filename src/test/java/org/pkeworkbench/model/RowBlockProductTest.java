@@ -9,6 +9,7 @@ import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.core.Linear;
 import ai.djl.pytorch.jni.JniUtils;
@@ -71,6 +72,8 @@ class RowBlockProductTest {
                     "more rows than MAX_ROWS");
             assertNull(RowBlockProduct.tryCompute(manager.randomNormal(new Shape(1, 1, 64)),
                     manager.randomNormal(new Shape(64, 64))), "a small weight");
+            assertNull(RowBlockProduct.tryCompute(row.toType(DataType.FLOAT16, false),
+                    large.toType(DataType.FLOAT16, false)), "a float16 weight");
 
             System.setProperty(RowBlockProduct.PROPERTY, "false");
             assertNull(RowBlockProduct.tryCompute(row, large), "turned off");
