@@ -240,8 +240,8 @@ final class BenchCommand implements Callable<Integer> {
                 + layers + ", " + results.get("edit_steps") + " steps per run; bandwidth: libtorch sum of a "
                 + MemoryBandwidth.ARRAY_MIB + " MiB float32 array, fastest run");
         writer.println(Boolean.TRUE.equals(results.get("row_block_products"))
-                ? "Decode: products with weights of 2^20 elements or more are split into row blocks over libtorch's "
-                        + "threads; the direct implementation uses libtorch's linear as it is"
+                ? "Decode: products with float32 weights of 2^20 elements or more are split into row blocks over "
+                        + "libtorch's threads; the direct implementation uses libtorch's linear as it is"
                 : "Decode: libtorch's linear as it is in both implementations (no row blocks)");
         writer.println("MKL code path: " + results.get("mkl_code_path"));
         writer.println(spread(results.get("run_seconds")));

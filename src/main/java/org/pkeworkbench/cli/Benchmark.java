@@ -50,9 +50,9 @@ final class Benchmark {
             "decode_tokens_per_second", "direct_prefill_tokens_per_second", "direct_decode_tokens_per_second",
             "prefill_ratio", "decode_ratio", "max_abs_logit_difference", "direct_baseline_error",
             "read_bandwidth_bytes_per_second", "decode_weight_bytes", "decode_seconds_per_token",
-            "decode_bound_seconds_per_token", "decode_to_bound_ratio", "row_block_products", "mkl_code_path", "locate_seconds", "edit_layers",
-            "edit_neurons_per_layer", "edit_steps", "edit_step_seconds", "edit_step_full_recompute_seconds",
-            "edit_step_speedup", "f32_weight_bytes", "resident_before_load_bytes", "inference_peak_resident_bytes",
+            "decode_bound_seconds_per_token", "decode_to_bound_ratio", "row_block_products", "mkl_code_path",
+            "locate_seconds", "edit_layers", "edit_neurons_per_layer", "edit_steps", "edit_step_seconds",
+            "edit_step_full_recompute_seconds", "edit_step_speedup", "f32_weight_bytes", "resident_before_load_bytes", "inference_peak_resident_bytes",
             "inference_peak_to_weights_ratio", "inference_growth_to_weights_ratio", "inference_resident_anonymous_bytes",
             "inference_resident_file_bytes", "edit_records", "record_tokens", "locate_peak_growth_bytes",
             "edit_peak_growth_bytes", "gpu_memory_after_inference_bytes", "gpu_memory_after_edit_bytes",
@@ -118,7 +118,7 @@ final class Benchmark {
         results.put("repeats", repeats);
         results.put("edit_records", workload.records());
         results.put("record_tokens", workload.recordTokens());
-        results.put("row_block_products", RowBlockProduct.appliesOn(device));
+        results.put("row_block_products", dtype == ComputeDType.FLOAT32 && RowBlockProduct.appliesOn(device));
         results.put("mkl_code_path", MklCodePath.apply());
 
         // NOTE: on the CPU, F32 weights are memory-mapped without a copy, so this times header parsing

@@ -442,6 +442,10 @@ public abstract class DecoderModel implements AutoCloseable {
 
     /** {@code x @ weight^T + bias}, with {@code weight} stored as {@code [out, in]}. */
     protected static NDArray linear(NDArray x, NDArray weight, NDArray bias) {
+        NDArray blocked = RowBlockProduct.tryCompute(x, weight);
+        if (blocked != null) {
+            return blocked.add(bias);
+        }
         return ai.djl.nn.core.Linear.linear(x, weight, bias).singletonOrThrow();
     }
 

@@ -87,6 +87,24 @@ class RowBlockProductTest {
     }
 
     @Test
+    void decoderLinearWithBiasMatches() {
+        Autograd.disableOnThisThread();
+        int threadsBefore = JniUtils.getNumThreads();
+        JniUtils.setNumThreads(2);
+        try (NDManager manager = NDManager.newBaseManager(Device.cpu())) {
+            NDArray weight = manager.randomNormal(new Shape(OUT, IN));
+            NDArray bias = manager.randomNormal(new Shape(OUT));
+            NDArray row = manager.randomNormal(new Shape(1, 1, IN));
+
+            float[] expected = Linear.linear(row, weight, bias).singletonOrThrow().toFloatArray();
+
+            assertArrayEquals(expected, DecoderModel.linear(row, weight, bias).toFloatArray(), 1e-4f);
+        } finally {
+            JniUtils.setNumThreads(threadsBefore);
+        }
+    }
+
+    @Test
     void skipsWhileRecordingGradients() {
         Autograd.disableOnThisThread();
         try (NDManager manager = NDManager.newBaseManager(Device.cpu());
