@@ -118,14 +118,13 @@ final class BenchCommand implements Callable<Integer> {
         if (json != null) {
             JsonOutput.checkOutputFile(json, source.model, true);
         }
+        RandomLlama random = source.randomLlama ? randomLlama() : null;
         // Resolved before a random model is written, so that a missing GPU fails at once.
         Device resolved = devices.resolve();
 
         Path temporary = null;
         Path modelDir = source.model;
-        RandomLlama random = null;
-        if (source.randomLlama) {
-            random = new RandomLlama(vocab, hidden, intermediate, layers, heads, kvHeads, seed);
+        if (random != null) {
             if (out == null) {
                 temporary = Files.createTempDirectory("pke-bench");
                 modelDir = temporary.resolve("random-llama");
@@ -139,6 +138,10 @@ final class BenchCommand implements Callable<Integer> {
                 random.write(modelDir, stored);
             }
             run(modelDir, resolved);
+            if (temporary != null) {
+                spec.commandLine().getOut().println("The random model was written to a temporary folder, deleted now; "
+                        + "--out DIR keeps it");
+            }
         } finally {
             if (temporary != null) {
                 DirectoryTrees.delete(temporary);
@@ -165,13 +168,24 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     private void checkCounts() {
-        if (promptTokens < 1 || decodeTokens < 1 || repeats < 1) {
-            throw new ParameterException(spec.commandLine(), "--prompt-tokens, --decode-tokens and --repeats must be "
-                    + "at least 1, got " + promptTokens + ", " + decodeTokens + " and " + repeats);
+        try {
+            RandomLlama.requireAtLeast("--prompt-tokens", promptTokens, 1);
+            RandomLlama.requireAtLeast("--decode-tokens", decodeTokens, 1);
+            RandomLlama.requireAtLeast("--repeats", repeats, 1);
+            RandomLlama.requireAtLeast("--edit-records", editRecords, 1);
+            // A record needs a prompt token and a response token.
+            RandomLlama.requireAtLeast("--record-tokens", recordTokens, 2);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
         }
-        if (editRecords < 1 || recordTokens < 2) {
-            throw new ParameterException(spec.commandLine(), "--edit-records must be at least 1 and --record-tokens at "
-                    + "least 2 (a prompt and a response token), got " + editRecords + " and " + recordTokens);
+    }
+
+    /** Returns the random model that the size options describe, or throws a usage error naming the invalid option. */
+    private RandomLlama randomLlama() {
+        try {
+            return new RandomLlama(vocab, hidden, intermediate, layers, heads, kvHeads, seed);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
         }
     }
 

@@ -9,6 +9,7 @@ import java.io.OutputStream;
 import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -50,11 +51,13 @@ final class JsonOutput {
 
     /**
      * Checks before any work that an output file may be written: it must not lie inside the model
-     * directory, which is never written, and must not exist unless {@code overwrite}. A null
-     * {@code modelDir} skips the model directory check.
+     * directory, which is never written, no existing part of its folder path may be a file, and it
+     * must not exist unless {@code overwrite}. Missing folders are created when the file is
+     * written. A null {@code modelDir} skips the model directory check.
      */
     static void checkOutputFile(Path file, Path modelDir, boolean overwrite) throws IOException {
         Path target = file.toAbsolutePath().normalize();
+        checkFolders(file, target.getParent());
         if (modelDir != null && Files.isDirectory(modelDir)) {
             Path model = modelDir.toRealPath();
             Path parent = target.getParent();
@@ -70,6 +73,18 @@ final class JsonOutput {
         if (Files.exists(target) && !overwrite) {
             throw new IllegalArgumentException("Output file " + file + " already exists; choose a new name or pass "
                     + "--overwrite");
+        }
+    }
+
+    /** Rejects a folder path whose nearest existing part is a file, where no folder can be created. */
+    private static void checkFolders(Path file, Path folder) {
+        Path existing = folder;
+        while (existing != null && !Files.exists(existing)) {
+            existing = existing.getParent();
+        }
+        if (existing != null && !Files.isDirectory(existing)) {
+            throw new IllegalArgumentException("Output file " + file + " cannot be written: " + existing
+                    + " is a file, not a folder; choose another path");
         }
     }
 
@@ -121,7 +136,12 @@ final class JsonOutput {
         Path target = file.toAbsolutePath();
         Path parent = target.getParent();
         if (parent != null) {
-            Files.createDirectories(parent);
+            try {
+                Files.createDirectories(parent);
+            } catch (FileAlreadyExistsException e) {
+                throw new IOException("Cannot write " + target + ": " + e.getFile() + " is a file, not a folder; "
+                        + "choose another path", e);
+            }
         }
         Path temporary = target.resolveSibling("." + target.getFileName() + ".tmp");
         try (OutputStream out = Files.newOutputStream(temporary)) {

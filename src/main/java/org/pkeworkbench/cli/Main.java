@@ -66,7 +66,9 @@ public final class Main {
             // The message and a pointer to --help: the full usage text is long enough to hide the message.
             CommandLine failed = error.getCommandLine();
             LOG.debug("Invalid command line", error);
-            failed.getErr().println("Error: " + error.getMessage());
+            // Some picocli messages start with "Error: " themselves.
+            String message = String.valueOf(error.getMessage()).replaceFirst("^Error: ", "");
+            failed.getErr().println("Error: " + message);
             CommandLine.UnmatchedArgumentException.printSuggestions(error, failed.getErr());
             failed.getErr().println("Run '" + failed.getCommandSpec().qualifiedName() + " --help' for the options.");
             return failed.getCommandSpec().exitCodeOnInvalidInput();

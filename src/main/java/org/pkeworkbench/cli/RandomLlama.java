@@ -42,17 +42,25 @@ import org.slf4j.LoggerFactory;
 record RandomLlama(int vocab, int hidden, int intermediate, int layers, int heads, int kvHeads, long seed) {
 
     private static final Logger LOG = LoggerFactory.getLogger(RandomLlama.class);
+
+    /** Throws an {@link IllegalArgumentException} naming {@code option} when {@code value} is below {@code min}. */
+    static void requireAtLeast(String option, long value, long min) {
+        if (value < min) {
+            throw new IllegalArgumentException(option + " must be at least " + min + ", got " + value);
+        }
+    }
     private static final float MATRIX_HALF_WIDTH = 0.035f;
     private static final float NORM_HALF_WIDTH = 0.05f;
     /** Largest weight size, in stored bytes, that is written as one file. */
     static final long SINGLE_FILE_BYTES = 1L << 30;
 
     RandomLlama {
-        if (vocab < 8 || hidden < 2 || intermediate < 1 || layers < 1 || heads < 1 || kvHeads < 1) {
-            throw new IllegalArgumentException("Random Llama sizes must be positive (vocab at least 8), got vocab "
-                    + vocab + ", hidden " + hidden + ", intermediate " + intermediate + ", layers " + layers
-                    + ", heads " + heads + ", kv heads " + kvHeads);
-        }
+        requireAtLeast("--vocab", vocab, 8);
+        requireAtLeast("--hidden", hidden, 2);
+        requireAtLeast("--intermediate", intermediate, 1);
+        requireAtLeast("--layers", layers, 1);
+        requireAtLeast("--heads", heads, 1);
+        requireAtLeast("--kv-heads", kvHeads, 1);
         if (hidden % heads != 0 || (hidden / heads) % 2 != 0) {
             throw new IllegalArgumentException("--hidden " + hidden + " must be divisible by --heads " + heads
                     + " into an even head size, because rotary embeddings rotate pairs of dimensions");

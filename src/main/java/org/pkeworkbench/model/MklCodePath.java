@@ -61,9 +61,24 @@ public final class MklCodePath {
     }
 
     private static String decideAndSet() {
+        String property = System.getProperty(PROPERTY);
         Optional<String> vendor = cpuVendor();
-        Decision decision = decide(System.getProperty(PROPERTY), System.getenv("MKL_CBWR"), vendor);
-        return decision.setAuto() ? setAuto(vendor.orElse("this CPU")) : decision.reason();
+        Decision decision = decide(property, System.getenv("MKL_CBWR"), vendor);
+        String outcome = decision.setAuto() ? setAuto(vendor.orElse("this CPU")) : decision.reason();
+        if (!isValid(property)) {
+            LOG.warn("-D{}={} is invalid: use auto or off; the default for this CPU applies", PROPERTY, property);
+            outcome += " (-D" + PROPERTY + "=" + property + " is invalid and was ignored)";
+        }
+        return outcome;
+    }
+
+    /** True for an unset, empty, {@code auto} or {@code off} property value. */
+    static boolean isValid(String property) {
+        return property == null || normalized(property).matches("|auto|off");
+    }
+
+    private static String normalized(String property) {
+        return property == null ? "" : property.trim().toLowerCase(Locale.ROOT);
     }
 
     /** Whether to set the automatic code path, and the reason in words. */
@@ -71,19 +86,16 @@ public final class MklCodePath {
 
     /**
      * Decides from the system property, the {@code MKL_CBWR} environment variable and the CPU's
-     * vendor (empty when unknown). The property and the variable are {@code null} where unset.
+     * vendor (empty when unknown). The property and the variable are {@code null} where unset, and
+     * an invalid property value counts as unset.
      */
     static Decision decide(String property, String environment, Optional<String> vendor) {
-        String setting = property == null ? "" : property.trim().toLowerCase(Locale.ROOT);
+        String setting = isValid(property) ? normalized(property) : "";
         if (environment != null) {
             return new Decision(false, "MKL_CBWR=" + environment + " from the environment, left to MKL");
         }
         if (setting.equals("off")) {
             return new Decision(false, "MKL's default, as -D" + PROPERTY + "=off asks");
-        }
-        if (!setting.isEmpty() && !setting.equals("auto")) {
-            return new Decision(false, "MKL's default; -D" + PROPERTY + "=" + property + " is neither auto nor off, "
-                    + "so it is ignored");
         }
         if (setting.isEmpty() && vendor.map(name -> name.equals("GenuineIntel")).orElse(true)) {
             return new Decision(false, "MKL's default on " + vendor.orElse("a CPU of unknown make") + " (-D"

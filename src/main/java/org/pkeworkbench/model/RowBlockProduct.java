@@ -5,6 +5,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.jni.JniUtils;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Computes {@code x @ weight^T} for a few input rows as one batched product over row blocks of
@@ -37,11 +39,26 @@ public final class RowBlockProduct {
     /** Inputs with more rows (prompt prefill) are multiplied as they are. */
     static final long MAX_ROWS = 32;
 
+    private static final Logger LOG = LoggerFactory.getLogger(RowBlockProduct.class);
+
+    private static volatile boolean invalidValueLogged;
+
     private RowBlockProduct() {}
 
-    /** True unless {@value #PROPERTY} is {@code false}. */
+    /** True unless {@value #PROPERTY} is {@code false}; another value than {@code true} is logged once and ignored. */
     public static boolean enabled() {
-        return !"false".equalsIgnoreCase(System.getProperty(PROPERTY));
+        String value = System.getProperty(PROPERTY);
+        if (value == null || value.equalsIgnoreCase("true")) {
+            return true;
+        }
+        if (value.equalsIgnoreCase("false")) {
+            return false;
+        }
+        if (!invalidValueLogged) {
+            invalidValueLogged = true;
+            LOG.warn("-D{}={} is invalid: use true or false; row blocks stay on", PROPERTY, value);
+        }
+        return true;
     }
 
     /** True when products on {@code device} can be split: turned on, the CPU, and 2 or more libtorch intra-op threads. */

@@ -260,5 +260,37 @@ class BenchCommandTest {
 
         assertEquals(2, run.exitCode(), run::toString);
         assertTrue(run.err().contains("mutually exclusive"), run::toString);
+        assertTrue(!run.err().contains("Error: Error:"), "one Error: prefix: " + run.err());
+    }
+
+    @Test
+    void invalidCountNamesItsOption() {
+        CliRun run = CliRun.of("bench", "--random-llama", "--repeats", "0", "--device", "cpu");
+
+        assertEquals(2, run.exitCode(), run::toString);
+        assertTrue(run.err().contains("Error: --repeats must be at least 1, got 0"), run::toString);
+        assertTrue(!run.err().contains("--prompt-tokens"), "only the invalid option: " + run.err());
+    }
+
+    @Test
+    void invalidRandomSizeIsUsageError() {
+        CliRun run = CliRun.of("bench", "--random-llama", "--hidden", "0", "--device", "cpu");
+
+        assertEquals(2, run.exitCode(), run::toString);
+        assertTrue(run.err().contains("Error: --hidden must be at least 2, got 0"), run::toString);
+        assertTrue(run.err().contains("--help"), run::toString);
+    }
+
+    @Test
+    void jsonUnderFileRejectedBeforeRun() throws IOException {
+        Path file = Files.writeString(temp.resolve("plain-file"), "x");
+        Path json = file.resolve("results.json");
+
+        CliRun run = CliRun.of("bench", "--model", SharedFiles.stories260K().toString(), "--device", "cpu",
+                "--json", json.toString());
+
+        assertEquals(1, run.exitCode(), run::toString);
+        assertTrue(run.err().contains(file + " is a file, not a folder"), run::toString);
+        assertTrue(!run.out().contains("prefill"), "no benchmark ran: " + run.out());
     }
 }

@@ -33,9 +33,10 @@ class MklCodePathTest {
         assertFalse(environment.setAuto());
         assertTrue(environment.reason().contains("MKL_CBWR=AVX2"), environment.reason());
 
-        MklCodePath.Decision unknown = MklCodePath.decide("fast", null, AMD);
-        assertFalse(unknown.setAuto());
-        assertTrue(unknown.reason().contains(MklCodePath.PROPERTY + "=fast"), unknown.reason());
+        assertTrue(MklCodePath.decide("fast", null, AMD).setAuto(), "an invalid value counts as unset");
+        assertFalse(MklCodePath.decide("fast", null, INTEL).setAuto(), "an invalid value counts as unset");
+        assertFalse(MklCodePath.isValid("fast"));
+        assertTrue(MklCodePath.isValid(" Off "));
     }
 
     @Test
