@@ -474,7 +474,7 @@ final class Benchmark {
      * Runs {@code first} and {@code second} once each as a warm-up, then {@code repeats} times each,
      * alternating which goes first, and returns their median seconds as {@code [first, second]}.
      */
-        private double[] medianPair(String firstName, String secondName, java.util.function.DoubleSupplier first,
+    private double[] medianPair(String firstName, String secondName, java.util.function.DoubleSupplier first,
             java.util.function.DoubleSupplier second) {
         first.getAsDouble();
         second.getAsDouble();
@@ -503,14 +503,14 @@ final class Benchmark {
         void run() throws Exception;
     }
 
-        private double median(String name, Action action) {
+    private double median(String name, Action action) {
         return medianSeconds(name, () -> {
             action.run();
             return null;
         });
     }
 
-        private double medianOfMeasured(String name, java.util.function.DoubleSupplier secondsOfOneRun) {
+    private double medianOfMeasured(String name, java.util.function.DoubleSupplier secondsOfOneRun) {
         return medianSeconds(name, () -> secondsOfOneRun.getAsDouble());
     }
 
@@ -518,7 +518,7 @@ final class Benchmark {
      * Runs {@code timed} once as a warm-up and then {@code repeats} times, and returns the median
      * seconds. When {@code timed} returns a {@link Double}, that is the run's own measured seconds.
      */
-        private double medianSeconds(String name, Timed timed) {
+    private double medianSeconds(String name, Timed timed) {
         double[] seconds = new double[repeats];
         try {
             timed.run();
@@ -532,7 +532,7 @@ final class Benchmark {
         } catch (IOException e) {
             // A model that cannot be read keeps its own message, which names the file.
             throw new java.io.UncheckedIOException(e);
-                } catch (Exception e) {
+        } catch (Exception e) {
             throw new IllegalStateException("Benchmark step failed: " + e.getMessage(), e);
         }
         runSeconds.put(name, seconds);
