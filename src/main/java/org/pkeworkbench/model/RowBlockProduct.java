@@ -14,9 +14,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>On the CPU, libtorch computes {@code linear} with one input row (a decode step) on a single
  * thread, and in MKL's default mode on an AMD EPYC with 2 to 32 rows at even lower throughput, so
- * a decode step reads the weights at about half the memory bandwidth. Viewing {@code weight [out, in]} as
- * {@code [blocks, out / blocks, in]} turns the same product into a batched one, which libtorch
- * spreads over its intra-op threads. The view copies no weights, and each output is the same
+ * a decode step reads the weights at about half the memory bandwidth. Viewing
+ * {@code weight [out, in]} as {@code [blocks, out / blocks, in]} turns the same product into a
+ * batched one, which libtorch spreads over its intra-op threads. The view copies no weights, and each output is the same
  * dot product over the same weight row as before. On the 642 MiB benchmark model this made
  * decode 1.4 to 1.7 times as fast (docs/benchmarks.md).
  *
