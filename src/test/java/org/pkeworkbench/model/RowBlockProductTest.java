@@ -15,6 +15,7 @@ import ai.djl.nn.core.Linear;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -28,15 +29,25 @@ class RowBlockProductTest {
     private static final int OUT = 2048;
     private static final int IN = 512;
 
+    private int threadsBefore;
+
+    /** Sets two libtorch threads: the tests run with OMP_NUM_THREADS=1 (see the pom), where nothing is split. */
+    @BeforeEach
+    void useTwoThreads() {
+        Autograd.disableOnThisThread();
+        threadsBefore = JniUtils.getNumThreads();
+        JniUtils.setNumThreads(2);
+    }
+
     @AfterEach
-    void clearProperty() {
+    void restore() {
+        JniUtils.setNumThreads(threadsBefore);
         System.clearProperty(RowBlockProduct.PROPERTY);
     }
 
     @ParameterizedTest
     @ValueSource(ints = {2, 4, 16})
     void equalsLinearForOneAndSeveralRows(int blocks) {
-        Autograd.disableOnThisThread();
         try (NDManager weights = NDManager.newBaseManager(Device.cpu());
                 NDManager pass = NDManager.newBaseManager(Device.cpu())) {
             NDArray weight = weights.randomNormal(new Shape(OUT, IN));
@@ -59,10 +70,6 @@ class RowBlockProductTest {
 
     @Test
     void appliesToOneRowOfLargeWeight() {
-        Autograd.disableOnThisThread();
-        // The tests run with OMP_NUM_THREADS=1 (see the pom), where nothing is split.
-        int threadsBefore = JniUtils.getNumThreads();
-        JniUtils.setNumThreads(2);
         try (NDManager manager = NDManager.newBaseManager(Device.cpu())) {
             NDArray large = manager.randomNormal(new Shape(OUT, IN));
             NDArray row = manager.randomNormal(new Shape(1, 1, IN));
@@ -81,16 +88,11 @@ class RowBlockProductTest {
             System.clearProperty(RowBlockProduct.PROPERTY);
             JniUtils.setNumThreads(1);
             assertNull(RowBlockProduct.tryCompute(row, large), "one thread");
-        } finally {
-            JniUtils.setNumThreads(threadsBefore);
         }
     }
 
     @Test
     void decoderLinearWithBiasMatches() {
-        Autograd.disableOnThisThread();
-        int threadsBefore = JniUtils.getNumThreads();
-        JniUtils.setNumThreads(2);
         try (NDManager manager = NDManager.newBaseManager(Device.cpu())) {
             NDArray weight = manager.randomNormal(new Shape(OUT, IN));
             NDArray bias = manager.randomNormal(new Shape(OUT));
@@ -99,14 +101,11 @@ class RowBlockProductTest {
             float[] expected = Linear.linear(row, weight, bias).singletonOrThrow().toFloatArray();
 
             assertArrayEquals(expected, DecoderModel.linear(row, weight, bias).toFloatArray(), 1e-4f);
-        } finally {
-            JniUtils.setNumThreads(threadsBefore);
         }
     }
 
     @Test
     void skipsWhileRecordingGradients() {
-        Autograd.disableOnThisThread();
         try (NDManager manager = NDManager.newBaseManager(Device.cpu());
                 GradientCollector collector = Engine.getInstance().newGradientCollector()) {
             NDArray large = manager.randomNormal(new Shape(OUT, IN));
