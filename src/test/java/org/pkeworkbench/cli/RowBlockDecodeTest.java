@@ -7,27 +7,28 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.pytorch.jni.JniUtils;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.pkeworkbench.model.Autograd;
 import org.pkeworkbench.model.DecoderModel;
 import org.pkeworkbench.model.ForwardOptions;
 import org.pkeworkbench.model.KvCache;
 import org.pkeworkbench.model.RowBlockProduct;
+import org.pkeworkbench.testing.TwoLibtorchThreads;
 
 /**
  * Decode with the KV cache on a random Llama whose MLP and output matrices are large enough for
  * {@link RowBlockProduct}: the same tokens and logits with the split on and off, and each step's
  * logits equal to a full pass over the same ids.
  */
+@ExtendWith(TwoLibtorchThreads.class)
 class RowBlockDecodeTest {
 
     /** Vocabulary 2048, hidden 512, MLP width 2048: gate, up, down and the head have 2^20 elements. */
@@ -39,19 +40,8 @@ class RowBlockDecodeTest {
     @TempDir
     Path temp;
 
-    private int threadsBefore;
-
-    /** Sets two libtorch threads: the tests run with OMP_NUM_THREADS=1 (see the pom), where the split does not apply. */
-    @BeforeEach
-    void useTwoThreads() {
-        Autograd.disableOnThisThread();
-        threadsBefore = JniUtils.getNumThreads();
-        JniUtils.setNumThreads(2);
-    }
-
     @AfterEach
-    void restore() {
-        JniUtils.setNumThreads(threadsBefore);
+    void clearProperty() {
         System.clearProperty(RowBlockProduct.PROPERTY);
     }
 

@@ -15,33 +15,24 @@ import ai.djl.nn.core.Linear;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.pkeworkbench.testing.TwoLibtorchThreads;
 
 /**
  * {@link RowBlockProduct}: the blocked product equals libtorch's {@code linear}, leaves the input's
  * shape and the weight's manager as they were, and returns null where it does not apply.
  */
+@ExtendWith(TwoLibtorchThreads.class)
 class RowBlockProductTest {
 
     private static final int OUT = 2048;
     private static final int IN = 512;
 
-    private int threadsBefore;
-
-    /** Sets two libtorch threads: the tests run with OMP_NUM_THREADS=1 (see the pom), where nothing is split. */
-    @BeforeEach
-    void useTwoThreads() {
-        Autograd.disableOnThisThread();
-        threadsBefore = JniUtils.getNumThreads();
-        JniUtils.setNumThreads(2);
-    }
-
     @AfterEach
-    void restore() {
-        JniUtils.setNumThreads(threadsBefore);
+    void clearProperty() {
         System.clearProperty(RowBlockProduct.PROPERTY);
     }
 
