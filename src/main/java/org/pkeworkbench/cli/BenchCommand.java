@@ -139,7 +139,7 @@ final class BenchCommand implements Callable<Integer> {
             }
             run(modelDir, resolved);
             if (temporary != null) {
-                spec.commandLine().getOut().println("The random model was written to a temporary folder, deleted now; "
+                spec.commandLine().getOut().println("The random model was in a temporary folder, which is deleted now; "
                         + "--out DIR keeps it");
             }
         } finally {
