@@ -48,13 +48,36 @@ class RowBlockProductTest {
                 NDArray x = pass.randomNormal(inputShape);
                 float[] expected = Linear.linear(x, weight).singletonOrThrow().toFloatArray();
 
-                NDArray blocked = RowBlockProduct.compute(x, weight, blocks);
+                NDArray blocked = RowBlockProduct.compute(x, weight, blocks, true);
 
                 Shape expectedShape = new Shape(withLast(inputShape, OUT));
                 assertEquals(expectedShape, blocked.getShape());
                 assertEquals(inputShape, x.getShape(), "the input keeps its shape");
                 assertArrayEquals(expected, blocked.toFloatArray(), 1e-4f);
             }
+            assertEquals(weightArrays, weights.getManagedArrays().size(), "no views join the weight's manager");
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {2, 4})
+    void inOutLayoutEqualsMatMul(int blocks) {
+        try (NDManager weights = NDManager.newBaseManager(Device.cpu());
+                NDManager pass = NDManager.newBaseManager(Device.cpu())) {
+            NDArray weight = weights.randomNormal(new Shape(IN, OUT));
+            int weightArrays = weights.getManagedArrays().size();
+
+            for (Shape inputShape : new Shape[] {new Shape(1, 1, IN), new Shape(2, 3, IN)}) {
+                NDArray x = pass.randomNormal(inputShape);
+                float[] expected = x.matMul(weight).toFloatArray();
+
+                NDArray blocked = RowBlockProduct.compute(x, weight, blocks, false);
+
+                assertEquals(new Shape(withLast(inputShape, OUT)), blocked.getShape());
+                assertArrayEquals(expected, blocked.toFloatArray(), 1e-4f);
+            }
+            assertNotNull(RowBlockProduct.tryComputeInOut(pass.randomNormal(new Shape(1, 1, IN)), weight),
+                    "one row of a large [in, out] weight");
             assertEquals(weightArrays, weights.getManagedArrays().size(), "no views join the weight's manager");
         }
     }

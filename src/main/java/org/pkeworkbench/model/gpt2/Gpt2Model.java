@@ -11,6 +11,7 @@ import org.pkeworkbench.model.DecoderModel;
 import org.pkeworkbench.model.HookPoints;
 import org.pkeworkbench.model.MlpLayout;
 import org.pkeworkbench.model.ModelConfig;
+import org.pkeworkbench.model.RowBlockProduct;
 import org.pkeworkbench.model.Tensors;
 import org.pkeworkbench.model.io.WeightStore;
 
@@ -125,7 +126,10 @@ public final class Gpt2Model extends DecoderModel {
 
     /** {@code x @ W + b} with {@code W} stored as {@code [in, out]}. */
     private static NDArray conv1d(Pass pass, NDArray x, String name) {
-        return x.matMul(pass.weight(name + ".weight")).add(pass.weight(name + ".bias"));
+        NDArray weight = pass.weight(name + ".weight");
+        NDArray blocked = RowBlockProduct.tryComputeInOut(x, weight);
+        NDArray product = blocked != null ? blocked : x.matMul(weight);
+        return product.add(pass.weight(name + ".bias"));
     }
 
     /** LayerNorm with float32 statistics; the normalized value is cast back to the compute type before the affine step. */
