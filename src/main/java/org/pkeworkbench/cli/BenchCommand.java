@@ -224,30 +224,21 @@ final class BenchCommand implements Callable<Integer> {
         row(writer, "edit step from layer " + firstLayer + " (s)", results.get("edit_step_seconds"), null, null);
         row(writer, "edit step, every layer (s)", results.get("edit_step_full_recompute_seconds"), null, null);
         row(writer, "edit step speedup", results.get("edit_step_speedup"), null, null);
-        row(writer, "F32 weights (MiB)", scaled(results.get("f32_weight_bytes"), 1.0 / (1 << 20)), null, null);
-        row(writer, "resident before load (MiB)", scaled(results.get("resident_before_load_bytes"), 1.0 / (1 << 20)),
-                null, null);
-        row(writer, "inference peak resident (MiB)",
-                scaled(results.get("inference_peak_resident_bytes"), 1.0 / (1 << 20)), null, null);
+        mebibyteRow(writer, "F32 weights (MiB)", results.get("f32_weight_bytes"));
+        mebibyteRow(writer, "resident before load (MiB)", results.get("resident_before_load_bytes"));
+        mebibyteRow(writer, "inference peak resident (MiB)", results.get("inference_peak_resident_bytes"));
         row(writer, "inference peak / F32 weights", results.get("inference_peak_to_weights_ratio"), null, null);
         row(writer, "growth from load / F32 weights", results.get("inference_growth_to_weights_ratio"), null, null);
-        row(writer, "after inference: anonymous (MiB)",
-                scaled(results.get("inference_resident_anonymous_bytes"), 1.0 / (1 << 20)), null, null);
-        row(writer, "after inference: mapped files (MiB)",
-                scaled(results.get("inference_resident_file_bytes"), 1.0 / (1 << 20)), null, null);
-        row(writer, "locate: peak growth (MiB)", scaled(results.get("locate_peak_growth_bytes"), 1.0 / (1 << 20)), null,
-                null);
-        row(writer, "edit steps: peak growth (MiB)", scaled(results.get("edit_peak_growth_bytes"), 1.0 / (1 << 20)),
-                null, null);
-        row(writer, "peak heap (MiB)", scaled(results.get("peak_heap_bytes"), 1.0 / (1 << 20)), null, null);
-        row(writer, "peak resident (MiB)", scaled(results.get("peak_resident_bytes"), 1.0 / (1 << 20)), null, null);
+        mebibyteRow(writer, "after inference: anonymous (MiB)", results.get("inference_resident_anonymous_bytes"));
+        mebibyteRow(writer, "after inference: mapped files (MiB)", results.get("inference_resident_file_bytes"));
+        mebibyteRow(writer, "locate: peak growth (MiB)", results.get("locate_peak_growth_bytes"));
+        mebibyteRow(writer, "edit steps: peak growth (MiB)", results.get("edit_peak_growth_bytes"));
+        mebibyteRow(writer, "peak heap (MiB)", results.get("peak_heap_bytes"));
+        mebibyteRow(writer, "peak resident (MiB)", results.get("peak_resident_bytes"));
         if (results.get("gpu_memory_total_bytes") != null) {
-            row(writer, "GPU in use after inference (MiB)",
-                    scaled(results.get("gpu_memory_after_inference_bytes"), 1.0 / (1 << 20)), null, null);
-            row(writer, "GPU in use after the edits (MiB)",
-                    scaled(results.get("gpu_memory_after_edit_bytes"), 1.0 / (1 << 20)), null, null);
-            row(writer, "GPU memory (MiB)", scaled(results.get("gpu_memory_total_bytes"), 1.0 / (1 << 20)), null,
-                    null);
+            mebibyteRow(writer, "GPU in use after inference (MiB)", results.get("gpu_memory_after_inference_bytes"));
+            mebibyteRow(writer, "GPU in use after the edits (MiB)", results.get("gpu_memory_after_edit_bytes"));
+            mebibyteRow(writer, "GPU memory (MiB)", results.get("gpu_memory_total_bytes"));
         }
         writer.println("Edit records: " + results.get("edit_records") + " of " + results.get("record_tokens")
                 + " tokens; edit steps: hot spots of " + results.get("edit_neurons_per_layer") + " neurons in layers "
@@ -298,6 +289,11 @@ final class BenchCommand implements Callable<Integer> {
 
     private static void row(PrintWriter writer, String name, Object project, Object direct, Object ratio) {
         writer.printf(Locale.ROOT, "%-34s %14s %14s %8s%n", name, format(project), format(direct), format(ratio));
+    }
+
+    /** Prints a row of the project column only, for a value in bytes, in MiB. */
+    private static void mebibyteRow(PrintWriter writer, String name, Object bytes) {
+        row(writer, name, scaled(bytes, 1.0 / (1 << 20)), null, null);
     }
 
     private static Object scaled(Object value, double factor) {

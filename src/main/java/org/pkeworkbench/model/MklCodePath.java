@@ -34,7 +34,7 @@ public final class MklCodePath {
 
     private static final Logger LOG = LoggerFactory.getLogger(MklCodePath.class);
 
-    /** System property: {@code auto}, {@code off}, or unset for automatic on CPUs not made by Intel. */
+    /** Name of the system property: {@code auto}, {@code off}, or unset for automatic on CPUs not made by Intel. */
     public static final String PROPERTY = "pke.mkl.cbwr";
 
     /** {@code MKL_CBWR_BRANCH}: the argument with which {@code mkl_cbwr_get} returns the code path. */
@@ -72,7 +72,7 @@ public final class MklCodePath {
         return outcome;
     }
 
-    /** True for an unset, empty, {@code auto} or {@code off} property value. */
+    /** Returns true for an unset, empty, {@code auto} or {@code off} property value. */
     static boolean isValid(String property) {
         return property == null || normalized(property).matches("|auto|off");
     }
@@ -81,7 +81,7 @@ public final class MklCodePath {
         return property == null ? "" : property.trim().toLowerCase(Locale.ROOT);
     }
 
-    /** Whether to set the automatic code path, and the reason in words. */
+    /** The decision whether to set the automatic code path, with its reason in words. */
     record Decision(boolean setAuto, String reason) {}
 
     /**

@@ -33,10 +33,10 @@ public final class RowBlockProduct {
     /** System property that turns the split off when set to {@code false}. */
     public static final String PROPERTY = "pke.row.block.products";
 
-    /** Weights with fewer elements are multiplied as they are: for them the split costs more than it saves. */
+    /** Smallest weight, in elements, that is split: for smaller weights the split costs more than it saves. */
     static final long MIN_WEIGHT_ELEMENTS = 1L << 20;
 
-    /** Inputs with more rows (prompt prefill) are multiplied as they are. */
+    /** Largest number of input rows that is split. Prompt prefill, with more rows, multiplies as it is. */
     static final long MAX_ROWS = 32;
 
     private static final Logger LOG = LoggerFactory.getLogger(RowBlockProduct.class);
@@ -45,7 +45,7 @@ public final class RowBlockProduct {
 
     private RowBlockProduct() {}
 
-    /** True unless {@value #PROPERTY} is {@code false}; another value than {@code true} is logged once and ignored. */
+    /** Returns true unless {@value #PROPERTY} is {@code false}. Any other value is logged once and ignored. */
     public static boolean enabled() {
         String value = System.getProperty(PROPERTY);
         if (value == null || value.equalsIgnoreCase("true")) {
@@ -61,14 +61,15 @@ public final class RowBlockProduct {
         return true;
     }
 
-    /** True when products on {@code device} can be split: turned on, the CPU, and 2 or more libtorch intra-op threads. */
+    /** Returns whether products on {@code device} can be split: turned on, the CPU, and 2 or more libtorch intra-op threads. */
     public static boolean appliesOn(Device device) {
         return enabled() && Device.cpu().equals(device) && JniUtils.getNumThreads() >= 2;
     }
 
     /** Returns the number of row blocks a product on {@code device} uses for a weight with {@code out} rows, or 0 for no split. */
     static int blocksFor(Device device, long out) {
-        return appliesOn(device) ? blockCount(out, JniUtils.getNumThreads()) : 0;
+        // blockCount returns 0 for fewer than 2 threads, so the thread count is read once per product.
+        return enabled() && Device.cpu().equals(device) ? blockCount(out, JniUtils.getNumThreads()) : 0;
     }
 
     /**

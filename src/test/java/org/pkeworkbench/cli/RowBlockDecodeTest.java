@@ -46,7 +46,7 @@ class RowBlockDecodeTest {
     }
 
     @Test
-    void splitDecodeMatchesPlainDecodeAndFullPasses() throws IOException {
+    void splitDecodeMatchesPlainAndFull() throws IOException {
         Autograd.disableOnThisThread();
         assertTrue(RowBlockProduct.appliesOn(Device.cpu()), "the split applies with 2 libtorch threads");
         MODEL.write(temp.resolve("model"));

@@ -40,7 +40,7 @@ class MklCodePathTest {
     }
 
     @Test
-    void vendorIsReadFromWindowsIdentifierOrCpuinfo() {
+    void vendorFromIdentifierOrCpuinfo() {
         assertEquals(INTEL, MklCodePath.vendorIn("Intel64 Family 6 Model 158 Stepping 10, GenuineIntel"));
         assertEquals(AMD, MklCodePath.vendorIn("AMD64 Family 25 Model 1 Stepping 1, AuthenticAMD"));
         assertEquals(Optional.empty(), MklCodePath.vendorIn("ARMv8 (64-bit) Family 8"));
