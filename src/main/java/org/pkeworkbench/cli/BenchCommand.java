@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.pkeworkbench.model.RowBlockProduct;
 import org.pkeworkbench.model.io.DirectoryTrees;
 import org.pkeworkbench.model.io.StoredDType;
 import org.slf4j.Logger;
@@ -244,10 +245,7 @@ final class BenchCommand implements Callable<Integer> {
                 + " tokens; edit steps: hot spots of " + results.get("edit_neurons_per_layer") + " neurons in layers "
                 + layers + ", " + results.get("edit_steps") + " steps per run; bandwidth: libtorch sum of a "
                 + MemoryBandwidth.ARRAY_MIB + " MiB float32 array, fastest run");
-        writer.println(Boolean.TRUE.equals(results.get("row_block_products"))
-                ? "Decode: products with float32 weights of 2^20 elements or more are split into row blocks over "
-                        + "libtorch's threads; the direct implementation uses libtorch's linear as it is"
-                : "Decode: libtorch's linear as it is in both implementations (no row blocks)");
+        writer.println(decodeProducts(Boolean.TRUE.equals(results.get("row_block_products"))));
         writer.println("MKL code path: " + results.get("mkl_code_path"));
         writer.println(spread(results.get("run_seconds")));
         if (results.get("edit_step_speedup") == null && results.get("edit_step_seconds") != null) {
@@ -264,6 +262,19 @@ final class BenchCommand implements Callable<Integer> {
             writer.println("Direct baseline not run: " + results.get("direct_baseline_error"));
         }
         writer.flush();
+    }
+
+    /** Returns the line under the table that names how decode computes its products, and the reason. */
+    private static String decodeProducts(boolean rowBlocks) {
+        if (rowBlocks) {
+            return "Decode: products with float32 weights of 2^20 elements or more are split into row blocks over "
+                    + "libtorch's threads (" + RowBlockProduct.reason() + "); the direct implementation uses "
+                    + "libtorch's linear as it is";
+        }
+        String reason = RowBlockProduct.enabled()
+                ? "they need float32 weights on the CPU and 2 or more libtorch threads"
+                : RowBlockProduct.reason();
+        return "Decode: libtorch's linear as it is in both implementations (no row blocks: " + reason + ")";
     }
 
     /**

@@ -52,9 +52,6 @@ public abstract class DecoderModel implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(DecoderModel.class);
 
-    /** Added to attention scores of masked keys; finite, so fully masked padding rows stay free of NaN. */
-    private static final float MASKED_SCORE = -1e9f;
-
     protected final ModelConfig config;
     private final Path directory;
     private final NDManager manager;
@@ -568,7 +565,7 @@ public abstract class DecoderModel implements AutoCloseable {
         NDArray positions;
         /** Java copy of {@link #positions}, row-major, for rotary tables. */
         long[] positionValues;
-        /** {@code [batch, 1, seq, keySeq]}: 0 where a query may attend, {@link #MASKED_SCORE} elsewhere. */
+        /** {@code [batch, 1, seq, keySeq]}: 0 where a query may attend, {@link AttentionMask#MASKED_SCORE} elsewhere. */
         NDArray additiveMask;
         /** Per-pass position tables an architecture computes once and reuses in every layer (rotary cos/sin). */
         private NDArray[] positionTables;
@@ -704,28 +701,10 @@ public abstract class DecoderModel implements AutoCloseable {
             }
 
             long[] mask = paddingMask(batch, seq, past, total);
-            int window = config.slidingWindow();
-            positionValues = new long[batch * seq];
-            float[] additive = new float[batch * seq * total];
-            for (int b = 0; b < batch; b++) {
-                long realBefore = 0;
-                for (int j = 0; j < past; j++) {
-                    realBefore += mask[b * total + j];
-                }
-                for (int i = 0; i < seq; i++) {
-                    long isReal = mask[b * total + past + i];
-                    realBefore += isReal;
-                    // Padding positions get position 0; their outputs are never read.
-                    positionValues[b * seq + i] = isReal == 1 ? realBefore - 1 : 0;
-                    for (int j = 0; j < total; j++) {
-                        boolean inWindow = window == 0 || past + i - j < window;
-                        boolean visible = j <= past + i && inWindow && mask[b * total + j] == 1;
-                        additive[(b * seq + i) * total + j] = visible ? 0f : MASKED_SCORE;
-                    }
-                }
-            }
+            AttentionMask attention = new AttentionMask(mask, batch, seq, past, config.slidingWindow());
+            positionValues = attention.positions;
+            additiveMask = Tensors.owned(scratch.create(attention.additive, new Shape(batch, 1, seq, total)));
             positions = Tensors.owned(scratch.create(positionValues, new Shape(batch, seq)));
-            additiveMask = Tensors.owned(scratch.create(additive, new Shape(batch, 1, seq, total)));
         }
 
         private long[] paddingMask(int batch, int seq, int past, int total) {

@@ -23,6 +23,8 @@ import org.slf4j.LoggerFactory;
  * 68 to 75 ms instead of 57 to 59, and an edit step of that model 0.36 s instead of 0.24
  * (docs/benchmarks.md). In AUTO mode MKL picks its code path for the CPU and returns the same
  * results from run to run. The mode can only change before MKL's first computation in the process.
+ * On an Intel Xeon, AUTO was no faster (128 rows: 33.5 against 30.8 ms), so Intel's CPUs keep
+ * MKL's default.
  *
  * <p>libtorch does not export MKL's documented {@code mkl_cbwr_set}, so this calls
  * {@code mkl_serv_cbwr_set}, the function behind it, in the libtorch library that DJL loaded. Where

@@ -5,6 +5,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.jni.JniUtils;
+import java.util.Locale;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -12,25 +14,29 @@ import org.slf4j.LoggerFactory;
  * Computes {@code x @ weight^T} for a few input rows as one batched product over blocks of the
  * weight's output neurons, so that libtorch runs it on all its CPU threads.
  *
- * <p>On the CPU, libtorch computes {@code linear} with one input row (a decode step) on a single
- * thread, and in MKL's default mode on an AMD EPYC with 2 to 32 rows at even lower throughput, so
- * a decode step reads the weights at about half the memory bandwidth. Viewing
+ * <p>On an AMD EPYC, libtorch computed {@code linear} with one input row (a decode step) on a
+ * single thread, and in MKL's default mode with 2 to 32 rows at even lower throughput, so a
+ * decode step read the weights at about half the memory bandwidth. Viewing
  * {@code weight [out, in]} as {@code [blocks, out / blocks, in]} turns the same product into a
  * batched one, which libtorch spreads over its intra-op threads. The view copies no weights, and each output is the same
- * dot product over the same weight row as before. On the 642 MiB benchmark model this made
- * decode 1.4 to 1.7 times as fast (docs/benchmarks.md).
+ * dot product over the same weight row as before. On that machine it made decode of the 642 MiB
+ * benchmark model 1.4 to 1.7 times as fast (docs/benchmarks.md).
  *
  * <p>Weights stored as {@code [in, out]} (GPT-2's Conv1D) are split the same way into blocks of
  * output columns, {@code [in, blocks, out / blocks]} viewed as {@code [blocks, in, out / blocks]}:
  * for a {@code [1600, 6400]} weight one row took 1.0 to 1.2 ms in two blocks against 1.7 to 1.8 ms.
  *
- * <p>Applies only without gradient recording, so locate and edit passes compute as before. The
- * system property {@value #PROPERTY}{@code =false} turns it off, for example to measure decode
- * with libtorch's product as it is.
+ * <p>Applies only without gradient recording, so locate and edit passes compute as before. By
+ * default it applies on CPUs whose vendor is not Intel's. On an Intel Xeon with AMX (2 virtual
+ * cores), libtorch already computed one input row on both threads, 2.8 ms against
+ * 5.7 ms on one for a {@code [32000, 1024]} weight, and decode of the 642 MiB model was 2 to 3
+ * percent slower with the split. The system property {@value #PROPERTY} takes {@code true}
+ * (split on every CPU), {@code false} (never, for example to measure decode with libtorch's
+ * product as it is) or {@code auto} (the default).
  */
 public final class RowBlockProduct {
 
-    /** System property that turns the split off when set to {@code false}. */
+    /** System property: {@code true}, {@code false} or {@code auto} (by the CPU's vendor). */
     public static final String PROPERTY = "pke.row.block.products";
 
     /** Smallest weight, in elements, that is split: for smaller weights the split costs more than it saves. */
@@ -45,20 +51,49 @@ public final class RowBlockProduct {
 
     private RowBlockProduct() {}
 
-    /** Returns true unless {@value #PROPERTY} is {@code false}. Any other value is logged once and ignored. */
+    /**
+     * Returns whether the split is turned on: by {@value #PROPERTY}, or where it is unset or
+     * {@code auto}, on CPUs other than Intel's. Any other value is logged once and read as {@code auto}.
+     */
     public static boolean enabled() {
         String value = System.getProperty(PROPERTY);
-        if (value == null || value.equalsIgnoreCase("true")) {
+        if (value != null && value.equalsIgnoreCase("true")) {
             return true;
         }
-        if (value.equalsIgnoreCase("false")) {
+        if (value != null && value.equalsIgnoreCase("false")) {
             return false;
         }
-        if (!invalidValueLogged) {
+        if (value != null && !value.equalsIgnoreCase("auto") && !invalidValueLogged) {
             invalidValueLogged = true;
-            LOG.warn("-D{}={} is invalid: use true or false; row blocks stay on", PROPERTY, value);
+            LOG.warn("-D{}={} is invalid: use true, false or auto; the CPU's vendor decides", PROPERTY, value);
         }
-        return true;
+        return ByVendor.ENABLED;
+    }
+
+    /** Returns why {@link #enabled} gives what it gives, for logs and benchmark output. */
+    public static String reason() {
+        String value = System.getProperty(PROPERTY);
+        if (value != null && (value.equalsIgnoreCase("true") || value.equalsIgnoreCase("false"))) {
+            return "-D" + PROPERTY + "=" + value.toLowerCase(Locale.ROOT);
+        }
+        return ByVendor.REASON;
+    }
+
+    /** The default, decided once per process from the CPU's vendor. */
+    private static final class ByVendor {
+        private static final Optional<String> VENDOR = MklCodePath.cpuVendor();
+        static final boolean ENABLED = defaultFor(VENDOR);
+        static final String REASON = (ENABLED ? "on by default on " : "off by default on ")
+                + VENDOR.orElse("a CPU of unknown make");
+
+        static {
+            LOG.info("Row-block products for decode: {} (-D{}=true|false changes it)", REASON, PROPERTY);
+        }
+    }
+
+    /** Returns the default for a CPU vendor: off on Intel's CPUs, where libtorch threads one-row products itself. */
+    static boolean defaultFor(Optional<String> vendor) {
+        return !vendor.map("GenuineIntel"::equals).orElse(false);
     }
 
     /** Returns whether products on {@code device} can be split: turned on, the CPU, and 2 or more libtorch intra-op threads. */

@@ -2,8 +2,10 @@ package org.pkeworkbench.model;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
@@ -14,7 +16,9 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.core.Linear;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
+import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -30,6 +34,12 @@ class RowBlockProductTest {
 
     private static final int OUT = 2048;
     private static final int IN = 512;
+
+    /** Turns the split on: it is off by default on Intel's CPUs, and these tests check what it computes. */
+    @BeforeEach
+    void turnOn() {
+        System.setProperty(RowBlockProduct.PROPERTY, "true");
+    }
 
     @AfterEach
     void clearProperty() {
@@ -99,10 +109,26 @@ class RowBlockProductTest {
             System.setProperty(RowBlockProduct.PROPERTY, "false");
             assertNull(RowBlockProduct.tryCompute(row, large), "turned off");
 
-            System.clearProperty(RowBlockProduct.PROPERTY);
+            System.setProperty(RowBlockProduct.PROPERTY, "true");
             JniUtils.setNumThreads(1);
             assertNull(RowBlockProduct.tryCompute(row, large), "one thread");
         }
+    }
+
+    @Test
+    void defaultIsOffOnIntelOnly() {
+        assertFalse(RowBlockProduct.defaultFor(Optional.of("GenuineIntel")));
+        assertTrue(RowBlockProduct.defaultFor(Optional.of("AuthenticAMD")));
+        assertTrue(RowBlockProduct.defaultFor(Optional.empty()), "unknown makes keep the split");
+
+        System.setProperty(RowBlockProduct.PROPERTY, "sometimes");
+        boolean byVendor = RowBlockProduct.enabled();
+        System.setProperty(RowBlockProduct.PROPERTY, "auto");
+        assertEquals(byVendor, RowBlockProduct.enabled(), "an invalid value reads as auto");
+        assertEquals(RowBlockProduct.defaultFor(MklCodePath.cpuVendor()), byVendor);
+        System.setProperty(RowBlockProduct.PROPERTY, "FALSE");
+        assertFalse(RowBlockProduct.enabled());
+        assertEquals("-D" + RowBlockProduct.PROPERTY + "=false", RowBlockProduct.reason());
     }
 
     @Test

@@ -15,13 +15,22 @@ import org.pkeworkbench.model.Tensors;
  */
 final class RotaryEmbedding {
 
+    /** Positions in the first angle table; 256 positions of head size 128 take 256 KiB. */
+    private static final int INITIAL_POSITIONS = 256;
+
     private final int headDim;
+    /** The model's context length in tokens ({@code max_position_embeddings}). */
+    private final int maxPositions;
     /** One inverse frequency per pair of dimensions, {@code [headDim / 2]}, radians per position. */
     private final double[] inverseFrequencies;
+    /** The angle table of the longest sequence so far; replaced, never changed, when a longer one is needed. */
+    private volatile AngleRows angleRows;
 
     RotaryEmbedding(ModelConfig config) {
         this.headDim = config.headDim();
+        this.maxPositions = config.maxPositions();
         this.inverseFrequencies = inverseFrequencies(config.headDim(), config.ropeTheta(), config.ropeScaling());
+        this.angleRows = new AngleRows(INITIAL_POSITIONS, headDim, inverseFrequencies);
     }
 
     static double[] inverseFrequencies(int headDim, double theta, RopeScaling scaling) {
@@ -70,23 +79,73 @@ final class RotaryEmbedding {
      * @param positions row-major {@code [batch, seq]} token positions
      */
     NDArray[] tables(NDManager manager, long[] positions, int batch, int seq) {
-        int half = headDim / 2;
+        long largest = 0;
+        for (long position : positions) {
+            largest = Math.max(largest, position);
+        }
+        AngleRows rows = rowsThrough(largest);
+
         float[] cos = new float[positions.length * headDim];
         float[] sin = new float[positions.length * headDim];
         for (int p = 0; p < positions.length; p++) {
-            for (int i = 0; i < half; i++) {
-                double angle = positions[p] * inverseFrequencies[i];
-                float c = (float) Math.cos(angle);
-                float s = (float) Math.sin(angle);
-                cos[p * headDim + i] = c;
-                cos[p * headDim + half + i] = c;
-                sin[p * headDim + i] = s;
-                sin[p * headDim + half + i] = s;
-            }
+            int from = (int) positions[p] * headDim;
+            System.arraycopy(rows.cos, from, cos, p * headDim, headDim);
+            System.arraycopy(rows.sin, from, sin, p * headDim, headDim);
         }
         Shape shape = new Shape(batch, 1, seq, headDim);
         // Autograd saves these tables for the backward pass, so they must live in libtorch memory.
         return new NDArray[] {Tensors.owned(manager.create(cos, shape)), Tensors.owned(manager.create(sin, shape))};
+    }
+
+    /**
+     * Returns rows that cover positions 0 to {@code position}, computing a longer set when needed.
+     * Passes on several threads may both compute one; either result is correct.
+     */
+    private AngleRows rowsThrough(long position) {
+        AngleRows rows = angleRows;
+        if (position < rows.positions) {
+            return rows;
+        }
+        if (position >= Integer.MAX_VALUE / headDim) {
+            throw new IllegalArgumentException("Position " + position + " is too large for rotary tables");
+        }
+        // Doubling keeps the recomputations few; past the model's context length, only what is asked.
+        long doubled = Math.min(2L * rows.positions, Math.max(maxPositions, rows.positions));
+        int positions = (int) Math.min(Integer.MAX_VALUE / headDim, Math.max(position + 1, doubled));
+        rows = new AngleRows(positions, headDim, inverseFrequencies);
+        angleRows = rows;
+        return rows;
+    }
+
+    /**
+     * Cosines and sines of {@code position * inverseFrequency} for the first {@code positions}
+     * positions, {@code [positions, headDim]} row-major, each half of a row holding the same values.
+     * They are computed once and copied into every pass's tables. NOTE: computing them in each pass
+     * made the JIT's optimising compiler spend 140 to 240 ms on this loop, on one of two cores,
+     * during passes that libtorch runs on both.
+     */
+    private static final class AngleRows {
+        final int positions;
+        final float[] cos;
+        final float[] sin;
+
+        AngleRows(int positions, int headDim, double[] inverseFrequencies) {
+            this.positions = positions;
+            int half = headDim / 2;
+            cos = new float[positions * headDim];
+            sin = new float[positions * headDim];
+            for (int p = 0; p < positions; p++) {
+                for (int i = 0; i < half; i++) {
+                    double angle = p * inverseFrequencies[i];
+                    float c = (float) Math.cos(angle);
+                    float s = (float) Math.sin(angle);
+                    cos[p * headDim + i] = c;
+                    cos[p * headDim + half + i] = c;
+                    sin[p * headDim + i] = s;
+                    sin[p * headDim + half + i] = s;
+                }
+            }
+        }
     }
 
     /** Rotates {@code x} ({@code [batch, heads, seq, headDim]}) by the tables from {@link #tables}. */

@@ -1,12 +1,56 @@
 package org.pkeworkbench.model.llama;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import java.io.IOException;
 import org.junit.jupiter.api.Test;
+import org.pkeworkbench.model.ModelConfig;
 import org.pkeworkbench.model.RopeScaling;
+import org.pkeworkbench.testing.SharedFiles;
 
-/** Rotary frequencies with each scaling type, against values computed by hand from the formulas. */
+/**
+ * Rotary frequencies with each scaling type, against values computed by hand from the formulas,
+ * and the cos/sin tables against the angles computed for each position.
+ */
 class RotaryEmbeddingTest {
+
+    /**
+     * Positions past the first angle table (256 positions) and past the fixture's context length
+     * make the table grow twice. Every value must still be the float of the double-precision angle.
+     */
+    @Test
+    void tablesAcrossTableGrowth() throws IOException {
+        ModelConfig config = ModelConfig.load(SharedFiles.fixture("tiny-llama3"));
+        RotaryEmbedding rotary = new RotaryEmbedding(config);
+        double[] frequencies = RotaryEmbedding.inverseFrequencies(config.headDim(), config.ropeTheta(),
+                config.ropeScaling());
+        long beyondContext = config.maxPositions() + 700L;
+        long[][] calls = {{0, 1, 255}, {3, 256, 300}, {beyondContext, 7, 0}, {4, 5, 6}};
+
+        try (NDManager manager = NDManager.newBaseManager()) {
+            for (long[] positions : calls) {
+                NDArray[] tables = rotary.tables(manager, positions, 1, positions.length);
+
+                int headDim = config.headDim();
+                assertEquals(new Shape(1, 1, positions.length, headDim), tables[0].getShape());
+                float[] cos = new float[positions.length * headDim];
+                float[] sin = new float[positions.length * headDim];
+                for (int p = 0; p < positions.length; p++) {
+                    for (int i = 0; i < headDim; i++) {
+                        double angle = positions[p] * frequencies[i % (headDim / 2)];
+                        cos[p * headDim + i] = (float) Math.cos(angle);
+                        sin[p * headDim + i] = (float) Math.sin(angle);
+                    }
+                }
+                assertArrayEquals(cos, tables[0].toFloatArray());
+                assertArrayEquals(sin, tables[1].toFloatArray());
+            }
+        }
+    }
 
     @Test
     void unscaledFrequenciesFollowTheta() {
