@@ -62,10 +62,10 @@ public class WorkbenchApp extends Application {
 
     @Override
     public void stop() {
-        if (window != null) {
-            window.shutdown();
-        }
-        if (backend != null) {
+        boolean backendIdle = window == null || window.shutdown();
+        if (backend != null && !backendIdle) {
+            LOG.warn("Not closing the model while a cancelled call may still use it");
+        } else if (backend != null) {
             try {
                 backend.close();
             } catch (Exception error) {

@@ -4,9 +4,12 @@ import java.io.File;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import javafx.application.Platform;
 import javafx.beans.binding.Bindings;
 import javafx.beans.binding.BooleanBinding;
@@ -73,6 +76,9 @@ public final class WorkbenchWindow extends BorderPane {
     private static final Logger LOG = LoggerFactory.getLogger(WorkbenchWindow.class);
 
     private final WorkbenchBackend backend;
+    /** How long {@link #shutdown()} waits at most for a cancelled call to return. */
+    static final java.time.Duration SHUTDOWN_WAIT = java.time.Duration.ofSeconds(60);
+
     private final ExecutorService executor = Executors.newSingleThreadExecutor(runnable -> {
         Thread thread = new Thread(runnable, "workbench-backend");
         thread.setDaemon(true);
@@ -913,13 +919,52 @@ public final class WorkbenchWindow extends BorderPane {
         }
     }
 
-    /** Cancels any running call and stops the background thread. Call once when the window closes. */
-    public void shutdown() {
+    /**
+     * Cancels any running call, stops the background thread and waits up to
+     * {@link #SHUTDOWN_WAIT} for it to end. Call once when the window closes.
+     *
+     * <p>A cancelled call keeps running until it next checks for cancellation, at the latest after
+     * the step it is in (an edit step, a locate record). Closing the backend before then would free
+     * the model's arrays under it and crash the JVM in libtorch.
+     *
+     * @return true when the background thread has ended, so that the backend may be closed. False
+     *     when a call was still running: its model must then stay open until the process exits.
+     */
+    public boolean shutdown() {
         tour.stop();
         summaryPane.stopMemoryRefresh();
         cancel();
         executor.shutdown();
         sessions.awaitAutosave();
+        try {
+            if (executor.awaitTermination(SHUTDOWN_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
+                return true;
+            }
+            LOG.warn("The background call did not stop within {} s of the cancel; the model stays open until the "
+                    + "process exits", SHUTDOWN_WAIT.toSeconds());
+        } catch (InterruptedException interrupted) {
+            Thread.currentThread().interrupt();
+            LOG.warn("Interrupted while waiting for the background call to stop; the model stays open", interrupted);
+        }
+        return false;
+    }
+
+    /**
+     * Waits until the background thread has finished every call queued so far, a cancelled call
+     * that is still returning included. The service's running state turns false at the cancel,
+     * before that.
+     *
+     * @return false when {@code wait} passed first
+     */
+    boolean awaitBackendThread(java.time.Duration wait) throws InterruptedException {
+        try {
+            executor.submit(() -> { }).get(wait.toMillis(), TimeUnit.MILLISECONDS);
+            return true;
+        } catch (TimeoutException late) {
+            return false;
+        } catch (ExecutionException | RejectedExecutionException impossible) {
+            throw new IllegalStateException("The background thread no longer takes calls", impossible);
+        }
     }
 
     /** Returns the session actions: save, open, recent sessions and the moved-model prompt. */

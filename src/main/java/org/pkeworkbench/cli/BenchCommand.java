@@ -62,9 +62,8 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--heads", defaultValue = "16", description = "Random model: attention heads (default: ${DEFAULT-VALUE}).")
     int heads;
 
-    @Option(names = "--kv-heads", defaultValue = "16",
-            description = "Random model: key/value heads (default: ${DEFAULT-VALUE}).")
-    int kvHeads;
+    @Option(names = "--kv-heads", description = "Random model: key/value heads (default: the --heads value).")
+    Integer kvHeads;
 
     @Option(names = "--vocab", defaultValue = "32000", description = "Random model: vocabulary size (default: ${DEFAULT-VALUE}).")
     int vocab;
@@ -107,9 +106,14 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Also write the results to this JSON file (replaced if it exists).")
     Path json;
 
+    /** Options that describe the random model, so that they mean nothing with --model. */
+    private static final List<String> RANDOM_MODEL_OPTIONS = List.of("--hidden", "--layers", "--intermediate",
+            "--heads", "--kv-heads", "--vocab", "--weights-dtype", "--out");
+
     @Override
     public Integer call() throws Exception {
         checkCounts();
+        checkRandomModelOptions();
         StoredDType stored = storedDType();
         if (source.model != null && !Files.isDirectory(source.model)) {
             String problem = Files.exists(source.model) ? " is not a directory" : " does not exist";
@@ -181,10 +185,31 @@ final class BenchCommand implements Callable<Integer> {
         }
     }
 
+    /**
+     * Rejects random-model options next to --model, which they would not change, and an --out
+     * that exists, before a model is written.
+     */
+    private void checkRandomModelOptions() {
+        if (source.model != null) {
+            for (String option : RANDOM_MODEL_OPTIONS) {
+                if (spec.commandLine().getParseResult().hasMatchedOption(option)) {
+                    throw new ParameterException(spec.commandLine(), option + " describes the model that "
+                            + "--random-llama writes; --model measures its folder as it is, so leave " + option
+                            + " out");
+                }
+            }
+        }
+        if (out != null && Files.exists(out)) {
+            String kind = Files.isDirectory(out) ? "a folder" : "a file";
+            throw new ParameterException(spec.commandLine(), "--out " + out + " already exists (" + kind
+                    + "); choose a new folder for the random model");
+        }
+    }
+
     /** Returns the random model that the size options describe, or throws a usage error naming the invalid option. */
     private RandomLlama randomLlama() {
         try {
-            return new RandomLlama(vocab, hidden, intermediate, layers, heads, kvHeads, seed);
+            return new RandomLlama(vocab, hidden, intermediate, layers, heads, kvHeads == null ? heads : kvHeads, seed);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
@@ -245,7 +270,8 @@ final class BenchCommand implements Callable<Integer> {
                 + " tokens; edit steps: hot spots of " + results.get("edit_neurons_per_layer") + " neurons in layers "
                 + layers + ", " + results.get("edit_steps") + " steps per run; bandwidth: libtorch sum of a "
                 + MemoryBandwidth.ARRAY_MIB + " MiB float32 array, fastest run");
-        writer.println(decodeProducts(Boolean.TRUE.equals(results.get("row_block_products"))));
+        writer.println(decodeProducts(Boolean.TRUE.equals(results.get("row_block_products")),
+                results.get("max_abs_logit_difference") != null));
         writer.println("MKL code path: " + results.get("mkl_code_path"));
         writer.println(spread(results.get("run_seconds")));
         if (results.get("edit_step_speedup") == null && results.get("edit_step_seconds") != null) {
@@ -259,22 +285,23 @@ final class BenchCommand implements Callable<Integer> {
             writer.printf(Locale.ROOT, "max |project - direct| prompt logit: %.3g%n",
                     ((Number) results.get("max_abs_logit_difference")).doubleValue());
         } else {
-            writer.println("Direct baseline not run: " + results.get("direct_baseline_error"));
+            writer.println("Direct baseline not run. " + results.get("direct_baseline_error"));
         }
         writer.flush();
     }
 
     /** Returns the line under the table that names how decode computes its products, and the reason. */
-    private static String decodeProducts(boolean rowBlocks) {
+    private static String decodeProducts(boolean rowBlocks, boolean directRan) {
         if (rowBlocks) {
             return "Decode: products with float32 weights of 2^20 elements or more are split into row blocks over "
-                    + "libtorch's threads (" + RowBlockProduct.reason() + "); the direct implementation uses "
-                    + "libtorch's linear as it is";
+                    + "libtorch's threads (" + RowBlockProduct.reason() + ")"
+                    + (directRan ? "; the direct implementation uses libtorch's linear as it is" : "");
         }
         String reason = RowBlockProduct.enabled()
                 ? "they need float32 weights on the CPU and 2 or more libtorch threads"
                 : RowBlockProduct.reason();
-        return "Decode: libtorch's linear as it is in both implementations (no row blocks: " + reason + ")";
+        return "Decode: libtorch's linear as it is" + (directRan ? " in both implementations" : "")
+                + " (no row blocks: " + reason + ")";
     }
 
     /**

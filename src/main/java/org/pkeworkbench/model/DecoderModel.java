@@ -126,6 +126,9 @@ public abstract class DecoderModel implements AutoCloseable {
         long started = System.nanoTime();
         NativeMemoryTuning.apply();
         MklCodePath.apply();
+        if (dtype == ComputeDType.FLOAT32) {
+            RowBlockProduct.logDecision(device);
+        }
         if (dtype == ComputeDType.FLOAT16 && !device.isGpu()) {
             LOG.warn("Loading {} in float16 on the CPU: libtorch's float16 matrix products on the CPU are far "
                     + "slower than float32; use float16 on a GPU", modelDir);

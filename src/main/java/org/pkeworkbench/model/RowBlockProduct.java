@@ -48,6 +48,7 @@ public final class RowBlockProduct {
     private static final Logger LOG = LoggerFactory.getLogger(RowBlockProduct.class);
 
     private static volatile boolean invalidValueLogged;
+    private static volatile String loggedDecision;
 
     private RowBlockProduct() {}
 
@@ -73,10 +74,31 @@ public final class RowBlockProduct {
     /** Returns why {@link #enabled} gives what it gives, for logs and benchmark output. */
     public static String reason() {
         String value = System.getProperty(PROPERTY);
-        if (value != null && (value.equalsIgnoreCase("true") || value.equalsIgnoreCase("false"))) {
+        if (value == null || value.equalsIgnoreCase("auto")) {
+            return ByVendor.REASON;
+        }
+        if (value.equalsIgnoreCase("true") || value.equalsIgnoreCase("false")) {
             return "-D" + PROPERTY + "=" + value.toLowerCase(Locale.ROOT);
         }
-        return ByVendor.REASON;
+        return ByVendor.REASON + "; -D" + PROPERTY + "=" + value + " is invalid and was ignored";
+    }
+
+    /**
+     * Logs whether products on {@code device} are split and why, once per outcome in a process.
+     * Called when a model is loaded, so that the log names it before the first decode step.
+     */
+    static void logDecision(Device device) {
+        if (!Device.cpu().equals(device)) {
+            return;
+        }
+        String reason = reason();
+        String decision = reason.startsWith("-D")
+                ? (enabled() ? "on, as " : "off, as ") + reason + " asks"
+                : reason + "; -D" + PROPERTY + "=true|false|auto changes it";
+        if (!decision.equals(loggedDecision)) {
+            loggedDecision = decision;
+            LOG.info("Row-block products for decode: {}", decision);
+        }
     }
 
     /** The default, decided once per process from the CPU's vendor. */
@@ -85,10 +107,6 @@ public final class RowBlockProduct {
         static final boolean ENABLED = defaultFor(VENDOR);
         static final String REASON = (ENABLED ? "on by default on " : "off by default on ")
                 + VENDOR.orElse("a CPU of unknown make");
-
-        static {
-            LOG.info("Row-block products for decode: {} (-D{}=true|false changes it)", REASON, PROPERTY);
-        }
     }
 
     /** Returns the default for a CPU vendor: off on Intel's CPUs, where libtorch threads one-row products itself. */

@@ -245,7 +245,6 @@ class DemoEditHistoryTest {
 
         // The cancelled call may still be finishing on the backend thread. The next job queues behind
         // it on the single backend thread, so once that job is done the cancelled call has returned.
-        FxTestSupport.waitUntil("backend idle", () -> !window.worker().isRunning());
         FxTestSupport.onFx(() -> {
             window.openEditSet(DemoModel.editSet());
             return null;

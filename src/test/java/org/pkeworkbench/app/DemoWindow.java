@@ -1,7 +1,7 @@
 package org.pkeworkbench.app;
 
-import org.pkeworkbench.testing.ModelOutputs;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -11,6 +11,7 @@ import javafx.stage.Stage;
 import org.pkeworkbench.edit.EditSettings;
 import org.pkeworkbench.locate.LocateSettings;
 import org.pkeworkbench.model.LanguageModel;
+import org.pkeworkbench.testing.ModelOutputs;
 
 /**
  * A workbench window over the real backend, shown in a test's stage at 1280 x 800, with waits for
@@ -26,6 +27,7 @@ final class DemoWindow {
     private final WorkbenchWindow window;
     private final List<Worker.State> finishedStates = new CopyOnWriteArrayList<>();
     private int awaitedCalls;
+    private boolean closed;
 
     private DemoWindow(CoreBackend backend, WorkbenchBackend windowBackend, Stage stage) {
         this.backend = backend;
@@ -122,9 +124,14 @@ final class DemoWindow {
         return ModelOutputs.logits(lm.decoder(), lm.promptIds(PROMPT, true));
     }
 
-    /** Shuts the window's backend thread down and frees the model. */
+    /** Shuts the window's backend thread down and frees the model once that thread has ended. Idempotent. */
     void close() {
-        onFx(window::shutdown);
+        if (closed) {
+            return;
+        }
+        closed = true;
+        boolean ended = FxTestSupport.onFx(window::shutdown);
+        assertTrue(ended, "the backend thread ended within " + WorkbenchWindow.SHUTDOWN_WAIT);
         backend.close();
     }
 }

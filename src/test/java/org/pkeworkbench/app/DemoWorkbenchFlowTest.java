@@ -3,8 +3,10 @@ package org.pkeworkbench.app;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.time.Duration;
 import java.util.List;
 import javafx.concurrent.Worker;
 import javafx.stage.Stage;
@@ -137,7 +139,7 @@ class DemoWorkbenchFlowTest {
     }
 
     @Test
-    void cancelledEditLeavesDemoModelUnchanged(FxRobot robot) {
+    void cancelledEditLeavesDemoModelUnchanged(FxRobot robot) throws InterruptedException {
         openDemoAndLocate(robot);
         float[] original = demo.logits();
 
@@ -152,10 +154,31 @@ class DemoWorkbenchFlowTest {
         assertEquals(Worker.State.CANCELLED, demo.awaitNextCall());
 
         // The cancelled call may still be finishing on the background thread; the model must end unchanged.
-        FxTestSupport.waitUntil("backend idle", () -> !window.worker().isRunning());
+        assertTrue(window.awaitBackendThread(Duration.ofSeconds(60)), "the cancelled edit returned");
         assertFalse(backend.hasAppliedEdit());
         FxTestSupport.waitUntil("weights label shows original",
                 () -> "original".equals(robot.lookup("#weightsStateLabel").queryLabeled().getText()));
         assertArrayEquals(original, demo.logits());
+    }
+
+    /**
+     * Closing the window while an edit runs cancels it and waits until the edit has returned, so
+     * that closing the model afterwards frees no array that the edit still uses (which crashed the
+     * JVM in libtorch).
+     */
+    @Test
+    void closingDuringAnEditWaitsForIt(FxRobot robot) {
+        openDemoAndLocate(robot);
+        FxTestSupport.onFx(() -> {
+            window.selectTab("Hot spots");
+            return null;
+        });
+        robot.clickOn("#acceptSuggestedButton");
+        robot.clickOn("#runEditButton");
+        FxTestSupport.waitUntil("edit running", () -> window.worker().isRunning());
+
+        demo.close();
+
+        assertNull(backend.languageModel(), "the model is closed");
     }
 }

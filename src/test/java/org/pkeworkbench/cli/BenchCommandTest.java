@@ -20,6 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.pkeworkbench.model.Autograd;
 import org.pkeworkbench.model.DecoderModel;
 import org.pkeworkbench.model.ForwardOptions;
+import org.pkeworkbench.model.ModelConfig;
 import org.pkeworkbench.model.io.StoredDType;
 import org.pkeworkbench.testing.SharedFiles;
 
@@ -292,5 +293,36 @@ class BenchCommandTest {
         assertEquals(1, run.exitCode(), run::toString);
         assertTrue(run.err().contains(file + " is a file, not a folder"), run::toString);
         assertTrue(!run.out().contains("prefill"), "no benchmark ran: " + run.out());
+    }
+
+    @Test
+    void sizeOptionWithModelIsUsageError() {
+        CliRun run = CliRun.of("bench", "--model", SharedFiles.stories260K().toString(), "--hidden", "99",
+                "--device", "cpu");
+
+        assertEquals(2, run.exitCode(), run::toString);
+        assertTrue(run.err().contains("--hidden describes the model that --random-llama writes"), run::toString);
+    }
+
+    @Test
+    void existingOutIsUsageError() throws IOException {
+        Path file = Files.writeString(temp.resolve("taken"), "x");
+
+        CliRun run = CliRun.of("bench", "--random-llama", "--out", file.toString(), "--device", "cpu");
+
+        assertEquals(2, run.exitCode(), run::toString);
+        assertTrue(run.err().contains("--out " + file + " already exists (a file)"), run::toString);
+    }
+
+    @Test
+    void keyValueHeadsDefaultToHeads() throws IOException {
+        Path model = temp.resolve("four-heads");
+
+        CliRun run = CliRun.of("bench", "--random-llama", "--vocab", "64", "--hidden", "32", "--intermediate", "48",
+                "--layers", "1", "--heads", "4", "--prompt-tokens", "4", "--decode-tokens", "2", "--repeats", "1",
+                "--device", "cpu", "--out", model.toString());
+
+        assertEquals(0, run.exitCode(), run::toString);
+        assertEquals(4, ModelConfig.load(model).numKeyValueHeads());
     }
 }
