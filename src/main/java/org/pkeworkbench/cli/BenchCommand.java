@@ -259,6 +259,7 @@ final class BenchCommand implements Callable<Integer> {
         mebibyteRow(writer, "after inference: mapped files (MiB)", results.get("inference_resident_file_bytes"));
         mebibyteRow(writer, "locate: peak growth (MiB)", results.get("locate_peak_growth_bytes"));
         mebibyteRow(writer, "edit steps: peak growth (MiB)", results.get("edit_peak_growth_bytes"));
+        mebibyteRow(writer, "edit, every layer: peak growth (MiB)", results.get("edit_full_recompute_peak_growth_bytes"));
         mebibyteRow(writer, "peak heap (MiB)", results.get("peak_heap_bytes"));
         mebibyteRow(writer, "peak resident (MiB)", results.get("peak_resident_bytes"));
         if (results.get("gpu_memory_total_bytes") != null) {

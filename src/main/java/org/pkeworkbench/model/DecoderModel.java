@@ -130,8 +130,7 @@ public abstract class DecoderModel implements AutoCloseable {
             RowBlockProduct.logDecision(device);
         }
         if (dtype == ComputeDType.FLOAT16 && !device.isGpu()) {
-            LOG.warn("Loading {} in float16 on the CPU: libtorch's float16 matrix products on the CPU are far "
-                    + "slower than float32; use float16 on a GPU", modelDir);
+            logFloat16OnCpu(modelDir);
         }
         ModelConfig config = ModelConfig.load(modelDir);
         DecoderModel model = config.architecture() == Architecture.GPT2
@@ -447,6 +446,21 @@ public abstract class DecoderModel implements AutoCloseable {
             return blocked.add(bias);
         }
         return ai.djl.nn.core.Linear.linear(x, weight, bias).singletonOrThrow();
+    }
+
+    /**
+     * Says how fast float16 will be on this CPU: libtorch's float16 products are about as fast as
+     * float32 ones with AVX512-FP16 instructions and hundreds of times slower without (docs/gpu.md).
+     */
+    private static void logFloat16OnCpu(Path modelDir) {
+        if (CpuInfo.current().hasFloat16Arithmetic().orElse(false)) {
+            LOG.info("Loading {} in float16 on the CPU, which has AVX512-FP16 instructions: libtorch computes "
+                    + "float16 products there about as fast as float32 ones", modelDir);
+        } else {
+            LOG.warn("Loading {} in float16 on a CPU without AVX512-FP16 instructions, where libtorch's float16 "
+                    + "matrix products are far slower than float32 ones; use float32 here or float16 on a GPU",
+                    modelDir);
+        }
     }
 
     public ModelConfig config() {

@@ -4,9 +4,6 @@ import ai.djl.engine.Engine;
 import ai.djl.pytorch.jni.LibUtils;
 import com.sun.jna.Function;
 import com.sun.jna.NativeLibrary;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Optional;
@@ -64,7 +61,7 @@ public final class MklCodePath {
 
     private static String decideAndSet() {
         String property = System.getProperty(PROPERTY);
-        Optional<String> vendor = cpuVendor();
+        Optional<String> vendor = CpuInfo.current().vendor();
         Decision decision = decide(property, System.getenv("MKL_CBWR"), vendor);
         String outcome = decision.setAuto() ? setAuto(vendor.orElse("this CPU")) : decision.reason();
         if (!isValid(property)) {
@@ -126,33 +123,5 @@ public final class MklCodePath {
             LOG.info("MKL's code path not set: {}", e.toString());
             return "libtorch's default; the automatic MKL code path could not be set (" + e.getMessage() + ")";
         }
-    }
-
-    /** Returns the CPU's vendor string ({@code GenuineIntel}, {@code AuthenticAMD}) where the system reports it. */
-    static Optional<String> cpuVendor() {
-        String windows = System.getenv("PROCESSOR_IDENTIFIER");
-        if (windows != null) {
-            return vendorIn(windows);
-        }
-        Path cpuinfo = Path.of("/proc/cpuinfo");
-        if (!Files.isReadable(cpuinfo)) {
-            return Optional.empty();
-        }
-        try (var lines = Files.lines(cpuinfo)) {
-            return lines.filter(line -> line.startsWith("vendor_id")).findFirst()
-                    .map(line -> line.substring(line.indexOf(':') + 1).trim());
-        } catch (IOException | UncheckedIOException e) {
-            LOG.warn("Could not read the CPU's vendor from {}: {}", cpuinfo, e.toString());
-            return Optional.empty();
-        }
-    }
-
-    static Optional<String> vendorIn(String text) {
-        for (String vendor : new String[] {"GenuineIntel", "AuthenticAMD", "HygonGenuine"}) {
-            if (text.contains(vendor)) {
-                return Optional.of(vendor);
-            }
-        }
-        return Optional.empty();
     }
 }

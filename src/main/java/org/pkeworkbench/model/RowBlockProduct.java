@@ -103,7 +103,7 @@ public final class RowBlockProduct {
 
     /** The default, decided once per process from the CPU's vendor. */
     private static final class ByVendor {
-        private static final Optional<String> VENDOR = MklCodePath.cpuVendor();
+        private static final Optional<String> VENDOR = CpuInfo.current().vendor();
         static final boolean ENABLED = defaultFor(VENDOR);
         static final String REASON = (ENABLED ? "on by default on " : "off by default on ")
                 + VENDOR.orElse("a CPU of unknown make");

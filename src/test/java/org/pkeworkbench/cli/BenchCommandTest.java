@@ -185,6 +185,7 @@ class BenchCommandTest {
             assertTrue(written.get("inference_peak_resident_bytes").isNumber(), written.toString());
             assertTrue(written.get("locate_peak_growth_bytes").isNumber(), written.toString());
             assertTrue(written.get("edit_peak_growth_bytes").isNumber(), written.toString());
+            assertTrue(written.get("edit_full_recompute_peak_growth_bytes").isNumber(), written.toString());
             assertTrue(written.get("peak_resident_bytes").asLong() >= written.get("inference_peak_resident_bytes")
                     .asLong(), "the run's peak includes the inference window");
         }

@@ -125,7 +125,7 @@ class RowBlockProductTest {
         boolean byVendor = RowBlockProduct.enabled();
         System.setProperty(RowBlockProduct.PROPERTY, "auto");
         assertEquals(byVendor, RowBlockProduct.enabled(), "an invalid value reads as auto");
-        assertEquals(RowBlockProduct.defaultFor(MklCodePath.cpuVendor()), byVendor);
+        assertEquals(RowBlockProduct.defaultFor(CpuInfo.current().vendor()), byVendor);
         System.setProperty(RowBlockProduct.PROPERTY, "FALSE");
         assertFalse(RowBlockProduct.enabled());
         assertEquals("-D" + RowBlockProduct.PROPERTY + "=false", RowBlockProduct.reason());
