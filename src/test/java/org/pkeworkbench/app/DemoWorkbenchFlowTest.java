@@ -143,13 +143,7 @@ class DemoWorkbenchFlowTest {
         openDemoAndLocate(robot);
         float[] original = demo.logits();
 
-        FxTestSupport.onFx(() -> {
-            window.selectTab("Hot spots");
-            return null;
-        });
-        robot.clickOn("#acceptSuggestedButton");
-        robot.clickOn("#runEditButton");
-        FxTestSupport.waitUntil("edit running", () -> window.worker().isRunning());
+        startEditOfSuggestedHotSpots(robot);
         robot.clickOn("#cancelButton");
         assertEquals(Worker.State.CANCELLED, demo.awaitNextCall());
 
@@ -169,6 +163,15 @@ class DemoWorkbenchFlowTest {
     @Test
     void closingDuringAnEditWaitsForIt(FxRobot robot) {
         openDemoAndLocate(robot);
+        startEditOfSuggestedHotSpots(robot);
+
+        demo.close();
+
+        assertNull(backend.languageModel(), "the model is closed");
+    }
+
+    /** Ticks the suggested hot spots, starts the edit and waits until its call runs. */
+    private void startEditOfSuggestedHotSpots(FxRobot robot) {
         FxTestSupport.onFx(() -> {
             window.selectTab("Hot spots");
             return null;
@@ -176,9 +179,5 @@ class DemoWorkbenchFlowTest {
         robot.clickOn("#acceptSuggestedButton");
         robot.clickOn("#runEditButton");
         FxTestSupport.waitUntil("edit running", () -> window.worker().isRunning());
-
-        demo.close();
-
-        assertNull(backend.languageModel(), "the model is closed");
     }
 }
