@@ -229,7 +229,7 @@ final class BenchCommand implements Callable<Integer> {
     static void printTable(PrintWriter writer, Map<String, Object> results) {
         writer.println("Model: " + results.get("model") + " (" + results.get("parameters") + " parameters) on "
                 + results.get("device") + " in " + results.get("dtype") + "; " + medians(results.get("repeats")) + " after one warm-up");
-        writer.printf(Locale.ROOT, "%-34s %14s %14s %8s%n", "measurement", "project", "direct DJL", "ratio");
+        row(writer, "measurement", "project", "direct DJL", "ratio");
         row(writer, "load (s)", results.get("load_seconds"), null, null);
         row(writer, "load (MB/s)", scaled(results.get("load_bytes_per_second"), 1e-6), null, null);
         row(writer, "prefill " + results.get("prompt_tokens") + " tokens (tokens/s)",
@@ -258,7 +258,8 @@ final class BenchCommand implements Callable<Integer> {
         mebibyteRow(writer, "after inference: anonymous (MiB)", results.get("inference_resident_anonymous_bytes"));
         mebibyteRow(writer, "after inference: mapped files (MiB)", results.get("inference_resident_file_bytes"));
         mebibyteRow(writer, "locate: peak growth (MiB)", results.get("locate_peak_growth_bytes"));
-        mebibyteRow(writer, "edit steps: peak growth (MiB)", results.get("edit_peak_growth_bytes"));
+        mebibyteRow(writer, "edit from layer " + firstLayer + ": peak growth (MiB)",
+                results.get("edit_peak_growth_bytes"));
         mebibyteRow(writer, "edit, every layer: peak growth (MiB)", results.get("edit_full_recompute_peak_growth_bytes"));
         mebibyteRow(writer, "peak heap (MiB)", results.get("peak_heap_bytes"));
         mebibyteRow(writer, "peak resident (MiB)", results.get("peak_resident_bytes"));
@@ -326,8 +327,12 @@ final class BenchCommand implements Callable<Integer> {
         return Integer.valueOf(1).equals(repeats) ? "one timed run" : "medians of " + repeats + " runs";
     }
 
+    /** Width of the row names; the longest, such as "after inference: mapped files (MiB)", fit with one space. */
+    private static final int LABEL_WIDTH = 37;
+
     private static void row(PrintWriter writer, String name, Object project, Object direct, Object ratio) {
-        writer.printf(Locale.ROOT, "%-34s %14s %14s %8s%n", name, format(project), format(direct), format(ratio));
+        writer.printf(Locale.ROOT, "%-" + LABEL_WIDTH + "s %" + (48 - LABEL_WIDTH) + "s %14s %8s%n", name,
+                format(project), format(direct), format(ratio));
     }
 
     /** Prints a row of the project column only, for a value in bytes, in MiB. */
@@ -342,6 +347,9 @@ final class BenchCommand implements Callable<Integer> {
     private static String format(Object value) {
         if (value == null) {
             return "-";
+        }
+        if (value instanceof String text) {
+            return text;
         }
         double number = ((Number) value).doubleValue();
         return String.format(Locale.ROOT, number >= 100 ? "%.0f" : "%.3g", number);

@@ -11,8 +11,9 @@ final class DtypeOption {
     @Option(names = "--dtype", defaultValue = "float32", converter = Converter.class,
             description = "Type the weights are stored and computed in: float32 or float16, also written fp32 or f32 and "
                     + "fp16, f16 or half (default: ${DEFAULT-VALUE}). "
-                    + "float16 takes 2 bytes per parameter and is meant for GPUs; on the CPU its matrix products are "
-                    + "far slower than float32. bfloat16 is rejected because DJL 0.36 aborts on BFLOAT16 arrays.")
+                    + "float16 takes 2 bytes per parameter and is meant for GPUs; on a CPU without AVX512-FP16 "
+                    + "instructions its matrix products are far slower than float32. bfloat16 is rejected because "
+                    + "DJL 0.36 aborts on BFLOAT16 arrays.")
     ComputeDType dtype = ComputeDType.FLOAT32;
 
     ComputeDType value() {

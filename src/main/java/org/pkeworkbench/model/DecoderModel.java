@@ -52,6 +52,9 @@ public abstract class DecoderModel implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(DecoderModel.class);
 
+    /** Model folders whose float16 load on the CPU was already logged. */
+    private static final Set<Path> FLOAT16_CPU_LOGGED = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
     protected final ModelConfig config;
     private final Path directory;
     private final NDManager manager;
@@ -451,8 +454,12 @@ public abstract class DecoderModel implements AutoCloseable {
     /**
      * Says how fast float16 will be on this CPU: libtorch's float16 products are about as fast as
      * float32 ones with AVX512-FP16 instructions and hundreds of times slower without (docs/gpu.md).
+     * Once per model folder and process, since bench and the app load a model several times.
      */
     private static void logFloat16OnCpu(Path modelDir) {
+        if (!FLOAT16_CPU_LOGGED.add(modelDir.toAbsolutePath().normalize())) {
+            return;
+        }
         if (CpuInfo.current().hasFloat16Arithmetic().orElse(false)) {
             LOG.info("Loading {} in float16 on the CPU, which has AVX512-FP16 instructions: libtorch computes "
                     + "float16 products there about as fast as float32 ones", modelDir);

@@ -91,9 +91,10 @@ public final class RowBlockProduct {
         if (!Device.cpu().equals(device)) {
             return;
         }
+        boolean enabled = enabled(); // warns about an invalid value
         String reason = reason();
         String decision = reason.startsWith("-D")
-                ? (enabled() ? "on, as " : "off, as ") + reason + " asks"
+                ? (enabled ? "on, as " : "off, as ") + reason + " asks"
                 : reason + "; -D" + PROPERTY + "=true|false|auto changes it";
         if (!decision.equals(loggedDecision)) {
             loggedDecision = decision;
