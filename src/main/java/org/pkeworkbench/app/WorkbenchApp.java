@@ -30,6 +30,8 @@ public class WorkbenchApp extends Application {
     private final WorkbenchSettings settings = WorkbenchSettings.fromSystemProperties();
     private WorkbenchBackend backend;
     private WorkbenchWindow window;
+    /** Set by {@link #stop()}, so that the exit hook can tell a closed window from a signal. */
+    private volatile boolean stopped;
 
     /** Sets where the next started app gets its backend. Call before {@link Application#launch}. */
     public static void setBackendFactory(Supplier<? extends WorkbenchBackend> factory) {
@@ -39,6 +41,7 @@ public class WorkbenchApp extends Application {
     @Override
     public void start(Stage stage) {
         LOG.info("Workbench starting");
+        Runtime.getRuntime().addShutdownHook(new Thread(this::logUnclosedExit, "workbench-exit-log"));
         backend = backendFactory.get();
         window = new WorkbenchWindow(backend);
         stage.titleProperty().bind(window.titleProperty());
@@ -60,8 +63,17 @@ public class WorkbenchApp extends Application {
         }
     }
 
+    /** Logs an exit without {@link #stop()}: a signal such as Ctrl-C or SIGTERM, or System.exit. */
+    private void logUnclosedExit() {
+        if (!stopped) {
+            LOG.info("Workbench ended without closing its window (a signal such as Ctrl-C); a running task was "
+                    + "not cancelled, and the next start offers any autosaved work");
+        }
+    }
+
     @Override
     public void stop() {
+        stopped = true;
         boolean backendIdle = window == null || window.shutdown();
         if (backend != null && !backendIdle) {
             LOG.warn("Not closing the model while a cancelled call may still use it");
