@@ -75,10 +75,10 @@ public final class WorkbenchWindow extends BorderPane {
 
     private static final Logger LOG = LoggerFactory.getLogger(WorkbenchWindow.class);
 
-    private final WorkbenchBackend backend;
     /** How long {@link #shutdown()} waits at most for a cancelled call to return. */
     static final java.time.Duration SHUTDOWN_WAIT = java.time.Duration.ofSeconds(60);
 
+    private final WorkbenchBackend backend;
     private final ExecutorService executor = Executors.newSingleThreadExecutor(runnable -> {
         Thread thread = new Thread(runnable, "workbench-backend");
         thread.setDaemon(true);
