@@ -262,12 +262,13 @@ final class Benchmark {
         EditSettings cached = EditSettings.pkeDefaults().withSteps(EDIT_STEPS);
         EditSettings full = cached.withFullRecomputation(true);
         // Each run has its own memory window, so each mode gets its own peak.
-        Long[] growth = new Long[2];
+        LargestGrowth cachedGrowth = new LargestGrowth();
+        LargestGrowth fullGrowth = new LargestGrowth();
         double[] seconds = medianPair("edit_step", "edit_step_full_recompute",
-                () -> secondsPerStep(model, examples, locality, hotSpots, cached, growth, 0),
-                () -> secondsPerStep(model, examples, locality, hotSpots, full, growth, 1));
-        results.put("edit_peak_growth_bytes", growth[0]);
-        results.put("edit_full_recompute_peak_growth_bytes", growth[1]);
+                () -> secondsPerStep(model, examples, locality, hotSpots, cached, cachedGrowth),
+                () -> secondsPerStep(model, examples, locality, hotSpots, full, fullGrowth));
+        results.put("edit_peak_growth_bytes", cachedGrowth.bytes);
+        results.put("edit_full_recompute_peak_growth_bytes", fullGrowth.bytes);
         results.put("edit_layers", hotSpots.stream().map(HotSpot::layer).toList());
         results.put("edit_neurons_per_layer", hotSpots.get(0).neurons().size());
         results.put("edit_steps", EDIT_STEPS);
@@ -278,22 +279,27 @@ final class Benchmark {
         results.put("edit_step_speedup", reuses ? seconds[1] / seconds[0] : null);
     }
 
-    /**
-     * Runs one edit and returns its seconds per step. Its peak resident growth goes into
-     * {@code growth[mode]} when larger than the mode's earlier runs.
-     */
+    /** Runs one edit, adds its peak resident growth to {@code growth}, and returns its seconds per step. */
     private double secondsPerStep(DecoderModel model, List<EditExample> examples, List<LocalityExample> locality,
-            List<HotSpot> hotSpots, EditSettings settings, Long[] growth, int mode) {
+            List<HotSpot> hotSpots, EditSettings settings, LargestGrowth growth) {
         MemoryWindow window = startMemoryWindow();
         MaskedEditor.EditRun run = new MaskedEditor(model).edit(examples, locality, hotSpots, settings,
                 ProgressListener.NONE);
-        Long peakGrowth = window.peakGrowth();
+        growth.add(window.peakGrowth());
         notePeakResident();
         run.delta().close();
-        if (peakGrowth != null && (growth[mode] == null || peakGrowth > growth[mode])) {
-            growth[mode] = peakGrowth;
-        }
         return run.stepSeconds() / run.stepsRun();
+    }
+
+    /** The largest peak resident growth of several runs, in bytes; null while none was measured. */
+    private static final class LargestGrowth {
+        Long bytes;
+
+        void add(Long growth) {
+            if (growth != null && (bytes == null || growth > bytes)) {
+                bytes = growth;
+            }
+        }
     }
 
     /** Hot spots of {@value #EDIT_NEURONS} seeded random neurons in each of the last {@value #EDITED_LAYERS} layers. */

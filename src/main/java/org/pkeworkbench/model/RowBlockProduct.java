@@ -29,7 +29,7 @@ import org.slf4j.LoggerFactory;
  * <p>Applies only without gradient recording, so locate and edit passes compute as before. By
  * default it applies on CPUs whose vendor is not Intel's. On an Intel Xeon with AMX (2 virtual
  * cores), libtorch already computed one input row on both threads, 2.8 ms against
- * 5.7 ms on one for a {@code [32000, 1024]} weight, and decode of the 642 MiB model was 2 to 3
+ * 5.7 ms on one for a {@code [32000, 1024]} weight, and decode of the 642 MiB model was 2 to 6
  * percent slower with the split. The system property {@value #PROPERTY} takes {@code true}
  * (split on every CPU), {@code false} (never, for example to measure decode with libtorch's
  * product as it is) or {@code auto} (the default).
@@ -58,29 +58,41 @@ public final class RowBlockProduct {
      */
     public static boolean enabled() {
         String value = System.getProperty(PROPERTY);
-        if (value != null && value.equalsIgnoreCase("true")) {
-            return true;
-        }
-        if (value != null && value.equalsIgnoreCase("false")) {
-            return false;
-        }
-        if (value != null && !value.equalsIgnoreCase("auto") && !invalidValueLogged) {
-            invalidValueLogged = true;
-            LOG.warn("-D{}={} is invalid: use true, false or auto; the CPU's vendor decides", PROPERTY, value);
-        }
-        return ByVendor.ENABLED;
+        return switch (setting(value)) {
+            case ON -> true;
+            case OFF -> false;
+            case AUTO -> ByVendor.ENABLED;
+            case INVALID -> {
+                if (!invalidValueLogged) {
+                    invalidValueLogged = true;
+                    LOG.warn("-D{}={} is invalid: use true, false or auto; the CPU's vendor decides", PROPERTY, value);
+                }
+                yield ByVendor.ENABLED;
+            }
+        };
     }
 
-    /** Returns why {@link #enabled} gives what it gives, for logs and benchmark output. */
+    /** Returns the reason for what {@link #enabled} returns, for logs and benchmark output. */
     public static String reason() {
         String value = System.getProperty(PROPERTY);
+        return switch (setting(value)) {
+            case ON, OFF -> "-D" + PROPERTY + "=" + value.toLowerCase(Locale.ROOT);
+            case AUTO -> ByVendor.REASON;
+            case INVALID -> ByVendor.REASON + "; -D" + PROPERTY + "=" + value + " is invalid and was ignored";
+        };
+    }
+
+    /** A value of {@value #PROPERTY}; unset counts as {@code AUTO}. */
+    private enum Setting { ON, OFF, AUTO, INVALID }
+
+    private static Setting setting(String value) {
         if (value == null || value.equalsIgnoreCase("auto")) {
-            return ByVendor.REASON;
+            return Setting.AUTO;
         }
-        if (value.equalsIgnoreCase("true") || value.equalsIgnoreCase("false")) {
-            return "-D" + PROPERTY + "=" + value.toLowerCase(Locale.ROOT);
+        if (value.equalsIgnoreCase("true")) {
+            return Setting.ON;
         }
-        return ByVendor.REASON + "; -D" + PROPERTY + "=" + value + " is invalid and was ignored";
+        return value.equalsIgnoreCase("false") ? Setting.OFF : Setting.INVALID;
     }
 
     /**
@@ -94,7 +106,7 @@ public final class RowBlockProduct {
         boolean enabled = enabled(); // warns about an invalid value
         String reason = reason();
         String decision = reason.startsWith("-D")
-                ? (enabled ? "on, as " : "off, as ") + reason + " asks"
+                ? (enabled ? "on, set by " : "off, set by ") + reason
                 : reason + "; -D" + PROPERTY + "=true|false|auto changes it";
         if (!decision.equals(loggedDecision)) {
             loggedDecision = decision;

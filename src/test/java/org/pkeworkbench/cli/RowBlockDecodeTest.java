@@ -12,8 +12,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -22,6 +20,7 @@ import org.pkeworkbench.model.DecoderModel;
 import org.pkeworkbench.model.ForwardOptions;
 import org.pkeworkbench.model.KvCache;
 import org.pkeworkbench.model.RowBlockProduct;
+import org.pkeworkbench.testing.RowBlocksOn;
 import org.pkeworkbench.testing.TwoLibtorchThreads;
 
 /**
@@ -29,7 +28,7 @@ import org.pkeworkbench.testing.TwoLibtorchThreads;
  * {@link RowBlockProduct}: the same tokens and logits with the split on and off, and each step's
  * logits equal to a full pass over the same ids.
  */
-@ExtendWith(TwoLibtorchThreads.class)
+@ExtendWith({TwoLibtorchThreads.class, RowBlocksOn.class})
 class RowBlockDecodeTest {
 
     /** Vocabulary 2048, hidden 512, MLP width 2048: gate, up, down and the head have 2^20 elements. */
@@ -40,17 +39,6 @@ class RowBlockDecodeTest {
 
     @TempDir
     Path temp;
-
-    /** The split is off by default on Intel's CPUs; these tests check what it computes, so they turn it on. */
-    @BeforeEach
-    void turnOn() {
-        System.setProperty(RowBlockProduct.PROPERTY, "true");
-    }
-
-    @AfterEach
-    void clearProperty() {
-        System.clearProperty(RowBlockProduct.PROPERTY);
-    }
 
     @Test
     void splitDecodeMatchesPlainAndFull() throws IOException {

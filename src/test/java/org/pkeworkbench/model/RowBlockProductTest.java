@@ -17,34 +17,22 @@ import ai.djl.nn.core.Linear;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
 import java.util.Optional;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.pkeworkbench.testing.RowBlocksOn;
 import org.pkeworkbench.testing.TwoLibtorchThreads;
 
 /**
  * {@link RowBlockProduct}: the blocked product equals libtorch's {@code linear}, leaves the input's
  * shape and the weight's manager as they were, and returns null where it does not apply.
  */
-@ExtendWith(TwoLibtorchThreads.class)
+@ExtendWith({TwoLibtorchThreads.class, RowBlocksOn.class})
 class RowBlockProductTest {
 
     private static final int OUT = 2048;
     private static final int IN = 512;
-
-    /** Turns the split on: it is off by default on Intel's CPUs, and these tests check what it computes. */
-    @BeforeEach
-    void turnOn() {
-        System.setProperty(RowBlockProduct.PROPERTY, "true");
-    }
-
-    @AfterEach
-    void clearProperty() {
-        System.clearProperty(RowBlockProduct.PROPERTY);
-    }
 
     @ParameterizedTest
     @ValueSource(ints = {2, 4, 16})
