@@ -9,9 +9,9 @@ import java.util.Arrays;
  * {@code past + i - j < window} if a window is set, and when key {@code j} is not padding.
  *
  * <p>Each row is filled with {@link Arrays#fill} over the visible range instead of testing every
- * key. NOTE: a single loop over batch, queries and keys with the three tests inside made the JIT's
- * optimising compiler spend 80 to 95 ms per compilation of the calling method, twice, on one of
- * two cores. That slowed the libtorch products of the passes running at the time by half
+ * key. A single loop over batch, queries and keys with the three tests inside made the JIT's
+ * optimising compiler spend 78 to 94 ms per compilation of the calling method, twice, on one of
+ * two cores. Meanwhile the libtorch products of the running passes took about twice as long
  * (docs/benchmarks.md, "Forward pass").
  *
  * <p>Example: no padding, {@code past = 2}, {@code seq = 2}, no window gives positions
@@ -20,10 +20,10 @@ import java.util.Arrays;
  */
 final class AttentionMask {
 
-    /** Added to the attention score of a key that a query must not see; finite, so fully masked padding rows stay free of NaN. */
+    /** Score added for a key that a query must not see. It is finite, so fully masked padding rows stay free of NaN. */
     static final float MASKED_SCORE = -1e9f;
 
-    /** Position of each token, {@code [batch, seq]} row-major; padding tokens get position 0. */
+    /** Position of each token, {@code [batch, seq]} row-major. Padding tokens get position 0. */
     final long[] positions;
     /** {@code [batch, 1, seq, past + seq]} row-major: 0 where a query may attend, {@link #MASKED_SCORE} elsewhere. */
     final float[] additive;

@@ -17,8 +17,8 @@ import org.slf4j.LoggerFactory;
  * how libtorch's CPU kernels behave on a given CPU (MKL's code path, row-block products, the
  * float16 warning).
  *
- * <p>On Linux both come from {@code /proc/cpuinfo}; on Windows the vendor comes from
- * {@code PROCESSOR_IDENTIFIER} and the flags are unknown. Unknown values are empty, never guessed.
+ * <p>On Linux both come from {@code /proc/cpuinfo}. On Windows the vendor comes from
+ * {@code PROCESSOR_IDENTIFIER}, and the flags are unknown. Unknown values are empty, never guessed.
  */
 public final class CpuInfo {
 
@@ -27,7 +27,7 @@ public final class CpuInfo {
     private static final Path CPUINFO = Path.of("/proc/cpuinfo");
 
     private final Optional<String> vendor;
-    /** The {@code flags} of the first processor; empty when the system does not list them. */
+    /** The {@code flags} of the first processor, or empty when the system does not list them. */
     private final Optional<Set<String>> flags;
 
     CpuInfo(Optional<String> vendor, Optional<Set<String>> flags) {
@@ -55,8 +55,11 @@ public final class CpuInfo {
     }
 
     /**
-     * Returns whether the CPU has AVX512-FP16 instructions, with which libtorch computes float16
+     * Returns whether the CPU has AVX512-FP16 instructions, with which libtorch computed float16
      * matrix products about as fast as float32 ones. Empty where flags are unknown.
+     *
+     * <p>NOTE: this rule comes from two machines, an Intel Xeon with the flag (fast) and an AMD
+     * EPYC without it (hundreds of times slower). CPUs with only AMX-FP16, and ARM CPUs, are unchecked.
      */
     public Optional<Boolean> hasFloat16Arithmetic() {
         return hasFlag("avx512_fp16");

@@ -13,7 +13,9 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.UnaryOperator;
 import org.pkeworkbench.model.gpt2.Gpt2Model;
 import org.pkeworkbench.model.io.ModelFormatException;
@@ -53,7 +55,7 @@ public abstract class DecoderModel implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(DecoderModel.class);
 
     /** Model folders whose float16 load on the CPU was already logged. */
-    private static final Set<Path> FLOAT16_CPU_LOGGED = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private static final Set<Path> FLOAT16_CPU_LOGGED = ConcurrentHashMap.newKeySet();
 
     protected final ModelConfig config;
     private final Path directory;
@@ -452,21 +454,27 @@ public abstract class DecoderModel implements AutoCloseable {
     }
 
     /**
-     * Says how fast float16 will be on this CPU: libtorch's float16 products are about as fast as
-     * float32 ones with AVX512-FP16 instructions and hundreds of times slower without (docs/gpu.md).
-     * Once per model folder and process, since bench and the app load a model several times.
+     * Logs how fast float16 is likely to be on this CPU: libtorch's float16 products were about as
+     * fast as float32 ones with AVX512-FP16 instructions and hundreds of times slower without
+     * (docs/gpu.md). Logs once per model folder and process, because bench and the app load a
+     * model several times.
      */
     private static void logFloat16OnCpu(Path modelDir) {
         if (!FLOAT16_CPU_LOGGED.add(modelDir.toAbsolutePath().normalize())) {
             return;
         }
-        if (CpuInfo.current().hasFloat16Arithmetic().orElse(false)) {
+        Optional<Boolean> float16Arithmetic = CpuInfo.current().hasFloat16Arithmetic();
+        if (float16Arithmetic.orElse(false)) {
             LOG.info("Loading {} in float16 on the CPU, which has AVX512-FP16 instructions: libtorch computes "
                     + "float16 products there about as fast as float32 ones", modelDir);
-        } else {
+        } else if (float16Arithmetic.isPresent()) {
             LOG.warn("Loading {} in float16 on a CPU without AVX512-FP16 instructions, where libtorch's float16 "
-                    + "matrix products are far slower than float32 ones; use float32 here or float16 on a GPU",
+                    + "matrix products are far slower than float32 ones. Use float32 here or float16 on a GPU.",
                     modelDir);
+        } else {
+            LOG.warn("Loading {} in float16 on a CPU whose instruction set could not be read. Without AVX512-FP16 "
+                    + "instructions, libtorch's float16 matrix products are far slower than float32 ones. If passes "
+                    + "are slow, use float32 or float16 on a GPU.", modelDir);
         }
     }
 
