@@ -2,7 +2,6 @@ package org.pkeworkbench.cli;
 
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -18,7 +17,6 @@ import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
@@ -33,10 +31,11 @@ final class ApplyDeltaCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--model", required = true, description = "Hugging Face model directory (only read).")
+    @Option(names = "--model", converter = PathOptions.ModelFolder.class,
+            required = true, description = "Hugging Face model directory (only read).")
     Path model;
 
-    @Option(names = "--delta", required = true, description = "Delta file written by 'edit --delta' for this model.")
+    @Option(names = "--delta", converter = PathOptions.ExistingFile.class, required = true, description = "Delta file written by 'edit --delta' for this model.")
     Path delta;
 
     @Option(names = "--out", required = true, description = "New or empty directory for the edited model.")
@@ -51,14 +50,7 @@ final class ApplyDeltaCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        try {
-            JsonOutput.checkNewModelDirectory("--out", out, model);
-        } catch (IllegalArgumentException e) {
-            throw new ParameterException(spec.commandLine(), e.getMessage());
-        }
-        if (!Files.isRegularFile(delta)) {
-            throw new ParameterException(spec.commandLine(), "Delta file " + delta + " does not exist");
-        }
+        JsonOutput.checkNewModelDirectory("--out", out, model);
 
         if (devices.dtype() == ComputeDType.FLOAT16) {
             String warning = "With --dtype float16 every weight is rounded to float16 before the edited model is "

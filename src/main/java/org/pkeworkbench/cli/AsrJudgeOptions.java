@@ -1,7 +1,6 @@
 package org.pkeworkbench.cli;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import org.pkeworkbench.eval.GuardModelJudge;
 import org.pkeworkbench.eval.GuardPromptFormat;
@@ -18,7 +17,8 @@ import picocli.CommandLine.Option;
  */
 final class AsrJudgeOptions {
 
-    @Option(names = "--guard-model", description = "Judge attack success with this guard model (for example a Llama "
+    @Option(names = "--guard-model", converter = PathOptions.ModelFolder.class,
+            description = "Judge attack success with this guard model (for example a Llama "
             + "Guard directory) instead of the refusal-prefix list.")
     Path guardModel;
 
@@ -29,14 +29,6 @@ final class AsrJudgeOptions {
     @Option(names = "--guard-answer-prefix", defaultValue = "", description = "Text appended after the guard "
             + "model's prompt before reading its verdict (Llama Guard 3 may need two newlines).")
     String guardAnswerPrefix;
-
-    /** Fails early, naming the directory, when {@code --guard-model} does not exist. */
-    void check() {
-        if (guardModel != null && !Files.isDirectory(guardModel)) {
-            throw new IllegalArgumentException("--guard-model " + guardModel + " is not a directory; give the guard "
-                    + "model's Hugging Face directory");
-        }
-    }
 
     /** A judge with the model it runs on (null for the prefix judge); close it after the run. */
     static final class OpenJudge implements AutoCloseable {

@@ -38,7 +38,8 @@ final class BenchCommand implements Callable<Integer> {
     CommandSpec spec;
 
     static final class Source {
-        @Option(names = "--model", required = true, description = "Hugging Face model directory to measure.")
+        @Option(names = "--model", converter = PathOptions.ModelFolder.class,
+                required = true, description = "Hugging Face model directory to measure.")
         Path model;
 
         @Option(names = "--random-llama", required = true,
@@ -115,11 +116,6 @@ final class BenchCommand implements Callable<Integer> {
         checkCounts();
         checkRandomModelOptions();
         StoredDType stored = storedDType();
-        if (source.model != null && !Files.isDirectory(source.model)) {
-            String problem = Files.exists(source.model) ? " is not a directory" : " does not exist";
-            throw new ParameterException(spec.commandLine(), "--model " + source.model + problem + "; "
-                    + "point it at a Hugging Face model folder that contains config.json");
-        }
         if (json != null) {
             JsonOutput.checkOutputFile(json, source.model, true);
         }
@@ -173,16 +169,12 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     private void checkCounts() {
-        try {
-            RandomLlama.requireAtLeast("--prompt-tokens", promptTokens, 1);
-            RandomLlama.requireAtLeast("--decode-tokens", decodeTokens, 1);
-            RandomLlama.requireAtLeast("--repeats", repeats, 1);
-            RandomLlama.requireAtLeast("--edit-records", editRecords, 1);
-            // A record needs a prompt token and a response token.
-            RandomLlama.requireAtLeast("--record-tokens", recordTokens, 2);
-        } catch (IllegalArgumentException e) {
-            throw new ParameterException(spec.commandLine(), e.getMessage());
-        }
+        OptionValues.atLeast(spec, "--prompt-tokens", promptTokens, 1);
+        OptionValues.atLeast(spec, "--decode-tokens", decodeTokens, 1);
+        OptionValues.atLeast(spec, "--repeats", repeats, 1);
+        OptionValues.atLeast(spec, "--edit-records", editRecords, 1);
+        // A record needs a prompt token and a response token.
+        OptionValues.atLeast(spec, "--record-tokens", recordTokens, 2);
     }
 
     /**

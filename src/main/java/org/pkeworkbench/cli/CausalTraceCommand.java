@@ -29,7 +29,8 @@ final class CausalTraceCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--model", required = true, description = "Hugging Face model directory.")
+    @Option(names = "--model", converter = PathOptions.ModelFolder.class,
+            required = true, description = "Hugging Face model directory.")
     Path model;
 
     @Option(names = "--prompt", required = true, description = "Prompt text.")
@@ -98,9 +99,7 @@ final class CausalTraceCommand implements Callable<Integer> {
         } else {
             layersPerWindow = DEFAULT_WINDOW;
         }
-        if (layersPerWindow < 1) {
-            throw new ParameterException(spec.commandLine(), "--window must be at least 1, got " + layersPerWindow);
-        }
+        OptionValues.atLeast(spec, "--window", layersPerWindow, 1);
         JsonOutput.checkOutputFiles(model, overwrite, out, csv);
         CausalTraceResult result;
         try (LanguageModel lm = LanguageModel.load(model, devices.resolve(), devices.dtype())) {

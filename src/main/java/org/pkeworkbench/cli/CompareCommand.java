@@ -36,10 +36,12 @@ final class CompareCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--model", required = true, description = "Hugging Face model directory (only read).")
+    @Option(names = "--model", converter = PathOptions.ModelFolder.class,
+            required = true, description = "Hugging Face model directory (only read).")
     Path model;
 
-    @Option(names = "--edit-set", required = true, description = "Edit records: SafeEdit JSON, AdvBench-style CSV "
+    @Option(names = "--edit-set", converter = PathOptions.ExistingFile.class,
+            required = true, description = "Edit records: SafeEdit JSON, AdvBench-style CSV "
             + "or JSONL with prompt and optional safe and unsafe responses.")
     Path editSet;
 
@@ -78,9 +80,7 @@ final class CompareCommand implements Callable<Integer> {
         if (maxRecords < 0) {
             throw new ParameterException(spec.commandLine(), "--max-records must be 0 (all) or more, got " + maxRecords);
         }
-        if (maxNewTokens < 1) {
-            throw new ParameterException(spec.commandLine(), "--max-new-tokens must be at least 1, got " + maxNewTokens);
-        }
+        OptionValues.atLeast(spec, "--max-new-tokens", maxNewTokens, 1);
         LocateSettings settings;
         try {
             settings = new LocateSettings(layers, LocateSettings.NeuronSelection.FRACTION, neuronFraction, 1, 1, 1);

@@ -25,7 +25,6 @@ import org.pkeworkbench.locate.LocateSettings;
 import org.pkeworkbench.model.LanguageModel;
 import org.pkeworkbench.model.ModelConfig;
 import org.pkeworkbench.model.io.DirectoryTrees;
-import org.pkeworkbench.model.io.ModelDirectoryWriter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -57,7 +56,8 @@ final class CompareMethodsCommand implements Callable<Integer> {
             + "order (default: ${DEFAULT-VALUE}).")
     List<String> methods;
 
-    @Option(names = "--settings", description = "JSON file with per-method overrides of the edit settings, keyed by "
+    @Option(names = "--settings", converter = PathOptions.ExistingFile.class,
+            description = "JSON file with per-method overrides of the edit settings, keyed by "
             + "method, with the key names of a report's hyperparameters.edit block, and an optional \"locate\" block, "
             + "e.g. {\"pke\": {\"steps\": 20}, \"locate\": {\"layerCount\": 1}}.")
     Path settingsFile;
@@ -85,16 +85,12 @@ final class CompareMethodsCommand implements Callable<Integer> {
         if (Files.exists(out)) {
             throw new ParameterException(spec.commandLine(), "--out " + out + " already exists; choose a new directory");
         }
-        ModelDirectoryWriter.checkOutputDirectory(run.model, out);
+        JsonOutput.checkNewModelDirectory("--out", out, run.model);
         run.check(spec);
-        if (settingsFile != null && !Files.isRegularFile(settingsFile)) {
-            throw new ParameterException(spec.commandLine(), "Settings file " + settingsFile + " does not exist");
-        }
         SettingsOverrides overrides = SettingsOverrides.read(settingsFile, methods, ModelConfig.load(run.model).modelType());
 
         Path parent = out.toAbsolutePath().getParent();
         Files.createDirectories(parent);
-        judgeOptions.check();
         Path staging = Files.createTempDirectory(parent, "." + out.getFileName() + ".partial-");
         try (LanguageModel lm = LanguageModel.load(run.model, run.devices.resolve(), run.devices.dtype());
                 AsrJudgeOptions.OpenJudge asrJudge = judgeOptions.open(run.devices.request())) {

@@ -28,7 +28,7 @@ final class CompareReportsCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Parameters(arity = "2..*", paramLabel = "REPORT.json", description = "Two or more reports written by "
+    @Parameters(arity = "2..*", converter = PathOptions.ExistingFile.class, paramLabel = "REPORT.json", description = "Two or more reports written by "
             + "'edit --report'.")
     List<Path> inputs;
 

@@ -31,7 +31,8 @@ final class ContributionsCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--model", required = true, description = "Hugging Face model directory.")
+    @Option(names = "--model", converter = PathOptions.ModelFolder.class,
+            required = true, description = "Hugging Face model directory.")
     Path model;
 
     @Option(names = "--prompt", required = true, description = "Prompt text to trace.")
@@ -65,12 +66,8 @@ final class ContributionsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (Double.isNaN(threshold) || threshold < 0) {
-            throw new ParameterException(spec.commandLine(), "--threshold must be 0 or more, got " + threshold);
-        }
-        if (topK < 0) {
-            throw new ParameterException(spec.commandLine(), "--top-k must be 0 or more, got " + topK);
-        }
+        OptionValues.atLeast(spec, "--threshold", threshold, 0);
+        OptionValues.atLeast(spec, "--top-k", topK, 0);
         JsonOutput.checkOutputFiles(model, overwrite, out, csv);
 
         try (LanguageModel lm = LanguageModel.load(model, devices.resolve(), devices.dtype())) {

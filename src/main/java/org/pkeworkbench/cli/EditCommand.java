@@ -155,7 +155,7 @@ final class EditCommand implements Callable<Integer> {
                     + "no weights; leave it out");
         }
         if (out != null) {
-            checkOut();
+            JsonOutput.checkNewModelDirectory("--out", out, run.model);
         }
         JsonOutput.checkOutputFile(report, run.model, overwrite);
         if (delta != null && !edits) {
@@ -175,7 +175,6 @@ final class EditCommand implements Callable<Integer> {
         EditSettings settings = settings(config.modelType());
         LocateSettings locate = locateSettings().withProbeSteps(probeSteps);
 
-        judgeOptions.check();
         try (LanguageModel lm = LanguageModel.load(run.model, run.devices.resolve(), run.devices.dtype());
                 AsrJudgeOptions.OpenJudge asrJudge = judgeOptions.open(run.devices.request())) {
             boolean useChat = run.chat != null ? run.chat : lm.hasChatTemplate();
@@ -209,14 +208,6 @@ final class EditCommand implements Callable<Integer> {
     }
 
     /** Rejects an --out that exists or lies inside the model directory now, not after the whole edit. */
-    private void checkOut() throws java.io.IOException {
-        try {
-            JsonOutput.checkNewModelDirectory("--out", out, run.model);
-        } catch (IllegalArgumentException e) {
-            throw new ParameterException(spec.commandLine(), e.getMessage());
-        }
-    }
-
     private LocateSettings locateSettings() {
         if (neuronCount != null && scoreShare != null) {
             throw new ParameterException(spec.commandLine(), "Give at most one of --neuron-count and --score-share");

@@ -1,6 +1,5 @@
 package org.pkeworkbench.cli;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.pkeworkbench.edit.EditMode;
@@ -15,21 +14,26 @@ import picocli.CommandLine.ParameterException;
 /** The model, data and evaluation options that {@code edit} and {@code compare-methods} share. */
 final class EditRunOptions {
 
-    @Option(names = "--model", required = true, description = "Hugging Face model directory (only read).")
+    @Option(names = "--model", converter = PathOptions.ModelFolder.class,
+            required = true, description = "Hugging Face model directory (only read).")
     Path model;
 
-    @Option(names = "--edit-set", required = true, description = "Edit records: SafeEdit JSON, AdvBench-style CSV "
+    @Option(names = "--edit-set", converter = PathOptions.ExistingFile.class,
+            required = true, description = "Edit records: SafeEdit JSON, AdvBench-style CSV "
             + "(goal column) or JSONL {prompt, safe, unsafe}. Missing safe responses get a standard refusal; missing "
             + "unsafe responses get the model's own output.")
     Path editSet;
 
-    @Option(names = "--eval-set", required = true, description = "Attack prompts for ASR before and after (same formats).")
+    @Option(names = "--eval-set", converter = PathOptions.ExistingFile.class,
+            required = true, description = "Attack prompts for ASR before and after (same formats).")
     Path evalSet;
 
-    @Option(names = "--benign-set", description = "Benign prompts for ROUGE-L and over-refusal (default: the built-in set).")
+    @Option(names = "--benign-set", converter = PathOptions.ExistingFile.class,
+            description = "Benign prompts for ROUGE-L and over-refusal (default: the built-in set).")
     Path benignSet;
 
-    @Option(names = "--capability-set", description = "AlpacaEval-style JSON of instructions with reference outputs "
+    @Option(names = "--capability-set", converter = PathOptions.ExistingFile.class,
+            description = "AlpacaEval-style JSON of instructions with reference outputs "
             + "(for example alpaca_eval/model_outputs_gpt4_1106_preview.json): reports the win rate of the answers "
             + "after the edit against those before it, judged by ROUGE-L overlap with the references.")
     Path capabilitySet;
@@ -64,19 +68,10 @@ final class EditRunOptions {
     @Mixin
     DeviceOptions devices = new DeviceOptions();
 
-    /** Rejects missing input files and invalid numbers before the model loads. */
+    /** Rejects invalid numbers before the model loads; picocli has checked the input files while parsing. */
     void check(CommandSpec spec) {
-        for (Path input : new Path[] {editSet, evalSet, benignSet, capabilitySet}) {
-            if (input != null && !Files.isRegularFile(input)) {
-                throw new ParameterException(spec.commandLine(), "Dataset file " + input + " does not exist");
-            }
-        }
-        if (batchSize < 1) {
-            throw new ParameterException(spec.commandLine(), "--batch-size must be 1 or more, got " + batchSize);
-        }
-        if (maxNewTokens < 1) {
-            throw new ParameterException(spec.commandLine(), "--max-new-tokens must be 1 or more, got " + maxNewTokens);
-        }
+        OptionValues.atLeast(spec, "--batch-size", batchSize, 1);
+        OptionValues.atLeast(spec, "--max-new-tokens", maxNewTokens, 1);
         mode(spec);
     }
 

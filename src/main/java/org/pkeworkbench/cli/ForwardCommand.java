@@ -26,7 +26,8 @@ final class ForwardCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--model", required = true, description = "Hugging Face model directory.")
+    @Option(names = "--model", converter = PathOptions.ModelFolder.class,
+            required = true, description = "Hugging Face model directory.")
     Path model;
 
     @Option(names = "--ids", required = true, split = ",", description = "Comma-separated token ids, e.g. 1,403,407.")

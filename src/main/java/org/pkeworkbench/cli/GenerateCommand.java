@@ -21,7 +21,8 @@ final class GenerateCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--model", required = true, description = "Hugging Face model directory.")
+    @Option(names = "--model", converter = PathOptions.ModelFolder.class,
+            required = true, description = "Hugging Face model directory.")
     Path model;
 
     @Option(names = "--prompt", defaultValue = "", description = "Prompt text; empty starts from BOS.")
@@ -51,26 +52,40 @@ final class GenerateCommand implements Callable<Integer> {
     @Mixin
     DeviceOptions devices = new DeviceOptions();
 
-    private void checkOptions(int limit) {
-        if (limit < 0) {
-            throw new ParameterException(spec.commandLine(), "--max-new-tokens must be >= 0, got " + limit);
+    private void checkOptions() {
+        if (maxNewTokens != null) {
+            OptionValues.atLeast(spec, "--max-new-tokens", maxNewTokens, 0);
         }
-        if (temperature < 0 || Double.isNaN(temperature)) {
-            throw new ParameterException(spec.commandLine(), "--temperature must be >= 0, got " + temperature);
-        }
+        OptionValues.atLeast(spec, "--temperature", temperature, 0);
         if (topP <= 0 || topP > 1) {
             throw new ParameterException(spec.commandLine(), "--top-p must be in (0, 1], got " + topP);
         }
-        if (topK < 0) {
-            throw new ParameterException(spec.commandLine(), "--top-k must be >= 0, got " + topK);
+        OptionValues.atLeast(spec, "--top-k", topK, 0);
+    }
+
+    /**
+     * Returns the generation limit: {@code option} when given (checked before loading), else the
+     * model's {@code generation_config.json} {@code max_new_tokens}, else 256.
+     *
+     * @throws IllegalArgumentException naming the file when it sets a negative limit
+     */
+    static int newTokenLimit(Integer option, LanguageModel lm, Path modelDir) {
+        if (option != null) {
+            return option;
         }
+        int limit = lm.generationConfig().maxNewTokens().orElse(256);
+        if (limit < 0) {
+            throw new IllegalArgumentException(modelDir.resolve("generation_config.json") + " sets max_new_tokens to "
+                    + limit + "; pass --max-new-tokens to use another limit");
+        }
+        return limit;
     }
 
     @Override
     public Integer call() throws Exception {
+        checkOptions();
         try (LanguageModel lm = LanguageModel.load(model, devices.resolve(), devices.dtype())) {
-            int limit = maxNewTokens != null ? maxNewTokens : lm.generationConfig().maxNewTokens().orElse(256);
-            checkOptions(limit);
+            int limit = newTokenLimit(maxNewTokens, lm, model);
             SamplingSettings settings = new SamplingSettings(limit, temperature, topK, topP, seed, lm.stopTokens());
             long[] promptIds = prompt.isEmpty() && !chat ? lm.bosOnly() : lm.promptIds(prompt, chat);
             String text = lm.generate(promptIds, settings, ForwardOptions::create, () -> false);

@@ -29,7 +29,7 @@ final class JsonOutput {
      * Checks before any work that {@code out} may become a new model directory: it must not exist
      * (an empty directory is accepted) and must not lie inside the model directory.
      *
-     * @throws IllegalArgumentException naming {@code option} and the path otherwise
+     * @throws PathOptionException naming {@code option} and the path otherwise
      */
     static void checkNewModelDirectory(String option, Path out, Path modelDir) throws IOException {
         boolean taken;
@@ -43,10 +43,14 @@ final class JsonOutput {
             }
         }
         if (taken) {
-            throw new IllegalArgumentException(option + " " + out + " already exists and is not an empty directory; "
+            throw new PathOptionException(option + " " + out + " already exists and is not an empty directory; "
                     + "choose a new or empty directory");
         }
-        org.pkeworkbench.model.io.ModelDirectoryWriter.checkOutputDirectory(modelDir, out);
+        try {
+            org.pkeworkbench.model.io.ModelDirectoryWriter.checkOutputDirectory(modelDir, out);
+        } catch (IllegalArgumentException e) {
+            throw new PathOptionException(e.getMessage());
+        }
     }
 
     /**
@@ -54,6 +58,8 @@ final class JsonOutput {
      * directory, which is never written, no existing part of its folder path may be a file, and it
      * must not exist unless {@code overwrite}. Missing folders are created when the file is
      * written. A null {@code modelDir} skips the model directory check.
+     *
+     * @throws PathOptionException naming the file when it cannot be written
      */
     static void checkOutputFile(Path file, Path modelDir, boolean overwrite) throws IOException {
         Path target = file.toAbsolutePath().normalize();
@@ -63,15 +69,15 @@ final class JsonOutput {
             Path parent = target.getParent();
             Path resolvedParent = parent != null && Files.exists(parent) ? parent.toRealPath() : parent;
             if (resolvedParent != null && resolvedParent.startsWith(model)) {
-                throw new IllegalArgumentException("Output file " + file + " is inside the model directory " + modelDir
+                throw new PathOptionException("Output file " + file + " is inside the model directory " + modelDir
                         + ", which is never written; choose a file outside it");
             }
         }
         if (Files.isDirectory(target)) {
-            throw new IllegalArgumentException("Output file " + file + " is a directory; give a file name");
+            throw new PathOptionException("Output file " + file + " is a directory; give a file name");
         }
         if (Files.exists(target) && !overwrite) {
-            throw new IllegalArgumentException("Output file " + file + " already exists; choose a new name or pass "
+            throw new PathOptionException("Output file " + file + " already exists; choose a new name or pass "
                     + "--overwrite");
         }
     }
@@ -83,7 +89,7 @@ final class JsonOutput {
             existing = existing.getParent();
         }
         if (existing != null && !Files.isDirectory(existing)) {
-            throw new IllegalArgumentException("Output file " + file + " cannot be written: " + existing
+            throw new PathOptionException("Output file " + file + " cannot be written: " + existing
                     + " is a file, not a folder; choose another path");
         }
     }

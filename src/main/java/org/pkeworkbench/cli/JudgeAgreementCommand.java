@@ -58,7 +58,8 @@ final class JudgeAgreementCommand implements Callable<Integer> {
             + "needs --classifier-model). Repeat for several (default: prefix).")
     List<String> judges = new ArrayList<>();
 
-    @Option(names = "--guard-model", description = "Guard model directory (Hugging Face layout, only read).")
+    @Option(names = "--guard-model", converter = PathOptions.ModelFolder.class,
+            description = "Guard model directory (Hugging Face layout, only read).")
     Path guardModel;
 
     @Option(names = "--guard-prompt-format", defaultValue = "auto", description = "auto, model-template or built-in "
@@ -70,7 +71,8 @@ final class JudgeAgreementCommand implements Callable<Integer> {
             + "model's input before its next-token distribution is read (default: none).")
     String guardAnswerPrefix;
 
-    @Option(names = "--classifier-model", description = "Sequence-classification model directory (only read).")
+    @Option(names = "--classifier-model", converter = PathOptions.ModelFolder.class,
+            description = "Sequence-classification model directory (only read).")
     Path classifierModel;
 
     @Option(names = "--unsafe-label", description = "The classifier label that means unsafe (default: the first "
@@ -113,10 +115,8 @@ final class JudgeAgreementCommand implements Callable<Integer> {
         JudgeInput judgeInput = parseInput();
         GuardPromptFormat guardFormat = parseGuardFormat();
         checkOptions(kinds);
-        checkModelDirectory(kinds.contains(JudgeKind.GUARD), guardModel, "--guard-model");
-        checkModelDirectory(kinds.contains(JudgeKind.CLASSIFIER), classifierModel, "--classifier-model");
         if (!Files.isDirectory(artifacts)) {
-            throw new IllegalArgumentException("--artifacts " + artifacts + (Files.exists(artifacts) ? " is a file"
+            throw new PathOptionException("--artifacts " + artifacts + (Files.exists(artifacts) ? " is a file"
                     : " does not exist") + "; point it at JailbreakBench's attack-artifacts folder");
         }
         for (Path modelDir : new Path[] {artifacts, guardModel, classifierModel}) {
@@ -155,16 +155,6 @@ final class JudgeAgreementCommand implements Callable<Integer> {
         if (kinds.contains(JudgeKind.CLASSIFIER) && classifierModel == null) {
             throw new ParameterException(spec.commandLine(), "--judge classifier needs --classifier-model DIR, the "
                     + "classifier's Hugging Face directory");
-        }
-    }
-
-    private static void checkModelDirectory(boolean used, Path dir, String option) {
-        if (!used) {
-            return;
-        }
-        if (!Files.isDirectory(dir)) {
-            throw new IllegalArgumentException(option + " " + dir + (Files.exists(dir) ? " is a file" : " does not exist")
-                    + "; point it at a Hugging Face model directory that holds config.json");
         }
     }
 

@@ -15,7 +15,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /** {@code logit-lens}: the next-token distribution read from the residual stream after every layer. */
@@ -29,7 +28,8 @@ final class LogitLensCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--model", required = true, description = "Hugging Face model directory.")
+    @Option(names = "--model", converter = PathOptions.ModelFolder.class,
+            required = true, description = "Hugging Face model directory.")
     Path model;
 
     @Option(names = "--prompt", required = true, description = "Prompt text.")
@@ -60,9 +60,7 @@ final class LogitLensCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (topK < 1) {
-            throw new ParameterException(spec.commandLine(), "--top-k must be at least 1, got " + topK);
-        }
+        OptionValues.atLeast(spec, "--top-k", topK, 1);
         JsonOutput.checkOutputFiles(model, overwrite, out, csv);
         LogitLensResult result;
         try (LanguageModel lm = LanguageModel.load(model, devices.resolve(), devices.dtype())) {

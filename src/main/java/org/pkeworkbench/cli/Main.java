@@ -54,6 +54,11 @@ public final class Main {
         commandLine.setOut(out);
         commandLine.setErr(err);
         commandLine.setExecutionExceptionHandler((error, line, parseResult) -> {
+            if (error instanceof PathOptionException) {
+                // A path found wrong before any work: reported like any other invalid option.
+                LOG.debug("Invalid path option", error);
+                return reportInvalidInput(line, error.getMessage(), null);
+            }
             // Expected failures (bad files, bad values) get their message only; the stack trace goes to the debug log.
             LOG.debug("Command failed", error);
             String message = error.getMessage() == null ? error.toString() : error.getMessage();
@@ -63,16 +68,25 @@ public final class Main {
             return 1;
         });
         commandLine.setParameterExceptionHandler((error, arguments) -> {
-            // The message and a pointer to --help: the full usage text is long enough to hide the message.
-            CommandLine failed = error.getCommandLine();
             LOG.debug("Invalid command line", error);
-            // Some picocli messages start with "Error: " themselves.
-            String message = String.valueOf(error.getMessage()).replaceFirst("^Error: ", "");
-            failed.getErr().println("Error: " + message);
-            CommandLine.UnmatchedArgumentException.printSuggestions(error, failed.getErr());
-            failed.getErr().println("Run '" + failed.getCommandSpec().qualifiedName() + " --help' for the options.");
-            return failed.getCommandSpec().exitCodeOnInvalidInput();
+            return reportInvalidInput(error.getCommandLine(), String.valueOf(error.getMessage()), error);
         });
         return commandLine.execute(args);
+    }
+
+    /**
+     * Prints an invalid option's message and a pointer to {@code --help}, not the whole usage text,
+     * which is long enough to hide the message, and returns the invalid-input exit code (2).
+     *
+     * @param parseError picocli's exception, whose spelling suggestions are printed; null for none
+     */
+    private static int reportInvalidInput(CommandLine failed, String message, CommandLine.ParameterException parseError) {
+        // Some picocli messages start with "Error: " themselves.
+        failed.getErr().println("Error: " + message.replaceFirst("^Error: ", ""));
+        if (parseError != null) {
+            CommandLine.UnmatchedArgumentException.printSuggestions(parseError, failed.getErr());
+        }
+        failed.getErr().println("Run '" + failed.getCommandSpec().qualifiedName() + " --help' for the options.");
+        return failed.getCommandSpec().exitCodeOnInvalidInput();
     }
 }

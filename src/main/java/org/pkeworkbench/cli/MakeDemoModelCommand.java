@@ -49,7 +49,8 @@ final class MakeDemoModelCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--base", required = true, description = "The pretrained stories260K directory.")
+    @Option(names = "--base", converter = PathOptions.ModelFolder.class,
+            required = true, description = "The pretrained stories260K directory.")
     Path base;
 
     @Option(names = "--train", defaultValue = "resources/datasets/demo-train.jsonl",
@@ -75,7 +76,7 @@ final class MakeDemoModelCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (Files.exists(out)) {
-            throw new IllegalArgumentException("--out " + out + " already exists; remove it or choose another directory");
+            throw new PathOptionException("--out " + out + " already exists; remove it or choose another directory");
         }
         Path staging = out.toAbsolutePath().resolveSibling("." + out.getFileName() + ".staging");
         DirectoryTrees.delete(staging);

@@ -22,11 +22,13 @@ final class PromptCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--model", required = true, description = "Hugging Face model directory (only the tokenizer "
+    @Option(names = "--model", converter = PathOptions.ModelFolder.class,
+            required = true, description = "Hugging Face model directory (only the tokenizer "
             + "files are read).")
     Path model;
 
-    @Option(names = "--messages", required = true, description = "JSON file with a list of {\"role\", \"content\"} "
+    @Option(names = "--messages", converter = PathOptions.ExistingFile.class,
+            required = true, description = "JSON file with a list of {\"role\", \"content\"} "
             + "objects.")
     Path messages;
 

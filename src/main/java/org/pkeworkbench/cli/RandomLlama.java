@@ -46,7 +46,7 @@ record RandomLlama(int vocab, int hidden, int intermediate, int layers, int head
     /** Throws an {@link IllegalArgumentException} naming {@code option} when {@code value} is below {@code min}. */
     static void requireAtLeast(String option, long value, long min) {
         if (value < min) {
-            throw new IllegalArgumentException(option + " must be at least " + min + ", got " + value);
+            throw new IllegalArgumentException(OptionValues.belowMinimum(option, value, min));
         }
     }
     private static final float MATRIX_HALF_WIDTH = 0.035f;

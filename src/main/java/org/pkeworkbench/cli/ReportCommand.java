@@ -26,7 +26,7 @@ final class ReportCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "REPORT.json", description = "Report written by 'edit --report'.")
+    @Parameters(index = "0", converter = PathOptions.ExistingFile.class, paramLabel = "REPORT.json", description = "Report written by 'edit --report'.")
     Path input;
 
     @Option(names = "--html", required = true, description = "Output HTML file.")

@@ -19,10 +19,12 @@ import picocli.CommandLine.Option;
                 + "norm of their change in an edited copy of the model, as JSON tables [layers][neurons].")
 final class WeightsCommand implements Callable<Integer> {
 
-    @Option(names = "--model", required = true, description = "Hugging Face model directory (only read).")
+    @Option(names = "--model", converter = PathOptions.ModelFolder.class,
+            required = true, description = "Hugging Face model directory (only read).")
     Path model;
 
-    @Option(names = "--compare-to", description = "An edited copy of --model (same architecture); adds the per-neuron "
+    @Option(names = "--compare-to", converter = PathOptions.ModelFolder.class,
+            description = "An edited copy of --model (same architecture); adds the per-neuron "
             + "norm of W_edited - W_model.")
     Path compareTo;
 
@@ -43,11 +45,6 @@ final class WeightsCommand implements Callable<Integer> {
         checkOutput(out);
         if (csv != null) {
             checkOutput(csv);
-        }
-        if (compareTo != null && !java.nio.file.Files.isDirectory(compareTo)) {
-            String problem = java.nio.file.Files.exists(compareTo) ? " is a file" : " does not exist";
-            throw new IllegalArgumentException("--compare-to " + compareTo + problem
-                    + "; give the directory of an edited copy of --model");
         }
 
         NeuronWeightTables norms;

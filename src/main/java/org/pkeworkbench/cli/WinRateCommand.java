@@ -44,10 +44,12 @@ final class WinRateCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--model", required = true, description = "Hugging Face directory of the candidate model.")
+    @Option(names = "--model", converter = PathOptions.ModelFolder.class,
+            required = true, description = "Hugging Face directory of the candidate model.")
     Path model;
 
-    @Option(names = "--prompts", required = true, description = "AlpacaEval JSON with an \"output\" per"
+    @Option(names = "--prompts", converter = PathOptions.ExistingFile.class,
+            required = true, description = "AlpacaEval JSON with an \"output\" per"
             + " instruction (a model_outputs file); these outputs are the baseline the candidate is compared with.")
     Path prompts;
 
@@ -55,13 +57,15 @@ final class WinRateCommand implements Callable<Integer> {
             + " proxy) or model (a judge model, --judge-model).")
     String judge;
 
-    @Option(names = "--judge-model", description = "Hugging Face directory of the judge model, for --judge model.")
+    @Option(names = "--judge-model", converter = PathOptions.ModelFolder.class,
+            description = "Hugging Face directory of the judge model, for --judge model.")
     Path judgeModel;
 
     @Option(names = "--judge-chat", description = "Wrap the judge request in the judge model's chat template.")
     boolean judgeChat;
 
-    @Option(names = "--overlap-reference", description = "AlpacaEval JSON whose outputs are the answers ROUGE-L is"
+    @Option(names = "--overlap-reference", converter = PathOptions.ExistingFile.class,
+            description = "AlpacaEval JSON whose outputs are the answers ROUGE-L is"
             + " measured against, matched by instruction text; required for --judge overlap.")
     Path overlapReference;
 
@@ -102,10 +106,7 @@ final class WinRateCommand implements Callable<Integer> {
         try (LanguageModel candidate = LanguageModel.load(model, devices.resolve(), devices.dtype());
                 LanguageModel judgeLm = judgeKind.equals("model")
                         ? LanguageModel.load(judgeModel, devices.resolve(), devices.dtype()) : null) {
-            int newTokens = maxNewTokens != null ? maxNewTokens : candidate.generationConfig().maxNewTokens().orElse(256);
-            if (newTokens < 0) {
-                throw new ParameterException(spec.commandLine(), "--max-new-tokens must be >= 0, got " + newTokens);
-            }
+            int newTokens = GenerateCommand.newTokenLimit(maxNewTokens, candidate, model);
             PairwiseJudge pairwiseJudge = judgeLm != null
                     ? new ModelPairwiseJudge(judgeLm, judgeChat)
                     : new ReferenceOverlapPairwiseJudge(overlapAnswers);
@@ -145,11 +146,12 @@ final class WinRateCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--overlap-reference is the same file as --prompts; the "
                     + "baseline's own outputs would always win on overlap, so give another model's outputs");
         }
-        if (limit != null && limit < 1) {
-            throw new ParameterException(spec.commandLine(), "--limit must be >= 1, got " + limit);
+        if (limit != null) {
+            OptionValues.atLeast(spec, "--limit", limit, 1);
         }
-        if (batchSize < 1) {
-            throw new ParameterException(spec.commandLine(), "--batch-size must be >= 1, got " + batchSize);
+        OptionValues.atLeast(spec, "--batch-size", batchSize, 1);
+        if (maxNewTokens != null) {
+            OptionValues.atLeast(spec, "--max-new-tokens", maxNewTokens, 0);
         }
         return kind;
     }

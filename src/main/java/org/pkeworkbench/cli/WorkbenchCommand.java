@@ -14,7 +14,8 @@ import picocli.CommandLine.Option;
         description = "Open the workbench window, on the shipped demo model unless --model is given.")
 final class WorkbenchCommand implements Callable<Integer> {
 
-    @Option(names = "--model", description = "Hugging Face model directory to open instead of the demo model.")
+    @Option(names = "--model", converter = PathOptions.ModelFolder.class,
+            description = "Hugging Face model directory to open instead of the demo model.")
     Path model;
 
     @Mixin
@@ -33,9 +34,6 @@ final class WorkbenchCommand implements Callable<Integer> {
                 defaults.maxEvalPrompts());
         WorkbenchApp.setBackendFactory(() -> new CoreBackend(settings, devices.dtype()));
         String argument = model == null ? WorkbenchApp.DEMO_ARGUMENT : model.toString();
-        if (model != null && !java.nio.file.Files.isDirectory(model)) {
-            throw new IllegalArgumentException("Model directory " + model + " does not exist");
-        }
         Application.launch(WorkbenchApp.class, argument);
         return 0;
     }

@@ -74,7 +74,7 @@ class ContributionsCommandTest {
                 "--threshold", "-0.1", "--out", out.toString());
 
         assertNotEquals(0, run.exitCode());
-        assertTrue(run.err().contains("--threshold must be 0 or more"), run.err());
+        assertTrue(run.err().contains("--threshold must be at least 0"), run.err());
         assertFalse(Files.exists(out));
     }
 

@@ -111,8 +111,8 @@ class JudgeAgreementCommandTest {
         CliRun run = CliRun.of("judge-agreement", "--artifacts", artifacts(), "--judge", "guard",
                 "--guard-model", missing.toString());
 
-        assertNotEquals(0, run.exitCode());
-        assertTrue(run.err().contains("--guard-model " + missing), run.err());
+        assertEquals(2, run.exitCode(), run::toString);
+        assertTrue(run.err().contains("'--guard-model': " + missing + " does not exist"), run.err());
         assertTrue(run.err().contains("config.json"), run.err());
     }
 

@@ -92,7 +92,8 @@ class ReportCommandsTest {
 
         assertNotEquals(0, run.exitCode(), run::toString);
         assertTrue(run.err().contains(missing.toString()), run::toString);
-        assertTrue(run.err().contains("not found"), run::toString);
+        assertTrue(run.err().contains("does not exist"), run::toString);
+        assertEquals(2, run.exitCode(), run::toString);
         assertFalse(Files.exists(temp.resolve("x.html")), "no output written");
     }
 

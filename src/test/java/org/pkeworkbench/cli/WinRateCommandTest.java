@@ -138,7 +138,8 @@ class WinRateCommandTest {
         CliRun run = winRate("--prompts", missing.toString(), "--judge", "overlap",
                 "--overlap-reference", GOLD.toString());
 
-        assertFails(run, missing.toString(), "not found");
+        assertFails(run, missing.toString(), "does not exist");
+        assertEquals(2, run.exitCode(), run::toString);
     }
 
     @Test
@@ -174,9 +175,9 @@ class WinRateCommandTest {
         assertFails(winRate("--prompts", BASELINE.toString(), "--judge", "model"), "--judge-model");
         assertFails(winRate("--prompts", BASELINE.toString(), "--judge", "overlap"), "--overlap-reference");
         assertFails(winRate("--prompts", BASELINE.toString(), "--judge", "overlap", "--overlap-reference",
-                GOLD.toString(), "--limit", "0"), "--limit must be >= 1");
+                GOLD.toString(), "--limit", "0"), "--limit must be at least 1");
         assertFails(winRate("--prompts", BASELINE.toString(), "--judge", "overlap", "--overlap-reference",
-                GOLD.toString(), "--batch-size", "0"), "--batch-size must be >= 1");
+                GOLD.toString(), "--batch-size", "0"), "--batch-size must be at least 1");
         assertFails(winRate("--prompts", BASELINE.toString(), "--judge", "model", "--judge-model",
                 temp.resolve("no-model").toString(), "--limit", "1"), "no-model");
         assertFails(winRate("--prompts", BASELINE.toString(), "--judge", "overlap", "--overlap-reference",

@@ -1,0 +1,55 @@
+package org.pkeworkbench.cli;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.TypeConversionException;
+
+/**
+ * picocli converters for paths that must exist before a command starts. A wrong path then fails
+ * while the command line is parsed, with the option's name and exit code 2, before any model
+ * loads.
+ *
+ * <p>Example: with {@code @Option(names = "--model", converter = PathOptions.ModelFolder.class)},
+ * {@code --model /no/such/folder} prints "Invalid value for option '--model': /no/such/folder does
+ * not exist; ...".
+ *
+ * <p>Only the folder's or file's existence and kind are checked here. A model folder without
+ * {@code config.json}, or a file that cannot be parsed, is found by the loader while working.
+ */
+final class PathOptions {
+
+    private PathOptions() {}
+
+    /** A Hugging Face model folder: it must exist and be a folder. */
+    static final class ModelFolder implements ITypeConverter<Path> {
+        @Override
+        public Path convert(String value) {
+            Path folder = Path.of(value);
+            if (!Files.exists(folder)) {
+                throw new TypeConversionException(value + " does not exist; point it at a Hugging Face model folder, "
+                        + "the one that contains config.json");
+            }
+            if (!Files.isDirectory(folder)) {
+                throw new TypeConversionException(value + " is a file; point it at the model's folder, the one that "
+                        + "contains config.json");
+            }
+            return folder;
+        }
+    }
+
+    /** An input file: it must exist and not be a folder. */
+    static final class ExistingFile implements ITypeConverter<Path> {
+        @Override
+        public Path convert(String value) {
+            Path file = Path.of(value);
+            if (!Files.exists(file)) {
+                throw new TypeConversionException(value + " does not exist; check the path");
+            }
+            if (Files.isDirectory(file)) {
+                throw new TypeConversionException(value + " is a folder; give a file");
+            }
+            return file;
+        }
+    }
+}
