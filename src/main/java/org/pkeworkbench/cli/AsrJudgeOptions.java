@@ -9,6 +9,7 @@ import org.pkeworkbench.eval.Judge;
 import org.pkeworkbench.eval.RefusalPrefixJudge;
 import org.pkeworkbench.model.DeviceChoice;
 import org.pkeworkbench.model.LanguageModel;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 
 /**
@@ -29,6 +30,11 @@ final class AsrJudgeOptions {
     @Option(names = "--guard-answer-prefix", defaultValue = "", description = "Text appended after the guard "
             + "model's prompt before reading its verdict (Llama Guard 3 may need two newlines).")
     String guardAnswerPrefix;
+
+    /** Rejects a --guard-threshold outside [0, 1] before any model loads. */
+    void check(CommandSpec spec) {
+        OptionValues.probability(spec, "--guard-threshold", guardThreshold);
+    }
 
     /** A judge with the model it runs on (null for the prefix judge); close it after the run. */
     static final class OpenJudge implements AutoCloseable {

@@ -84,12 +84,10 @@ final class CausalTraceCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        CausalTraceSettings settings;
-        try {
-            settings = new CausalTraceSettings(samples, noise, seed, corruptFrom, corruptTo);
-        } catch (IllegalArgumentException e) {
-            throw new ParameterException(spec.commandLine(), e.getMessage());
-        }
+        OptionValues.atLeast(spec, "--samples", samples, 1);
+        OptionValues.atLeast(spec, "--noise", noise, 0);
+        OptionValues.atLeast(spec, "--corrupt-from", corruptFrom, 0);
+        CausalTraceSettings settings = new CausalTraceSettings(samples, noise, seed, corruptFrom, corruptTo);
         RestoredState restored = parseState();
         int layersPerWindow;
         if (window != null) {
@@ -104,6 +102,7 @@ final class CausalTraceCommand implements Callable<Integer> {
         CausalTraceResult result;
         try (LanguageModel lm = LanguageModel.load(model, devices.resolve(), devices.dtype())) {
             long[] promptIds = lm.promptIds(prompt, chat);
+            checkCorruptedRange(promptIds.length);
             long targetId;
             try {
                 targetId = lm.firstTargetToken(target);
@@ -119,6 +118,16 @@ final class CausalTraceCommand implements Callable<Integer> {
             JsonOutput.writeCsv(csv, writer -> writeCsv(writer, result));
         }
         return 0;
+    }
+
+    /** Rejects a --corrupt-from/--corrupt-to range outside the prompt, naming both options. */
+    private void checkCorruptedRange(int promptLength) {
+        int end = corruptTo < 0 ? promptLength : corruptTo;
+        if (end > promptLength || corruptFrom >= end) {
+            throw new ParameterException(spec.commandLine(), "--corrupt-from " + corruptFrom + " and --corrupt-to "
+                    + corruptTo + " do not fit the prompt, which has " + promptLength + " tokens; give 0 <= from < to <= "
+                    + promptLength + ", or -1 as --corrupt-to for the prompt's end");
+        }
     }
 
     private RestoredState parseState() {

@@ -3,6 +3,7 @@ package org.pkeworkbench.cli;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -81,13 +82,12 @@ final class CompareCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--max-records must be 0 (all) or more, got " + maxRecords);
         }
         OptionValues.atLeast(spec, "--max-new-tokens", maxNewTokens, 1);
-        LocateSettings settings;
-        try {
-            settings = new LocateSettings(layers, LocateSettings.NeuronSelection.FRACTION, neuronFraction, 1, 1, 1);
-        } catch (IllegalArgumentException e) {
-            throw new ParameterException(spec.commandLine(), "Invalid --layers or --neuron-fraction: " + e.getMessage());
-        }
+        OptionValues.atLeast(spec, "--layers", layers, 1);
+        OptionValues.fraction(spec, "--neuron-fraction", neuronFraction);
+        LocateSettings settings = new LocateSettings(layers, LocateSettings.NeuronSelection.FRACTION, neuronFraction,
+                1, 1, 1);
         JsonOutput.checkOutputFiles(model, overwrite, out, csv);
+        JsonOutput.checkDistinct(List.of(editSet), Arrays.asList(out, csv));
 
         List<EditRecord> records = DatasetLoader.load(editSet);
         if (maxRecords > 0 && records.size() > maxRecords) {

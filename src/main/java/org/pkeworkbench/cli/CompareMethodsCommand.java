@@ -87,6 +87,7 @@ final class CompareMethodsCommand implements Callable<Integer> {
         }
         JsonOutput.checkNewModelDirectory("--out", out, run.model);
         run.check(spec);
+        judgeOptions.check(spec);
         SettingsOverrides overrides = SettingsOverrides.read(settingsFile, methods, ModelConfig.load(run.model).modelType());
 
         Path parent = out.toAbsolutePath().getParent();

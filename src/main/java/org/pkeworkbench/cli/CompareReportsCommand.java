@@ -3,9 +3,11 @@ package org.pkeworkbench.cli;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.pkeworkbench.eval.report.ReportComparison;
+import org.pkeworkbench.eval.report.ReportReader;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -58,6 +60,12 @@ final class CompareReportsCommand implements Callable<Integer> {
                     + inputs.size() + " reports; give one --label per report, in the same order, or none");
         }
         JsonOutput.checkOutputFiles(null, overwrite, html, json, csv, markdown);
+        JsonOutput.checkDistinct(inputs, Arrays.asList(html, json, csv, markdown));
+        for (Path input : inputs) {
+            // As in 'report': nothing is written into the model folder that a report names.
+            Path modelDir = ReportCommand.modelDirectory(ReportReader.read(input));
+            JsonOutput.checkOutputFiles(modelDir, true, html, json, csv, markdown);
+        }
 
         ReportComparison comparison = ReportComparison.load(inputs, labels);
         if (html != null) {

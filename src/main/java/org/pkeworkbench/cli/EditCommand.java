@@ -2,6 +2,7 @@ package org.pkeworkbench.cli;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
@@ -162,10 +163,14 @@ final class EditCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--delta needs an edit; vanilla changes no weights");
         }
         JsonOutput.checkOutputFiles(run.model, overwrite, delta, html);
+        JsonOutput.checkDistinct(Arrays.asList(run.editSet, run.evalSet, run.benignSet, run.capabilitySet),
+                Arrays.asList(out, report, html, delta));
         run.check(spec);
-        if (probeSteps < 0 || (probeSteps > 0 && !method.equals("pke"))) {
-            throw new ParameterException(spec.commandLine(), "--probe-steps must be 0 or more and applies to --method "
-                    + "pke only; got " + probeSteps + " with --method " + method);
+        judgeOptions.check(spec);
+        checkValues();
+        if (probeSteps > 0 && !method.equals("pke")) {
+            throw new ParameterException(spec.commandLine(), "--probe-steps applies to --method pke only; got "
+                    + probeSteps + " with --method " + method);
         }
         ModelConfig config = ModelConfig.load(run.model);
         if (layers > config.numLayers()) {
@@ -207,7 +212,35 @@ final class EditCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** Rejects an --out that exists or lies inside the model directory now, not after the whole edit. */
+    /** Rejects out-of-range edit and locate values with the option's name, before the model loads. */
+    private void checkValues() {
+        if (steps != null) {
+            OptionValues.atLeast(spec, "--steps", steps, 1);
+        }
+        if (learningRate != null) {
+            OptionValues.positive(spec, "--lr", learningRate);
+        }
+        OptionValues.atLeast(spec, "--layers", layers, 1);
+        OptionValues.fraction(spec, "--neuron-fraction", neuronFraction);
+        if (neuronCount != null) {
+            OptionValues.atLeast(spec, "--neuron-count", neuronCount, 1);
+        }
+        if (scoreShare != null) {
+            OptionValues.fraction(spec, "--score-share", scoreShare);
+        }
+        String[] weightNames = {"--w-safe", "--w-unlikely", "--w-kl", "--w-kl-first", "--w-norm"};
+        Double[] weightValues = {safeWeight, unlikelihoodWeight, klWeight, firstPositionKlWeight, normWeight};
+        for (int i = 0; i < weightNames.length; i++) {
+            if (weightValues[i] != null) {
+                OptionValues.atLeast(spec, weightNames[i], weightValues[i], 0);
+            }
+        }
+        OptionValues.atLeast(spec, "--max-change", maxChange, 0);
+        OptionValues.atLeast(spec, "--stop-safe-nll", stopSafeNll, 0);
+        OptionValues.probability(spec, "--stop-unsafe-probability", stopUnsafeProbability);
+        OptionValues.atLeast(spec, "--probe-steps", probeSteps, 0);
+    }
+
     private LocateSettings locateSettings() {
         if (neuronCount != null && scoreShare != null) {
             throw new ParameterException(spec.commandLine(), "Give at most one of --neuron-count and --score-share");

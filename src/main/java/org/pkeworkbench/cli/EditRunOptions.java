@@ -71,6 +71,9 @@ final class EditRunOptions {
     /** Rejects invalid numbers before the model loads; picocli has checked the input files while parsing. */
     void check(CommandSpec spec) {
         OptionValues.atLeast(spec, "--batch-size", batchSize, 1);
+        OptionValues.atLeast(spec, "--locality-count", localityCount, 0);
+        OptionValues.atLeast(spec, "--max-edit-records", maxEditRecords, 0);
+        OptionValues.atLeast(spec, "--max-eval-prompts", maxEvalPrompts, 0);
         OptionValues.atLeast(spec, "--max-new-tokens", maxNewTokens, 1);
         mode(spec);
     }

@@ -13,6 +13,10 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,13 +47,13 @@ final class JsonOutput {
             }
         }
         if (taken) {
-            throw new PathOptionException(option + " " + out + " already exists and is not an empty directory; "
-                    + "choose a new or empty directory");
+            throw new PathOptionException(option + " " + out + (Files.isDirectory(out) ? " is a directory that is not "
+                    + "empty" : " is a file") + "; choose a new or empty directory");
         }
         try {
             org.pkeworkbench.model.io.ModelDirectoryWriter.checkOutputDirectory(modelDir, out);
         } catch (IllegalArgumentException e) {
-            throw new PathOptionException(e.getMessage());
+            throw new PathOptionException(option + " " + out + " cannot be used: " + e.getMessage());
         }
     }
 
@@ -62,6 +66,9 @@ final class JsonOutput {
      * @throws PathOptionException naming the file when it cannot be written
      */
     static void checkOutputFile(Path file, Path modelDir, boolean overwrite) throws IOException {
+        if (file.toString().isBlank()) {
+            throw new PathOptionException("An output path is empty; give a file name");
+        }
         Path target = file.toAbsolutePath().normalize();
         checkFolders(file, target.getParent());
         if (modelDir != null && Files.isDirectory(modelDir)) {
@@ -94,13 +101,58 @@ final class JsonOutput {
         }
     }
 
-    /** Runs {@link #checkOutputFile} on each of {@code files} that is given (not null). */
+    /**
+     * Runs {@link #checkOutputFile} on each of {@code files} that is given (not null), and rejects
+     * one file given for two of them.
+     */
     static void checkOutputFiles(Path modelDir, boolean overwrite, Path... files) throws IOException {
         for (Path file : files) {
             if (file != null) {
                 checkOutputFile(file, modelDir, overwrite);
             }
         }
+        checkDistinct(List.of(), Arrays.asList(files));
+    }
+
+    /**
+     * Rejects a path given for two outputs, where the second write would replace the first, or
+     * for an input and an output, where the output would replace the file it is made from. Paths
+     * are compared after resolving links and {@code ..}; null entries are skipped.
+     *
+     * @throws PathOptionException naming the path
+     */
+    static void checkDistinct(List<Path> inputs, List<Path> outputs) throws IOException {
+        Set<Path> inputKeys = new HashSet<>();
+        for (Path input : inputs) {
+            if (input != null) {
+                inputKeys.add(identity(input));
+            }
+        }
+        Set<Path> outputKeys = new HashSet<>();
+        for (Path output : outputs) {
+            if (output == null) {
+                continue;
+            }
+            Path key = identity(output);
+            if (inputKeys.contains(key)) {
+                throw new PathOptionException(output + " is given both as an input and as an output, which would "
+                        + "replace the input; give the output another name");
+            }
+            if (!outputKeys.add(key)) {
+                throw new PathOptionException(output + " is given for two outputs, so one would replace the other; "
+                        + "give each output its own name");
+            }
+        }
+    }
+
+    /** Returns the path as the file system resolves it: links and {@code ..} of its existing part followed. */
+    private static Path identity(Path path) throws IOException {
+        Path absolute = path.toAbsolutePath().normalize();
+        if (Files.exists(absolute)) {
+            return absolute.toRealPath();
+        }
+        Path parent = absolute.getParent();
+        return parent != null && Files.exists(parent) ? parent.toRealPath().resolve(absolute.getFileName()) : absolute;
     }
 
     interface JsonBody {

@@ -67,9 +67,7 @@ final class LogitLensCommand implements Callable<Integer> {
             long[] promptIds = lm.promptIds(prompt, chat);
             long[] targetIds = target.isEmpty() ? new long[0] : lm.responseIds(target);
             if (lm.startsWithBareBoundary(targetIds)) {
-                String warning = "--target '" + target + "' starts with token " + targetIds[0] + ", which decodes to "
-                        + "nothing (a bare word boundary); this tokenizer marks word boundaries itself, so the target "
-                        + "is usually meant without its leading space";
+                String warning = lm.bareBoundaryMessage(target, targetIds) + ". " + lm.bareBoundaryAdvice(target);
                 LOG.warn(warning);
                 spec.commandLine().getErr().println("Warning: " + warning);
             }

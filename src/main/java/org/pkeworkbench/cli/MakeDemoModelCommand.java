@@ -75,26 +75,46 @@ final class MakeDemoModelCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (Files.exists(out)) {
-            throw new PathOptionException("--out " + out + " already exists; remove it or choose another directory");
-        }
+        checkOptions();
         Path staging = out.toAbsolutePath().resolveSibling("." + out.getFileName() + ".staging");
         DirectoryTrees.delete(staging);
         List<Double> losses;
-        try (LanguageModel lm = LanguageModel.load(base, Device.cpu())) {
-            List<LocalityExample> examples = readExamples(lm);
-            losses = new FineTuner(lm.decoder()).train(examples, epochs, batchSize, learningRate, seed,
-                    (fraction, message) -> { });
-            EditedModelWriter.write(lm.decoder(), staging);
+        try {
+            try (LanguageModel lm = LanguageModel.load(base, Device.cpu())) {
+                List<LocalityExample> examples = readExamples(lm);
+                losses = new FineTuner(lm.decoder()).train(examples, epochs, batchSize, learningRate, seed,
+                        (fraction, message) -> { });
+                EditedModelWriter.write(lm.decoder(), staging);
+            }
+            addChatTemplate(staging.resolve("tokenizer_config.json"));
+            writeGenerationConfig(staging.resolve("generation_config.json"));
+            Files.writeString(staging.resolve("README.md"), readme(losses));
+            Files.move(staging, out, StandardCopyOption.ATOMIC_MOVE);
+        } catch (Exception e) {
+            LOG.error("Making the demo model failed; deleting {}", staging, e);
+            DirectoryTrees.delete(staging);
+            throw e;
         }
-        addChatTemplate(staging.resolve("tokenizer_config.json"));
-        writeGenerationConfig(staging.resolve("generation_config.json"));
-        Files.writeString(staging.resolve("README.md"), readme(losses));
-        Files.move(staging, out, StandardCopyOption.ATOMIC_MOVE);
         LOG.info("Demo model written to {}", out);
         spec.commandLine().getOut().println("Demo model written to " + out + "; final epoch loss " + String.format(Locale.ROOT, "%.4f",
                 losses.get(losses.size() - 1)));
         return 0;
+    }
+
+    /** Rejects unusable paths and values before the base model loads. */
+    private void checkOptions() throws IOException {
+        if (Files.exists(out)) {
+            throw new PathOptionException("--out " + out + " already exists; remove it or choose another directory");
+        }
+        JsonOutput.checkNewModelDirectory("--out", out, base);
+        if (!Files.isRegularFile(trainSet)) {
+            throw new PathOptionException("--train " + trainSet + (Files.exists(trainSet) ? " is a folder" : " does not "
+                    + "exist") + "; give a JSONL file of {\"prompt\", \"response\"} lines (paths are relative to the "
+                    + "current folder)");
+        }
+        OptionValues.atLeast(spec, "--epochs", epochs, 1);
+        OptionValues.atLeast(spec, "--batch-size", batchSize, 1);
+        OptionValues.positive(spec, "--lr", learningRate);
     }
 
     /** Tokenises each {prompt, response} line as chat prompt + response + EOS. */
@@ -113,7 +133,12 @@ final class MakeDemoModelCommand implements Callable<Integer> {
             if (line.isEmpty()) {
                 continue;
             }
-            JsonNode node = mapper.readTree(line);
+            JsonNode node;
+            try {
+                node = mapper.readTree(line);
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                throw new IOException(trainSet + ", line " + (i + 1) + ": not valid JSON: " + e.getOriginalMessage(), e);
+            }
             if (!node.hasNonNull("prompt") || !node.hasNonNull("response")) {
                 throw new IOException(trainSet + ", line " + (i + 1) + ": needs \"prompt\" and \"response\"");
             }

@@ -26,10 +26,31 @@ final class OptionValues {
         }
     }
 
-    /** As {@link #atLeast(CommandSpec, String, long, long)}; NaN is rejected too. */
+    /** As {@link #atLeast(CommandSpec, String, long, long)}; NaN and infinity are rejected too. */
     static void atLeast(CommandSpec spec, String option, double value, long min) {
-        if (Double.isNaN(value) || value < min) {
+        if (!Double.isFinite(value) || value < min) {
             throw new ParameterException(spec.commandLine(), belowMinimum(option, value, min));
+        }
+    }
+
+    /** Throws picocli's invalid-option error unless {@code value} is a finite number above 0. */
+    static void positive(CommandSpec spec, String option, double value) {
+        if (!Double.isFinite(value) || value <= 0) {
+            throw new ParameterException(spec.commandLine(), option + " must be above 0, got " + value);
+        }
+    }
+
+    /** Throws picocli's invalid-option error unless {@code value} lies in [0, 1]. */
+    static void probability(CommandSpec spec, String option, double value) {
+        if (!(value >= 0 && value <= 1)) {
+            throw new ParameterException(spec.commandLine(), option + " must be in [0, 1], got " + value);
+        }
+    }
+
+    /** Throws picocli's invalid-option error unless {@code value} lies in (0, 1]. */
+    static void fraction(CommandSpec spec, String option, double value) {
+        if (!(value > 0 && value <= 1)) {
+            throw new ParameterException(spec.commandLine(), option + " must be in (0, 1], got " + value);
         }
     }
 }

@@ -21,11 +21,19 @@ final class PathOptions {
 
     private PathOptions() {}
 
+    /** Rejects an empty value, which would otherwise mean the current folder. */
+    private static String requireText(String value) {
+        if (value.isBlank()) {
+            throw new TypeConversionException("the path is empty; give a file or folder");
+        }
+        return value;
+    }
+
     /** A Hugging Face model folder: it must exist and be a folder. */
     static final class ModelFolder implements ITypeConverter<Path> {
         @Override
         public Path convert(String value) {
-            Path folder = Path.of(value);
+            Path folder = Path.of(requireText(value));
             if (!Files.exists(folder)) {
                 throw new TypeConversionException(value + " does not exist; point it at a Hugging Face model folder, "
                         + "the one that contains config.json");
@@ -42,7 +50,7 @@ final class PathOptions {
     static final class ExistingFile implements ITypeConverter<Path> {
         @Override
         public Path convert(String value) {
-            Path file = Path.of(value);
+            Path file = Path.of(requireText(value));
             if (!Files.exists(file)) {
                 throw new TypeConversionException(value + " does not exist; check the path");
             }

@@ -45,8 +45,9 @@ final class PromptCommand implements Callable<Integer> {
             try {
                 text = template.render(conversation, !noGenerationPrompt);
             } catch (ChatTemplateException e) {
-                spec.commandLine().getErr().println("Error: the chat template raised: " + e.getMessage());
-                return 3;
+                // The template rejects this conversation (for example an unknown role): a failure of the work.
+                throw new IllegalArgumentException(messages + ": the chat template of " + model + " raised: "
+                        + e.getMessage(), e);
             }
             PrintWriter out = spec.commandLine().getOut();
             out.print(text);

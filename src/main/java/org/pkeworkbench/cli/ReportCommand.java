@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import org.pkeworkbench.eval.report.HtmlReport;
 import org.pkeworkbench.eval.report.ReportReader;
@@ -39,6 +40,7 @@ final class ReportCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         JsonNode report = ReportReader.read(input);
         JsonOutput.checkOutputFile(html, modelDirectory(report), overwrite);
+        JsonOutput.checkDistinct(List.of(input), List.of(html));
 
         String page = HtmlReport.render(report);
         JsonOutput.writeAtomically(html, stream -> stream.write(page.getBytes(StandardCharsets.UTF_8)));
@@ -47,8 +49,8 @@ final class ReportCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** The edited model's source directory as the report records it, which the page must not be written into. */
-    private static Path modelDirectory(JsonNode report) {
+    /** Returns the edited model's source directory as the report records it, which pages must not be written into. */
+    static Path modelDirectory(JsonNode report) {
         String path = report.path("model").path("path").asText("");
         if (path.isEmpty()) {
             return null;

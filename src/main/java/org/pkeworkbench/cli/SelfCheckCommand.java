@@ -70,6 +70,10 @@ final class SelfCheckCommand implements Callable<Integer> {
         long start = System.nanoTime();
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        if (writeExpected != null) {
+            // Checked now, not after the whole check: a folder or a path under a file cannot be written.
+            JsonOutput.checkOutputFile(writeExpected, null, true);
+        }
         SelfCheckValues expected = writeExpected != null ? null : readExpected();
         LOG.info("Self-check started");
         out.println("PKE Workbench self-check");
@@ -199,7 +203,8 @@ final class SelfCheckCommand implements Callable<Integer> {
             return SelfCheckValues.shipped();
         }
         if (!java.nio.file.Files.isRegularFile(expectedFile)) {
-            throw unusableExpectedFile("the file does not exist");
+            throw unusableExpectedFile(java.nio.file.Files.exists(expectedFile) ? "it is a folder, not a file"
+                    : "the file does not exist");
         }
         try {
             return SelfCheckValues.read(expectedFile);

@@ -2,7 +2,9 @@ package org.pkeworkbench.cli;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.pkeworkbench.model.Autograd;
@@ -46,6 +48,7 @@ final class WeightsCommand implements Callable<Integer> {
         if (csv != null) {
             checkOutput(csv);
         }
+        JsonOutput.checkDistinct(List.of(), Arrays.asList(out, csv));
 
         NeuronWeightTables norms;
         NeuronWeightTables change = null;

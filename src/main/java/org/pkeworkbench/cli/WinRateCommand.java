@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -100,6 +101,7 @@ final class WinRateCommand implements Callable<Integer> {
         if (judgeModel != null) {
             JsonOutput.checkOutputFiles(judgeModel, overwrite, json);
         }
+        JsonOutput.checkDistinct(Arrays.asList(prompts, overlapReference), Arrays.asList(json));
         List<ReferencePrompt> records = loadRecords();
         Map<String, String> overlapAnswers = judgeKind.equals("overlap") ? loadOverlapAnswers(records) : null;
 

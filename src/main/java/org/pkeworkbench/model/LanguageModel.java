@@ -137,12 +137,29 @@ public final class LanguageModel implements AutoCloseable {
                     + "continuation");
         }
         if (startsWithBareBoundary(ids)) {
-            throw new IllegalArgumentException("The target '" + target + "' starts with token " + ids[0]
-                    + ", which decodes to nothing (a bare word boundary), so that token would be measured in place of '"
-                    + tokenizer.decode(new long[] {ids[1]}, true) + "'. This tokenizer marks word boundaries itself: "
-                    + "give the target without its leading space");
+            throw new IllegalArgumentException(bareBoundaryMessage(target, ids) + ", so that token would be measured "
+                    + "in place of '" + tokenizer.decode(new long[] {ids[1]}, true) + "'. " + bareBoundaryAdvice(target));
         }
         return ids[0];
+    }
+
+    /** Describes the bare word boundary that {@code ids}, the tokens of {@code target}, start with. */
+    public String bareBoundaryMessage(String target, long[] ids) {
+        return "The target '" + target + "' starts with token " + ids[0] + ", which decodes to nothing (a bare word "
+                + "boundary)";
+    }
+
+    /**
+     * Says how to avoid a bare word boundary: without a leading space when {@code target} has one;
+     * otherwise the tokenizer has no token for the first word with its boundary, and another
+     * wording is the only way.
+     */
+    public String bareBoundaryAdvice(String target) {
+        if (!target.isEmpty() && Character.isWhitespace(target.charAt(0))) {
+            return "This tokenizer marks word boundaries itself: give the target without its leading space";
+        }
+        return "This tokenizer has no single token for the start of the target with its word boundary: choose a "
+                + "target whose first word is a token of its own";
     }
 
     /** Returns true when {@code ids} has more than one token and the first decodes to nothing (see {@link #firstTargetToken}). */

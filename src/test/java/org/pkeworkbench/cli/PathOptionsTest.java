@@ -92,7 +92,7 @@ class PathOptionsTest {
                 SharedFiles.fixture("tiny-llama3").resolve("out.json").toString()), "inside the model directory");
         assertInvalidPath(CliRun.of("edit", "--model", model(), "--edit-set", existing.toString(), "--eval-set",
                 existing.toString(), "--report", missing("report.json"), "--out", takenFolder.toString()),
-                takenFolder + " already exists");
+                takenFolder + " is a directory that is not empty");
         assertInvalidPath(CliRun.of("make-demo-model", "--base", model(), "--out", takenFolder.toString()),
                 takenFolder + " already exists");
         assertEquals("keep", Files.readString(existing));

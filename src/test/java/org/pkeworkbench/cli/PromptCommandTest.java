@@ -70,7 +70,7 @@ class PromptCommandTest {
 
         CliRun run = CliRun.of("prompt", "--model", model.toString(), "--messages", messages.toString());
 
-        assertNotEquals(0, run.exitCode(), run::toString);
+        assertEquals(1, run.exitCode(), run::toString);
         assertTrue(run.err().contains("Tool messages are not supported here"), run::toString);
         assertFalse(run.out().contains("hi"), "nothing rendered on stdout");
     }

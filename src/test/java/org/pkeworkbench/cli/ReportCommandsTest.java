@@ -172,6 +172,46 @@ class ReportCommandsTest {
         assertNotEquals(0, single.exitCode(), single::toString);
     }
 
+    @Test
+    void reportRefusesToReplaceItsInput() throws IOException {
+        Path copy = Files.copy(report, temp.resolve("copy.json"));
+        byte[] before = Files.readAllBytes(copy);
+
+        CliRun run = CliRun.of("report", copy.toString(), "--html", copy.toString(), "--overwrite");
+
+        assertEquals(2, run.exitCode(), run::toString);
+        assertTrue(run.err().contains("given both as an input and as an output"), run::toString);
+        assertTrue(java.util.Arrays.equals(before, Files.readAllBytes(copy)), "the report is unchanged");
+    }
+
+    @Test
+    void compareReportsRefusesOneFileForTwoOutputs() {
+        Path both = temp.resolve("both.out");
+
+        CliRun run = CliRun.of("compare-reports", report.toString(), report.toString(), "--json", both.toString(),
+                "--csv", both.toString());
+
+        assertEquals(2, run.exitCode(), run::toString);
+        assertTrue(run.err().contains(both + " is given for two outputs"), run::toString);
+        assertFalse(Files.exists(both));
+    }
+
+    @Test
+    void compareReportsWritesNothingIntoTheReportsModelFolder() throws IOException {
+        Path model = Files.createDirectories(temp.resolve("model"));
+        ObjectNode tree = (ObjectNode) MAPPER.readTree(report.toFile());
+        ((ObjectNode) tree.get("model")).put("path", model.toString());
+        Path moved = temp.resolve("moved.json");
+        MAPPER.writeValue(moved.toFile(), tree);
+
+        CliRun run = CliRun.of("compare-reports", report.toString(), moved.toString(), "--html",
+                model.resolve("page.html").toString());
+
+        assertEquals(2, run.exitCode(), run::toString);
+        assertTrue(run.err().contains("inside the model directory"), run::toString);
+        assertFalse(Files.exists(model.resolve("page.html")));
+    }
+
     /** Writes a copy of the demo report with another method and, when given, another weights hash. */
     private Path writeVariant(String name, String method, String weightsSha256) throws IOException {
         ObjectNode copy = (ObjectNode) MAPPER.readTree(report.toFile());
