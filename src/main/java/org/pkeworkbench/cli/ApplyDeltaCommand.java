@@ -38,7 +38,8 @@ final class ApplyDeltaCommand implements Callable<Integer> {
     @Option(names = "--delta", converter = PathOptions.ExistingFile.class, required = true, description = "Delta file written by 'edit --delta' for this model.")
     Path delta;
 
-    @Option(names = "--out", required = true, description = "New or empty directory for the edited model.")
+    @Option(names = "--out", converter = PathOptions.OutputPath.class,
+            required = true, description = "New or empty directory for the edited model.")
     Path out;
 
     @Mixin

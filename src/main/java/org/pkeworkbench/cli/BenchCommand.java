@@ -78,7 +78,8 @@ final class BenchCommand implements Callable<Integer> {
             + "written as one shard per layer.")
     String weightsDtype;
 
-    @Option(names = "--out", description = "Random model: keep it in this new directory (default: a temporary "
+    @Option(names = "--out", converter = PathOptions.OutputPath.class,
+            description = "Random model: keep it in this new directory (default: a temporary "
             + "directory, deleted at the end).")
     Path out;
 
@@ -104,7 +105,8 @@ final class BenchCommand implements Callable<Integer> {
             + "them the response (default: ${DEFAULT-VALUE}).")
     int recordTokens;
 
-    @Option(names = "--json", description = "Also write the results to this JSON file (replaced if it exists).")
+    @Option(names = "--json", converter = PathOptions.OutputPath.class,
+            description = "Also write the results to this JSON file (replaced if it exists).")
     Path json;
 
     /** Options that describe the random model, so that they mean nothing with --model. */

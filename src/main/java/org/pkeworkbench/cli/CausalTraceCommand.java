@@ -70,10 +70,12 @@ final class CausalTraceCommand implements Callable<Integer> {
             + "resid_post, 10 for mlp_out and attn_out); clipped at the first and last layer.")
     Integer window;
 
-    @Option(names = "--out", required = true, description = "Output JSON file.")
+    @Option(names = "--out", converter = PathOptions.OutputPath.class,
+            required = true, description = "Output JSON file.")
     Path out;
 
-    @Option(names = "--csv", description = "Also write one CSV row per (layer, token).")
+    @Option(names = "--csv", converter = PathOptions.OutputPath.class,
+            description = "Also write one CSV row per (layer, token).")
     Path csv;
 
     @Option(names = "--overwrite", description = "Replace --out and --csv if they exist.")
@@ -87,6 +89,10 @@ final class CausalTraceCommand implements Callable<Integer> {
         OptionValues.atLeast(spec, "--samples", samples, 1);
         OptionValues.atLeast(spec, "--noise", noise, 0);
         OptionValues.atLeast(spec, "--corrupt-from", corruptFrom, 0);
+        if (corruptTo < -1) {
+            throw new ParameterException(spec.commandLine(), "--corrupt-to must be a prompt position or -1 for the "
+                    + "prompt's end, got " + corruptTo);
+        }
         CausalTraceSettings settings = new CausalTraceSettings(samples, noise, seed, corruptFrom, corruptTo);
         RestoredState restored = parseState();
         int layersPerWindow;

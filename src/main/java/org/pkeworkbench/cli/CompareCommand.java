@@ -64,10 +64,12 @@ final class CompareCommand implements Callable<Integer> {
             + "neurons suggested (default: ${DEFAULT-VALUE}).")
     double neuronFraction;
 
-    @Option(names = "--out", required = true, description = "Output JSON file.")
+    @Option(names = "--out", converter = PathOptions.OutputPath.class,
+            required = true, description = "Output JSON file.")
     Path out;
 
-    @Option(names = "--csv", description = "Also write one CSV row per (layer, neuron).")
+    @Option(names = "--csv", converter = PathOptions.OutputPath.class,
+            description = "Also write one CSV row per (layer, neuron).")
     Path csv;
 
     @Option(names = "--overwrite", description = "Replace --out and --csv if they exist.")
@@ -86,8 +88,8 @@ final class CompareCommand implements Callable<Integer> {
         OptionValues.fraction(spec, "--neuron-fraction", neuronFraction);
         LocateSettings settings = new LocateSettings(layers, LocateSettings.NeuronSelection.FRACTION, neuronFraction,
                 1, 1, 1);
-        JsonOutput.checkOutputFiles(model, overwrite, out, csv);
         JsonOutput.checkDistinct(List.of(editSet), Arrays.asList(out, csv));
+        JsonOutput.checkOutputFiles(model, overwrite, out, csv);
 
         List<EditRecord> records = DatasetLoader.load(editSet);
         if (maxRecords > 0 && records.size() > maxRecords) {

@@ -49,7 +49,8 @@ final class CompareMethodsCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--out", required = true, description = "New directory for the reports; must not exist.")
+    @Option(names = "--out", converter = PathOptions.OutputPath.class,
+            required = true, description = "New directory for the reports; must not exist.")
     Path out;
 
     @Option(names = "--methods", split = ",", defaultValue = "vanilla,dinm,ftl,pke", description = "Methods in run "

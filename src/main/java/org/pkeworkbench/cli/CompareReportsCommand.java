@@ -38,16 +38,20 @@ final class CompareReportsCommand implements Callable<Integer> {
             + "or none (default: the method, plus the file name where methods repeat).")
     List<String> labels = new ArrayList<>();
 
-    @Option(names = "--html", description = "Write a self-contained HTML page with the table and bar charts.")
+    @Option(names = "--html", converter = PathOptions.OutputPath.class,
+            description = "Write a self-contained HTML page with the table and bar charts.")
     Path html;
 
-    @Option(names = "--json", description = "Write the rows and warnings as JSON.")
+    @Option(names = "--json", converter = PathOptions.OutputPath.class,
+            description = "Write the rows and warnings as JSON.")
     Path json;
 
-    @Option(names = "--csv", description = "Write one CSV row per report.")
+    @Option(names = "--csv", converter = PathOptions.OutputPath.class,
+            description = "Write one CSV row per report.")
     Path csv;
 
-    @Option(names = "--markdown", description = "Write the Markdown table.")
+    @Option(names = "--markdown", converter = PathOptions.OutputPath.class,
+            description = "Write the Markdown table.")
     Path markdown;
 
     @Option(names = "--overwrite", description = "Replace output files that exist.")
@@ -59,8 +63,8 @@ final class CompareReportsCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "Got " + labels.size() + " --label values for "
                     + inputs.size() + " reports; give one --label per report, in the same order, or none");
         }
-        JsonOutput.checkOutputFiles(null, overwrite, html, json, csv, markdown);
         JsonOutput.checkDistinct(inputs, Arrays.asList(html, json, csv, markdown));
+        JsonOutput.checkOutputFiles(null, overwrite, html, json, csv, markdown);
         for (Path input : inputs) {
             // As in 'report': nothing is written into the model folder that a report names.
             Path modelDir = ReportCommand.modelDirectory(ReportReader.read(input));

@@ -50,11 +50,13 @@ final class ContributionsCommand implements Callable<Integer> {
             + "(default: ${DEFAULT-VALUE}).")
     int topK;
 
-    @Option(names = "--out", required = true, description = "Output JSON file with tokens, edges and top heads "
+    @Option(names = "--out", converter = PathOptions.OutputPath.class,
+            required = true, description = "Output JSON file with tokens, edges and top heads "
             + "and neurons per node.")
     Path out;
 
-    @Option(names = "--csv", description = "Also write the kept edges as CSV: layer,kind,from_node,from_position,"
+    @Option(names = "--csv", converter = PathOptions.OutputPath.class,
+            description = "Also write the kept edges as CSV: layer,kind,from_node,from_position,"
             + "to_node,to_position,weight.")
     Path csv;
 

@@ -39,18 +39,22 @@ final class EditCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--out", description = "New or empty directory for the edited model. Required for every "
+    @Option(names = "--out", converter = PathOptions.OutputPath.class,
+            description = "New or empty directory for the edited model. Required for every "
             + "method but vanilla.")
     Path out;
 
-    @Option(names = "--report", required = true, description = "JSON report file.")
+    @Option(names = "--report", converter = PathOptions.OutputPath.class,
+            required = true, description = "JSON report file.")
     Path report;
 
-    @Option(names = "--html", description = "Also write the report as a self-contained HTML page with charts "
+    @Option(names = "--html", converter = PathOptions.OutputPath.class,
+            description = "Also write the report as a self-contained HTML page with charts "
             + "(the same page as 'report --html').")
     Path html;
 
-    @Option(names = "--delta", description = "Also write the weight change as a small delta file (safetensors "
+    @Option(names = "--delta", converter = PathOptions.OutputPath.class,
+            description = "Also write the weight change as a small delta file (safetensors "
             + "holding only the changed neuron slices) for 'apply-delta'.")
     Path delta;
 
@@ -165,6 +169,9 @@ final class EditCommand implements Callable<Integer> {
         JsonOutput.checkOutputFiles(run.model, overwrite, delta, html);
         JsonOutput.checkDistinct(Arrays.asList(run.editSet, run.evalSet, run.benignSet, run.capabilitySet),
                 Arrays.asList(out, report, html, delta));
+        if (out != null) {
+            JsonOutput.checkOutsideFolder("--out", out, report, html, delta);
+        }
         run.check(spec);
         judgeOptions.check(spec);
         checkValues();

@@ -33,7 +33,8 @@ final class ForwardCommand implements Callable<Integer> {
     @Option(names = "--ids", required = true, split = ",", description = "Comma-separated token ids, e.g. 1,403,407.")
     List<Long> ids;
 
-    @Option(names = "--out", required = true, description = "Output JSON file: {\"logits\": [[...] per position], "
+    @Option(names = "--out", converter = PathOptions.OutputPath.class,
+            required = true, description = "Output JSON file: {\"logits\": [[...] per position], "
             + "\"captures\": {NAME: nested lists}}.")
     Path out;
 

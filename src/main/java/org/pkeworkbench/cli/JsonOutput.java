@@ -145,6 +145,22 @@ final class JsonOutput {
         }
     }
 
+    /**
+     * Rejects {@code files} that lie inside {@code folder}, a model folder that the command is about
+     * to write, where they would replace or sit among the model's own files. Null entries are skipped.
+     *
+     * @throws PathOptionException naming the file and {@code folderOption}
+     */
+    static void checkOutsideFolder(String folderOption, Path folder, Path... files) throws IOException {
+        Path folderKey = identity(folder);
+        for (Path file : files) {
+            if (file != null && identity(file).startsWith(folderKey)) {
+                throw new PathOptionException(file + " is inside " + folderOption + " " + folder + ", the folder the "
+                        + "edited model is written to; write it outside that folder");
+            }
+        }
+    }
+
     /** Returns the path as the file system resolves it: links and {@code ..} of its existing part followed. */
     private static Path identity(Path path) throws IOException {
         Path absolute = path.toAbsolutePath().normalize();

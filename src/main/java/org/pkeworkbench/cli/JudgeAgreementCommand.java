@@ -95,10 +95,12 @@ final class JudgeAgreementCommand implements Callable<Integer> {
             + "(default: ${DEFAULT-VALUE}).")
     int limit;
 
-    @Option(names = "--json", description = "Write the full report as JSON.")
+    @Option(names = "--json", converter = PathOptions.OutputPath.class,
+            description = "Write the full report as JSON.")
     Path json;
 
-    @Option(names = "--csv", description = "Write one CSV row per judge and file, plus one overall row per judge.")
+    @Option(names = "--csv", converter = PathOptions.OutputPath.class,
+            description = "Write one CSV row per judge and file, plus one overall row per judge.")
     Path csv;
 
     @Option(names = "--overwrite", description = "Replace --json and --csv if they exist.")

@@ -46,10 +46,12 @@ final class LogitLensCommand implements Callable<Integer> {
             + "(default: ${DEFAULT-VALUE}).")
     int topK;
 
-    @Option(names = "--out", required = true, description = "Output JSON file.")
+    @Option(names = "--out", converter = PathOptions.OutputPath.class,
+            required = true, description = "Output JSON file.")
     Path out;
 
-    @Option(names = "--csv", description = "Also write one CSV row per (layer, position).")
+    @Option(names = "--csv", converter = PathOptions.OutputPath.class,
+            description = "Also write one CSV row per (layer, position).")
     Path csv;
 
     @Option(names = "--overwrite", description = "Replace --out and --csv if they exist.")

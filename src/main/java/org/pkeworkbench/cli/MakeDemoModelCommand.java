@@ -57,7 +57,8 @@ final class MakeDemoModelCommand implements Callable<Integer> {
             description = "Training set: JSONL {prompt, response} (default: ${DEFAULT-VALUE}).")
     Path trainSet;
 
-    @Option(names = "--out", defaultValue = "resources/models/demo", description = "Output directory; must not exist "
+    @Option(names = "--out", converter = PathOptions.OutputPath.class,
+            defaultValue = "resources/models/demo", description = "Output directory; must not exist "
             + "(default: ${DEFAULT-VALUE}).")
     Path out;
 
@@ -91,7 +92,9 @@ final class MakeDemoModelCommand implements Callable<Integer> {
             Files.writeString(staging.resolve("README.md"), readme(losses));
             Files.move(staging, out, StandardCopyOption.ATOMIC_MOVE);
         } catch (Exception e) {
-            LOG.error("Making the demo model failed; deleting {}", staging, e);
+            // The message reaches the user as one "Error:" line; the stack trace goes to the debug log only.
+            LOG.error("Making the demo model failed ({}); deleting {}", e.getMessage(), staging);
+            LOG.debug("Making the demo model failed", e);
             DirectoryTrees.delete(staging);
             throw e;
         }
@@ -103,6 +106,9 @@ final class MakeDemoModelCommand implements Callable<Integer> {
 
     /** Rejects unusable paths and values before the base model loads. */
     private void checkOptions() throws IOException {
+        OptionValues.atLeast(spec, "--epochs", epochs, 1);
+        OptionValues.atLeast(spec, "--batch-size", batchSize, 1);
+        OptionValues.positive(spec, "--lr", learningRate);
         if (Files.exists(out)) {
             throw new PathOptionException("--out " + out + " already exists; remove it or choose another directory");
         }
@@ -112,9 +118,6 @@ final class MakeDemoModelCommand implements Callable<Integer> {
                     + "exist") + "; give a JSONL file of {\"prompt\", \"response\"} lines (paths are relative to the "
                     + "current folder)");
         }
-        OptionValues.atLeast(spec, "--epochs", epochs, 1);
-        OptionValues.atLeast(spec, "--batch-size", batchSize, 1);
-        OptionValues.positive(spec, "--lr", learningRate);
     }
 
     /** Tokenises each {prompt, response} line as chat prompt + response + EOS. */
@@ -149,6 +152,10 @@ final class MakeDemoModelCommand implements Callable<Integer> {
             long[] answer = java.util.Arrays.copyOf(response, response.length + 1);
             answer[response.length] = eos;
             examples.add(new LocalityExample(promptIds, answer));
+        }
+        if (examples.isEmpty()) {
+            throw new IOException(trainSet + " has no training examples; give one {\"prompt\", \"response\"} "
+                    + "object per line");
         }
         LOG.info("Read {} training examples from {}", examples.size(), trainSet);
         return examples;

@@ -36,7 +36,7 @@ final class OptionValues {
     /** Throws picocli's invalid-option error unless {@code value} is a finite number above 0. */
     static void positive(CommandSpec spec, String option, double value) {
         if (!Double.isFinite(value) || value <= 0) {
-            throw new ParameterException(spec.commandLine(), option + " must be above 0, got " + value);
+            throw new ParameterException(spec.commandLine(), option + " must be a finite number above 0, got " + value);
         }
     }
 

@@ -6,9 +6,9 @@ import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.TypeConversionException;
 
 /**
- * picocli converters for paths that must exist before a command starts. A wrong path then fails
- * while the command line is parsed, with the option's name and exit code 2, before any model
- * loads.
+ * picocli converters for path options: inputs that must exist before a command starts, and
+ * outputs that must at least not be empty. A wrong path then fails while the command line is
+ * parsed, with the option's name and exit code 2, before any model loads.
  *
  * <p>Example: with {@code @Option(names = "--model", converter = PathOptions.ModelFolder.class)},
  * {@code --model /no/such/folder} prints "Invalid value for option '--model': /no/such/folder does
@@ -21,10 +21,10 @@ final class PathOptions {
 
     private PathOptions() {}
 
-    /** Rejects an empty value, which would otherwise mean the current folder. */
-    private static String requireText(String value) {
+    /** Rejects an empty value, which would otherwise mean the current folder; {@code kind} is "file" or "folder". */
+    private static String requireText(String value, String kind) {
         if (value.isBlank()) {
-            throw new TypeConversionException("the path is empty; give a file or folder");
+            throw new TypeConversionException("the path is empty; give a " + kind);
         }
         return value;
     }
@@ -33,7 +33,7 @@ final class PathOptions {
     static final class ModelFolder implements ITypeConverter<Path> {
         @Override
         public Path convert(String value) {
-            Path folder = Path.of(requireText(value));
+            Path folder = Path.of(requireText(value, "folder"));
             if (!Files.exists(folder)) {
                 throw new TypeConversionException(value + " does not exist; point it at a Hugging Face model folder, "
                         + "the one that contains config.json");
@@ -50,7 +50,7 @@ final class PathOptions {
     static final class ExistingFile implements ITypeConverter<Path> {
         @Override
         public Path convert(String value) {
-            Path file = Path.of(requireText(value));
+            Path file = Path.of(requireText(value, "file"));
             if (!Files.exists(file)) {
                 throw new TypeConversionException(value + " does not exist; check the path");
             }
@@ -58,6 +58,14 @@ final class PathOptions {
                 throw new TypeConversionException(value + " is a folder; give a file");
             }
             return file;
+        }
+    }
+
+    /** An output file or folder: any path but an empty one, which would mean the current folder. */
+    static final class OutputPath implements ITypeConverter<Path> {
+        @Override
+        public Path convert(String value) {
+            return Path.of(requireText(value, "file or folder name"));
         }
     }
 }

@@ -30,7 +30,8 @@ final class ReportCommand implements Callable<Integer> {
     @Parameters(index = "0", converter = PathOptions.ExistingFile.class, paramLabel = "REPORT.json", description = "Report written by 'edit --report'.")
     Path input;
 
-    @Option(names = "--html", required = true, description = "Output HTML file.")
+    @Option(names = "--html", converter = PathOptions.OutputPath.class,
+            required = true, description = "Output HTML file.")
     Path html;
 
     @Option(names = "--overwrite", description = "Replace --html if it exists.")
@@ -39,8 +40,8 @@ final class ReportCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         JsonNode report = ReportReader.read(input);
-        JsonOutput.checkOutputFile(html, modelDirectory(report), overwrite);
         JsonOutput.checkDistinct(List.of(input), List.of(html));
+        JsonOutput.checkOutputFile(html, modelDirectory(report), overwrite);
 
         String page = HtmlReport.render(report);
         JsonOutput.writeAtomically(html, stream -> stream.write(page.getBytes(StandardCharsets.UTF_8)));

@@ -60,7 +60,8 @@ final class SelfCheckCommand implements Callable<Integer> {
     @Mixin
     DtypeOption dtype = new DtypeOption();
 
-    @Option(names = "--write-expected", description = "Measure the values with the current libtorch and demo model "
+    @Option(names = "--write-expected", converter = PathOptions.OutputPath.class,
+            description = "Measure the values with the current libtorch and demo model "
             + "and write them to this JSON file instead of comparing (after remaking the demo model). An existing file is "
             + "replaced.")
     Path writeExpected;
@@ -72,7 +73,7 @@ final class SelfCheckCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         if (writeExpected != null) {
             // Checked now, not after the whole check: a folder or a path under a file cannot be written.
-            JsonOutput.checkOutputFile(writeExpected, null, true);
+            JsonOutput.checkOutputFile(writeExpected, DemoModel.directory(), true);
         }
         SelfCheckValues expected = writeExpected != null ? null : readExpected();
         LOG.info("Self-check started");

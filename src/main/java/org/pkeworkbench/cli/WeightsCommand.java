@@ -30,10 +30,12 @@ final class WeightsCommand implements Callable<Integer> {
             + "norm of W_edited - W_model.")
     Path compareTo;
 
-    @Option(names = "--out", required = true, description = "Output JSON file.")
+    @Option(names = "--out", converter = PathOptions.OutputPath.class,
+            required = true, description = "Output JSON file.")
     Path out;
 
-    @Option(names = "--csv", description = "Also write one CSV row per (layer, neuron).")
+    @Option(names = "--csv", converter = PathOptions.OutputPath.class,
+            description = "Also write one CSV row per (layer, neuron).")
     Path csv;
 
     @Option(names = "--overwrite", description = "Replace --out and --csv if they exist.")

@@ -85,7 +85,8 @@ final class WinRateCommand implements Callable<Integer> {
             + " generation_config.json's max_new_tokens, else 256).")
     Integer maxNewTokens;
 
-    @Option(names = "--json", description = "Write settings, the win rate and every comparison to this JSON file.")
+    @Option(names = "--json", converter = PathOptions.OutputPath.class,
+            description = "Write settings, the win rate and every comparison to this JSON file.")
     Path json;
 
     @Option(names = "--overwrite", description = "Replace an existing --json file.")

@@ -137,8 +137,10 @@ public final class LanguageModel implements AutoCloseable {
                     + "continuation");
         }
         if (startsWithBareBoundary(ids)) {
+            String next = tokenizer.decode(new long[] {ids[1]}, true);
+            String word = next.isBlank() ? "the target's first word" : "'" + next + "'";
             throw new IllegalArgumentException(bareBoundaryMessage(target, ids) + ", so that token would be measured "
-                    + "in place of '" + tokenizer.decode(new long[] {ids[1]}, true) + "'. " + bareBoundaryAdvice(target));
+                    + "in place of " + word + ". " + bareBoundaryAdvice(target));
         }
         return ids[0];
     }
@@ -150,12 +152,14 @@ public final class LanguageModel implements AutoCloseable {
     }
 
     /**
-     * Says how to avoid a bare word boundary: without a leading space when {@code target} has one;
-     * otherwise the tokenizer has no token for the first word with its boundary, and another
-     * wording is the only way.
+     * Says how to avoid a bare word boundary: without a leading space when {@code target} has one
+     * and the target without it starts with a real token; otherwise the tokenizer has no token for
+     * the first word with its boundary, and another wording is the only way.
      */
     public String bareBoundaryAdvice(String target) {
-        if (!target.isEmpty() && Character.isWhitespace(target.charAt(0))) {
+        String stripped = target.stripLeading();
+        if (stripped.length() < target.length() && !stripped.isEmpty()
+                && !startsWithBareBoundary(responseIds(stripped))) {
             return "This tokenizer marks word boundaries itself: give the target without its leading space";
         }
         return "This tokenizer has no single token for the start of the target with its word boundary: choose a "

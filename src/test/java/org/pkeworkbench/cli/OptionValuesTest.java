@@ -39,8 +39,8 @@ class OptionValuesTest {
     @Test
     void editValuesAreNamedByTheirOption() {
         assertInvalid(edit("--steps", "0"), "--steps must be at least 1, got 0");
-        assertInvalid(edit("--lr", "-1"), "--lr must be above 0, got -1.0");
-        assertInvalid(edit("--lr", "NaN"), "--lr must be above 0, got NaN");
+        assertInvalid(edit("--lr", "-1"), "--lr must be a finite number above 0, got -1.0");
+        assertInvalid(edit("--lr", "NaN"), "--lr must be a finite number above 0, got NaN");
         assertInvalid(edit("--layers", "0"), "--layers must be at least 1, got 0");
         assertInvalid(edit("--neuron-fraction", "1.5"), "--neuron-fraction must be in (0, 1], got 1.5");
         assertInvalid(edit("--neuron-count", "0"), "--neuron-count must be at least 1, got 0");
@@ -66,6 +66,28 @@ class OptionValuesTest {
     }
 
     @Test
+    void editRefusesOutputsInsideTheEditedModelFolder() {
+        Path out = temp.resolve("edited");
+
+        CliRun run = edit("--delta", out.resolve("model.safetensors").toString());
+        CliRun report = CliRun.of("edit", "--model", CliRun.assets().resolve("models/demo").toString(),
+                "--edit-set", CliRun.assets().resolve("datasets/demo-edit.jsonl").toString(),
+                "--eval-set", CliRun.assets().resolve("datasets/demo-eval.jsonl").toString(),
+                "--out", out.toString(), "--report", out.resolve("config.json").toString());
+
+        assertInvalid(run, "model.safetensors is inside --out " + out);
+        assertInvalid(report, "config.json is inside --out " + out);
+    }
+
+    @Test
+    void emptyOutputPathIsInvalid() {
+        CliRun run = CliRun.of("edit", "--model", CliRun.assets().resolve("models/demo").toString(), "--out", "");
+
+        assertEquals(2, run.exitCode(), run::toString);
+        assertTrue(run.err().contains("Invalid value for option '--out': the path is empty"), run::toString);
+    }
+
+    @Test
     void corruptedRangeOutsideThePromptNamesBothOptions() {
         CliRun run = CliRun.of("causal-trace", "--model", CliRun.assets().resolve("models/demo").toString(),
                 "--prompt", "Once upon a time", "--target", "there", "--corrupt-from", "5", "--corrupt-to", "2",
@@ -74,6 +96,11 @@ class OptionValuesTest {
         assertEquals(2, run.exitCode(), run::toString);
         assertTrue(run.err().contains("--corrupt-from 5 and --corrupt-to 2 do not fit the prompt"), run::toString);
         assertFalse(Files.exists(temp.resolve("trace.json")));
+        CliRun negative = CliRun.of("causal-trace", "--model", CliRun.assets().resolve("models/demo").toString(),
+                "--prompt", "Once upon a time", "--target", "there", "--corrupt-to", "-5",
+                "--out", temp.resolve("trace.json").toString());
+        assertEquals(2, negative.exitCode(), negative::toString);
+        assertTrue(negative.err().contains("--corrupt-to must be a prompt position or -1"), negative::toString);
     }
 
     @Test
@@ -88,6 +115,8 @@ class OptionValuesTest {
                 temp.resolve("none.jsonl").toString(), "--out", out.toString());
         CliRun inside = CliRun.of("make-demo-model", "--base", base, "--train", train.toString(), "--out",
                 SharedFiles.stories260K().resolve("sub").toString());
+        CliRun valuesFirst = CliRun.of("make-demo-model", "--base", base, "--train",
+                temp.resolve("none.jsonl").toString(), "--out", out.toString(), "--lr", "-1");
 
         assertEquals(2, epochs.exitCode(), epochs::toString);
         assertTrue(epochs.err().contains("--epochs must be at least 1, got 0"), epochs::toString);
@@ -96,8 +125,38 @@ class OptionValuesTest {
                 missingTrain::toString);
         assertEquals(2, inside.exitCode(), inside::toString);
         assertTrue(inside.err().contains("--out"), inside::toString);
+        assertTrue(valuesFirst.err().contains("--lr must be a finite number above 0, got -1.0"), valuesFirst::toString);
         assertFalse(Files.exists(out));
         assertFalse(Files.exists(SharedFiles.stories260K().resolve("sub")));
+    }
+
+    @Test
+    void makeDemoModelRejectsTrainingSetWithoutExamples() throws IOException {
+        Path empty = Files.writeString(temp.resolve("empty.jsonl"), "\n");
+        Path out = temp.resolve("demo");
+
+        CliRun run = CliRun.of("make-demo-model", "--base", SharedFiles.stories260K().toString(), "--train",
+                empty.toString(), "--out", out.toString(), "--epochs", "1");
+
+        assertEquals(1, run.exitCode(), run::toString);
+        assertTrue(run.err().contains(empty + " has no training examples"), run::toString);
+        assertFalse(Files.exists(out));
+        assertFalse(Files.exists(temp.resolve(".demo.staging")), "staging folder deleted");
+    }
+
+    @Test
+    void selfCheckWritesNothingIntoTheDemoModel() throws IOException {
+        Path inside = CliRun.assets().resolve("models/demo/values.json");
+        try {
+            CliRun run = CliRun.of("self-check", "--write-expected", inside.toString());
+
+            assertEquals(2, run.exitCode(), run::toString);
+            assertTrue(run.err().contains("inside the model directory"), run::toString);
+            assertFalse(Files.exists(inside));
+        } finally {
+            // Keeps the shipped demo model clean should the check ever fail.
+            Files.deleteIfExists(inside);
+        }
     }
 
     @Test
