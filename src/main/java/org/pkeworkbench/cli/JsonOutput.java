@@ -76,16 +76,15 @@ final class JsonOutput {
             Path parent = target.getParent();
             Path resolvedParent = parent != null && Files.exists(parent) ? parent.toRealPath() : parent;
             if (resolvedParent != null && resolvedParent.startsWith(model)) {
-                throw new PathOptionException("Output file " + file + " is inside the model directory " + modelDir
+                throw new PathOptionException(file, "is inside the model directory " + modelDir
                         + ", which is never written; choose a file outside it");
             }
         }
         if (Files.isDirectory(target)) {
-            throw new PathOptionException("Output file " + file + " is a directory; give a file name");
+            throw new PathOptionException(file, "is a directory; give a file name");
         }
         if (Files.exists(target) && !overwrite) {
-            throw new PathOptionException("Output file " + file + " already exists; choose a new name or pass "
-                    + "--overwrite");
+            throw new PathOptionException(file, "already exists; choose a new name or pass --overwrite");
         }
     }
 
@@ -96,7 +95,7 @@ final class JsonOutput {
             existing = existing.getParent();
         }
         if (existing != null && !Files.isDirectory(existing)) {
-            throw new PathOptionException("Output file " + file + " cannot be written: " + existing
+            throw new PathOptionException(file, "cannot be written: " + existing
                     + " is a file, not a folder; choose another path");
         }
     }
@@ -135,11 +134,11 @@ final class JsonOutput {
             }
             Path key = identity(output);
             if (inputKeys.contains(key)) {
-                throw new PathOptionException(output + " is given both as an input and as an output, which would "
+                throw new PathOptionException(output, "is given both as an input and as an output, which would "
                         + "replace the input; give the output another name");
             }
             if (!outputKeys.add(key)) {
-                throw new PathOptionException(output + " is given for two outputs, so one would replace the other; "
+                throw new PathOptionException(output, "is given for two outputs, so one would replace the other; "
                         + "give each output its own name");
             }
         }
@@ -155,7 +154,7 @@ final class JsonOutput {
         Path folderKey = identity(folder);
         for (Path file : files) {
             if (file != null && identity(file).startsWith(folderKey)) {
-                throw new PathOptionException(file + " is inside " + folderOption + " " + folder + ", the folder the "
+                throw new PathOptionException(file, "is inside " + folderOption + " " + folder + ", the folder the "
                         + "edited model is written to; write it outside that folder");
             }
         }

@@ -54,10 +54,11 @@ public final class Main {
         commandLine.setOut(out);
         commandLine.setErr(err);
         commandLine.setExecutionExceptionHandler((error, line, parseResult) -> {
-            if (error instanceof PathOptionException) {
+            if (error instanceof PathOptionException pathError) {
                 // A path found wrong before any work: reported like any other invalid option.
                 LOG.debug("Invalid path option", error);
-                return reportInvalidInput(line, error.getMessage(), null);
+                String options = optionsGiving(line.getCommandSpec(), pathError.path());
+                return reportInvalidInput(line, pathError.messageNaming(options), null);
             }
             // Expected failures (bad files, bad values) get their message only; the stack trace goes to the debug log.
             LOG.debug("Command failed", error);
@@ -72,6 +73,25 @@ public final class Main {
             return reportInvalidInput(error.getCommandLine(), String.valueOf(error.getMessage()), error);
         });
         return commandLine.execute(args);
+    }
+
+    /**
+     * Returns the options and parameters of {@code spec} whose value is {@code path}, such as
+     * "--json and --csv", or "" when none is (or {@code path} is null).
+     */
+    private static String optionsGiving(CommandLine.Model.CommandSpec spec, java.nio.file.Path path) {
+        if (path == null) {
+            return "";
+        }
+        java.util.List<String> names = new java.util.ArrayList<>();
+        for (CommandLine.Model.ArgSpec arg : spec.args()) {
+            Object value = arg.getValue();
+            boolean gives = path.equals(value) || (value instanceof java.util.Collection<?> values && values.contains(path));
+            if (gives) {
+                names.add(arg instanceof CommandLine.Model.OptionSpec option ? option.longestName() : arg.paramLabel());
+            }
+        }
+        return String.join(" and ", names);
     }
 
     /**

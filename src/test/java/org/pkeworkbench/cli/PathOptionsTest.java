@@ -87,7 +87,7 @@ class PathOptionsTest {
         Files.writeString(takenFolder.resolve("file.txt"), "keep");
 
         assertInvalidPath(CliRun.of("forward", "--model", model(), "--ids", "1", "--out", existing.toString()),
-                existing + " already exists");
+                "--out " + existing + " already exists");
         assertInvalidPath(CliRun.of("forward", "--model", model(), "--ids", "1", "--out",
                 SharedFiles.fixture("tiny-llama3").resolve("out.json").toString()), "inside the model directory");
         assertInvalidPath(CliRun.of("edit", "--model", model(), "--edit-set", existing.toString(), "--eval-set",

@@ -192,7 +192,7 @@ class ReportCommandsTest {
                 "--csv", both.toString());
 
         assertEquals(2, run.exitCode(), run::toString);
-        assertTrue(run.err().contains(both + " is given for two outputs"), run::toString);
+        assertTrue(run.err().contains("--json and --csv " + both + " is given for two outputs"), run::toString);
         assertFalse(Files.exists(both));
     }
 
