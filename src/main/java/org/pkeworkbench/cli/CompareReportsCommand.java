@@ -64,6 +64,10 @@ final class CompareReportsCommand implements Callable<Integer> {
                     + inputs.size() + " reports; give one --label per report, in the same order, or none");
         }
         JsonOutput.checkDistinct(inputs, Arrays.asList(html, json, csv, markdown));
+        if (inputs.stream().map(input -> input.toAbsolutePath().normalize()).distinct().count() < inputs.size()) {
+            LOG.debug("A report is given twice: {}", inputs);
+            spec.commandLine().getErr().println("Warning: a report is given twice, so its row appears twice");
+        }
         JsonOutput.checkOutputFiles(null, overwrite, html, json, csv, markdown);
         for (Path input : inputs) {
             // As in 'report': nothing is written into the model folder that a report names.

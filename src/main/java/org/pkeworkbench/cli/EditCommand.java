@@ -184,6 +184,10 @@ final class EditCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--layers " + layers + " is more than the model's "
                     + config.numLayers() + " layers");
         }
+        if (neuronCount != null && neuronCount > config.intermediateSize()) {
+            throw new ParameterException(spec.commandLine(), "--neuron-count " + neuronCount + " is more than the "
+                    + "model's " + config.intermediateSize() + " MLP neurons per layer");
+        }
         EditSettings settings = settings(config.modelType());
         LocateSettings locate = locateSettings().withProbeSteps(probeSteps);
 
@@ -246,12 +250,19 @@ final class EditCommand implements Callable<Integer> {
         OptionValues.atLeast(spec, "--stop-safe-nll", stopSafeNll, 0);
         OptionValues.probability(spec, "--stop-unsafe-probability", stopUnsafeProbability);
         OptionValues.atLeast(spec, "--probe-steps", probeSteps, 0);
+        if (stopUnsafeProbability > 0 && stopSafeNll == 0) {
+            throw new ParameterException(spec.commandLine(), "--stop-unsafe-probability applies only with "
+                    + "--stop-safe-nll, which turns early stopping on; give both or neither");
+        }
+        boolean fractionGiven = spec.commandLine().getParseResult().hasMatchedOption("--neuron-fraction");
+        int selections = (fractionGiven ? 1 : 0) + (neuronCount != null ? 1 : 0) + (scoreShare != null ? 1 : 0);
+        if (selections > 1) {
+            throw new ParameterException(spec.commandLine(), "Give at most one of --neuron-fraction, --neuron-count "
+                    + "and --score-share");
+        }
     }
 
     private LocateSettings locateSettings() {
-        if (neuronCount != null && scoreShare != null) {
-            throw new ParameterException(spec.commandLine(), "Give at most one of --neuron-count and --score-share");
-        }
         List<Double> weights = layerScoreWeights == null ? List.of(1.0, 1.0, 1.0) : layerScoreWeights;
         if (weights.size() != 3 || weights.stream().anyMatch(w -> w < 0) || weights.stream().allMatch(w -> w == 0)) {
             throw new ParameterException(spec.commandLine(), "--layer-score-weights needs three non-negative numbers, "

@@ -6,6 +6,8 @@ import java.util.concurrent.Callable;
 import org.pkeworkbench.model.ForwardOptions;
 import org.pkeworkbench.model.LanguageModel;
 import org.pkeworkbench.model.SamplingSettings;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -17,6 +19,8 @@ import picocli.CommandLine.Model.CommandSpec;
 @Command(name = "generate", mixinStandardHelpOptions = true,
         description = "Generate a continuation of a prompt and print only the generated text.")
 final class GenerateCommand implements Callable<Integer> {
+
+    private static final Logger LOG = LoggerFactory.getLogger(GenerateCommand.class);
 
     @Spec
     CommandSpec spec;
@@ -84,6 +88,12 @@ final class GenerateCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         checkOptions();
+        if (temperature == 0 && (topK != 0 || topP != 1)) {
+            String warning = "--top-k and --top-p apply to sampling only; with --temperature 0 (greedy decoding) "
+                    + "they change nothing";
+            LOG.debug(warning);
+            spec.commandLine().getErr().println("Warning: " + warning);
+        }
         try (LanguageModel lm = LanguageModel.load(model, devices.resolve(), devices.dtype())) {
             int limit = newTokenLimit(maxNewTokens, lm, model);
             SamplingSettings settings = new SamplingSettings(limit, temperature, topK, topP, seed, lm.stopTokens());

@@ -206,7 +206,8 @@ class EditCommandTest {
                 "--out", temp.resolve("c").toString(), "--report", temp.resolve("c.json").toString(),
                 "--neuron-count", "3", "--score-share", "0.5");
         assertNotEquals(0, both.exitCode());
-        assertTrue(both.err().contains("at most one of --neuron-count and --score-share"), both::toString);
+        assertTrue(both.err().contains("at most one of --neuron-fraction, --neuron-count and --score-share"),
+                both::toString);
 
         CliRun mode = CliRun.of("edit", "--model", demoModel().toString(), "--edit-set",
                 dataset("demo-edit.jsonl").toString(), "--eval-set", dataset("demo-eval.jsonl").toString(),

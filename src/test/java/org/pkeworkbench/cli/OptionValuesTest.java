@@ -52,6 +52,25 @@ class OptionValuesTest {
     }
 
     @Test
+    void editRejectsOptionsThatWouldBeIgnored() {
+        assertInvalid(edit("--stop-unsafe-probability", "0.5"), "--stop-unsafe-probability applies only with "
+                + "--stop-safe-nll");
+        assertInvalid(edit("--neuron-fraction", "0.1", "--neuron-count", "4"), "Give at most one of "
+                + "--neuron-fraction, --neuron-count and --score-share");
+        assertInvalid(edit("--neuron-count", "99999"), "--neuron-count 99999 is more than the model's 172 MLP "
+                + "neurons per layer");
+    }
+
+    @Test
+    void generateWarnsThatGreedyDecodingIgnoresSamplingOptions() {
+        CliRun run = CliRun.of("generate", "--model", CliRun.assets().resolve("models/demo").toString(),
+                "--prompt", "Hi", "--max-new-tokens", "2", "--top-k", "5");
+
+        assertEquals(0, run.exitCode(), run::toString);
+        assertTrue(run.err().contains("Warning: --top-k and --top-p apply to sampling only"), run::toString);
+    }
+
+    @Test
     void editRefusesOnePathForTwoOutputs() {
         Path same = temp.resolve("same");
 

@@ -185,6 +185,14 @@ class ReportCommandsTest {
     }
 
     @Test
+    void compareReportsWarnsAboutAReportGivenTwice() {
+        CliRun run = CliRun.of("compare-reports", report.toString(), report.toString());
+
+        assertEquals(0, run.exitCode(), run::toString);
+        assertTrue(run.err().contains("Warning: a report is given twice"), run::toString);
+    }
+
+    @Test
     void compareReportsRefusesOneFileForTwoOutputs() {
         Path both = temp.resolve("both.out");
 
