@@ -175,6 +175,7 @@ final class EditCommand implements Callable<Integer> {
         run.check(spec);
         judgeOptions.check(spec);
         checkValues();
+        checkCombinations();
         if (probeSteps > 0 && !method.equals("pke")) {
             throw new ParameterException(spec.commandLine(), "--probe-steps applies to --method pke only; got "
                     + probeSteps + " with --method " + method);
@@ -231,6 +232,7 @@ final class EditCommand implements Callable<Integer> {
         if (learningRate != null) {
             OptionValues.positive(spec, "--lr", learningRate);
         }
+
         OptionValues.atLeast(spec, "--layers", layers, 1);
         OptionValues.fraction(spec, "--neuron-fraction", neuronFraction);
         if (neuronCount != null) {
@@ -239,6 +241,8 @@ final class EditCommand implements Callable<Integer> {
         if (scoreShare != null) {
             OptionValues.fraction(spec, "--score-share", scoreShare);
         }
+        OptionValues.atLeast(spec, "--probe-steps", probeSteps, 0);
+
         String[] weightNames = {"--w-safe", "--w-unlikely", "--w-kl", "--w-kl-first", "--w-norm"};
         Double[] weightValues = {safeWeight, unlikelihoodWeight, klWeight, firstPositionKlWeight, normWeight};
         for (int i = 0; i < weightNames.length; i++) {
@@ -249,7 +253,10 @@ final class EditCommand implements Callable<Integer> {
         OptionValues.atLeast(spec, "--max-change", maxChange, 0);
         OptionValues.atLeast(spec, "--stop-safe-nll", stopSafeNll, 0);
         OptionValues.probability(spec, "--stop-unsafe-probability", stopUnsafeProbability);
-        OptionValues.atLeast(spec, "--probe-steps", probeSteps, 0);
+    }
+
+    /** Rejects options that the given others would make meaningless, instead of ignoring them. */
+    private void checkCombinations() {
         if (stopUnsafeProbability > 0 && stopSafeNll == 0) {
             throw new ParameterException(spec.commandLine(), "--stop-unsafe-probability applies only with "
                     + "--stop-safe-nll, which turns early stopping on; give both or neither");
