@@ -121,6 +121,11 @@ final class BenchCommand implements Callable<Integer> {
         if (json != null) {
             JsonOutput.checkOutputFile(json, source.model, true);
         }
+        if (out != null) {
+            JsonOutput.checkFolders(out, out.toAbsolutePath().normalize().getParent());
+            JsonOutput.checkDistinct(List.of(), java.util.Arrays.asList(out, json));
+            JsonOutput.checkOutsideFolder("--out", out, json);
+        }
         RandomLlama random = source.randomLlama ? randomLlama() : null;
         // Resolved before a random model is written, so that a missing GPU fails at once.
         Device resolved = devices.resolve();
@@ -140,7 +145,7 @@ final class BenchCommand implements Callable<Integer> {
             if (random != null) {
                 random.write(modelDir, stored);
             }
-            run(modelDir, resolved);
+            run(modelDir, resolved, random == null ? null : random.description(stored));
             if (temporary != null) {
                 spec.commandLine().getOut().println("The random model was in a temporary folder, which is deleted now; "
                         + "--out DIR keeps it");
@@ -154,7 +159,8 @@ final class BenchCommand implements Callable<Integer> {
         return 0;
     }
 
-    private void run(Path modelDir, Device resolved) throws IOException {
+    /** Runs the benchmark and prints and writes its results; {@code randomModel} describes a random model written here, else null. */
+    private void run(Path modelDir, Device resolved, Map<String, Object> randomModel) throws IOException {
         LOG.info("Benchmark of {} starts", modelDir);
         Map<String, Object> results;
         try {
@@ -163,6 +169,7 @@ final class BenchCommand implements Callable<Integer> {
         } catch (java.io.UncheckedIOException e) {
             throw e.getCause();
         }
+        results.put("random_llama", randomModel);
         printTable(spec.commandLine().getOut(), results);
         if (json != null) {
             JsonOutput.write(json, results);
@@ -197,6 +204,18 @@ final class BenchCommand implements Callable<Integer> {
             String kind = Files.isDirectory(out) ? "a folder" : "a file";
             throw new ParameterException(spec.commandLine(), "--out " + out + " already exists (" + kind
                     + "); choose a new folder for the random model");
+        }
+        if (source.randomLlama) {
+            // Checked now rather than after the model is written: every random model has this context length.
+            int limit = RandomLlama.MAX_POSITIONS;
+            if (promptTokens + decodeTokens > limit) {
+                throw new ParameterException(spec.commandLine(), "--prompt-tokens " + promptTokens + " plus "
+                        + "--decode-tokens " + decodeTokens + " exceed the random model's " + limit + " positions");
+            }
+            if (recordTokens > limit) {
+                throw new ParameterException(spec.commandLine(), "--record-tokens " + recordTokens + " exceeds the "
+                        + "random model's " + limit + " positions");
+            }
         }
     }
 
@@ -262,8 +281,10 @@ final class BenchCommand implements Callable<Integer> {
             mebibyteRow(writer, "GPU in use after the edits (MiB)", results.get("gpu_memory_after_edit_bytes"));
             mebibyteRow(writer, "GPU memory (MiB)", results.get("gpu_memory_total_bytes"));
         }
+        Object neurons = results.get("edit_neurons_per_layer");
+        String neuronWord = Integer.valueOf(1).equals(neurons) ? " neuron" : " neurons";
         writer.println("Edit records: " + results.get("edit_records") + " of " + results.get("record_tokens")
-                + " tokens; edit steps: hot spots of " + results.get("edit_neurons_per_layer") + " neurons in layers "
+                + " tokens; edit steps: hot spots of " + neurons + neuronWord + " in layers "
                 + layers + ", " + results.get("edit_steps") + " steps per run; bandwidth: libtorch sum of a "
                 + MemoryBandwidth.ARRAY_MIB + " MiB float32 array, fastest run");
         writer.println(decodeProducts(Boolean.TRUE.equals(results.get("row_block_products")),
@@ -276,6 +297,9 @@ final class BenchCommand implements Callable<Integer> {
         }
         if (results.get("inference_peak_resident_bytes") == null) {
             writer.println("Inference peak resident: not measured (needs Linux /proc/self/status and clear_refs)");
+        } else if (results.get("random_llama") != null) {
+            writer.println("Memory rows include what writing the random model left in this process; for memory "
+                    + "numbers, write it with --out DIR and measure it with --model DIR");
         }
         if (results.get("max_abs_logit_difference") != null) {
             writer.printf(Locale.ROOT, "max |project - direct| prompt logit: %.3g%n",

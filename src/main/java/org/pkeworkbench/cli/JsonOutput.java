@@ -88,8 +88,11 @@ final class JsonOutput {
         }
     }
 
-    /** Rejects a folder path whose nearest existing part is a file, where no folder can be created. */
-    private static void checkFolders(Path file, Path folder) {
+    /**
+     * Rejects a folder path whose nearest existing part is a file, where no folder can be created;
+     * {@code file} is the output that would be written under {@code folder}.
+     */
+    static void checkFolders(Path file, Path folder) {
         Path existing = folder;
         while (existing != null && !Files.exists(existing)) {
             existing = existing.getParent();
@@ -154,8 +157,8 @@ final class JsonOutput {
         Path folderKey = identity(folder);
         for (Path file : files) {
             if (file != null && identity(file).startsWith(folderKey)) {
-                throw new PathOptionException(file, "is inside " + folderOption + " " + folder + ", the folder the "
-                        + "edited model is written to; write it outside that folder");
+                throw new PathOptionException(file, "is inside " + folderOption + " " + folder + ", the model folder "
+                        + "that this command writes; write it outside that folder");
             }
         }
     }

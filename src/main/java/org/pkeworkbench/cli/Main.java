@@ -85,6 +85,10 @@ public final class Main {
         }
         java.util.List<String> names = new java.util.ArrayList<>();
         for (CommandLine.Model.ArgSpec arg : spec.args()) {
+            if (isInput(arg)) {
+                // Only outputs are named: a model folder given as an output path is the output's mistake.
+                continue;
+            }
             Object value = arg.getValue();
             boolean gives = path.equals(value) || (value instanceof java.util.Collection<?> values && values.contains(path));
             if (gives) {
@@ -92,6 +96,16 @@ public final class Main {
             }
         }
         return String.join(" and ", names);
+    }
+
+    /** Returns true for options whose converter checks an existing input (a model folder or an input file). */
+    private static boolean isInput(CommandLine.Model.ArgSpec arg) {
+        for (CommandLine.ITypeConverter<?> converter : arg.converters()) {
+            if (converter instanceof PathOptions.ModelFolder || converter instanceof PathOptions.ExistingFile) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**

@@ -51,6 +51,8 @@ record RandomLlama(int vocab, int hidden, int intermediate, int layers, int head
     }
     private static final float MATRIX_HALF_WIDTH = 0.035f;
     private static final float NORM_HALF_WIDTH = 0.05f;
+    /** Context length of every random model, in tokens. */
+    static final int MAX_POSITIONS = 4096;
     /** Largest weight size, in stored bytes, that is written as one file. */
     static final long SINGLE_FILE_BYTES = 1L << 30;
 
@@ -106,12 +108,14 @@ record RandomLlama(int vocab, int hidden, int intermediate, int layers, int head
         try (ShutdownDeletion guard = ShutdownDeletion.of(staging)) {
             long storedBytes = parameterCount() * stored.sizeBytes();
             if (storedBytes <= singleFileBytes) {
-                writeSingleFile(staging, stored);
+                guard.write(() -> writeSingleFile(staging, stored));
             } else {
-                writeShards(staging, stored, storedBytes);
+                writeShards(staging, stored, storedBytes, guard);
             }
-            JsonOutput.write(staging.resolve("config.json"), config(stored));
-            Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
+            guard.write(() -> {
+                JsonOutput.write(staging.resolve("config.json"), config(stored));
+                Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
+            });
         } catch (IOException | RuntimeException e) {
             DirectoryTrees.delete(staging);
             throw e;
@@ -132,7 +136,8 @@ record RandomLlama(int vocab, int hidden, int intermediate, int layers, int head
     }
 
     /** Writes one shard per group and the index, drawing the weights in the same order as one file. */
-    private void writeShards(Path staging, StoredDType stored, long storedBytes) throws IOException {
+    private void writeShards(Path staging, StoredDType stored, long storedBytes, ShutdownDeletion guard)
+            throws IOException {
         SplittableRandom random = new SplittableRandom(seed);
         ObjectNode index = JsonOutput.MAPPER.createObjectNode();
         index.putObject("metadata").put("total_size", storedBytes);
@@ -142,12 +147,26 @@ record RandomLlama(int vocab, int hidden, int intermediate, int layers, int head
             String file = String.format(java.util.Locale.ROOT, "model-%05d-of-%05d.safetensors", group + 1, shards);
             try (NDManager manager = NDManager.newBaseManager(ai.djl.Device.cpu())) {
                 Map<String, NDArray> tensors = group(manager, random, group);
-                SafetensorsWriter.write(staging.resolve(file), tensors, Map.of("format", "pt"), stored);
+                guard.write(() -> SafetensorsWriter.write(staging.resolve(file), tensors, Map.of("format", "pt"), stored));
                 tensors.keySet().forEach(name -> weightMap.put(name, file));
             }
             LOG.debug("Wrote shard {} of {}", group + 1, shards);
         }
-        JsonOutput.write(staging.resolve("model.safetensors.index.json"), index);
+        guard.write(() -> JsonOutput.write(staging.resolve("model.safetensors.index.json"), index));
+    }
+
+    /** Returns the sizes, seed and stored type, as {@code bench} records them under {@code random_llama}. */
+    Map<String, Object> description(StoredDType stored) {
+        Map<String, Object> sizes = new LinkedHashMap<>();
+        sizes.put("vocab", vocab);
+        sizes.put("hidden", hidden);
+        sizes.put("intermediate", intermediate);
+        sizes.put("layers", layers);
+        sizes.put("heads", heads);
+        sizes.put("kv_heads", kvHeads);
+        sizes.put("seed", seed);
+        sizes.put("weights_dtype", stored.name());
+        return sizes;
     }
 
     long parameterCount() {
@@ -218,7 +237,7 @@ record RandomLlama(int vocab, int hidden, int intermediate, int layers, int head
         config.put("num_attention_heads", heads);
         config.put("num_key_value_heads", kvHeads);
         config.put("hidden_act", "silu");
-        config.put("max_position_embeddings", 4096);
+        config.put("max_position_embeddings", MAX_POSITIONS);
         config.put("rms_norm_eps", 1e-5);
         config.put("rope_theta", 10000.0);
         config.put("tie_word_embeddings", false);

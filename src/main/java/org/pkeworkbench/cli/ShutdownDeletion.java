@@ -2,6 +2,9 @@ package org.pkeworkbench.cli;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
 import org.pkeworkbench.model.io.DirectoryTrees;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -11,23 +14,61 @@ import org.slf4j.LoggerFactory;
  * hooks but skips {@code finally} blocks, and the directories this guards (a temporary or staged
  * random model) can take gigabytes.
  *
- * <p>Example: {@code try (ShutdownDeletion guard = ShutdownDeletion.of(staging)) { ... }}.
+ * <p>The thread that fills the directory keeps running while shutdown hooks run. Writes made
+ * through {@link #write} are therefore fenced: once shutdown has begun no new write starts, and
+ * the hook waits for the write in progress to end before it deletes, so that no file lands in the
+ * directory after the deletion. The fence is one lock for all guards, because guarded folders
+ * nest: {@code bench} guards its temporary folder, and the random model written into it guards
+ * its staging folder, so either hook waits for a write into either folder.
+ *
+ * <p>Example: {@code try (ShutdownDeletion guard = ShutdownDeletion.of(staging)) { guard.write(() ->
+ * writeShard(staging)); }}.
  */
 final class ShutdownDeletion implements AutoCloseable {
+
+    /** How long the hook waits for a write in progress, in seconds; a shard of a 7B model takes a few. */
+    private static final long WRITE_WAIT_SECONDS = 30;
 
     private static final Logger LOG = LoggerFactory.getLogger(ShutdownDeletion.class);
 
     private final Thread hook;
+    private static final ReentrantLock WRITING = new ReentrantLock();
+    private volatile boolean stopping;
+
+    /** One write into the guarded directory. */
+    interface Write {
+        void run() throws IOException;
+    }
+
+    private final Path dir;
 
     private ShutdownDeletion(Path dir) {
-        this.hook = new Thread(() -> {
-            try {
-                DirectoryTrees.delete(dir);
-                LOG.info("Deleted {} on shutdown", dir);
-            } catch (IOException | RuntimeException e) {
-                LOG.warn("Could not delete {} on shutdown: {}", dir, e.toString());
+        this.dir = dir;
+        this.hook = new Thread(this::deleteOnShutdown, "pke-shutdown-deletion");
+    }
+
+    /** Stops new writes, waits for the one in progress, then deletes: the shutdown hook's work, which tests call directly. */
+    void deleteOnShutdown() {
+        stopping = true;
+        boolean idle = false;
+        try {
+            idle = WRITING.tryLock(WRITE_WAIT_SECONDS, TimeUnit.SECONDS);
+            if (!idle) {
+                LOG.warn("A write into {} did not end within {} s of the shutdown; deleting anyway", dir,
+                        WRITE_WAIT_SECONDS);
             }
-        }, "pke-shutdown-deletion");
+            DirectoryTrees.delete(dir);
+            LOG.info("Deleted {} on shutdown", dir);
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("Could not delete {} on shutdown: {}", dir, e.toString());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            LOG.warn("Interrupted while waiting to delete {} on shutdown", dir);
+        } finally {
+            if (idle) {
+                WRITING.unlock();
+            }
+        }
     }
 
     /** Starts guarding {@code dir}, which need not exist yet. */
@@ -35,6 +76,23 @@ final class ShutdownDeletion implements AutoCloseable {
         ShutdownDeletion deletion = new ShutdownDeletion(dir);
         Runtime.getRuntime().addShutdownHook(deletion.hook);
         return deletion;
+    }
+
+    /**
+     * Runs {@code write} unless shutdown has begun; the shutdown hook waits for it to end.
+     *
+     * @throws CancellationException when the JVM is shutting down, so that nothing new is written
+     */
+    void write(Write write) throws IOException {
+        WRITING.lock();
+        try {
+            if (stopping) {
+                throw new CancellationException("Stopped: the JVM is shutting down");
+            }
+            write.run();
+        } finally {
+            WRITING.unlock();
+        }
     }
 
     /** Stops guarding and leaves the directory as it is. */

@@ -2,6 +2,7 @@ package org.pkeworkbench.cli;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
@@ -165,6 +166,9 @@ class BenchCommandTest {
         }
         assertTrue(written.get("max_abs_logit_difference").asDouble() < 1e-4, "baseline logits match");
         assertEquals("[0,1]", written.get("edit_layers").toString(), "the last two layers are edited");
+        assertEquals("{\"vocab\":64,\"hidden\":32,\"intermediate\":48,\"layers\":2,\"heads\":4,\"kv_heads\":2,"
+                + "\"seed\":1,\"weights_dtype\":\"F32\"}", written.get("random_llama").toString());
+        assertTrue(run.out().contains("Memory rows include what writing the random model left"), run::toString);
         // With 2 layers the edit starts at layer 0, so both modes run every layer.
         assertTrue(written.get("edit_step_speedup").isNull(), "no speedup: " + written.get("edit_step_speedup"));
         assertTrue(run.out().contains("Edit step speedup: none"), run::toString);
@@ -294,6 +298,36 @@ class BenchCommandTest {
         assertEquals(2, run.exitCode(), run::toString);
         assertTrue(run.err().contains(file + " is a file, not a folder"), run::toString);
         assertTrue(!run.out().contains("prefill"), "no benchmark ran: " + run.out());
+    }
+
+    @Test
+    void randomModelPathsAndLengthsAreCheckedBeforeWriting() throws IOException {
+        Path out = temp.resolve("kept");
+        Path file = Files.writeString(temp.resolve("a-file"), "x");
+        String[] small = {"bench", "--random-llama", "--device", "cpu", "--hidden", "32", "--layers", "1",
+            "--intermediate", "64", "--heads", "2", "--vocab", "64"};
+
+        CliRun sameFile = CliRun.of(concat(small, "--out", out.toString(), "--json", out.toString()));
+        CliRun jsonInside = CliRun.of(concat(small, "--out", out.toString(), "--json", out.resolve("r.json").toString()));
+        CliRun underFile = CliRun.of(concat(small, "--out", file.resolve("sub").toString()));
+        CliRun tooLong = CliRun.of(concat(small, "--out", out.toString(), "--prompt-tokens", "4090",
+                "--decode-tokens", "10"));
+
+        assertEquals(2, sameFile.exitCode(), sameFile::toString);
+        assertTrue(sameFile.err().contains("--out and --json " + out + " is given for two outputs"), sameFile::toString);
+        assertEquals(2, jsonInside.exitCode(), jsonInside::toString);
+        assertTrue(jsonInside.err().contains("--json " + out.resolve("r.json") + " is inside --out"), jsonInside::toString);
+        assertEquals(2, underFile.exitCode(), underFile::toString);
+        assertTrue(underFile.err().contains(file + " is a file, not a folder"), underFile::toString);
+        assertEquals(2, tooLong.exitCode(), tooLong::toString);
+        assertTrue(tooLong.err().contains("exceed the random model's 4096 positions"), tooLong::toString);
+        assertFalse(Files.exists(out), "no model written");
+    }
+
+    private static String[] concat(String[] first, String... rest) {
+        String[] all = java.util.Arrays.copyOf(first, first.length + rest.length);
+        System.arraycopy(rest, 0, all, first.length, rest.length);
+        return all;
     }
 
     @Test
