@@ -159,7 +159,10 @@ final class BenchCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** Runs the benchmark and prints and writes its results; {@code randomModel} describes a random model written here, else null. */
+    /**
+     * Runs the benchmark, then prints and writes its results. {@code randomModel} describes the
+     * random model written by this run, or is null for {@code --model}.
+     */
     private void run(Path modelDir, Device resolved, Map<String, Object> randomModel) throws IOException {
         LOG.info("Benchmark of {} starts", modelDir);
         Map<String, Object> results;

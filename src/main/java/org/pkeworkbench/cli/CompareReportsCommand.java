@@ -1,5 +1,6 @@
 package org.pkeworkbench.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -69,13 +70,16 @@ final class CompareReportsCommand implements Callable<Integer> {
             spec.commandLine().getErr().println("Warning: a report is given twice, so its row appears twice");
         }
         JsonOutput.checkOutputFiles(null, overwrite, html, json, csv, markdown);
+        List<JsonNode> reports = new ArrayList<>();
         for (Path input : inputs) {
+            JsonNode report = ReportReader.read(input);
             // As in 'report': nothing is written into the model folder that a report names.
-            Path modelDir = ReportCommand.modelDirectory(ReportReader.read(input));
-            JsonOutput.checkOutputFiles(modelDir, true, html, json, csv, markdown);
+            JsonOutput.checkOutputFiles(ReportCommand.modelDirectory(report), true, html, json, csv, markdown);
+            reports.add(report);
         }
 
-        ReportComparison comparison = ReportComparison.load(inputs, labels);
+        ReportComparison comparison = ReportComparison.of(inputs.stream().map(Path::toString).toList(), reports,
+                labels);
         if (html != null) {
             writeText(html, comparison.toHtml());
         }

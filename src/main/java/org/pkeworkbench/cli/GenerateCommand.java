@@ -11,7 +11,6 @@ import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
@@ -61,9 +60,7 @@ final class GenerateCommand implements Callable<Integer> {
             OptionValues.atLeast(spec, "--max-new-tokens", maxNewTokens, 0);
         }
         OptionValues.atLeast(spec, "--temperature", temperature, 0);
-        if (topP <= 0 || topP > 1) {
-            throw new ParameterException(spec.commandLine(), "--top-p must be in (0, 1], got " + topP);
-        }
+        OptionValues.fraction(spec, "--top-p", topP);
         OptionValues.atLeast(spec, "--top-k", topK, 0);
     }
 

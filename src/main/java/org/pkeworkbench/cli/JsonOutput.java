@@ -66,9 +66,6 @@ final class JsonOutput {
      * @throws PathOptionException naming the file when it cannot be written
      */
     static void checkOutputFile(Path file, Path modelDir, boolean overwrite) throws IOException {
-        if (file.toString().isBlank()) {
-            throw new PathOptionException("An output path is empty; give a file name");
-        }
         Path target = file.toAbsolutePath().normalize();
         checkFolders(file, target.getParent());
         if (modelDir != null && Files.isDirectory(modelDir)) {
@@ -119,7 +116,7 @@ final class JsonOutput {
     /**
      * Rejects a path given for two outputs, where the second write would replace the first, or
      * for an input and an output, where the output would replace the file it is made from. Paths
-     * are compared after resolving links and {@code ..}; null entries are skipped.
+     * are compared after resolving links and {@code ..}. Null entries are skipped.
      *
      * @throws PathOptionException naming the path
      */

@@ -147,9 +147,7 @@ final class JudgeAgreementCommand implements Callable<Integer> {
         if (limit < 0) {
             throw new ParameterException(spec.commandLine(), "--limit must be 0 (all) or more, got " + limit);
         }
-        if (!(threshold >= 0.0 && threshold <= 1.0)) {
-            throw new ParameterException(spec.commandLine(), "--threshold must be in [0, 1], got " + threshold);
-        }
+        OptionValues.probability(spec, "--threshold", threshold);
         if (kinds.contains(JudgeKind.GUARD) && guardModel == null) {
             throw new ParameterException(spec.commandLine(), "--judge guard needs --guard-model DIR, the guard "
                     + "model's Hugging Face directory");

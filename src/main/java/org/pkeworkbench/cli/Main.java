@@ -1,8 +1,15 @@
 package org.pkeworkbench.cli;
 
 import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.ArgSpec;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 
 /**
  * Entry point of {@code pke-workbench.jar}: the command line over the core, and {@code workbench}
@@ -55,7 +62,7 @@ public final class Main {
         commandLine.setErr(err);
         commandLine.setExecutionExceptionHandler((error, line, parseResult) -> {
             if (error instanceof PathOptionException pathError) {
-                // A path found wrong before any work: reported like any other invalid option.
+                // A path rejected before any work starts is reported like any other invalid option.
                 LOG.debug("Invalid path option", error);
                 String options = optionsGiving(line.getCommandSpec(), pathError.path());
                 return reportInvalidInput(line, pathError.messageNaming(options), null);
@@ -76,30 +83,30 @@ public final class Main {
     }
 
     /**
-     * Returns the options and parameters of {@code spec} whose value is {@code path}, such as
-     * "--json and --csv", or "" when none is (or {@code path} is null).
+     * Returns the output options and parameters of {@code spec} whose value is {@code path}, such as
+     * "--json and --csv". Returns "" when none has that value or {@code path} is null.
      */
-    private static String optionsGiving(CommandLine.Model.CommandSpec spec, java.nio.file.Path path) {
+    private static String optionsGiving(CommandSpec spec, Path path) {
         if (path == null) {
             return "";
         }
-        java.util.List<String> names = new java.util.ArrayList<>();
-        for (CommandLine.Model.ArgSpec arg : spec.args()) {
+        List<String> names = new ArrayList<>();
+        for (ArgSpec arg : spec.args()) {
             if (isInput(arg)) {
-                // Only outputs are named: a model folder given as an output path is the output's mistake.
+                // Only outputs are named, because a model folder given as an output path is the output's mistake.
                 continue;
             }
             Object value = arg.getValue();
-            boolean gives = path.equals(value) || (value instanceof java.util.Collection<?> values && values.contains(path));
+            boolean gives = path.equals(value) || (value instanceof Collection<?> values && values.contains(path));
             if (gives) {
-                names.add(arg instanceof CommandLine.Model.OptionSpec option ? option.longestName() : arg.paramLabel());
+                names.add(arg instanceof OptionSpec option ? option.longestName() : arg.paramLabel());
             }
         }
         return String.join(" and ", names);
     }
 
     /** Returns true for options whose converter checks an existing input (a model folder or an input file). */
-    private static boolean isInput(CommandLine.Model.ArgSpec arg) {
+    private static boolean isInput(ArgSpec arg) {
         for (CommandLine.ITypeConverter<?> converter : arg.converters()) {
             if (converter instanceof PathOptions.ModelFolder || converter instanceof PathOptions.ExistingFile) {
                 return true;

@@ -26,7 +26,7 @@ final class OptionValues {
         }
     }
 
-    /** As {@link #atLeast(CommandSpec, String, long, long)}; NaN and infinity are rejected too. */
+    /** Checks like {@link #atLeast(CommandSpec, String, long, long)} and also rejects NaN and infinity. */
     static void atLeast(CommandSpec spec, String option, double value, long min) {
         if (!Double.isFinite(value) || value < min) {
             throw new ParameterException(spec.commandLine(), belowMinimum(option, value, min));

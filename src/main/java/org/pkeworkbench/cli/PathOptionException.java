@@ -8,8 +8,8 @@ import java.nio.file.Path;
  * folder part is a file. {@link Main} reports it like an invalid option, with exit code 2, so that
  * every path mistake on the command line gets the same code, whichever command finds it.
  *
- * <p>An exception made with {@link #PathOptionException(Path, String)} holds its path but not the
- * option that gave it; {@link Main} looks the option up in the command line and names it, for
+ * <p>An exception made with {@link #PathOptionException(Path, String)} records its path but not the
+ * option that gave it, and {@link Main} looks the option up in the command line and names it, for
  * example "--csv out.csv already exists; ...". Elsewhere the message says "Output file out.csv ...".
  *
  * <p>Inputs that must exist are checked earlier, while picocli parses the command line, by the

@@ -21,7 +21,7 @@ final class PathOptions {
 
     private PathOptions() {}
 
-    /** Rejects an empty value, which would otherwise mean the current folder; {@code kind} is "file" or "folder". */
+    /** Rejects an empty value, which would otherwise mean the current folder, naming the {@code kind} expected. */
     private static String requireText(String value, String kind) {
         if (value.isBlank()) {
             throw new TypeConversionException("the path is empty; give a " + kind);

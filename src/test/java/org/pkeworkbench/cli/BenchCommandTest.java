@@ -301,7 +301,7 @@ class BenchCommandTest {
     }
 
     @Test
-    void randomModelPathsAndLengthsAreCheckedBeforeWriting() throws IOException {
+    void randomModelChecksBeforeWriting() throws IOException {
         Path out = temp.resolve("kept");
         Path file = Files.writeString(temp.resolve("a-file"), "x");
         String[] small = {"bench", "--random-llama", "--device", "cpu", "--hidden", "32", "--layers", "1",

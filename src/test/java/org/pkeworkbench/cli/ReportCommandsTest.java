@@ -205,7 +205,7 @@ class ReportCommandsTest {
     }
 
     @Test
-    void compareReportsWritesNothingIntoTheReportsModelFolder() throws IOException {
+    void compareReportsRejectsModelFolderOutput() throws IOException {
         Path model = Files.createDirectories(temp.resolve("model"));
         ObjectNode tree = (ObjectNode) MAPPER.readTree(report.toFile());
         ((ObjectNode) tree.get("model")).put("path", model.toString());
