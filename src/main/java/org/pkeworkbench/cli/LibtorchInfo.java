@@ -3,6 +3,9 @@ package org.pkeworkbench.cli;
 import ai.djl.engine.Engine;
 import ai.djl.pytorch.jni.LibUtils;
 import java.nio.file.Path;
+import java.util.Optional;
+import org.pkeworkbench.model.LibtorchProbe;
+import org.pkeworkbench.model.MklCodePath;
 
 /**
  * The PyTorch engine as DJL loaded it: versions and the folder libtorch was loaded from.
@@ -12,16 +15,20 @@ import java.nio.file.Path;
  * @param djlVersion version of DJL's API jar
  * @param libtorchDir folder holding the loaded libtorch libraries
  * @param source where {@link #libtorchDir} came from, in words
+ * @param foundVersion version that the libtorch distribution records beside {@link #libtorchDir}, if any
+ *     (see {@link LibtorchProbe#versionIn}); {@link #libtorchVersion} is the version DJL expects
  */
-record LibtorchInfo(String engineName, String libtorchVersion, String djlVersion, Path libtorchDir, String source) {
+record LibtorchInfo(String engineName, String libtorchVersion, String djlVersion, Path libtorchDir, String source,
+        Optional<String> foundVersion) {
 
     /** Name of the environment variable or system property that points DJL at a libtorch folder. */
     static final String LIBRARY_PATH = "PYTORCH_LIBRARY_PATH";
 
     /**
-     * Loads the PyTorch engine (and with it libtorch) and describes it.
+     * Loads the PyTorch engine (and with it libtorch), checks that it works with DJL's JNI library
+     * ({@link LibtorchProbe}) and describes it.
      *
-     * @throws IllegalStateException when libtorch cannot be loaded, naming the folder that was tried
+     * @throws IllegalStateException when libtorch cannot be loaded or does not work, naming the folder
      */
     static LibtorchInfo load() {
         Engine engine;
@@ -30,8 +37,11 @@ record LibtorchInfo(String engineName, String libtorchVersion, String djlVersion
         } catch (RuntimeException | UnsatisfiedLinkError e) {
             throw new IllegalStateException("libtorch could not be loaded (" + rootMessage(e) + "). " + overrideHint(), e);
         }
+        MklCodePath.apply();
+        LibtorchProbe.check();
         Path dir = Path.of(LibUtils.getLibtorchPath()).toAbsolutePath().normalize();
-        return new LibtorchInfo(engine.getEngineName(), engine.getVersion(), Engine.getDjlVersion(), dir, source(dir));
+        return new LibtorchInfo(engine.getEngineName(), engine.getVersion(), Engine.getDjlVersion(), dir, source(dir),
+                LibtorchProbe.versionIn(dir));
     }
 
     private static String source(Path dir) {
@@ -56,7 +66,7 @@ record LibtorchInfo(String engineName, String libtorchVersion, String djlVersion
         }
         return LIBRARY_PATH + " is " + (fromEnvironment != null ? fromEnvironment + " (environment variable)"
                 : fromProperty + " (system property)") + "; check that this folder holds "
-                + System.mapLibraryName("torch") + " of libtorch 2.7.1 and its companion libraries";
+                + System.mapLibraryName("torch") + " of libtorch " + LibtorchProbe.EXPECTED_VERSION + " and its companion libraries";
     }
 
     private static String rootMessage(Throwable error) {

@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import org.pkeworkbench.model.LibtorchProbe;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.ArgSpec;
@@ -71,7 +72,8 @@ public final class Main {
             LOG.debug("Command failed", error);
             String message = error.getMessage() == null ? error.toString() : error.getMessage();
             boolean expected = error instanceof java.io.IOException || error instanceof IllegalArgumentException
-                    || error instanceof java.util.concurrent.CancellationException;
+                    || error instanceof java.util.concurrent.CancellationException
+                    || error instanceof LibtorchProbe.UnusableLibtorchException;
             line.getErr().println("Error: " + (expected ? message : error.getClass().getSimpleName() + ": " + message));
             return 1;
         });

@@ -85,13 +85,15 @@ final class SelfCheckCommand implements Callable<Integer> {
         try {
             libtorch = LibtorchInfo.load();
         } catch (IllegalStateException e) {
-            LOG.error("Self-check could not load libtorch", e);
+            LOG.error("Self-check could not load libtorch: {}", e.getMessage());
+            LOG.debug("libtorch load failure", e);
             err.println("self-check FAILED: " + e.getMessage());
             return LOAD_FAILED;
         }
         out.println("engine: " + libtorch.engineName() + " " + libtorch.libtorchVersion() + " through DJL "
                 + libtorch.djlVersion());
-        out.println("libtorch: " + libtorch.libtorchDir() + " (" + libtorch.source() + ")");
+        out.println("libtorch: " + libtorch.libtorchDir() + " (" + libtorch.source()
+                + libtorch.foundVersion().map(version -> ", version " + version).orElse("") + ")");
         out.flush();
 
         Device target;

@@ -19,6 +19,7 @@ public final class Autograd {
         ai.djl.engine.Engine.getInstance();
         // Before the first computation, which is when MKL's code path can still change.
         MklCodePath.apply();
+        LibtorchProbe.check();
         if (JniUtils.isGradMode()) {
             JniUtils.setGradMode(false);
         }

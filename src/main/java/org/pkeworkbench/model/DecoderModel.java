@@ -131,6 +131,7 @@ public abstract class DecoderModel implements AutoCloseable {
         long started = System.nanoTime();
         NativeMemoryTuning.apply();
         MklCodePath.apply();
+        LibtorchProbe.check();
         if (dtype == ComputeDType.FLOAT32) {
             RowBlockProduct.logDecision(device);
         }

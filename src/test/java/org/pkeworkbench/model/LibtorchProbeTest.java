@@ -1,0 +1,74 @@
+package org.pkeworkbench.model;
+
+import static org.junit.jupiter.api.Assertions.assertAll;
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class LibtorchProbeTest {
+
+    @TempDir
+    Path temp;
+
+    @Test
+    void bundledLibtorchPassesTheProbe() {
+        assertDoesNotThrow(LibtorchProbe::check);
+        // A second call returns at once; it must not fail either.
+        assertDoesNotThrow(LibtorchProbe::check);
+    }
+
+    @Test
+    void versionComesFromLibtorchArchiveBuildVersion() throws IOException {
+        Path lib = Files.createDirectories(temp.resolve("libtorch/lib"));
+        Files.writeString(temp.resolve("libtorch/build-version"), "2.7.1+cu128\n");
+
+        assertEquals(Optional.of("2.7.1+cu128"), LibtorchProbe.versionIn(lib));
+    }
+
+    @Test
+    void versionComesFromPythonTorchPackage() throws IOException {
+        Path lib = Files.createDirectories(temp.resolve("site-packages/torch/lib"));
+        Files.writeString(temp.resolve("site-packages/torch/version.py"),
+                "from typing import Optional\n\n__version__ = '2.11.0+cu130'\ndebug = False\n");
+
+        assertEquals(Optional.of("2.11.0+cu130"), LibtorchProbe.versionIn(lib));
+    }
+
+    @Test
+    void versionIsUnknownWithoutARecordOrWithAnEmptyOne() throws IOException {
+        Path bare = Files.createDirectories(temp.resolve("cache/2.7.1-cpu-linux-x86_64"));
+        Path empty = Files.createDirectories(temp.resolve("empty/lib"));
+        Files.writeString(temp.resolve("empty/build-version"), "  \n");
+        Path noAssignment = Files.createDirectories(temp.resolve("odd/torch/lib"));
+        Files.writeString(temp.resolve("odd/torch/version.py"), "git_version = 'abc'\n");
+
+        assertAll(
+                () -> assertEquals(Optional.empty(), LibtorchProbe.versionIn(bare)),
+                () -> assertEquals(Optional.empty(), LibtorchProbe.versionIn(empty)),
+                () -> assertEquals(Optional.empty(), LibtorchProbe.versionIn(noAssignment)));
+    }
+
+    @Test
+    void messageNamesFolderVersionsAndRemedy() {
+        Path dir = temp.resolve("torch/lib");
+        String message = LibtorchProbe.message(dir, Optional.of("2.13.0+cpu"),
+                "creating a float32 array failed: DataType mismatch");
+        String unknown = LibtorchProbe.message(dir, Optional.empty(), "the sum of 1 to 6 came back as 0.0");
+
+        assertAll(
+                () -> assertTrue(message.startsWith("The libtorch in " + dir + " (libtorch 2.13.0+cpu) does not work"),
+                        message),
+                () -> assertTrue(message.contains("built for libtorch 2.7.1: creating a float32 array failed: "
+                        + "DataType mismatch. Point PYTORCH_LIBRARY_PATH at the lib folder of libtorch 2.7.1"),
+                        message),
+                () -> assertTrue(message.contains("or unset it to use the bundled CPU build"), message),
+                () -> assertTrue(unknown.contains("(a libtorch of unknown version)"), unknown));
+    }
+}
