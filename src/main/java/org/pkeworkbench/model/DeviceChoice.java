@@ -2,6 +2,8 @@ package org.pkeworkbench.model;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -50,14 +52,14 @@ public final class DeviceChoice {
             case "gpu":
                 if (gpus == 0) {
                     throw new IllegalArgumentException("Device 'gpu' was requested but libtorch sees no CUDA GPU. "
-                            + NO_GPU_HINT + " Otherwise choose device 'cpu' or 'auto'.");
+                            + noGpuHint() + " Otherwise choose device 'cpu' or 'auto'.");
                 }
                 decision = new Decision(Device.gpu(), "GPU 0 of " + gpus + ", as requested");
                 break;
             case "auto":
                 decision = gpus > 0
                         ? new Decision(Device.gpu(), "GPU 0 of " + gpus + ", found by libtorch")
-                        : new Decision(Device.cpu(), "CPU: libtorch sees no CUDA GPU. " + NO_GPU_HINT);
+                        : new Decision(Device.cpu(), "CPU: libtorch sees no CUDA GPU. " + noGpuHint());
                 break;
             default:
                 throw new IllegalArgumentException("Unknown device '" + request + "'; use auto, cpu or gpu");
@@ -70,12 +72,30 @@ public final class DeviceChoice {
         return decision;
     }
 
-    /** The set-up steps shown when libtorch finds no GPU. */
+    /** The set-up steps shown when the loaded libtorch is a CPU build and so finds no GPU. */
     static final String NO_GPU_HINT = "The bundled libtorch is the CPU build. To use an NVIDIA GPU, install its driver "
             + "and the CUDA build of libtorch 2.7.1, then start Java with -DPYTORCH_LIBRARY_PATH=<that libtorch's lib "
             + "folder> -DPYTORCH_VERSION=2.7.1 -DPYTORCH_FLAVOR=cu128 (the CUDA version of that build); the installed "
             + "app reads the environment variables PYTORCH_LIBRARY_PATH and PYTORCH_FLAVOR instead (docs/gpu.md in "
             + "the sources).";
+
+    /** Returns {@link #noGpuHint(Path)} for the folder DJL loaded libtorch from. */
+    static String noGpuHint() {
+        return noGpuHint(LibtorchProbe.libtorchDir());
+    }
+
+    /**
+     * Returns the set-up steps for a libtorch in {@code dir} that finds no GPU: {@link #NO_GPU_HINT}
+     * for a CPU build, or what to check on the machine for a CUDA build (one with libtorch_cuda).
+     */
+    static String noGpuHint(Path dir) {
+        if (Files.exists(dir.resolve(System.mapLibraryName("torch_cuda")))) {
+            return "The libtorch in " + dir + " is a CUDA build, but CUDA reports no usable GPU: check that the "
+                    + "NVIDIA driver is installed and lists the GPU (nvidia-smi), and that CUDA_VISIBLE_DEVICES does "
+                    + "not hide it.";
+        }
+        return NO_GPU_HINT;
+    }
 
     private static int gpuCount() {
         try {

@@ -139,7 +139,8 @@ public final class LibtorchProbe {
         return Optional.empty();
     }
 
-    private static Path libtorchDir() {
+    /** Returns the folder DJL loaded libtorch from, or PYTORCH_LIBRARY_PATH when DJL cannot say. */
+    static Path libtorchDir() {
         try {
             return Path.of(LibUtils.getLibtorchPath()).toAbsolutePath().normalize();
         } catch (RuntimeException e) {

@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# Builds DJL 0.36's PyTorch JNI library (libdjl_torch.so) from DJL's C++ sources against a given
+# libtorch, offline. DJL ships this library built for libtorch 2.7.1 only, and it does not work
+# with another version (docs/gpu.md, "libtorch builds"). Rebuilt, it lets the workbench run on a
+# machine whose only libtorch is another version, such as Python torch's.
+#
+# Usage: build-jni.sh DJL_SOURCES TORCH_DIR OUTPUT_SO
+#   DJL_SOURCES  folder with native/ (DJL's engines/pytorch/pytorch-native/src/main/native at
+#                v0.36.0, plus the JNI header that `javac -h` writes for PyTorchLibrary) and
+#                api/djl/utils.h (DJL's api/src/main/native/djl/utils.h)
+#   TORCH_DIR    folder with include/ and lib/ of libtorch, e.g. Python's site-packages/torch
+#   OUTPUT_SO    the library to write
+# Environment: JAVA_HOME (a folder with include/jni.h; default: the JDK of `javac`), JOBS (parallel
+# compiles, default: the number of cores), CXX (default g++), USE_CUDA (1 or 0; default 1 when
+# TORCH_DIR/lib has libtorch_cuda.so), CUDA_HOME (default: found from nvcc, /usr/local/cuda or the
+# CUDA runtime wheel).
+set -euo pipefail
+
+if [[ $# -ne 3 ]]; then
+  echo "usage: $0 DJL_SOURCES TORCH_DIR OUTPUT_SO" >&2
+  exit 2
+fi
+SOURCES=$(cd "$1" && pwd)
+TORCH_DIR=$(cd "$2" && pwd)
+OUTPUT_SO=$3
+JOBS=${JOBS:-$(nproc)}
+CXX=${CXX:-g++}
+
+for required in "$SOURCES/native/ai_djl_pytorch_jni_PyTorchLibrary.h" "$SOURCES/api/djl/utils.h" \
+    "$TORCH_DIR/include/torch/script.h" "$TORCH_DIR/lib/libtorch_cpu.so" "$TORCH_DIR/lib/libc10.so"; do
+  if [[ ! -e $required ]]; then
+    echo "error: $required is missing; see the usage at the top of $0" >&2
+    exit 1
+  fi
+done
+
+if [[ -z ${JAVA_HOME:-} ]]; then
+  JAVA_HOME=$(dirname "$(dirname "$(readlink -f "$(command -v javac)")")")
+fi
+if [[ ! -e $JAVA_HOME/include/jni.h ]]; then
+  echo "error: $JAVA_HOME/include/jni.h is missing; set JAVA_HOME to a JDK or a folder with include/jni.h" >&2
+  exit 1
+fi
+
+if [[ -z ${USE_CUDA:-} ]]; then
+  if [[ -e $TORCH_DIR/lib/libtorch_cuda.so ]]; then USE_CUDA=1; else USE_CUDA=0; fi
+fi
+
+# The C++ standard library ABI must match libtorch's, and its exported names show which one it uses.
+# grep -c reads all of nm's output, because with grep -q nm can die of SIGPIPE and fail the pipeline.
+cxx11_names=$(nm -D --defined-only "$TORCH_DIR/lib/libc10.so" | grep -c '__cxx11' || true)
+if [[ $cxx11_names -gt 0 ]]; then CXX11_ABI=1; else CXX11_ABI=0; fi
+
+# libtorch 2.7.1 needs C++17 and newer versions need C++20. Their headers stop with an #error otherwise.
+if grep -q 'C++20 or later' "$TORCH_DIR/include/ATen/ATen.h"; then STANDARD=c++20; else STANDARD=c++17; fi
+
+# The definitions that DJL's CMakeLists.txt passes for libtorch 2.x, with position-independent code.
+flags=("-std=$STANDARD" -O2 -fPIC -DNDEBUG "-D_GLIBCXX_USE_CXX11_ABI=$CXX11_ABI" -Wno-deprecated-declarations
+  -I"$SOURCES/native" -I"$SOURCES/api"
+  -isystem "$TORCH_DIR/include" -isystem "$TORCH_DIR/include/torch/csrc/api/include"
+  -I"$JAVA_HOME/include" -I"$JAVA_HOME/include/linux")
+libs=(-L"$TORCH_DIR/lib" -Wl,--no-as-needed -ltorch -ltorch_cpu -lc10)
+if [[ $USE_CUDA == 1 ]]; then
+  # The first folder with include/cuda_runtime.h: CUDA_HOME, nvcc's toolkit, /usr/local/cuda, or the
+  # CUDA runtime wheel beside Python torch.
+  nvcc=$(command -v nvcc || true)
+  cuda_include=
+  for candidate in ${CUDA_HOME:-} ${nvcc:+$(dirname "$(dirname "$(readlink -f "$nvcc")")")} /usr/local/cuda \
+      "$TORCH_DIR"/../nvidia/cu13 "$TORCH_DIR"/../nvidia/cuda_runtime; do
+    if [[ -e $candidate/include/cuda_runtime.h ]]; then cuda_include=$candidate/include; break; fi
+  done
+  if [[ -z $cuda_include ]]; then
+    echo "error: cuda_runtime.h not found; set CUDA_HOME to the CUDA toolkit, or USE_CUDA=0" >&2
+    exit 1
+  fi
+  flags+=(-DUSE_CUDA -isystem "$cuda_include")
+  libs+=(-ltorch_cuda -lc10_cuda)
+fi
+libs+=(-Wl,--as-needed)
+
+objects=$(mktemp -d)
+trap 'rm -rf "$objects"' EXIT
+echo "building $OUTPUT_SO against $TORCH_DIR: $STANDARD, C++11 ABI $CXX11_ABI, CUDA $USE_CUDA${cuda_include:+ ($cuda_include)}, $JOBS compiles at a time"
+started=$(date +%s)
+
+# Each source compiles on its own. xargs runs JOBS compilers at once and stops at the first failure.
+find "$SOURCES/native" -name '*.cc' -print0 | xargs -0 -P "$JOBS" -I{} sh -c \
+  'source=$1; shift; echo "compiling $(basename "$source")"
+   '"$CXX"' "$@" -c "$source" -o "$0/$(basename "$source" .cc).o" || exit 255' \
+  "$objects" {} "${flags[@]}"
+
+mkdir -p "$(dirname "$OUTPUT_SO")"
+"$CXX" -shared -o "$OUTPUT_SO" "$objects"/*.o "${libs[@]}"
+exported=$(nm -D --defined-only "$OUTPUT_SO" | grep -c ' T Java_ai_djl_pytorch_jni_PyTorchLibrary_' || true)
+echo "built $OUTPUT_SO in $(( $(date +%s) - started )) s; $exported JNI functions (DJL 0.36 declares 265)"
