@@ -22,7 +22,7 @@ record LibtorchInfo(String engineName, String libtorchVersion, String djlVersion
         Optional<String> foundVersion) {
 
     /** Name of the environment variable or system property that points DJL at a libtorch folder. */
-    static final String LIBRARY_PATH = "PYTORCH_LIBRARY_PATH";
+    static final String LIBRARY_PATH = LibtorchProbe.LIBRARY_PATH;
 
     /**
      * Loads the PyTorch engine (and with it libtorch), checks that it works with DJL's JNI library
@@ -35,7 +35,9 @@ record LibtorchInfo(String engineName, String libtorchVersion, String djlVersion
         try {
             engine = Engine.getEngine("PyTorch");
         } catch (RuntimeException | UnsatisfiedLinkError e) {
-            throw new IllegalStateException("libtorch could not be loaded (" + rootMessage(e) + "). " + overrideHint(), e);
+            String cause = rootMessage(e);
+            throw new IllegalStateException("libtorch could not be loaded (" + cause + "). "
+                    + LibtorchProbe.driverAdvice(cause) + overrideHint(), e);
         }
         MklCodePath.apply();
         LibtorchProbe.check();

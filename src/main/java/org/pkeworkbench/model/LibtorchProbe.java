@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.jni.LibUtils;
+import ai.djl.util.Utils;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -18,7 +19,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Checks once per process that the loaded libtorch works with DJL's JNI library.
+ * Checks once per process that libtorch loads and works with DJL's JNI library.
  *
  * <p>DJL 0.36's JNI library is compiled against libtorch 2.7.1 and reads libtorch's tensor
  * objects with 2.7.1's memory layout. Pointed at another libtorch with {@code PYTORCH_LIBRARY_PATH}
@@ -36,6 +37,9 @@ public final class LibtorchProbe {
 
     private static final Logger LOG = LoggerFactory.getLogger(LibtorchProbe.class);
 
+    /** Name of the environment variable or system property that points DJL at a libtorch folder. */
+    public static final String LIBRARY_PATH = "PYTORCH_LIBRARY_PATH";
+
     /** The libtorch version that DJL's JNI library is built for. */
     public static final String EXPECTED_VERSION = "2.7.1";
 
@@ -50,21 +54,60 @@ public final class LibtorchProbe {
     /**
      * Runs the probe unless it passed before in this process.
      *
-     * @throws UnusableLibtorchException when an array cannot be created and read back
+     * @throws UnusableLibtorchException when libtorch cannot be loaded, or an array cannot be created and read back
      */
     public static synchronized void check() {
         if (passed) {
             return;
         }
-        Optional<String> problem = probe();
-        if (problem.isPresent()) {
+        Optional<String> loadFailure = loadFailure();
+        Optional<String> problem = loadFailure.isPresent() ? Optional.empty() : probe();
+        if (loadFailure.isPresent() || problem.isPresent()) {
             Path dir = libtorchDir();
-            UnusableLibtorchException error = new UnusableLibtorchException(message(dir, versionIn(dir), problem.get()));
-            LOG.error("libtorch probe failed: {}", error.getMessage());
-            throw error;
+            Optional<String> version = versionIn(dir);
+            String message = loadFailure.isPresent() ? loadMessage(dir, version, loadFailure.get())
+                    : message(dir, version, problem.get());
+            LOG.error("libtorch probe failed: {}", message);
+            throw new UnusableLibtorchException(message);
         }
         passed = true;
         LOG.debug("libtorch probe passed");
+        warnIfOverrideIgnored();
+    }
+
+    /**
+     * Logs a warning when PYTORCH_LIBRARY_PATH is set but libtorch came from elsewhere. DJL skips a
+     * folder without {@code libtorch.so} without a word and loads its bundled CPU build instead, so
+     * a mistyped path would otherwise look like a machine without a GPU.
+     */
+    private static void warnIfOverrideIgnored() {
+        String requested = Utils.getEnvOrSystemProperty(LIBRARY_PATH);
+        if (requested == null || requested.isBlank()) {
+            return;
+        }
+        Path loaded = libtorchDir();
+        boolean used = Arrays.stream(requested.split(java.io.File.pathSeparator))
+                .filter(entry -> !entry.isBlank())
+                .anyMatch(entry -> Path.of(entry).toAbsolutePath().normalize().equals(loaded));
+        if (!used) {
+            LOG.warn("{} is {}, but DJL loaded libtorch from {}, because that path holds no {}; point it at the lib "
+                    + "folder of a libtorch", LIBRARY_PATH, requested, loaded, System.mapLibraryName("torch"));
+        }
+    }
+
+    /** Starts DJL's PyTorch engine, and returns the root cause's message when libtorch cannot be loaded. */
+    private static Optional<String> loadFailure() {
+        try {
+            Engine.getEngine("PyTorch");
+            return Optional.empty();
+        } catch (RuntimeException | UnsatisfiedLinkError e) {
+            LOG.debug("libtorch could not be loaded", e);
+            Throwable root = e;
+            while (root.getCause() != null && root.getCause() != root) {
+                root = root.getCause();
+            }
+            return Optional.of(firstLine(root));
+        }
     }
 
     /** Creates and reads back a small array, and returns what went wrong, or empty when nothing did. */
@@ -88,26 +131,60 @@ public final class LibtorchProbe {
             return Optional.empty();
         } catch (RuntimeException | UnsatisfiedLinkError e) {
             LOG.debug("libtorch probe failed", e);
-            // libtorch's messages run over several lines and may end in a period. The first line names the failure.
-            String first = String.valueOf(e.getMessage()).lines().findFirst().orElse(e.toString()).strip();
-            return Optional.of("creating a float32 array failed: " + first.replaceAll("\\.+$", ""));
+            return Optional.of("creating a float32 array failed: " + firstLine(e));
         }
     }
 
+    /** Returns the first line of the error's message without a final period: libtorch's messages run over many lines. */
+    private static String firstLine(Throwable error) {
+        String first = String.valueOf(error.getMessage()).lines().findFirst().orElse(error.toString()).strip();
+        return first.replaceAll("\\.+$", "");
+    }
+
     /**
-     * Builds the error message for a failed probe.
+     * Builds the error message for a libtorch that loads but computes wrong arrays.
      *
      * @param dir folder libtorch was loaded from
      * @param version libtorch version found in that folder's parent, if any
      * @param problem what the probe saw
      */
     static String message(Path dir, Optional<String> version, String problem) {
-        String found = version.map(value -> "libtorch " + value).orElse("a libtorch of unknown version");
-        return "The libtorch in " + dir + " (" + found + ") does not work with DJL " + Engine.getDjlVersion()
+        return "The libtorch in " + dir + " (" + describe(version) + ") does not work with DJL " + Engine.getDjlVersion()
                 + ", whose JNI library is built for libtorch " + EXPECTED_VERSION + ": " + problem + ". Point "
                 + "PYTORCH_LIBRARY_PATH at the lib folder of libtorch " + EXPECTED_VERSION + " (the CPU build, or a "
                 + "CUDA build such as cu128 for a GPU, with PYTORCH_FLAVOR set to match), or unset it to use the "
+                + "bundled CPU build. To use this libtorch, rebuild DJL's JNI library for it (docs/gpu.md, "
+                + "\"Another libtorch version\").";
+    }
+
+    /**
+     * Builds the error message for a libtorch that cannot be loaded.
+     *
+     * @param dir folder DJL tried to load libtorch from
+     * @param version libtorch version found in that folder's parent, if any
+     * @param cause the loader's message, for example a missing library
+     */
+    static String loadMessage(Path dir, Optional<String> version, String cause) {
+        return "The libtorch in " + dir + " (" + describe(version) + ") could not be loaded: " + cause + ". "
+                + driverAdvice(cause) + "Check that the folder holds all of libtorch's libraries, or point "
+                + "PYTORCH_LIBRARY_PATH at the lib folder of libtorch " + EXPECTED_VERSION + ", or unset it to use the "
                 + "bundled CPU build. See docs/gpu.md.";
+    }
+
+    /**
+     * Returns advice for a load failure whose {@code cause} names the NVIDIA driver's library, followed
+     * by a space, or an empty string for other causes.
+     */
+    public static String driverAdvice(String cause) {
+        if (!cause.contains("libcuda.so")) {
+            return "";
+        }
+        return "This libtorch is a CUDA build, which needs libcuda.so.1 from the NVIDIA driver: install the driver, "
+                + "or use a CPU build of libtorch. ";
+    }
+
+    private static String describe(Optional<String> version) {
+        return version.map(value -> "libtorch " + value).orElse("a libtorch of unknown version");
     }
 
     /**
@@ -139,17 +216,17 @@ public final class LibtorchProbe {
         return Optional.empty();
     }
 
-    /** Returns the folder DJL loaded libtorch from, or PYTORCH_LIBRARY_PATH when DJL cannot say. */
+    /** Returns the folder DJL loaded libtorch from, or PYTORCH_LIBRARY_PATH when DJL cannot report it. */
     static Path libtorchDir() {
         try {
             return Path.of(LibUtils.getLibtorchPath()).toAbsolutePath().normalize();
         } catch (RuntimeException e) {
             LOG.warn("Could not find the libtorch folder: {}", e.toString());
-            return Path.of(String.valueOf(System.getenv("PYTORCH_LIBRARY_PATH")));
+            return Path.of(String.valueOf(Utils.getEnvOrSystemProperty(LIBRARY_PATH)));
         }
     }
 
-    /** Thrown when the loaded libtorch cannot create and read back an array through DJL's JNI library. */
+    /** Thrown when libtorch cannot be loaded, or cannot create and read back an array through DJL's JNI library. */
     public static final class UnusableLibtorchException extends IllegalStateException {
         private static final long serialVersionUID = 1L;
 

@@ -71,4 +71,22 @@ class LibtorchProbeTest {
                 () -> assertTrue(message.contains("or unset it to use the bundled CPU build"), message),
                 () -> assertTrue(unknown.contains("(a libtorch of unknown version)"), unknown));
     }
+
+    @Test
+    void loadMessageAdvisesDriverForCudaBuild() {
+        Path dir = temp.resolve("torch/lib");
+        String cuda = LibtorchProbe.loadMessage(dir, Optional.of("2.14.1+cu130"),
+                dir + "/libcaffe2_nvrtc.so: libcuda.so.1: cannot open shared object file: No such file or directory");
+        String other = LibtorchProbe.loadMessage(dir, Optional.empty(), dir + "/libtorch.so: file too short");
+
+        assertAll(
+                () -> assertTrue(cuda.startsWith("The libtorch in " + dir + " (libtorch 2.14.1+cu130) could not be "
+                        + "loaded: "), cuda),
+                () -> assertTrue(cuda.contains("No such file or directory. This libtorch is a CUDA build, which needs "
+                        + "libcuda.so.1 from the NVIDIA driver"), cuda),
+                () -> assertTrue(cuda.endsWith("or unset it to use the bundled CPU build. See docs/gpu.md."), cuda),
+                () -> assertTrue(other.contains("file too short. Check that the folder holds all of libtorch's "
+                        + "libraries"), other),
+                () -> assertEquals("", LibtorchProbe.driverAdvice("libtorch.so: file too short")));
+    }
 }
