@@ -20,9 +20,21 @@ if [[ $# -ne 3 ]]; then
   echo "usage: $0 DJL_SOURCES TORCH_DIR OUTPUT_SO" >&2
   exit 2
 fi
+for folder in "$1" "$2"; do
+  if [[ ! -d $folder ]]; then
+    echo "error: $folder is not a folder; see the usage at the top of $0" >&2
+    exit 1
+  fi
+done
 SOURCES=$(cd "$1" && pwd)
 TORCH_DIR=$(cd "$2" && pwd)
 OUTPUT_SO=$3
+
+# Fail before the compiles, which take minutes, when the output cannot be written.
+if ! mkdir -p "$(dirname "$OUTPUT_SO")" || [[ ! -w $(dirname "$OUTPUT_SO") ]]; then
+  echo "error: cannot write $OUTPUT_SO; choose a writable folder" >&2
+  exit 1
+fi
 JOBS=${JOBS:-$(nproc)}
 CXX=${CXX:-g++}
 
@@ -51,7 +63,7 @@ fi
 cxx11_names=$(nm -D --defined-only "$TORCH_DIR/lib/libc10.so" | grep -c '__cxx11' || true)
 if [[ $cxx11_names -gt 0 ]]; then CXX11_ABI=1; else CXX11_ABI=0; fi
 
-# libtorch 2.7.1 needs C++17 and newer versions need C++20. Their headers stop with an #error otherwise.
+# libtorch 2.7.1 and 2.13 build with C++17. The headers of 2.14 stop with an #error unless C++20 is used.
 if grep -q 'C++20 or later' "$TORCH_DIR/include/ATen/ATen.h"; then STANDARD=c++20; else STANDARD=c++17; fi
 
 # The definitions that DJL's CMakeLists.txt passes for libtorch 2.x, with position-independent code.
@@ -89,7 +101,6 @@ find "$SOURCES/native" -name '*.cc' -print0 | xargs -0 -P "$JOBS" -I{} sh -c \
    '"$CXX"' "$@" -c "$source" -o "$0/$(basename "$source" .cc).o" || exit 255' \
   "$objects" {} "${flags[@]}"
 
-mkdir -p "$(dirname "$OUTPUT_SO")"
 "$CXX" -shared -o "$OUTPUT_SO" "$objects"/*.o "${libs[@]}"
 exported=$(nm -D --defined-only "$OUTPUT_SO" | grep -c ' T Java_ai_djl_pytorch_jni_PyTorchLibrary_' || true)
 echo "built $OUTPUT_SO in $(( $(date +%s) - started )) s; $exported JNI functions (DJL 0.36 declares 265)"

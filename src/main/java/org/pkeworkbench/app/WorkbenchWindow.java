@@ -58,6 +58,7 @@ import javafx.stage.Window;
 import org.controlsfx.control.StatusBar;
 import org.pkeworkbench.locate.HotSpot;
 import org.pkeworkbench.locate.LocateResult;
+import org.pkeworkbench.model.LibtorchProbe;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -235,7 +236,12 @@ public final class WorkbenchWindow extends BorderPane {
         service.setOnFailed(event -> {
             BackendJob<?> job = service.job();
             Throwable error = service.getException();
-            LOG.error("{} failed", job.title(), error);
+            if (error instanceof LibtorchProbe.UnusableLibtorchException) {
+                // The message names the folder, the version and the fix; a stack trace adds nothing.
+                LOG.error("{} failed: {}", job.title(), error.getMessage());
+            } else {
+                LOG.error("{} failed", job.title(), error);
+            }
             idleMessage.set(job.title() + " failed");
             refreshEditState();
             showError(job.title(), error);

@@ -37,7 +37,7 @@ record LibtorchInfo(String engineName, String libtorchVersion, String djlVersion
         } catch (RuntimeException | UnsatisfiedLinkError e) {
             String cause = rootMessage(e);
             throw new IllegalStateException("libtorch could not be loaded (" + cause + "). "
-                    + LibtorchProbe.driverAdvice(cause) + overrideHint(), e);
+                    + LibtorchProbe.loadAdvice(cause) + overrideHint(), e);
         }
         MklCodePath.apply();
         LibtorchProbe.check();

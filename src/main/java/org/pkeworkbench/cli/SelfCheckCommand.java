@@ -12,6 +12,7 @@ import org.pkeworkbench.model.ComputeDType;
 import org.pkeworkbench.model.DemoModel;
 import org.pkeworkbench.model.DeviceChoice;
 import org.pkeworkbench.model.LanguageModel;
+import org.pkeworkbench.model.LibtorchProbe;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -94,6 +95,7 @@ final class SelfCheckCommand implements Callable<Integer> {
                 + libtorch.djlVersion());
         out.println("libtorch: " + libtorch.libtorchDir() + " (" + libtorch.source()
                 + libtorch.foundVersion().map(version -> ", version " + version).orElse("") + ")");
+        LibtorchProbe.ignoredOverride().ifPresent(warning -> out.println("warning: " + warning));
         out.flush();
 
         Device target;

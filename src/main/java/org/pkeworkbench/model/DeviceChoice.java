@@ -79,9 +79,13 @@ public final class DeviceChoice {
             + "app reads the environment variables PYTORCH_LIBRARY_PATH and PYTORCH_FLAVOR instead (docs/gpu.md in "
             + "the sources).";
 
-    /** Returns {@link #noGpuHint(Path)} for the folder DJL loaded libtorch from. */
+    /**
+     * Returns {@link #noGpuHint(Path)} for the folder DJL loaded libtorch from, after a warning when
+     * DJL ignored PYTORCH_LIBRARY_PATH.
+     */
     static String noGpuHint() {
-        return noGpuHint(LibtorchProbe.libtorchDir());
+        String hint = noGpuHint(LibtorchProbe.libtorchDir());
+        return LibtorchProbe.ignoredOverride().map(ignored -> ignored + " " + hint).orElse(hint);
     }
 
     /**

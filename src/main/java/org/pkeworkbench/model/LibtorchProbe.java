@@ -72,27 +72,47 @@ public final class LibtorchProbe {
         }
         passed = true;
         LOG.debug("libtorch probe passed");
-        warnIfOverrideIgnored();
+        ignoredOverride().ifPresent(LOG::warn);
+        warnIfVersionDiffers();
     }
 
     /**
-     * Logs a warning when PYTORCH_LIBRARY_PATH is set but libtorch came from elsewhere. DJL skips a
-     * folder without {@code libtorch.so} without a word and loads its bundled CPU build instead, so
-     * a mistyped path would otherwise look like a machine without a GPU.
+     * Logs a warning when the version DJL reports (PYTORCH_VERSION, else 2.7.1) is not the version
+     * recorded beside the loaded libtorch. DJL picks its JNI library by the reported version, so a
+     * wrong PYTORCH_VERSION can load a JNI library built for another libtorch.
      */
-    private static void warnIfOverrideIgnored() {
+    private static void warnIfVersionDiffers() {
+        Path dir = libtorchDir();
+        String reported = Engine.getEngine("PyTorch").getVersion();
+        versionIn(dir).filter(recorded -> !recorded.startsWith(reported)).ifPresent(recorded -> LOG.warn(
+                "DJL reports libtorch {} (PYTORCH_VERSION), but {} records version {}; set PYTORCH_VERSION to "
+                        + "that version without its suffix, so that DJL loads the JNI library built for it",
+                reported, dir, recorded));
+    }
+
+    /**
+     * Describes a PYTORCH_LIBRARY_PATH that DJL did not use. DJL skips a folder without
+     * {@code libtorch.so} without a word and loads its bundled CPU build instead, so a mistyped
+     * path would otherwise look like a machine without a GPU.
+     *
+     * @return a warning that names the path and the folder libtorch came from, or empty when
+     *     PYTORCH_LIBRARY_PATH is unset or was used
+     */
+    public static Optional<String> ignoredOverride() {
         String requested = Utils.getEnvOrSystemProperty(LIBRARY_PATH);
         if (requested == null || requested.isBlank()) {
-            return;
+            return Optional.empty();
         }
         Path loaded = libtorchDir();
         boolean used = Arrays.stream(requested.split(java.io.File.pathSeparator))
                 .filter(entry -> !entry.isBlank())
                 .anyMatch(entry -> Path.of(entry).toAbsolutePath().normalize().equals(loaded));
-        if (!used) {
-            LOG.warn("{} is {}, but DJL loaded libtorch from {}, because that path holds no {}; point it at the lib "
-                    + "folder of a libtorch", LIBRARY_PATH, requested, loaded, System.mapLibraryName("torch"));
+        if (used) {
+            return Optional.empty();
         }
+        return Optional.of(LIBRARY_PATH + " is " + requested + ", but DJL loaded libtorch from " + loaded
+                + ", because that path holds no " + System.mapLibraryName("torch") + "; point it at the lib folder "
+                + "of a libtorch.");
     }
 
     /** Starts DJL's PyTorch engine, and returns the root cause's message when libtorch cannot be loaded. */
@@ -153,7 +173,8 @@ public final class LibtorchProbe {
                 + ", whose JNI library is built for libtorch " + EXPECTED_VERSION + ": " + problem + ". Point "
                 + "PYTORCH_LIBRARY_PATH at the lib folder of libtorch " + EXPECTED_VERSION + " (the CPU build, or a "
                 + "CUDA build such as cu128 for a GPU, with PYTORCH_FLAVOR set to match), or unset it to use the "
-                + "bundled CPU build. To use this libtorch, rebuild DJL's JNI library for it (docs/gpu.md, "
+                + "bundled CPU build. To use this libtorch, rebuild DJL's JNI library for it and set PYTORCH_VERSION to "
+                + "its version (docs/gpu.md, "
                 + "\"Another libtorch version\").";
     }
 
@@ -166,21 +187,39 @@ public final class LibtorchProbe {
      */
     static String loadMessage(Path dir, Optional<String> version, String cause) {
         return "The libtorch in " + dir + " (" + describe(version) + ") could not be loaded: " + cause + ". "
-                + driverAdvice(cause) + "Check that the folder holds all of libtorch's libraries, or point "
+                + loadAdvice(cause) + "Check that the folder holds all of libtorch's libraries, or point "
                 + "PYTORCH_LIBRARY_PATH at the lib folder of libtorch " + EXPECTED_VERSION + ", or unset it to use the "
                 + "bundled CPU build. See docs/gpu.md.";
     }
 
     /**
-     * Returns advice for a load failure whose {@code cause} names the NVIDIA driver's library, followed
-     * by a space, or an empty string for other causes.
+     * Returns advice for a load failure whose {@code cause} DJL or the loader names in a known way,
+     * followed by a space, or an empty string for other causes.
+     *
+     * @param cause the root cause's message
      */
-    public static String driverAdvice(String cause) {
-        if (!cause.contains("libcuda.so")) {
-            return "";
+    public static String loadAdvice(String cause) {
+        if (cause.contains("libcuda.so")) {
+            return "This libtorch is a CUDA build, which needs libcuda.so.1 from the NVIDIA driver: install the "
+                    + "driver, or use a CPU build of libtorch. ";
         }
-        return "This libtorch is a CUDA build, which needs libcuda.so.1 from the NVIDIA driver: install the driver, "
-                + "or use a CPU build of libtorch. ";
+        if (cause.startsWith("Unexpected version")) {
+            return "PYTORCH_VERSION must be a bare version such as " + EXPECTED_VERSION + ", without a suffix such as "
+                    + "+cpu. ";
+        }
+        if (cause.contains("jnilib/") || cause.contains("libdjl_torch") || cause.contains("Offline mode")
+                || cause.contains("jni files")) {
+            return "DJL found no JNI library for PYTORCH_FLAVOR=" + setting("PYTORCH_FLAVOR") + " and PYTORCH_VERSION="
+                    + setting("PYTORCH_VERSION") + ": set PYTORCH_FLAVOR to the build's flavor (cpu, or cu128 for the "
+                    + "CUDA 12.8 build) and PYTORCH_VERSION to " + EXPECTED_VERSION + ", or for another version "
+                    + "rebuild the JNI library (docs/gpu.md, \"Another libtorch version\"). ";
+        }
+        return "";
+    }
+
+    private static String setting(String name) {
+        String value = Utils.getEnvOrSystemProperty(name);
+        return value == null ? "(unset)" : value;
     }
 
     private static String describe(Optional<String> version) {

@@ -87,6 +87,26 @@ class LibtorchProbeTest {
                 () -> assertTrue(cuda.endsWith("or unset it to use the bundled CPU build. See docs/gpu.md."), cuda),
                 () -> assertTrue(other.contains("file too short. Check that the folder holds all of libtorch's "
                         + "libraries"), other),
-                () -> assertEquals("", LibtorchProbe.driverAdvice("libtorch.so: file too short")));
+                () -> assertEquals("", LibtorchProbe.loadAdvice("libtorch.so: file too short")));
+    }
+
+    @Test
+    void loadAdviceNamesFlavorAndVersionSettings() {
+        String missingJni = LibtorchProbe.loadAdvice(
+                "Resource not found in classpath: jnilib/linux-x86_64/cpu-precxx11/libdjl_torch.so");
+        String suffixed = LibtorchProbe.loadAdvice("Unexpected version: 2.13.0+cpu");
+
+        assertAll(
+                () -> assertTrue(missingJni.startsWith("DJL found no JNI library for PYTORCH_FLAVOR="), missingJni),
+                () -> assertTrue(missingJni.contains("set PYTORCH_FLAVOR to the build's flavor (cpu, or cu128"),
+                        missingJni),
+                () -> assertTrue(missingJni.contains("\"Another libtorch version\""), missingJni),
+                () -> assertTrue(suffixed.startsWith("PYTORCH_VERSION must be a bare version such as 2.7.1"),
+                        suffixed));
+    }
+
+    @Test
+    void bundledLibtorchIsNoIgnoredOverride() {
+        assertEquals(Optional.empty(), LibtorchProbe.ignoredOverride());
     }
 }
