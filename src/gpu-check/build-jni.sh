@@ -42,6 +42,9 @@ for required in "$SOURCES/native/ai_djl_pytorch_jni_PyTorchLibrary.h" "$SOURCES/
     "$TORCH_DIR/include/torch/script.h" "$TORCH_DIR/lib/libtorch_cpu.so" "$TORCH_DIR/lib/libc10.so"; do
   if [[ ! -e $required ]]; then
     echo "error: $required is missing; see the usage at the top of $0" >&2
+    if [[ $required == *PyTorchLibrary.h ]]; then
+      echo "  write it with javac -h (docs/gpu.md, \"Another libtorch version\", step 1)" >&2
+    fi
     exit 1
   fi
 done

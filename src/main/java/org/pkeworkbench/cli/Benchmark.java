@@ -22,6 +22,7 @@ import org.pkeworkbench.locate.Locator;
 import org.pkeworkbench.model.Autograd;
 import org.pkeworkbench.model.ComputeDType;
 import org.pkeworkbench.model.DecoderModel;
+import org.pkeworkbench.model.LibtorchProbe;
 import org.pkeworkbench.model.DeviceMemory;
 import org.pkeworkbench.model.ForwardOptions;
 import org.pkeworkbench.model.KvCache;
@@ -45,7 +46,7 @@ final class Benchmark {
     private static final Logger LOG = LoggerFactory.getLogger(Benchmark.class);
 
     /** Keys of the result map, in output order. Values that could not be measured are null. */
-    static final List<String> KEYS = List.of("model", "device", "dtype", "parameters", "random_llama", "prompt_tokens",
+    static final List<String> KEYS = List.of("model", "device", "dtype", "libtorch", "parameters", "random_llama", "prompt_tokens",
             "decode_tokens",
             "repeats", "load_seconds", "load_bytes", "load_bytes_per_second", "prefill_tokens_per_second",
             "decode_tokens_per_second", "direct_prefill_tokens_per_second", "direct_decode_tokens_per_second",
@@ -114,6 +115,7 @@ final class Benchmark {
         results.put("model", modelDir.toString());
         results.put("device", device.toString());
         results.put("dtype", dtype.label());
+        results.put("libtorch", LibtorchProbe.summary());
         results.put("prompt_tokens", promptTokens);
         results.put("decode_tokens", decodeTokens);
         results.put("repeats", repeats);

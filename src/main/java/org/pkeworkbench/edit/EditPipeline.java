@@ -610,6 +610,7 @@ public final class EditPipeline {
         info.put("heap_used_bytes", Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory());
         info.put("djl", Engine.getDjlVersion());
         info.put("engine", Engine.getInstance().getEngineName() + " " + Engine.getInstance().getVersion());
+        info.put("libtorch", org.pkeworkbench.model.LibtorchProbe.summary());
         info.put("mkl_code_path", MklCodePath.apply());
         return info;
     }

@@ -38,9 +38,14 @@ public final class DeviceChoice {
      * Resolves like {@link #resolve(String)} and returns the reason, so a user can see why the GPU is not used.
      *
      * @throws IllegalArgumentException for another value, or for {@code "gpu"} when no GPU is usable
+     * @throws LibtorchProbe.UnusableLibtorchException when libtorch cannot be loaded or does not work
      */
     public static Decision decide(String request) {
         String value = request == null ? "auto" : request.trim().toLowerCase(java.util.Locale.ROOT);
+        // A libtorch that cannot be loaded or computes wrong arrays stops here, with its own message,
+        // rather than reading as a machine without a GPU. MKL's code path must be set before the probe computes.
+        MklCodePath.apply();
+        LibtorchProbe.check();
         int gpus = gpuCount();
         Decision decision;
         switch (value) {

@@ -12,6 +12,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -253,6 +255,25 @@ public final class LibtorchProbe {
             LOG.warn("Could not read the libtorch version next to {}: {}", libDir, e.toString());
         }
         return Optional.empty();
+    }
+
+    /**
+     * Describes the loaded libtorch for reports and benchmark records, so that a result says which
+     * libtorch produced it.
+     *
+     * @return {@code djl} (DJL's version), {@code reported_version} (the version DJL reports:
+     *     PYTORCH_VERSION, else 2.7.1), {@code recorded_version} (from the folder's parent, or null),
+     *     {@code folder} and {@code cuda_build} (whether the folder has libtorch_cuda)
+     */
+    public static Map<String, Object> summary() {
+        Path dir = libtorchDir();
+        Map<String, Object> summary = new LinkedHashMap<>();
+        summary.put("djl", Engine.getDjlVersion());
+        summary.put("reported_version", Engine.getEngine("PyTorch").getVersion());
+        summary.put("recorded_version", versionIn(dir).orElse(null));
+        summary.put("folder", dir.toString());
+        summary.put("cuda_build", Files.exists(dir.resolve(System.mapLibraryName("torch_cuda"))));
+        return summary;
     }
 
     /** Returns the folder DJL loaded libtorch from, or PYTORCH_LIBRARY_PATH when DJL cannot report it. */

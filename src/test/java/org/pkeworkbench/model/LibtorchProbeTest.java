@@ -42,7 +42,7 @@ class LibtorchProbeTest {
     }
 
     @Test
-    void versionIsUnknownWithoutARecordOrWithAnEmptyOne() throws IOException {
+    void versionUnknownWithoutRecord() throws IOException {
         Path bare = Files.createDirectories(temp.resolve("cache/2.7.1-cpu-linux-x86_64"));
         Path empty = Files.createDirectories(temp.resolve("empty/lib"));
         Files.writeString(temp.resolve("empty/build-version"), "  \n");
@@ -103,6 +103,17 @@ class LibtorchProbeTest {
                 () -> assertTrue(missingJni.contains("\"Another libtorch version\""), missingJni),
                 () -> assertTrue(suffixed.startsWith("PYTORCH_VERSION must be a bare version such as 2.7.1"),
                         suffixed));
+    }
+
+    @Test
+    void summaryDescribesBundledCpuBuild() {
+        java.util.Map<String, Object> summary = LibtorchProbe.summary();
+
+        assertAll(
+                () -> assertEquals("2.7.1", summary.get("reported_version")),
+                () -> assertEquals(null, summary.get("recorded_version")),
+                () -> assertEquals(false, summary.get("cuda_build")),
+                () -> assertTrue(Files.isDirectory(Path.of((String) summary.get("folder"))), summary::toString));
     }
 
     @Test
