@@ -106,15 +106,25 @@ public final class LibtorchProbe {
             return Optional.empty();
         }
         Path loaded = libtorchDir();
+        Path loadedReal = real(loaded);
         boolean used = Arrays.stream(requested.split(java.io.File.pathSeparator))
                 .filter(entry -> !entry.isBlank())
-                .anyMatch(entry -> Path.of(entry).toAbsolutePath().normalize().equals(loaded));
+                .anyMatch(entry -> real(Path.of(entry)).equals(loadedReal));
         if (used) {
             return Optional.empty();
         }
         return Optional.of(LIBRARY_PATH + " is " + requested + ", but DJL loaded libtorch from " + loaded
                 + ", because that path holds no " + System.mapLibraryName("torch") + "; point it at the lib folder "
                 + "of a libtorch.");
+    }
+
+    /** Returns the path with links resolved when it exists, so that a linked folder counts as the same one. */
+    private static Path real(Path path) {
+        try {
+            return path.toRealPath();
+        } catch (IOException e) {
+            return path.toAbsolutePath().normalize();
+        }
     }
 
     /** Starts DJL's PyTorch engine, and returns the root cause's message when libtorch cannot be loaded. */
@@ -236,7 +246,7 @@ public final class LibtorchProbe {
      * @return the version, for example {@code 2.7.1+cu128}, or empty when neither file is there
      */
     public static Optional<String> versionIn(Path libDir) {
-        Path parent = libDir.toAbsolutePath().normalize().getParent();
+        Path parent = real(libDir).getParent();
         if (parent == null) {
             return Optional.empty();
         }

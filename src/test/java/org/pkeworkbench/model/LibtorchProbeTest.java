@@ -42,6 +42,15 @@ class LibtorchProbeTest {
     }
 
     @Test
+    void versionFollowsLinkedLibFolder() throws IOException {
+        Path lib = Files.createDirectories(temp.resolve("site-packages/torch/lib"));
+        Files.writeString(temp.resolve("site-packages/torch/version.py"), "__version__ = '2.13.0+cpu'\n");
+        Path link = Files.createSymbolicLink(temp.resolve("torch-lib"), lib);
+
+        assertEquals(Optional.of("2.13.0+cpu"), LibtorchProbe.versionIn(link));
+    }
+
+    @Test
     void versionUnknownWithoutRecord() throws IOException {
         Path bare = Files.createDirectories(temp.resolve("cache/2.7.1-cpu-linux-x86_64"));
         Path empty = Files.createDirectories(temp.resolve("empty/lib"));
