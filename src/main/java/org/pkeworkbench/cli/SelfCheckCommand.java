@@ -140,6 +140,9 @@ final class SelfCheckCommand implements Callable<Integer> {
             return PASSED;
         }
         int result = report(expected, actual, start, out, err);
+        if (result == PASSED && !target.isGpu() && device.equals("auto")) {
+            out.println("GPU comparison skipped: libtorch sees no CUDA GPU (--device gpu makes that an error)");
+        }
         if (result != PASSED || !checkDevice) {
             return result;
         }

@@ -37,6 +37,14 @@ class SelfCheckCommandTest {
     }
 
     @Test
+    void autoDeviceSaysGpuComparisonSkipped() {
+        CliRun run = CliRun.of("self-check", "--device", "auto");
+
+        assertEquals(SelfCheckCommand.PASSED, run.exitCode(), run::toString);
+        assertTrue(run.out().contains("GPU comparison skipped: libtorch sees no CUDA GPU"), run::toString);
+    }
+
+    @Test
     void writtenValuesMatchShippedValues() throws IOException {
         Path written = temp.resolve("expected.json");
 
