@@ -22,10 +22,10 @@ import org.pkeworkbench.locate.Locator;
 import org.pkeworkbench.model.Autograd;
 import org.pkeworkbench.model.ComputeDType;
 import org.pkeworkbench.model.DecoderModel;
-import org.pkeworkbench.model.LibtorchProbe;
 import org.pkeworkbench.model.DeviceMemory;
 import org.pkeworkbench.model.ForwardOptions;
 import org.pkeworkbench.model.KvCache;
+import org.pkeworkbench.model.LibtorchProbe;
 import org.pkeworkbench.model.MklCodePath;
 import org.pkeworkbench.model.ModelConfig;
 import org.pkeworkbench.model.ProgressListener;
@@ -46,8 +46,8 @@ final class Benchmark {
     private static final Logger LOG = LoggerFactory.getLogger(Benchmark.class);
 
     /** Keys of the result map, in output order. Values that could not be measured are null. */
-    static final List<String> KEYS = List.of("model", "device", "dtype", "libtorch", "parameters", "random_llama", "prompt_tokens",
-            "decode_tokens",
+    static final List<String> KEYS = List.of("model", "device", "dtype", "libtorch", "parameters", "random_llama",
+            "prompt_tokens", "decode_tokens",
             "repeats", "load_seconds", "load_bytes", "load_bytes_per_second", "prefill_tokens_per_second",
             "decode_tokens_per_second", "direct_prefill_tokens_per_second", "direct_decode_tokens_per_second",
             "prefill_ratio", "decode_ratio", "max_abs_logit_difference", "direct_baseline_error",

@@ -48,6 +48,7 @@ import org.pkeworkbench.model.Autograd;
 import org.pkeworkbench.model.DecoderModel;
 import org.pkeworkbench.model.ForwardOptions;
 import org.pkeworkbench.model.LanguageModel;
+import org.pkeworkbench.model.LibtorchProbe;
 import org.pkeworkbench.model.MklCodePath;
 import org.pkeworkbench.model.ProgressListener;
 import org.pkeworkbench.model.io.WeightStore;
@@ -610,7 +611,7 @@ public final class EditPipeline {
         info.put("heap_used_bytes", Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory());
         info.put("djl", Engine.getDjlVersion());
         info.put("engine", Engine.getInstance().getEngineName() + " " + Engine.getInstance().getVersion());
-        info.put("libtorch", org.pkeworkbench.model.LibtorchProbe.summary());
+        info.put("libtorch", LibtorchProbe.summary());
         info.put("mkl_code_path", MklCodePath.apply());
         return info;
     }
