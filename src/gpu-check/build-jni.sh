@@ -31,6 +31,10 @@ TORCH_DIR=$(cd "$2" && pwd)
 OUTPUT_SO=$3
 
 # Fail before the compiles, which take minutes, when the output cannot be written.
+if [[ -d $OUTPUT_SO ]]; then
+  echo "error: $OUTPUT_SO is a folder; give the library's file name, such as $OUTPUT_SO/libdjl_torch.so" >&2
+  exit 1
+fi
 if ! mkdir -p "$(dirname "$OUTPUT_SO")" || [[ ! -w $(dirname "$OUTPUT_SO") ]]; then
   echo "error: cannot write $OUTPUT_SO; choose a writable folder" >&2
   exit 1
@@ -44,6 +48,8 @@ for required in "$SOURCES/native/ai_djl_pytorch_jni_PyTorchLibrary.h" "$SOURCES/
     echo "error: $required is missing; see the usage at the top of $0" >&2
     if [[ $required == *PyTorchLibrary.h ]]; then
       echo "  write it with javac -h (docs/gpu.md, \"Another libtorch version\", step 1)" >&2
+    elif [[ $(basename "$TORCH_DIR") == lib ]]; then
+      echo "  TORCH_DIR is the folder above lib/, the one that also holds include/" >&2
     fi
     exit 1
   fi
@@ -104,6 +110,8 @@ find "$SOURCES/native" -name '*.cc' -print0 | xargs -0 -P "$JOBS" -I{} sh -c \
    '"$CXX"' "$@" -c "$source" -o "$0/$(basename "$source" .cc).o" || exit 255' \
   "$objects" {} "${flags[@]}"
 
-"$CXX" -shared -o "$OUTPUT_SO" "$objects"/*.o "${libs[@]}"
+# Link under a temporary name and rename, so that a stopped build never leaves a partial library.
+"$CXX" -shared -o "$OUTPUT_SO.partial" "$objects"/*.o "${libs[@]}"
+mv "$OUTPUT_SO.partial" "$OUTPUT_SO"
 exported=$(nm -D --defined-only "$OUTPUT_SO" | grep -c ' T Java_ai_djl_pytorch_jni_PyTorchLibrary_' || true)
 echo "built $OUTPUT_SO in $(( $(date +%s) - started )) s; $exported JNI functions (DJL 0.36 declares 265)"

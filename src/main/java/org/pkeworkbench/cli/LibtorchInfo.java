@@ -66,9 +66,14 @@ record LibtorchInfo(String engineName, String libtorchVersion, String djlVersion
             return LIBRARY_PATH + " is not set, so DJL looked for the pytorch-native jar on the class path; "
                     + "point " + LIBRARY_PATH + " at a folder holding " + System.mapLibraryName("torch");
         }
-        return LIBRARY_PATH + " is " + (fromEnvironment != null ? fromEnvironment + " (environment variable)"
-                : fromProperty + " (system property)") + "; check that this folder holds "
-                + System.mapLibraryName("torch") + " of libtorch " + LibtorchProbe.EXPECTED_VERSION + " and its companion libraries";
+        String value = fromEnvironment != null ? fromEnvironment : fromProperty;
+        String first = value.split(java.io.File.pathSeparator)[0];
+        String recorded = first.isBlank() ? "" : LibtorchProbe.versionIn(Path.of(first))
+                .map(version -> ", whose version file says " + version).orElse("");
+        return LIBRARY_PATH + " is " + value + (fromEnvironment != null ? " (environment variable" : " (system property")
+                + recorded + "); check that this folder holds " + System.mapLibraryName("torch") + " of libtorch "
+                + LibtorchProbe.EXPECTED_VERSION + " (or of the version a rebuilt JNI library is for) and its companion "
+                + "libraries";
     }
 
     private static String rootMessage(Throwable error) {

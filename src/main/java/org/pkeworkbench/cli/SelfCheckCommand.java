@@ -95,6 +95,7 @@ final class SelfCheckCommand implements Callable<Integer> {
                 + libtorch.djlVersion());
         out.println("libtorch: " + libtorch.libtorchDir() + " (" + libtorch.source()
                 + libtorch.foundVersion().map(version -> ", version " + version).orElse("") + ")");
+        LibtorchProbe.loadedJniLibrary().ifPresent(file -> out.println("JNI library: " + file));
         LibtorchProbe.ignoredOverride().ifPresent(warning -> out.println("warning: " + warning));
         out.flush();
 

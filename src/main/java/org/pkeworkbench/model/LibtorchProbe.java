@@ -216,17 +216,51 @@ public final class LibtorchProbe {
                     + "driver, or use a CPU build of libtorch. ";
         }
         if (cause.startsWith("Unexpected version")) {
-            return "PYTORCH_VERSION must be a bare version such as " + EXPECTED_VERSION + ", without a suffix such as "
+            return "PYTORCH_VERSION must be three numbers such as " + EXPECTED_VERSION + ", without a suffix such as "
                     + "+cpu. ";
         }
         if (cause.contains("jnilib/") || cause.contains("libdjl_torch") || cause.contains("Offline mode")
                 || cause.contains("jni files")) {
-            return "DJL found no JNI library for PYTORCH_FLAVOR=" + setting("PYTORCH_FLAVOR") + " and PYTORCH_VERSION="
-                    + setting("PYTORCH_VERSION") + ": set PYTORCH_FLAVOR to the build's flavor (cpu, or cu128 for the "
-                    + "CUDA 12.8 build) and PYTORCH_VERSION to " + EXPECTED_VERSION + ", or for another version "
-                    + "rebuild the JNI library (docs/gpu.md, \"Another libtorch version\"). ";
+            String flavor = setting("PYTORCH_FLAVOR");
+            String version = setting("PYTORCH_VERSION");
+            return "DJL found no JNI library for PYTORCH_FLAVOR=" + flavor + " and PYTORCH_VERSION=" + version
+                    + ". For libtorch " + EXPECTED_VERSION + ", set PYTORCH_FLAVOR to the build's flavor (cpu, or cu128 "
+                    + "for the CUDA 12.8 build) and PYTORCH_VERSION to " + EXPECTED_VERSION + ". For a JNI library "
+                    + "rebuilt for another version, DJL looks for " + expectedJniPath(version, flavor) + " (docs/gpu.md, "
+                    + "\"Another libtorch version\"). ";
         }
         return "";
+    }
+
+    /** Returns where DJL looks for a JNI library that is not in the libtorch folder: its cache folder. */
+    private static Path expectedJniPath(String version, String flavor) {
+        String platform = System.getProperty("os.name").toLowerCase(java.util.Locale.ROOT).startsWith("linux")
+                ? "linux-" + (System.getProperty("os.arch").equals("amd64") ? "x86_64" : System.getProperty("os.arch"))
+                : "<platform>";
+        return Utils.getEngineCacheDir("pytorch").resolve(version + "-" + flavor + "-" + platform)
+                .resolve(Engine.getDjlVersion() + "-" + System.mapLibraryName("djl_torch"));
+    }
+
+    /**
+     * Returns the JNI library file this process loaded, read from {@code /proc/self/maps}, so that a
+     * result records which build of DJL's JNI library computed it.
+     *
+     * @return the file, or empty outside Linux or before the engine loads
+     */
+    public static Optional<String> loadedJniLibrary() {
+        Path maps = Path.of("/proc/self/maps");
+        if (!Files.isReadable(maps)) {
+            return Optional.empty();
+        }
+        String name = System.mapLibraryName("djl_torch");
+        try (java.util.stream.Stream<String> lines = Files.lines(maps)) {
+            return lines.map(line -> line.substring(line.indexOf('/') < 0 ? line.length() : line.indexOf('/')))
+                    .filter(file -> file.endsWith(name))
+                    .findFirst();
+        } catch (IOException | java.io.UncheckedIOException e) {
+            LOG.warn("Could not read {}: {}", maps, e.toString());
+            return Optional.empty();
+        }
     }
 
     private static String setting(String name) {
@@ -268,12 +302,13 @@ public final class LibtorchProbe {
     }
 
     /**
-     * Describes the loaded libtorch for reports and benchmark records, so that a result says which
+     * Describes the loaded libtorch for reports and benchmark records, so that a result records which
      * libtorch produced it.
      *
      * @return {@code djl} (DJL's version), {@code reported_version} (the version DJL reports:
      *     PYTORCH_VERSION, else 2.7.1), {@code recorded_version} (from the folder's parent, or null),
-     *     {@code folder} and {@code cuda_build} (whether the folder has libtorch_cuda)
+     *     {@code folder}, {@code cuda_build} (whether the folder has libtorch_cuda) and {@code jni_library}
+     *     (the loaded JNI library file, or null where it cannot be read)
      */
     public static Map<String, Object> summary() {
         Path dir = libtorchDir();
@@ -283,6 +318,7 @@ public final class LibtorchProbe {
         summary.put("recorded_version", versionIn(dir).orElse(null));
         summary.put("folder", dir.toString());
         summary.put("cuda_build", Files.exists(dir.resolve(System.mapLibraryName("torch_cuda"))));
+        summary.put("jni_library", loadedJniLibrary().orElse(null));
         return summary;
     }
 

@@ -110,7 +110,9 @@ class LibtorchProbeTest {
                 () -> assertTrue(missingJni.contains("set PYTORCH_FLAVOR to the build's flavor (cpu, or cu128"),
                         missingJni),
                 () -> assertTrue(missingJni.contains("\"Another libtorch version\""), missingJni),
-                () -> assertTrue(suffixed.startsWith("PYTORCH_VERSION must be a bare version such as 2.7.1"),
+                () -> assertTrue(missingJni.contains("DJL looks for "), missingJni),
+                () -> assertTrue(missingJni.contains("-linux-x86_64/0.36.0-libdjl_torch.so"), missingJni),
+                () -> assertTrue(suffixed.startsWith("PYTORCH_VERSION must be three numbers such as 2.7.1"),
                         suffixed));
     }
 
@@ -122,6 +124,8 @@ class LibtorchProbeTest {
                 () -> assertEquals("2.7.1", summary.get("reported_version")),
                 () -> assertEquals(null, summary.get("recorded_version")),
                 () -> assertEquals(false, summary.get("cuda_build")),
+                () -> assertTrue(String.valueOf(summary.get("jni_library")).endsWith("libdjl_torch.so"),
+                        summary::toString),
                 () -> assertTrue(Files.isDirectory(Path.of((String) summary.get("folder"))), summary::toString));
     }
 
