@@ -103,6 +103,15 @@ if [[ $version != 2.7.1 ]]; then
   fi
 fi
 
+# DJL counts GPUs through the CUDA runtime library, which it finds with JNA. Python torch keeps that
+# library in its nvidia packages, outside the system's library folders, so JNA is pointed there too.
+java_options=(-Xmx8g)
+cudart=$(find "$torch/lib" "$torch/../nvidia" -name 'libcudart.so*' 2>/dev/null | head -1)
+if [[ -n $cudart ]]; then
+  java_options+=("-Djna.library.path=$(dirname "$cudart")")
+  echo "CUDA runtime for DJL's GPU count: $cudart" >> "$OUT/env.txt"
+fi
+
 # run NAME LIMIT_SECONDS ARGUMENTS...: runs the workbench and writes its output to $OUT/NAME.txt.
 run() {
   local name=$1 limit=$2 left code
@@ -115,7 +124,7 @@ run() {
   fi
   (( limit > left )) && limit=$left
   echo "== $name ($limit s at most): $*" | tee -a "$summary"
-  timeout "$limit" "$java" -Xmx8g -jar "$bundle/app/pke-workbench.jar" "$@" > "$OUT/$name.txt" 2>&1
+  timeout "$limit" "$java" "${java_options[@]}" -jar "$bundle/app/pke-workbench.jar" "$@" > "$OUT/$name.txt" 2>&1
   code=$?
   echo "exit $code" | tee -a "$summary"
   (( code != 0 )) && status=1
