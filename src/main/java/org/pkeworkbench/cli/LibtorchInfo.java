@@ -77,10 +77,7 @@ record LibtorchInfo(String engineName, String libtorchVersion, String djlVersion
     }
 
     private static String rootMessage(Throwable error) {
-        Throwable root = error;
-        while (root.getCause() != null && root.getCause() != root) {
-            root = root.getCause();
-        }
+        Throwable root = LibtorchProbe.rootCause(error);
         return root.getMessage() == null ? root.toString() : root.getMessage();
     }
 }

@@ -134,12 +134,17 @@ public final class LibtorchProbe {
             return Optional.empty();
         } catch (RuntimeException | UnsatisfiedLinkError e) {
             LOG.debug("libtorch could not be loaded", e);
-            Throwable root = e;
-            while (root.getCause() != null && root.getCause() != root) {
-                root = root.getCause();
-            }
-            return Optional.of(firstLine(root));
+            return Optional.of(firstLine(rootCause(e)));
         }
+    }
+
+    /** Returns the innermost cause of {@code error}: DJL wraps the loader's message, which names the missing file. */
+    public static Throwable rootCause(Throwable error) {
+        Throwable root = error;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root;
     }
 
     /** Creates and reads back a small array, and returns what went wrong, or empty when nothing did. */
@@ -254,8 +259,9 @@ public final class LibtorchProbe {
         }
         String name = System.mapLibraryName("djl_torch");
         try (java.util.stream.Stream<String> lines = Files.lines(maps)) {
-            return lines.map(line -> line.substring(line.indexOf('/') < 0 ? line.length() : line.indexOf('/')))
-                    .filter(file -> file.endsWith(name))
+            // Each line ends in the mapped file's absolute path, when the mapping has a file.
+            return lines.filter(line -> line.endsWith(name) && line.indexOf('/') >= 0)
+                    .map(line -> line.substring(line.indexOf('/')))
                     .findFirst();
         } catch (IOException | java.io.UncheckedIOException e) {
             LOG.warn("Could not read {}: {}", maps, e.toString());
