@@ -10,10 +10,12 @@
 #                api/djl/utils.h (DJL's api/src/main/native/djl/utils.h)
 #   TORCH_DIR    folder with include/ and lib/ of libtorch, e.g. Python's site-packages/torch
 #   OUTPUT_SO    the library to write
-# Environment: JAVA_HOME (a folder with include/jni.h; default: the JDK of `javac`), JOBS (parallel
-# compiles, default: the number of cores), CXX (default g++), USE_CUDA (1 or 0; default 1 when
-# TORCH_DIR/lib has libtorch_cuda.so), CUDA_HOME (default: found from nvcc, /usr/local/cuda or the
-# CUDA runtime wheel).
+# Environment:
+#   JAVA_HOME    a folder with include/jni.h (default: the JDK of `javac`)
+#   JOBS         compiles at a time (default: the number of cores)
+#   CXX          the compiler (default: g++)
+#   USE_CUDA     1 or 0 (default: 1 when TORCH_DIR/lib has libtorch_cuda.so)
+#   CUDA_HOME    the CUDA toolkit (default: found from nvcc, /usr/local/cuda or the CUDA runtime wheel)
 set -euo pipefail
 
 if [[ $# -ne 3 ]]; then
@@ -49,7 +51,7 @@ for required in "$SOURCES/native/ai_djl_pytorch_jni_PyTorchLibrary.h" "$SOURCES/
     if [[ $required == *PyTorchLibrary.h ]]; then
       echo "  write it with javac -h (docs/gpu.md, \"Another libtorch version\", step 1)" >&2
     elif [[ $(basename "$TORCH_DIR") == lib ]]; then
-      echo "  TORCH_DIR is the folder above lib/, the one that also holds include/" >&2
+      echo "  TORCH_DIR must be the folder above lib/, which also contains include/" >&2
     fi
     exit 1
   fi

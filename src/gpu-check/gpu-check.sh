@@ -2,8 +2,8 @@
 # Checks the workbench on a GPU machine and measures it there, from the repository root, with
 # the bundle that make-bundle.sh writes (.device-bundle/). Uses the machine's Python torch as
 # libtorch; when it is not 2.7.1, it first builds DJL's JNI library against it (build-jni.sh).
-# It writes at most 8 files under $OUT, the most that the project's device tool returns
-# (DEVICE is part of the names):
+# It writes at most 8 files under $OUT, the most that the project's device tool returns.
+# DEVICE is part of their names:
 #   env.txt      GPU, driver, torch, the JNI build's output
 #   summary.txt  each command with its exit code and the end of its output, without INFO or WARN lines
 #   self-check-gpu-float32.txt, self-check-gpu-float16.txt

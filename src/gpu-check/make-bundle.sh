@@ -60,6 +60,7 @@ bundle_bytes=$(du -sb "$bundle" | cut -f1)
 tracked_bytes=$(git ls-files -z | xargs -0 du -cb | tail -1 | cut -f1)
 echo "bundle $((bundle_bytes / 1048576)) MiB, tracked files $((tracked_bytes / 1048576)) MiB, limit 64 MiB together"
 if (( bundle_bytes + tracked_bytes > 64 * 1048576 )); then
-  echo "error: too large for one device call" >&2
+  echo "error: the bundle and the tracked files exceed the 64 MiB that one device call carries;" \
+    "check what else the bundle picked up from target/lib" >&2
   exit 1
 fi

@@ -237,7 +237,7 @@ public final class WorkbenchWindow extends BorderPane {
             BackendJob<?> job = service.job();
             Throwable error = service.getException();
             if (error instanceof LibtorchProbe.UnusableLibtorchException) {
-                // The message names the folder, the version and the fix; a stack trace adds nothing.
+                // The message names the folder, the version and the fix, so a stack trace adds nothing.
                 LOG.error("{} failed: {}", job.title(), error.getMessage());
             } else {
                 LOG.error("{} failed", job.title(), error);

@@ -32,7 +32,7 @@ import org.slf4j.LoggerFactory;
  * the version found there and what to do.
  *
  * <p>The probe creates a {@code [2, 3]} float32 array from known values and reads back its type,
- * shape and sum. It runs before the first model is loaded, after MKL's code path is set (see
+ * shape, sum and values. It runs before the first model is loaded, after MKL's code path is set (see
  * {@link MklCodePath}), since it is the process's first computation.
  */
 public final class LibtorchProbe {
@@ -172,7 +172,10 @@ public final class LibtorchProbe {
         }
     }
 
-    /** Returns the first line of the error's message without a final period: libtorch's messages run over many lines. */
+    /**
+     * Returns the first line of the error's message without a final period, because libtorch's
+     * messages run over many lines.
+     */
     private static String firstLine(Throwable error) {
         String first = String.valueOf(error.getMessage()).lines().findFirst().orElse(error.toString()).strip();
         return first.replaceAll("\\.+$", "");
