@@ -7,13 +7,12 @@ import org.pkeworkbench.locate.HotSpot;
 import org.pkeworkbench.locate.LocateResult;
 
 /**
- * The backend used when none was installed with {@link WorkbenchApp#setBackendFactory}: every
- * call fails with a message saying so, and the window stays usable.
+ * A backend whose every call fails with the same message, for tests that check the window shows a
+ * backend's error and stays usable. The application itself runs {@link CoreBackend}.
  */
-// TODO: replace with the backend over the model, locate and edit core once that exists.
 final class UnconfiguredBackend implements WorkbenchBackend {
 
-    private static final String MESSAGE = "No model backend is installed in this build of the workbench. "
+    private static final String MESSAGE = "No model backend is installed in this test. "
             + "Install one with WorkbenchApp.setBackendFactory before launching.";
 
     @Override
