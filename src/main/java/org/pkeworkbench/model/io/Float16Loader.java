@@ -5,7 +5,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.ShortBuffer;
 import java.nio.channels.FileChannel;
@@ -33,48 +32,36 @@ final class Float16Loader {
      * @return array of shape {@code info.shape()} and type FLOAT16, owned by {@code manager}
      */
     static NDArray load(TensorInfo info, FileChannel channel, NDManager manager) throws IOException {
-        return TensorBuffers.load(info, channel, manager, DataType.FLOAT16, StoredDType.F16,
-                (stored, target) -> narrow(info, stored, (int) info.elementCount(), target.asShortBuffer()));
+        AtomicLong overflowed = new AtomicLong();
+        NDArray array = TensorBuffers.load(info, channel, manager, DataType.FLOAT16, StoredDType.F16,
+                (stored, target, from, length) -> overflowed.addAndGet(
+                        narrow(stored, info.dtype() == StoredDType.BF16, target.asShortBuffer(), from)));
+        if (overflowed.get() > 0) {
+            LOG.warn("{}: {} of {} values of tensor \"{}\" exceed the float16 range (65504) and became infinity",
+                    info.file(), overflowed.get(), info.elementCount(), info.name());
+        }
+        return array;
     }
 
     /**
-     * Narrows F32 or BF16 data to float16 into {@code target} in chunks of
-     * {@value TensorBuffers#CHUNK_ELEMENTS} elements, in parallel for tensors of at least
-     * {@value TensorBuffers#PARALLEL_MIN_ELEMENTS} elements.
+     * Narrows the F32 or BF16 values of {@code stored} (all of it) to float16 into {@code target}
+     * from element {@code from} on, element by element as {@link Float32Loader#widen} does.
+     *
+     * @return how many finite values became infinity
      */
-        static void narrow(TensorInfo info, ByteBuffer stored, int elements, ShortBuffer target) {
-        boolean bfloat16 = info.dtype() == StoredDType.BF16;
-        FloatBuffer floatSource = bfloat16 ? null : stored.order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
-        ShortBuffer halfSource = bfloat16 ? stored.order(ByteOrder.LITTLE_ENDIAN).asShortBuffer() : null;
-
-        AtomicLong overflowed = new AtomicLong();
-
-        TensorBuffers.forEachChunk(elements, (from, length) -> {
-            float[] floats = new float[length];
-            if (bfloat16) {
-                short[] bits = new short[length];
-                halfSource.duplicate().get(from, bits);
-                for (int i = 0; i < length; i++) {
-                    floats[i] = HalfFloats.bfloat16ToFloat(bits[i]);
-                }
-            } else {
-                floatSource.duplicate().get(from, floats);
+    static int narrow(ByteBuffer stored, boolean bfloat16, ShortBuffer target, int from) {
+        FloatBuffer floats = bfloat16 ? null : stored.asFloatBuffer();
+        ShortBuffer bits = bfloat16 ? stored.asShortBuffer() : null;
+        int length = bfloat16 ? bits.remaining() : floats.remaining();
+        int infinities = 0;
+        for (int i = 0; i < length; i++) {
+            float value = bfloat16 ? HalfFloats.bfloat16ToFloat(bits.get(i)) : floats.get(i);
+            short half = HalfFloats.floatToFloat16(value);
+            if ((half & 0x7FFF) == 0x7C00 && Float.isFinite(value)) {
+                infinities++;
             }
-
-            short[] halves = new short[length];
-            int infinities = 0;
-            for (int i = 0; i < length; i++) {
-                halves[i] = HalfFloats.floatToFloat16(floats[i]);
-                if ((halves[i] & 0x7FFF) == 0x7C00 && Float.isFinite(floats[i])) {
-                    infinities++;
-                }
-            }
-            overflowed.addAndGet(infinities);
-            target.duplicate().put(from, halves);
-        });
-        if (overflowed.get() > 0) {
-            LOG.warn("{}: {} of {} values of tensor \"{}\" exceed the float16 range (65504) and became infinity",
-                                        info.file(), overflowed.get(), elements, info.name());
+            target.put(from + i, half);
         }
+        return infinities;
     }
 }

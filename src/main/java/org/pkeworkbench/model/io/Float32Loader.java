@@ -5,7 +5,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.ShortBuffer;
 import java.nio.channels.FileChannel;
@@ -31,27 +30,21 @@ final class Float32Loader {
      * @return array of shape {@code info.shape()} and type FLOAT32, owned by {@code manager}
      */
     static NDArray load(TensorInfo info, FileChannel channel, NDManager manager) throws IOException {
+        boolean bfloat16 = info.dtype() == StoredDType.BF16;
         return TensorBuffers.load(info, channel, manager, DataType.FLOAT32, StoredDType.F32,
-                (stored, target) -> widen(stored, info.dtype(), (int) info.elementCount(), target.asFloatBuffer()));
+                (stored, target, from, length) -> widen(stored.asShortBuffer(), bfloat16, target.asFloatBuffer(), from));
     }
 
     /**
-     * Widens 16-bit floats into {@code target} in chunks of {@value TensorBuffers#CHUNK_ELEMENTS}
-     * elements, in parallel for tensors of at least {@value TensorBuffers#PARALLEL_MIN_ELEMENTS} elements.
+     * Widens the 16-bit floats of {@code stored} (all of it, BF16 or F16) into {@code target} from
+     * element {@code from} on. Element by element between the two buffers: arrays per chunk put
+     * about six bytes of garbage per weight on the heap, which the JVM kept resident after loading.
      */
-    static void widen(ByteBuffer stored, StoredDType dtype, int elements, FloatBuffer target) {
-        ShortBuffer source = stored.order(ByteOrder.LITTLE_ENDIAN).asShortBuffer();
-        boolean bfloat16 = dtype == StoredDType.BF16;
-
-        TensorBuffers.forEachChunk(elements, (from, length) -> {
-            short[] halves = new short[length];
-            source.duplicate().get(from, halves);
-
-            float[] floats = new float[length];
-            for (int i = 0; i < length; i++) {
-                floats[i] = bfloat16 ? HalfFloats.bfloat16ToFloat(halves[i]) : HalfFloats.float16ToFloat(halves[i]);
-            }
-            target.duplicate().put(from, floats);
-        });
+    static void widen(ShortBuffer stored, boolean bfloat16, FloatBuffer target, int from) {
+        int length = stored.remaining();
+        for (int i = 0; i < length; i++) {
+            short bits = stored.get(i);
+            target.put(from + i, bfloat16 ? HalfFloats.bfloat16ToFloat(bits) : HalfFloats.float16ToFloat(bits));
+        }
     }
 }

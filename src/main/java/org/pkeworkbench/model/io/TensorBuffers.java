@@ -6,12 +6,15 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.channels.AsynchronousCloseException;
 import java.nio.channels.FileChannel;
+import java.util.concurrent.CancellationException;
 import java.util.stream.IntStream;
 
-/** Steps shared by the float32 and float16 loaders: mapping a tensor's bytes and converting them in chunks. */
+/** Steps shared by the float32 and float16 loaders: mapping a tensor's bytes, or reading and converting them in chunks. */
 final class TensorBuffers {
 
     /** Elements converted per task. */
@@ -29,12 +32,11 @@ final class TensorBuffers {
 
     /**
      * Checks that {@code info} can be loaded as {@code typeName} with {@code bytesPerElement} bytes
-     * per element in one DJL buffer, and maps its stored bytes read-only, little-endian.
+     * per element in one DJL buffer.
      *
      * @throws ModelFormatException for a dtype other than F32, F16 or BF16, or a tensor over 2 GiB
      */
-    static ByteBuffer map(TensorInfo info, FileChannel channel, String typeName, int bytesPerElement)
-            throws IOException {
+    static void check(TensorInfo info, String typeName, int bytesPerElement) throws ModelFormatException {
         if (!info.dtype().isLoadableAsFloat32()) {
             throw new ModelFormatException(info.file(),
                     "tensor \"" + info.name() + "\" has dtype " + info.dtype() + ", which cannot be loaded as "
@@ -48,32 +50,73 @@ final class TensorBuffers {
                             + "can hold as " + typeName + " (2 GiB)",
                     "Models with a single weight matrix this large are not supported");
         }
-        return channel.map(FileChannel.MapMode.READ_ONLY, info.dataStart(), info.byteLength())
-                .order(ByteOrder.LITTLE_ENDIAN);
-    }
-
-    /** Converts a tensor's stored bytes (little-endian) into {@code target} (native order). */
-    @FunctionalInterface
-    interface Converter {
-        void convert(ByteBuffer stored, ByteBuffer target);
     }
 
     /**
+     * Converts one chunk of a tensor: {@code stored} contains elements {@code [from, from + length)}
+     * as stored (little-endian) from position 0, and the converter writes them to the same element
+     * positions of {@code target} (native order).
+     */
+    @FunctionalInterface
+    interface Converter {
+        void convert(ByteBuffer stored, ByteBuffer target, int from, int length);
+    }
+
+    /**
+     * One chunk's stored bytes per converting thread. Chunks are read into this buffer and not
+     * through a mapping: a mapping stays until the garbage collector frees its buffer, and until
+     * then its pages count in the resident size, about the stored file's size for every load.
+     */
+    private static final ThreadLocal<ByteBuffer> CHUNK_BYTES = ThreadLocal.withInitial(
+            () -> ByteBuffer.allocateDirect(CHUNK_ELEMENTS * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN));
+
+    /**
      * Loads {@code info} from {@code channel}, which must be open on {@code info.file()}, as
-     * {@code type}: mapped without a copy when it is stored as {@code storedAsType}, else converted
-     * by {@code converter} into an array that libtorch allocates (see {@link #fill}).
+     * {@code type}: mapped without a copy when it is stored as {@code storedAsType}, else read in
+     * chunks and converted by {@code converter} into an array that libtorch allocates (see {@link #fill}).
      *
      * @return array of shape {@code info.shape()} and type {@code type}, owned by {@code manager}
+     * @throws CancellationException when the thread was interrupted while reading
      */
     static NDArray load(TensorInfo info, FileChannel channel, NDManager manager, DataType type,
             StoredDType storedAsType, Converter converter) throws IOException {
-        String typeName = type.name().toLowerCase(java.util.Locale.ROOT);
-        ByteBuffer stored = map(info, channel, typeName, type.getNumOfBytes());
+        check(info, type.name().toLowerCase(java.util.Locale.ROOT), type.getNumOfBytes());
         Shape shape = new Shape(info.shape());
         if (info.dtype() == storedAsType) {
+            ByteBuffer stored = channel.map(FileChannel.MapMode.READ_ONLY, info.dataStart(), info.byteLength())
+                    .order(ByteOrder.LITTLE_ENDIAN);
             return mappedOrCopied(manager, stored, info.dataStart(), shape, type);
         }
-        return fill(manager, shape, type, target -> converter.convert(stored, target));
+        try {
+            return fill(manager, shape, type, target -> convertChunks(info, channel, target, converter));
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        }
+    }
+
+    /** Reads {@code info}'s stored bytes chunk by chunk, on several threads for large tensors, and converts each. */
+    private static void convertChunks(TensorInfo info, FileChannel channel, ByteBuffer target, Converter converter) {
+        int storedBytes = info.dtype().sizeBytes();
+        forEachChunk(Math.toIntExact(info.elementCount()), (from, length) -> {
+            ByteBuffer chunk = CHUNK_BYTES.get();
+            chunk.clear().limit(length * storedBytes);
+            long position = info.dataStart() + (long) from * storedBytes;
+            try {
+                while (chunk.hasRemaining()) {
+                    if (channel.read(chunk, position + chunk.position()) < 0) {
+                        throw new ModelFormatException(info.file(), "the file ends inside tensor \"" + info.name()
+                                + "\"", "The file is truncated; download or export it again");
+                    }
+                }
+            } catch (AsynchronousCloseException e) {
+                // An interrupt closes the channel: this thread gets ClosedByInterruptException, the
+                // other converting threads its parent type.
+                throw new CancellationException("Loading was cancelled while reading " + info.file());
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            converter.convert(chunk.flip(), target, from, length);
+        });
     }
 
     /**
