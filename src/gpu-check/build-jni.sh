@@ -7,9 +7,12 @@
 # Usage: build-jni.sh DJL_SOURCES TORCH_DIR OUTPUT_SO
 #   DJL_SOURCES  folder with native/ (DJL's engines/pytorch/pytorch-native/src/main/native at
 #                v0.36.0, plus the JNI header that `javac -h` writes for PyTorchLibrary) and
-#                api/djl/utils.h (DJL's api/src/main/native/djl/utils.h)
+#                api/djl/utils.h (DJL's api/src/main/native/djl/utils.h). djl-sources.tsv beside this
+#                script lists the file versions to put there and how to fetch them.
 #   TORCH_DIR    folder with include/ and lib/ of libtorch, e.g. Python's site-packages/torch
 #   OUTPUT_SO    the library to write
+# The script also compiles every .cc file in djl-missing/ beside it. Those files are this project's
+# own definitions of the native methods that none of the DJL file versions in djl-sources.tsv defines.
 # Environment:
 #   JAVA_HOME    a folder with include/jni.h (default: the JDK of `javac`)
 #   JOBS         compiles at a time (default: the number of cores)
@@ -55,6 +58,29 @@ for required in "$SOURCES/native/ai_djl_pytorch_jni_PyTorchLibrary.h" "$SOURCES/
     fi
     exit 1
   fi
+done
+
+# This project's definitions of the native methods that the DJL sources lack. A method defined both
+# there and in DJL_SOURCES would fail the link with a "multiple definition" error after minutes of
+# compiling, so the check runs first.
+MISSING_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/djl-missing
+missing_sources=("$MISSING_DIR"/*.cc)
+if [[ ! -e ${missing_sources[0]} ]]; then
+  echo "error: $MISSING_DIR has no .cc file; it is part of this repository, restore it from git" >&2
+  exit 1
+fi
+for missing_source in "${missing_sources[@]}"; do
+  if [[ -e $SOURCES/native/$(basename "$missing_source") ]]; then
+    echo "error: $SOURCES/native and $MISSING_DIR both contain $(basename "$missing_source"); rename one of them" >&2
+    exit 1
+  fi
+  for function in $(grep -o 'Java_ai_djl_pytorch_jni_PyTorchLibrary_[A-Za-z0-9_]*(' "$missing_source" | tr -d '('); do
+    if duplicate=$(grep -l -F "$function(" "$SOURCES"/native/*.cc); then
+      echo "error: $function is defined in both $missing_source and $duplicate" >&2
+      echo "  use the DJL file versions that djl-sources.tsv lists, or remove the definition from one of the files" >&2
+      exit 1
+    fi
+  done
 done
 
 if [[ -z ${JAVA_HOME:-} ]]; then
@@ -107,7 +133,7 @@ echo "building $OUTPUT_SO against $TORCH_DIR: $STANDARD, C++11 ABI $CXX11_ABI, C
 started=$(date +%s)
 
 # Each source compiles on its own. xargs runs JOBS compilers at once and stops at the first failure.
-find "$SOURCES/native" -name '*.cc' -print0 | xargs -0 -P "$JOBS" -I{} sh -c \
+{ find "$SOURCES/native" -name '*.cc' -print0; printf '%s\0' "${missing_sources[@]}"; } | xargs -0 -P "$JOBS" -I{} sh -c \
   'source=$1; shift; echo "compiling $(basename "$source")"
    '"$CXX"' "$@" -c "$source" -o "$0/$(basename "$source" .cc).o" || exit 255' \
   "$objects" {} "${flags[@]}"

@@ -4,12 +4,14 @@
 # .git/info/exclude) and is carried to that machine with the working tree.
 #
 # Usage: src/gpu-check/make-bundle.sh [DJL_SOURCES]
-#   DJL_SOURCES  optional folder for build-jni.sh (see its usage). Without it, the GPU machine's
-#                libtorch must be 2.7.1, the version DJL's bundled JNI library is built for.
+#   DJL_SOURCES  optional folder for build-jni.sh (see its usage and djl-sources.tsv). Without it,
+#                the GPU machine's libtorch must be 2.7.1, the version DJL's bundled JNI library is
+#                built for.
 #
 # The bundle contains a Java 17 runtime made by jlink (jre.tar.xz) and the workbench jar with its
 # libraries minus JavaFX, the charts and the CPU libtorch (app/). It also contains the JDK's two JNI
-# headers (jni-headers/include), DJL_SOURCES (djl-sources/) and the two scripts: about 52 MiB.
+# headers (jni-headers/include), DJL_SOURCES (djl-sources/), the two scripts and djl-missing/:
+# about 52 MiB.
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/../.." && pwd)
@@ -54,6 +56,8 @@ if [[ -n $sources ]]; then
   cp -r "$sources/native" "$sources/api" "$bundle/djl-sources/"
 fi
 cp src/gpu-check/gpu-check.sh src/gpu-check/build-jni.sh "$bundle/"
+# build-jni.sh finds djl-missing/ beside itself: the project's own definitions of the methods the DJL sources lack.
+cp -r src/gpu-check/djl-missing "$bundle/"
 
 # The device tool carries at most 64 MiB: the tracked files and the bundle together.
 bundle_bytes=$(du -sb "$bundle" | cut -f1)
