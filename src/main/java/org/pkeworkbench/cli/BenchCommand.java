@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.pkeworkbench.model.ModelConfig;
 import org.pkeworkbench.model.RowBlockProduct;
 import org.pkeworkbench.model.io.DirectoryTrees;
 import org.pkeworkbench.model.io.StoredDType;
@@ -117,6 +118,7 @@ final class BenchCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         checkCounts();
         checkRandomModelOptions();
+        checkLengths();
         StoredDType stored = storedDType();
         if (json != null) {
             JsonOutput.checkOutputFile(json, source.model, true);
@@ -168,11 +170,10 @@ final class BenchCommand implements Callable<Integer> {
         Map<String, Object> results;
         try {
             results = new Benchmark(modelDir, resolved, devices.dtype(), promptTokens, decodeTokens, repeats, seed,
-                    new Benchmark.Workload(editRecords, recordTokens)).run();
+                    new Benchmark.Workload(editRecords, recordTokens)).run(randomModel);
         } catch (java.io.UncheckedIOException e) {
             throw e.getCause();
         }
-        results.put("random_llama", randomModel);
         printTable(spec.commandLine().getOut(), results);
         if (json != null) {
             JsonOutput.write(json, results);
@@ -208,17 +209,30 @@ final class BenchCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--out " + out + " already exists (" + kind
                     + "); choose a new folder for the random model");
         }
+    }
+
+    /**
+     * Rejects token counts that do not fit the model's positions, as a usage error before any work.
+     * A random model is checked before it is written: every one has {@link RandomLlama#MAX_POSITIONS}.
+     * A model folder is checked through its config.json, whose errors are left to the benchmark.
+     */
+    private void checkLengths() {
+        Integer positions = null;
+        String model = "the model's";
         if (source.randomLlama) {
-            // Checked now rather than after the model is written: every random model has this context length.
-            int limit = RandomLlama.MAX_POSITIONS;
-            if (promptTokens + decodeTokens > limit) {
-                throw new ParameterException(spec.commandLine(), "--prompt-tokens " + promptTokens + " plus "
-                        + "--decode-tokens " + decodeTokens + " exceed the random model's " + limit + " positions");
+            positions = RandomLlama.MAX_POSITIONS;
+            model = "the random model's";
+        } else {
+            try {
+                positions = ModelConfig.load(source.model).maxPositions();
+            } catch (IOException | RuntimeException e) {
+                LOG.debug("config.json of {} not readable yet; the benchmark reports it", source.model, e);
             }
-            if (recordTokens > limit) {
-                throw new ParameterException(spec.commandLine(), "--record-tokens " + recordTokens + " exceeds the "
-                        + "random model's " + limit + " positions");
-            }
+        }
+        if (positions != null) {
+            Benchmark.lengthProblem(positions, model, promptTokens, decodeTokens, recordTokens).ifPresent(problem -> {
+                throw new ParameterException(spec.commandLine(), problem);
+            });
         }
     }
 
@@ -332,6 +346,9 @@ final class BenchCommand implements Callable<Integer> {
      * sees how much the machine disturbed the medians.
      */
     static String spread(Object runSeconds) {
+        if (runSeconds instanceof Map<?, ?> runs && runs.values().stream().allMatch(values -> ((double[]) values).length < 2)) {
+            return "Spread of the timed runs: not known, one timed run each (--repeats 2 or more shows it)";
+        }
         StringBuilder line = new StringBuilder("Spread of the timed runs, slowest over fastest:");
         if (runSeconds instanceof Map<?, ?> runs) {
             runs.forEach((name, values) -> {

@@ -11,6 +11,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.SplittableRandom;
 import org.pkeworkbench.edit.EditExample;
 import org.pkeworkbench.edit.EditSettings;
@@ -28,8 +29,10 @@ import org.pkeworkbench.model.KvCache;
 import org.pkeworkbench.model.LibtorchProbe;
 import org.pkeworkbench.model.MklCodePath;
 import org.pkeworkbench.model.ModelConfig;
+import org.pkeworkbench.model.NativeMemoryTuning;
 import org.pkeworkbench.model.ProgressListener;
 import org.pkeworkbench.model.RowBlockProduct;
+import org.pkeworkbench.model.RunEnvironment;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,8 +49,8 @@ final class Benchmark {
     private static final Logger LOG = LoggerFactory.getLogger(Benchmark.class);
 
     /** Keys of the result map, in output order. Values that could not be measured are null. */
-    static final List<String> KEYS = List.of("model", "device", "dtype", "libtorch", "parameters", "random_llama",
-            "prompt_tokens", "decode_tokens",
+    static final List<String> KEYS = List.of("model", "device", "dtype", "libtorch", "environment", "parameters",
+            "random_llama", "seed", "prompt_tokens", "decode_tokens",
             "repeats", "load_seconds", "load_bytes", "load_bytes_per_second", "prefill_tokens_per_second",
             "decode_tokens_per_second", "direct_prefill_tokens_per_second", "direct_decode_tokens_per_second",
             "prefill_ratio", "decode_ratio", "max_abs_logit_difference", "direct_baseline_error",
@@ -108,7 +111,12 @@ final class Benchmark {
         this.workload = workload;
     }
 
-    Map<String, Object> run() throws IOException {
+    /**
+     * Runs every measurement and logs the results.
+     *
+     * @param randomModel the sizes of the random model that {@code bench --random-llama} wrote, or null
+     */
+    Map<String, Object> run(Map<String, Object> randomModel) throws IOException {
         Autograd.disableOnThisThread();
         Map<String, Object> results = new LinkedHashMap<>();
         KEYS.forEach(key -> results.put(key, null));
@@ -116,6 +124,12 @@ final class Benchmark {
         results.put("device", device.toString());
         results.put("dtype", dtype.label());
         results.put("libtorch", LibtorchProbe.summary());
+        Map<String, Object> environment = RunEnvironment.describe();
+        // The libtorch entry is a key of its own, above.
+        environment.remove("libtorch");
+        results.put("environment", environment);
+        results.put("random_llama", randomModel);
+        results.put("seed", seed);
         results.put("prompt_tokens", promptTokens);
         results.put("decode_tokens", decodeTokens);
         results.put("repeats", repeats);
@@ -126,7 +140,10 @@ final class Benchmark {
 
         // NOTE: on the CPU, F32 weights are memory-mapped without a copy, so this times header parsing
         // and mapping. Pages are read on first use, from the page cache when the files are warm.
-        checkLengths(ModelConfig.load(modelDir));
+        lengthProblem(ModelConfig.load(modelDir).maxPositions(), "the model's", promptTokens, decodeTokens,
+                workload.recordTokens()).ifPresent(problem -> {
+                    throw new IllegalArgumentException(problem);
+                });
         long bytes = safetensorsBytes();
         double loadSeconds = median("load", () -> DecoderModel.load(modelDir, device, dtype).close());
         results.put("load_seconds", loadSeconds);
@@ -389,17 +406,26 @@ final class Benchmark {
         return logits.get(0).get(seq - 1).argMax().getLong();
     }
 
-    private void checkLengths(ModelConfig config) {
-        int positions = config.maxPositions();
+    /**
+     * Returns what is wrong with the token counts for a model of {@code positions} positions, or
+     * empty. A decode run of {@code promptTokens} and {@code decodeTokens} needs one position more
+     * than their sum, for the token the last step predicts. A record runs with its safe or its
+     * unsafe response, so its length is the longest sequence of locate and the edit steps.
+     *
+     * @param model "the model's" or "the random model's", for the message
+     */
+    static Optional<String> lengthProblem(int positions, String model, int promptTokens, int decodeTokens,
+            int recordTokens) {
         if (promptTokens + decodeTokens + 1 > positions) {
-            throw new IllegalArgumentException("--prompt-tokens " + promptTokens + " plus --decode-tokens " + decodeTokens
-                    + " exceeds the model's " + positions + " positions (max_position_embeddings); use fewer tokens");
+            return Optional.of("--prompt-tokens " + promptTokens + " plus --decode-tokens " + decodeTokens + " needs "
+                    + (promptTokens + decodeTokens + 1) + " positions, more than " + model + " " + positions
+                    + " (max_position_embeddings); use fewer tokens");
         }
-        // A record is run with its safe or its unsafe response, so its length is the longest sequence.
-        if (workload.recordTokens() > positions) {
-            throw new IllegalArgumentException("--record-tokens " + workload.recordTokens() + " exceeds the model's "
-                    + positions + " positions (max_position_embeddings); use fewer tokens");
+        if (recordTokens > positions) {
+            return Optional.of("--record-tokens " + recordTokens + " exceeds " + model + " " + positions
+                    + " positions (max_position_embeddings); use fewer tokens");
         }
+        return Optional.empty();
     }
 
     /** Returns the default locate settings with the layer count limited to the model's layers. */
@@ -418,8 +444,13 @@ final class Benchmark {
      */
     private record MemoryWindow(Long residentBytes, boolean reset) {
 
-        /** Reads VmRSS, then resets VmHWM where the system allows it. */
+        /**
+         * Returns freed native memory to the system, reads VmRSS, then resets VmHWM where the
+         * system allows it. Without the trim, buffers that earlier steps freed (the converted
+         * weights of the timed loads, for one) stayed resident and raised every later reading.
+         */
         static MemoryWindow start() {
+            NativeMemoryTuning.trimFreeMemory();
             Long resident = MemoryReadings.read().residentBytes();
             return new MemoryWindow(resident, MemoryReadings.resetPeakResident());
         }

@@ -27,5 +27,7 @@ final class Commands {
         commandLine.addSubcommand(new WorkbenchCommand());
         commandLine.addSubcommand(new SelfCheckCommand());
         commandLine.addSubcommand(new BenchCommand());
+        // Every command lists --version through its standard help options, so each prints the program's version.
+        commandLine.getSubcommands().values().forEach(sub -> sub.getCommandSpec().versionProvider(new Main.Version()));
     }
 }

@@ -86,8 +86,10 @@ final class JsonOutput {
     }
 
     /**
-     * Rejects a folder path whose nearest existing part is a file, where no folder can be created;
-     * {@code file} is the output that would be written under {@code folder}.
+     * Rejects a folder path whose nearest existing part is a file, where no folder can be created,
+     * or a folder that this user cannot write to; {@code file} is the output that would be
+     * written under {@code folder}. Checked before any work, so a long run does not end in a
+     * write error.
      */
     static void checkFolders(Path file, Path folder) {
         Path existing = folder;
@@ -97,6 +99,10 @@ final class JsonOutput {
         if (existing != null && !Files.isDirectory(existing)) {
             throw new PathOptionException(file, "cannot be written: " + existing
                     + " is a file, not a folder; choose another path");
+        }
+        if (existing != null && !Files.isWritable(existing)) {
+            throw new PathOptionException(file, "cannot be written: the folder " + existing
+                    + " is not writable for this user; choose another path");
         }
     }
 

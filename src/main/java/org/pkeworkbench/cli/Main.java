@@ -70,10 +70,12 @@ public final class Main {
             }
             // Expected failures (bad files, bad values) get their message only; the stack trace goes to the debug log.
             LOG.debug("Command failed", error);
-            String message = error.getMessage() == null ? error.toString() : error.getMessage();
+            String message = error instanceof java.nio.file.FileSystemException fileError
+                    ? describe(fileError)
+                    : error.getMessage() == null ? error.toString() : error.getMessage();
             boolean expected = error instanceof java.io.IOException || error instanceof IllegalArgumentException
                     || error instanceof java.util.concurrent.CancellationException
-                    || error instanceof LibtorchProbe.UnusableLibtorchException;
+                    || error instanceof LibtorchProbe.UnusableLibtorchException || error instanceof MachineSetupException;
             line.getErr().println("Error: " + (expected ? message : error.getClass().getSimpleName() + ": " + message));
             return 1;
         });
@@ -82,6 +84,27 @@ public final class Main {
             return reportInvalidInput(error.getCommandLine(), String.valueOf(error.getMessage()), error);
         });
         return commandLine.execute(args);
+    }
+
+    /**
+     * Returns a file error as "FILE: reason". Java's file errors carry only the path as their
+     * message, so "permission denied" or "no such file or folder" comes from the exception's type.
+     */
+    static String describe(java.nio.file.FileSystemException error) {
+        String reason;
+        if (error.getReason() != null) {
+            reason = error.getReason();
+        } else if (error instanceof java.nio.file.AccessDeniedException) {
+            reason = "permission denied";
+        } else if (error instanceof java.nio.file.NoSuchFileException) {
+            reason = "no such file or folder";
+        } else if (error instanceof java.nio.file.FileAlreadyExistsException) {
+            reason = "already exists";
+        } else {
+            reason = error.getClass().getSimpleName();
+        }
+        String other = error.getOtherFile() == null ? "" : " (and " + error.getOtherFile() + ")";
+        return error.getFile() + other + ": " + reason;
     }
 
     /**

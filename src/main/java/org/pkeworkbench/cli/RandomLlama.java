@@ -165,7 +165,12 @@ record RandomLlama(int vocab, int hidden, int intermediate, int layers, int head
         sizes.put("heads", heads);
         sizes.put("kv_heads", kvHeads);
         sizes.put("seed", seed);
-        sizes.put("weights_dtype", stored.name());
+        // Spelled as --weights-dtype takes it.
+        sizes.put("weights_dtype", switch (stored) {
+            case F16 -> "float16";
+            case BF16 -> "bfloat16";
+            default -> "float32";
+        });
         return sizes;
     }
 

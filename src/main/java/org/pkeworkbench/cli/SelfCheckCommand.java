@@ -78,7 +78,7 @@ final class SelfCheckCommand implements Callable<Integer> {
         }
         SelfCheckValues expected = writeExpected != null ? null : readExpected();
         LOG.info("Self-check started");
-        out.println("PKE Workbench self-check");
+        out.println(new Main.Version().getVersion()[0] + ", self-check");
         out.println("java: " + System.getProperty("java.version") + " (" + System.getProperty("java.vendor") + ") in "
                 + System.getProperty("java.home"));
 
@@ -96,7 +96,7 @@ final class SelfCheckCommand implements Callable<Integer> {
         out.println("libtorch: " + libtorch.libtorchDir() + " (" + libtorch.source()
                 + libtorch.foundVersion().map(version -> ", version " + version).orElse("") + ")");
         LibtorchProbe.loadedJniLibrary().ifPresent(file -> out.println("JNI library: " + file));
-        LibtorchProbe.ignoredOverride().ifPresent(warning -> out.println("warning: " + warning));
+        LibtorchProbe.warnings().forEach(warning -> out.println("warning: " + warning));
         out.flush();
 
         Device target;

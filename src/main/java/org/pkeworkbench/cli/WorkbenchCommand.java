@@ -34,7 +34,21 @@ final class WorkbenchCommand implements Callable<Integer> {
                 defaults.maxEvalPrompts());
         WorkbenchApp.setBackendFactory(() -> new CoreBackend(settings, devices.dtype()));
         String argument = model == null ? WorkbenchApp.DEMO_ARGUMENT : model.toString();
-        Application.launch(WorkbenchApp.class, argument);
+        try {
+            Application.launch(WorkbenchApp.class, argument);
+        } catch (UnsupportedOperationException e) {
+            // JavaFX's messages name the missing library or display, but not the fix.
+            String message = String.valueOf(e.getMessage());
+            if (message.contains("GTK")) {
+                throw new MachineSetupException(message + ". The window needs GTK 3: install it (on Debian and "
+                        + "Ubuntu, apt-get install libgtk-3-0). See the README's Troubleshooting.", e);
+            }
+            if (message.contains("DISPLAY")) {
+                throw new MachineSetupException(message + ". The window needs a display: start it from a desktop "
+                        + "session, or on a server under xvfb-run. See the README's Troubleshooting.", e);
+            }
+            throw e;
+        }
         return 0;
     }
 }

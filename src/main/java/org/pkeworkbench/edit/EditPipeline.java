@@ -1,6 +1,5 @@
 package org.pkeworkbench.edit;
 
-import ai.djl.engine.Engine;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.InputStream;
@@ -8,7 +7,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -48,9 +46,9 @@ import org.pkeworkbench.model.Autograd;
 import org.pkeworkbench.model.DecoderModel;
 import org.pkeworkbench.model.ForwardOptions;
 import org.pkeworkbench.model.LanguageModel;
-import org.pkeworkbench.model.LibtorchProbe;
 import org.pkeworkbench.model.MklCodePath;
 import org.pkeworkbench.model.ProgressListener;
+import org.pkeworkbench.model.RunEnvironment;
 import org.pkeworkbench.model.io.WeightStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -600,18 +598,8 @@ public final class EditPipeline {
     }
 
     private static Map<String, Object> environment() {
-        Map<String, Object> info = new LinkedHashMap<>();
-        info.put("timestamp", Instant.now().toString());
-        String version = EditPipeline.class.getPackage().getImplementationVersion();
-        info.put("pke_workbench", version != null ? version : "development build (not from the jar)");
-        info.put("java", System.getProperty("java.version"));
-        info.put("os", System.getProperty("os.name") + " " + System.getProperty("os.arch"));
-        info.put("cpu_cores", Runtime.getRuntime().availableProcessors());
-        info.put("max_heap_bytes", Runtime.getRuntime().maxMemory());
+        Map<String, Object> info = RunEnvironment.describe();
         info.put("heap_used_bytes", Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory());
-        info.put("djl", Engine.getDjlVersion());
-        info.put("engine", Engine.getInstance().getEngineName() + " " + Engine.getInstance().getVersion());
-        info.put("libtorch", LibtorchProbe.summary());
         info.put("mkl_code_path", MklCodePath.apply());
         return info;
     }

@@ -27,11 +27,14 @@ public final class CpuInfo {
     private static final Path CPUINFO = Path.of("/proc/cpuinfo");
 
     private final Optional<String> vendor;
+    /** The {@code model name} of the first processor, such as "Intel(R) Xeon(R) Processor". */
+    private final Optional<String> modelName;
     /** The {@code flags} of the first processor, or empty when the system does not list them. */
     private final Optional<Set<String>> flags;
 
-    CpuInfo(Optional<String> vendor, Optional<Set<String>> flags) {
+    CpuInfo(Optional<String> vendor, Optional<String> modelName, Optional<Set<String>> flags) {
         this.vendor = vendor;
+        this.modelName = modelName;
         this.flags = flags;
     }
 
@@ -47,6 +50,11 @@ public final class CpuInfo {
     /** Returns the vendor string, such as {@code GenuineIntel} or {@code AuthenticAMD}, where the system reports it. */
     public Optional<String> vendor() {
         return vendor;
+    }
+
+    /** Returns the CPU's model name where the system reports it, for records of where a result was computed. */
+    public Optional<String> modelName() {
+        return modelName;
     }
 
     /** Returns whether the CPU has {@code flag} (as {@code /proc/cpuinfo} spells it), or empty where flags are unknown. */
@@ -68,22 +76,22 @@ public final class CpuInfo {
     private static CpuInfo read() {
         String windows = System.getenv("PROCESSOR_IDENTIFIER");
         if (windows != null) {
-            return new CpuInfo(vendorIn(windows), Optional.empty());
+            return new CpuInfo(vendorIn(windows), Optional.of(windows.trim()), Optional.empty());
         }
         if (!Files.isReadable(CPUINFO)) {
-            return new CpuInfo(Optional.empty(), Optional.empty());
+            return new CpuInfo(Optional.empty(), Optional.empty(), Optional.empty());
         }
         try (var lines = Files.lines(CPUINFO)) {
             return parse(lines.limit(200).toList());
         } catch (IOException | UncheckedIOException e) {
             LOG.warn("Could not read the CPU's vendor and flags from {}: {}", CPUINFO, e.toString());
-            return new CpuInfo(Optional.empty(), Optional.empty());
+            return new CpuInfo(Optional.empty(), Optional.empty(), Optional.empty());
         }
     }
 
-    /** Reads the first processor's {@code vendor_id} and {@code flags} lines of {@code /proc/cpuinfo} text. */
+    /** Reads the first processor's {@code vendor_id}, {@code model name} and {@code flags} lines of {@code /proc/cpuinfo} text. */
     static CpuInfo parse(List<String> lines) {
-        return new CpuInfo(field(lines, "vendor_id"), field(lines, "flags")
+        return new CpuInfo(field(lines, "vendor_id"), field(lines, "model name"), field(lines, "flags")
                 .map(value -> Arrays.stream(value.split("\\s+")).collect(Collectors.toUnmodifiableSet())));
     }
 

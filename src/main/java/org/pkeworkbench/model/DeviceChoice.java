@@ -86,11 +86,13 @@ public final class DeviceChoice {
 
     /**
      * Returns {@link #noGpuHint(Path)} for the folder DJL loaded libtorch from, after a warning when
-     * DJL ignored PYTORCH_LIBRARY_PATH.
+     * DJL ignored PYTORCH_LIBRARY_PATH or PYTORCH_FLAVOR.
      */
     static String noGpuHint() {
-        String hint = noGpuHint(LibtorchProbe.libtorchDir());
-        return LibtorchProbe.ignoredOverride().map(ignored -> ignored + " " + hint).orElse(hint);
+        StringBuilder hint = new StringBuilder();
+        LibtorchProbe.ignoredOverride().ifPresent(ignored -> hint.append(ignored).append(' '));
+        LibtorchProbe.flavorWithoutLibrary().ifPresent(ignored -> hint.append(ignored).append(' '));
+        return hint.append(noGpuHint(LibtorchProbe.libtorchDir())).toString();
     }
 
     /**

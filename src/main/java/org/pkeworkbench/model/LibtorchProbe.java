@@ -11,8 +11,10 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Matcher;
@@ -49,6 +51,9 @@ public final class LibtorchProbe {
 
     private static final float[] VALUES = {1, 2, 3, 4, 5, 6};
 
+    /** A loader message about one of libtorch's CUDA libraries that is missing, such as libc10_cuda.so. */
+    private static final Pattern CUDA_LIBRARY = Pattern.compile("(lib(?:c10|torch)_cuda\\.so)[^:]*: cannot open shared object");
+
     private static boolean passed;
 
     private LibtorchProbe() {}
@@ -74,22 +79,55 @@ public final class LibtorchProbe {
         }
         passed = true;
         LOG.debug("libtorch probe passed");
-        ignoredOverride().ifPresent(LOG::warn);
-        warnIfVersionDiffers();
+        warnings().forEach(LOG::warn);
     }
 
     /**
-     * Logs a warning when the version DJL reports (PYTORCH_VERSION, else 2.7.1) is not the version
+     * Returns the warnings about libtorch settings that a loaded, working libtorch can still have:
+     * {@link #ignoredOverride()}, {@link #flavorWithoutLibrary()} and {@link #versionMismatch()}.
+     * Commands log them; {@code self-check} also prints them.
+     */
+    public static List<String> warnings() {
+        List<String> warnings = new ArrayList<>();
+        ignoredOverride().ifPresent(warnings::add);
+        flavorWithoutLibrary().ifPresent(warnings::add);
+        versionMismatch().ifPresent(warnings::add);
+        return warnings;
+    }
+
+    /**
+     * Describes a version that DJL reports (PYTORCH_VERSION, else 2.7.1) other than the version
      * recorded beside the loaded libtorch. DJL picks its JNI library by the reported version, so a
      * wrong PYTORCH_VERSION can load a JNI library built for another libtorch.
+     *
+     * @return the warning, or empty when the versions agree or none is recorded
      */
-    private static void warnIfVersionDiffers() {
+    public static Optional<String> versionMismatch() {
         Path dir = libtorchDir();
         String reported = Engine.getEngine("PyTorch").getVersion();
-        versionIn(dir).filter(recorded -> !recorded.startsWith(reported)).ifPresent(recorded -> LOG.warn(
-                "DJL reports libtorch {} (PYTORCH_VERSION), but {} records version {}; set PYTORCH_VERSION to "
-                        + "that version without its suffix, so that DJL loads the JNI library built for it",
-                reported, dir, recorded));
+        return versionIn(dir).filter(recorded -> !recorded.startsWith(reported)).map(recorded -> "DJL reports "
+                + "libtorch " + reported + " (PYTORCH_VERSION), but " + dir + " records version " + recorded + "; set "
+                + "PYTORCH_VERSION to that version without its suffix, so that DJL loads the JNI library built for it.");
+    }
+
+    /**
+     * Describes a CUDA PYTORCH_FLAVOR (such as cu128) that had no effect: without
+     * PYTORCH_LIBRARY_PATH, DJL loads its bundled CPU build whatever the flavor names.
+     *
+     * @return the warning, or empty when the flavor is unset or not a CUDA one, or libtorch is a CUDA build
+     */
+    public static Optional<String> flavorWithoutLibrary() {
+        String flavor = Utils.getEnvOrSystemProperty("PYTORCH_FLAVOR");
+        String requested = Utils.getEnvOrSystemProperty(LIBRARY_PATH);
+        if (flavor == null || !flavor.startsWith("cu") || (requested != null && !requested.isBlank())) {
+            return Optional.empty();
+        }
+        Path loaded = libtorchDir();
+        if (Files.exists(loaded.resolve(System.mapLibraryName("torch_cuda")))) {
+            return Optional.empty();
+        }
+        return Optional.of("PYTORCH_FLAVOR is " + flavor + ", but " + LIBRARY_PATH + " is unset, so DJL loaded the CPU "
+                + "build in " + loaded + "; set " + LIBRARY_PATH + " to the lib folder of a " + flavor + " libtorch.");
     }
 
     /**
@@ -113,9 +151,12 @@ public final class LibtorchProbe {
         if (used) {
             return Optional.empty();
         }
+        boolean missing = Arrays.stream(requested.split(java.io.File.pathSeparator))
+                .filter(entry -> !entry.isBlank())
+                .noneMatch(entry -> Files.isDirectory(Path.of(entry)));
+        String reason = missing ? "that folder does not exist" : "that path holds no " + System.mapLibraryName("torch");
         return Optional.of(LIBRARY_PATH + " is " + requested + ", but DJL loaded libtorch from " + loaded
-                + ", because that path holds no " + System.mapLibraryName("torch") + "; point it at the lib folder "
-                + "of a libtorch.");
+                + ", because " + reason + "; point it at the lib folder of a libtorch.");
     }
 
     /** Returns the path with links resolved when it exists, so that a linked folder counts as the same one. */
@@ -219,6 +260,13 @@ public final class LibtorchProbe {
      * @param cause the root cause's message
      */
     public static String loadAdvice(String cause) {
+        Matcher cudaLibrary = CUDA_LIBRARY.matcher(cause);
+        if (cudaLibrary.find()) {
+            return "The JNI library for PYTORCH_FLAVOR=" + setting("PYTORCH_FLAVOR") + " is a CUDA build and needs "
+                    + "libtorch's CUDA libraries, but the folder has no " + cudaLibrary.group(1) + ", so it is "
+                    + "probably a CPU build: set PYTORCH_FLAVOR to cpu for it, or point " + LIBRARY_PATH + " at a CUDA "
+                    + "build of libtorch. ";
+        }
         if (cause.contains("libcuda.so")) {
             return "This libtorch is a CUDA build, which needs libcuda.so.1 from the NVIDIA driver: install the "
                     + "driver, or use a CPU build of libtorch. ";
@@ -229,13 +277,12 @@ public final class LibtorchProbe {
         }
         if (cause.contains("jnilib/") || cause.contains("libdjl_torch") || cause.contains("Offline mode")
                 || cause.contains("jni files")) {
-            String flavor = setting("PYTORCH_FLAVOR");
-            String version = setting("PYTORCH_VERSION");
-            return "DJL found no JNI library for PYTORCH_FLAVOR=" + flavor + " and PYTORCH_VERSION=" + version
-                    + ". For libtorch " + EXPECTED_VERSION + ", set PYTORCH_FLAVOR to the build's flavor (cpu, or cu128 "
-                    + "for the CUDA 12.8 build) and PYTORCH_VERSION to " + EXPECTED_VERSION + ". For a JNI library "
-                    + "rebuilt for another version, DJL looks for " + expectedJniPath(version, flavor) + " (docs/gpu.md, "
-                    + "\"Another libtorch version\"). ";
+            return "DJL found no JNI library for PYTORCH_FLAVOR=" + setting("PYTORCH_FLAVOR") + " and PYTORCH_VERSION="
+                    + setting("PYTORCH_VERSION") + ". For libtorch " + EXPECTED_VERSION + ", set PYTORCH_FLAVOR to the "
+                    + "build's flavor (cpu, or cu128 for the CUDA 12.8 build) and PYTORCH_VERSION to " + EXPECTED_VERSION
+                    + ". For a JNI library rebuilt for another version, DJL looks for "
+                    + expectedJniPath(settingInPath("PYTORCH_VERSION", "VERSION"), settingInPath("PYTORCH_FLAVOR", "FLAVOR"))
+                    + " (docs/gpu.md, \"Another libtorch version\"). ";
         }
         return "";
     }
@@ -275,6 +322,12 @@ public final class LibtorchProbe {
     private static String setting(String name) {
         String value = Utils.getEnvOrSystemProperty(name);
         return value == null ? "(unset)" : value;
+    }
+
+    /** Returns the setting, or a placeholder in capitals that a user replaces, for a path built from it. */
+    private static String settingInPath(String name, String placeholder) {
+        String value = Utils.getEnvOrSystemProperty(name);
+        return value == null ? placeholder : value;
     }
 
     private static String describe(Optional<String> version) {

@@ -167,7 +167,7 @@ class BenchCommandTest {
         assertTrue(written.get("max_abs_logit_difference").asDouble() < 1e-4, "baseline logits match");
         assertEquals("[0,1]", written.get("edit_layers").toString(), "the last two layers are edited");
         assertEquals("{\"vocab\":64,\"hidden\":32,\"intermediate\":48,\"layers\":2,\"heads\":4,\"kv_heads\":2,"
-                + "\"seed\":1,\"weights_dtype\":\"F32\"}", written.get("random_llama").toString());
+                + "\"seed\":1,\"weights_dtype\":\"float32\"}", written.get("random_llama").toString());
         assertTrue(run.out().contains("Memory rows include what writing the random model left"), run::toString);
         // With 2 layers the edit starts at layer 0, so both modes run every layer.
         assertTrue(written.get("edit_step_speedup").isNull(), "no speedup: " + written.get("edit_step_speedup"));
@@ -177,7 +177,15 @@ class BenchCommandTest {
         assertEquals(List.of("load", "prefill", "direct_prefill", "decode", "direct_decode", "locate", "edit_step",
                 "edit_step_full_recompute"), names(runs.fieldNames()));
         runs.forEach(values -> assertEquals(1, values.size(), runs.toString()));
-        assertTrue(run.out().contains("Spread of the timed runs, slowest over fastest: load 1.00"), run::toString);
+        assertTrue(run.out().contains("Spread of the timed runs: not known, one timed run each"), run::toString);
+        // Where and how the numbers were made, for a reader of the file alone.
+        assertEquals(1, written.get("seed").asInt());
+        JsonNode environment = written.get("environment");
+        for (String key : List.of("timestamp", "pke_workbench", "java", "os", "cpu", "cpu_cores", "libtorch_threads",
+                "max_heap_bytes", "djl", "engine")) {
+            assertTrue(environment.has(key), key + " in " + environment);
+        }
+        assertTrue(environment.get("libtorch_threads").asInt() >= 1, environment.toString());
         // Embedding and head, then per layer q and o (32 x 32), k and v (16 x 32), three MLP matrices and two norms.
         assertEquals(4L * (64 * 32 * 2 + 2 * (2 * 32 * 32 + 2 * 16 * 32 + 3 * 32 * 48 + 2 * 32) + 32),
                 written.get("f32_weight_bytes").asLong(), "F32 weight bytes of all parameters");
@@ -288,6 +296,36 @@ class BenchCommandTest {
     }
 
     @Test
+    @org.junit.jupiter.api.condition.EnabledOnOs(org.junit.jupiter.api.condition.OS.LINUX)
+    void unwritableJsonFolderRejectedBeforeRun() throws IOException {
+        Path folder = Files.createDirectories(temp.resolve("read-only"));
+        assertTrue(folder.toFile().setWritable(false, false), "folder made read-only");
+        try {
+            // root may write to a read-only folder, and then there is nothing to reject.
+            org.junit.jupiter.api.Assumptions.assumeFalse(Files.isWritable(folder), "this user writes read-only folders");
+            CliRun run = CliRun.of("bench", "--model", SharedFiles.stories260K().toString(), "--device", "cpu",
+                    "--json", folder.resolve("results.json").toString());
+
+            assertEquals(2, run.exitCode(), run::toString);
+            assertTrue(run.err().contains("the folder " + folder + " is not writable for this user"), run::toString);
+            assertTrue(!run.out().contains("prefill"), "no benchmark ran: " + run.out());
+        } finally {
+            folder.toFile().setWritable(true, false);
+        }
+    }
+
+    @Test
+    void tooManyTokensForModelIsUsageError() {
+        CliRun run = CliRun.of("bench", "--model", SharedFiles.stories260K().toString(), "--device", "cpu",
+                "--prompt-tokens", "500", "--decode-tokens", "64");
+
+        assertEquals(2, run.exitCode(), run::toString);
+        assertTrue(run.err().contains("--prompt-tokens 500 plus --decode-tokens 64 needs 565 positions, more than the "
+                + "model's 512"), run::toString);
+        assertTrue(run.err().contains("--help"), run::toString);
+    }
+
+    @Test
     void jsonUnderFileRejectedBeforeRun() throws IOException {
         Path file = Files.writeString(temp.resolve("plain-file"), "x");
         Path json = file.resolve("results.json");
@@ -320,7 +358,7 @@ class BenchCommandTest {
         assertEquals(2, underFile.exitCode(), underFile::toString);
         assertTrue(underFile.err().contains(file + " is a file, not a folder"), underFile::toString);
         assertEquals(2, tooLong.exitCode(), tooLong::toString);
-        assertTrue(tooLong.err().contains("exceed the random model's 4096 positions"), tooLong::toString);
+        assertTrue(tooLong.err().contains("needs 4101 positions, more than the random model's 4096"), tooLong::toString);
         assertFalse(Files.exists(out), "no model written");
     }
 

@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
-/** {@link CpuInfo}: the vendor and flags of {@code /proc/cpuinfo} text and of a Windows identifier. */
+/** {@link CpuInfo}: the vendor, model name and flags of {@code /proc/cpuinfo} text and of a Windows identifier. */
 class CpuInfoTest {
 
     private static final List<String> XEON = List.of(
@@ -28,6 +28,7 @@ class CpuInfoTest {
         CpuInfo info = CpuInfo.parse(XEON);
 
         assertEquals(Optional.of("GenuineIntel"), info.vendor());
+        assertEquals(Optional.of("Intel(R) Xeon(R) Processor"), info.modelName());
         assertEquals(Optional.of(true), info.hasFloat16Arithmetic());
         assertEquals(Optional.of(false), info.hasFlag("amx_fp16"));
         assertEquals(Optional.of(false), CpuInfo.parse(List.of("vendor_id : AuthenticAMD",

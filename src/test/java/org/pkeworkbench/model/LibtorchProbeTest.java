@@ -3,6 +3,7 @@ package org.pkeworkbench.model;
 import static org.junit.jupiter.api.Assertions.assertAll;
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -132,5 +133,37 @@ class LibtorchProbeTest {
     @Test
     void bundledLibtorchIsNoIgnoredOverride() {
         assertEquals(Optional.empty(), LibtorchProbe.ignoredOverride());
+    }
+
+    @Test
+    void cudaFlavorOnCpuFolderAdvice() {
+        String advice = LibtorchProbe.loadAdvice("/cache/2.7.1-cu128-linux-x86_64/0.36.0-libdjl_torch.so: "
+                + "libc10_cuda.so: cannot open shared object file: No such file or directory");
+
+        assertAll(
+                () -> assertTrue(advice.contains("is a CUDA build and needs libtorch's CUDA libraries, but the folder "
+                        + "has no libc10_cuda.so, so it is probably a CPU build"), advice),
+                () -> assertTrue(advice.contains("set PYTORCH_FLAVOR to cpu for it"), advice),
+                () -> assertFalse(advice.contains("DJL found no JNI library"), advice));
+    }
+
+    @Test
+    void missingFolderAndFlavorWarnings() {
+        try {
+            System.setProperty(LibtorchProbe.LIBRARY_PATH, temp.resolve("missing/lib").toString());
+            String missing = LibtorchProbe.ignoredOverride().orElseThrow();
+            System.clearProperty(LibtorchProbe.LIBRARY_PATH);
+            System.setProperty("PYTORCH_FLAVOR", "cu128");
+            String flavor = LibtorchProbe.flavorWithoutLibrary().orElseThrow();
+
+            assertAll(
+                    () -> assertTrue(missing.contains("because that folder does not exist"), missing),
+                    () -> assertTrue(flavor.startsWith("PYTORCH_FLAVOR is cu128, but PYTORCH_LIBRARY_PATH is unset, so "
+                            + "DJL loaded the CPU build in "), flavor),
+                    () -> assertTrue(LibtorchProbe.warnings().contains(flavor), LibtorchProbe.warnings()::toString));
+        } finally {
+            System.clearProperty(LibtorchProbe.LIBRARY_PATH);
+            System.clearProperty("PYTORCH_FLAVOR");
+        }
     }
 }
