@@ -23,7 +23,7 @@ if [[ -n $sources && ! -e $sources/native/ai_djl_pytorch_jni_PyTorchLibrary.h ]]
   echo "error: $sources/native/ai_djl_pytorch_jni_PyTorchLibrary.h is missing; see build-jni.sh's usage" >&2
   exit 1
 fi
-grep -qx '/.device-bundle/' .git/info/exclude || echo '/.device-bundle/' >> .git/info/exclude
+grep -qsx '/.device-bundle/' .git/info/exclude || echo '/.device-bundle/' >> .git/info/exclude
 mvn -q -o -DskipTests package
 
 rm -rf "$bundle"
