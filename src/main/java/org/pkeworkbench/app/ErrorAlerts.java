@@ -7,6 +7,7 @@ import java.util.List;
 import javafx.scene.control.Alert;
 import javafx.scene.control.TextArea;
 import javafx.stage.Window;
+import org.pkeworkbench.model.io.FileErrors;
 
 /** Builds the alert that reports a failed backend call. */
 final class ErrorAlerts {
@@ -52,9 +53,15 @@ final class ErrorAlerts {
                 current = cause;
                 continue;
             }
-            String text = current.getMessage() == null || current.getMessage().isBlank()
-                    ? current.getClass().getSimpleName()
-                    : current.getMessage();
+            String text;
+            if (current instanceof java.nio.file.FileSystemException fileError) {
+                // Java's file errors carry only the path as their message.
+                text = FileErrors.describe(fileError);
+            } else if (current.getMessage() == null || current.getMessage().isBlank()) {
+                text = current.getClass().getSimpleName();
+            } else {
+                text = current.getMessage();
+            }
             boolean repeated = lines.stream().anyMatch(line -> line.contains(text));
             if (!repeated) {
                 lines.add(lines.isEmpty() ? text : "Caused by: " + text);

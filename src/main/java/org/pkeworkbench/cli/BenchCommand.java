@@ -202,8 +202,7 @@ final class BenchCommand implements Callable<Integer> {
             for (String option : RANDOM_MODEL_OPTIONS) {
                 if (spec.commandLine().getParseResult().hasMatchedOption(option)) {
                     throw new ParameterException(spec.commandLine(), option + " describes the model that "
-                            + "--random-llama writes; --model measures its folder as it is, so leave " + option
-                            + " out");
+                            + "--random-llama writes, and --model measures its folder as it is; remove " + option);
                 }
             }
         }

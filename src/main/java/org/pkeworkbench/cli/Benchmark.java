@@ -408,17 +408,17 @@ final class Benchmark {
 
     /**
      * Returns what is wrong with the token counts for a model of {@code positions} positions, or
-     * empty. A decode run of {@code promptTokens} and {@code decodeTokens} needs one position more
-     * than their sum, for the token the last step predicts. A record runs with its safe or its
-     * unsafe response, so its length is the longest sequence of locate and the edit steps.
+     * empty. A decode run feeds the prompt and then one token per step, so it needs their sum. A
+     * record runs with its safe or its unsafe response, so its length is the longest sequence of
+     * locate and the edit steps.
      *
      * @param model "the model's" or "the random model's", for the message
      */
     static Optional<String> lengthProblem(int positions, String model, int promptTokens, int decodeTokens,
             int recordTokens) {
-        if (promptTokens + decodeTokens + 1 > positions) {
+        if (promptTokens + decodeTokens > positions) {
             return Optional.of("--prompt-tokens " + promptTokens + " plus --decode-tokens " + decodeTokens + " needs "
-                    + (promptTokens + decodeTokens + 1) + " positions, more than " + model + " " + positions
+                    + (promptTokens + decodeTokens) + " positions, more than " + model + " " + positions
                     + " (max_position_embeddings); use fewer tokens");
         }
         if (recordTokens > positions) {

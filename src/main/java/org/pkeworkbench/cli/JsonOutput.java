@@ -31,7 +31,8 @@ final class JsonOutput {
 
     /**
      * Checks before any work that {@code out} may become a new model directory: it must not exist
-     * (an empty directory is accepted) and must not lie inside the model directory.
+     * (an empty directory is accepted), its folder must be writable, and it must not lie inside the
+     * model directory.
      *
      * @throws PathOptionException naming {@code option} and the path otherwise
      */
@@ -49,6 +50,13 @@ final class JsonOutput {
         if (taken) {
             throw new PathOptionException(option + " " + out + (Files.isDirectory(out) ? " is a directory that is not "
                     + "empty" : " is a file") + "; choose a new or empty directory");
+        }
+        // The directory is written under a temporary name beside it, so its parent must be writable.
+        Path parent = out.toAbsolutePath().normalize().getParent();
+        try {
+            checkFolders(out, parent);
+        } catch (PathOptionException e) {
+            throw new PathOptionException(option + " " + out + " " + e.problem());
         }
         try {
             org.pkeworkbench.model.io.ModelDirectoryWriter.checkOutputDirectory(modelDir, out);

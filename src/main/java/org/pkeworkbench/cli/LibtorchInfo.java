@@ -63,11 +63,8 @@ record LibtorchInfo(String engineName, String libtorchVersion, String djlVersion
         String fromEnvironment = System.getenv(LIBRARY_PATH);
         String fromProperty = System.getProperty(LIBRARY_PATH);
         if (fromEnvironment == null && fromProperty == null) {
-            // The bundled jar contains libtorch 2.7.1 for the CPU, so another version or flavor makes DJL look for a missing one.
-            return LIBRARY_PATH + " is not set, so DJL looked for the pytorch-native jar on the class path, which "
-                    + "holds the CPU build of libtorch " + LibtorchProbe.EXPECTED_VERSION + ": unset PYTORCH_VERSION "
-                    + "and PYTORCH_FLAVOR to use it, or point " + LIBRARY_PATH + " at a folder holding "
-                    + System.mapLibraryName("torch");
+            return LIBRARY_PATH + " is not set, so DJL looked for the pytorch-native jar on the class path; "
+                    + "point " + LIBRARY_PATH + " at a folder holding " + System.mapLibraryName("torch");
         }
         String value = fromEnvironment != null ? fromEnvironment : fromProperty;
         String first = value.split(java.io.File.pathSeparator)[0];

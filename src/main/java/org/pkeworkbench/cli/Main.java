@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import org.pkeworkbench.model.LibtorchProbe;
+import org.pkeworkbench.model.io.FileErrors;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.ArgSpec;
@@ -27,6 +28,11 @@ import picocli.CommandLine.Model.OptionSpec;
 public final class Main {
 
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Main.class);
+    /**
+     * Writes to the log file only (see logback.xml): a failed command's stack trace belongs in the
+     * file that bug reports attach, while stderr shows the message alone.
+     */
+    private static final org.slf4j.Logger FILE_LOG = org.slf4j.LoggerFactory.getLogger("org.pkeworkbench.logfile");
 
     private Main() {}
 
@@ -68,10 +74,10 @@ public final class Main {
                 String options = optionsGiving(line.getCommandSpec(), pathError.path());
                 return reportInvalidInput(line, pathError.messageNaming(options), null);
             }
-            // Expected failures (bad files, bad values) get their message only; the stack trace goes to the debug log.
-            LOG.debug("Command failed", error);
+            // Expected failures (bad files, bad values) get their message only on stderr; the log file gets the stack trace.
+            FILE_LOG.error("Command failed", error);
             String message = error instanceof java.nio.file.FileSystemException fileError
-                    ? describe(fileError)
+                    ? FileErrors.describe(fileError)
                     : error.getMessage() == null ? error.toString() : error.getMessage();
             boolean expected = error instanceof java.io.IOException || error instanceof IllegalArgumentException
                     || error instanceof java.util.concurrent.CancellationException
@@ -84,27 +90,6 @@ public final class Main {
             return reportInvalidInput(error.getCommandLine(), String.valueOf(error.getMessage()), error);
         });
         return commandLine.execute(args);
-    }
-
-    /**
-     * Returns a file error as "FILE: reason". Java's file errors carry only the path as their
-     * message, so "permission denied" or "no such file or folder" comes from the exception's type.
-     */
-    static String describe(java.nio.file.FileSystemException error) {
-        String reason;
-        if (error.getReason() != null) {
-            reason = error.getReason();
-        } else if (error instanceof java.nio.file.AccessDeniedException) {
-            reason = "permission denied";
-        } else if (error instanceof java.nio.file.NoSuchFileException) {
-            reason = "no such file or folder";
-        } else if (error instanceof java.nio.file.FileAlreadyExistsException) {
-            reason = "already exists";
-        } else {
-            reason = error.getClass().getSimpleName();
-        }
-        String other = error.getOtherFile() == null ? "" : " (and " + error.getOtherFile() + ")";
-        return error.getFile() + other + ": " + reason;
     }
 
     /**

@@ -37,6 +37,11 @@ final class PathOptionException extends IllegalArgumentException {
         this.problem = problem;
     }
 
+    /** Returns the problem without the path, such as "already exists; choose a new name". */
+    String problem() {
+        return problem;
+    }
+
     /** Returns the output path, or null when the message names its option itself. */
     Path path() {
         return path;

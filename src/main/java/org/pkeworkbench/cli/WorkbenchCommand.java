@@ -45,7 +45,8 @@ final class WorkbenchCommand implements Callable<Integer> {
             }
             if (message.contains("DISPLAY")) {
                 throw new MachineSetupException(message + ". The window needs a display: start it from a desktop "
-                        + "session, or on a server under xvfb-run. See the README's Troubleshooting.", e);
+                        + "session, or on a server under xvfb-run. If DISPLAY is set, check that this user may use that "
+                        + "display (XAUTHORITY). See the README's Troubleshooting.", e);
             }
             throw e;
         }

@@ -91,19 +91,26 @@ public final class DeviceChoice {
     static String noGpuHint() {
         StringBuilder hint = new StringBuilder();
         LibtorchProbe.ignoredOverride().ifPresent(ignored -> hint.append(ignored).append(' '));
-        LibtorchProbe.flavorWithoutLibrary().ifPresent(ignored -> hint.append(ignored).append(' '));
+        LibtorchProbe.flavorMismatch().ifPresent(mismatch -> hint.append(mismatch).append(' '));
         return hint.append(noGpuHint(LibtorchProbe.libtorchDir())).toString();
     }
 
     /**
-     * Returns the set-up steps for a libtorch in {@code dir} that finds no GPU: {@link #NO_GPU_HINT}
-     * for a CPU build, or what to check on the machine for a CUDA build (one with libtorch_cuda).
+     * Returns the set-up steps for a libtorch in {@code dir} that finds no GPU: for a CUDA build (one
+     * with libtorch_cuda), what to check on the machine; for a CPU build of the user's own
+     * (PYTORCH_LIBRARY_PATH), that it is one; else {@link #NO_GPU_HINT} for the bundled CPU build.
      */
     static String noGpuHint(Path dir) {
         if (Files.exists(dir.resolve(System.mapLibraryName("torch_cuda")))) {
             return "The libtorch in " + dir + " is a CUDA build, but CUDA reports no usable GPU: check that the "
                     + "NVIDIA driver is installed and lists the GPU (nvidia-smi), and that CUDA_VISIBLE_DEVICES does "
                     + "not hide it.";
+        }
+        if (LibtorchProbe.requestedFolderInUse()) {
+            return "The libtorch in " + dir + " (PYTORCH_LIBRARY_PATH) is a CPU build: it has no "
+                    + System.mapLibraryName("torch_cuda") + ". To use an NVIDIA GPU, point PYTORCH_LIBRARY_PATH at the "
+                    + "lib folder of a CUDA build of libtorch 2.7.1, with PYTORCH_VERSION=2.7.1 and PYTORCH_FLAVOR set to "
+                    + "its CUDA version, such as cu128 (docs/gpu.md in the sources).";
         }
         return NO_GPU_HINT;
     }

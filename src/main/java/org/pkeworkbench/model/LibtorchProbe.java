@@ -84,13 +84,13 @@ public final class LibtorchProbe {
 
     /**
      * Returns the warnings about libtorch settings that a loaded, working libtorch can still have:
-     * {@link #ignoredOverride()}, {@link #flavorWithoutLibrary()} and {@link #versionMismatch()}.
+     * {@link #ignoredOverride()}, {@link #flavorMismatch()} and {@link #versionMismatch()}.
      * Commands log them; {@code self-check} also prints them.
      */
     public static List<String> warnings() {
         List<String> warnings = new ArrayList<>();
         ignoredOverride().ifPresent(warnings::add);
-        flavorWithoutLibrary().ifPresent(warnings::add);
+        flavorMismatch().ifPresent(warnings::add);
         versionMismatch().ifPresent(warnings::add);
         return warnings;
     }
@@ -111,23 +111,39 @@ public final class LibtorchProbe {
     }
 
     /**
-     * Describes a CUDA PYTORCH_FLAVOR (such as cu128) that had no effect: without
-     * PYTORCH_LIBRARY_PATH, DJL loads its bundled CPU build whatever the flavor names.
+     * Describes a CUDA PYTORCH_FLAVOR (such as cu128) next to a libtorch that is a CPU build (no
+     * libtorch_cuda.so in its folder): without PYTORCH_LIBRARY_PATH, DJL loads its bundled CPU build
+     * whatever the flavor names, and a folder of the user's own may be a CPU build by mistake.
      *
-     * @return the warning, or empty when the flavor is unset or not a CUDA one, or libtorch is a CUDA build
+     * @return the warning, or empty when the flavor is unset or not a CUDA one, libtorch is a CUDA
+     *     build, or {@link #ignoredOverride()} already warns about the folder
      */
-    public static Optional<String> flavorWithoutLibrary() {
+    public static Optional<String> flavorMismatch() {
         String flavor = Utils.getEnvOrSystemProperty("PYTORCH_FLAVOR");
-        String requested = Utils.getEnvOrSystemProperty(LIBRARY_PATH);
-        if (flavor == null || !flavor.startsWith("cu") || (requested != null && !requested.isBlank())) {
+        if (flavor == null || !flavor.startsWith("cu")) {
             return Optional.empty();
         }
         Path loaded = libtorchDir();
         if (Files.exists(loaded.resolve(System.mapLibraryName("torch_cuda")))) {
             return Optional.empty();
         }
-        return Optional.of("PYTORCH_FLAVOR is " + flavor + ", but " + LIBRARY_PATH + " is unset, so DJL loaded the CPU "
-                + "build in " + loaded + "; set " + LIBRARY_PATH + " to the lib folder of a " + flavor + " libtorch.");
+        if (!requestedFolderInUse()) {
+            if (ignoredOverride().isPresent()) {
+                return Optional.empty();
+            }
+            return Optional.of("PYTORCH_FLAVOR is " + flavor + ", but " + LIBRARY_PATH + " is unset, so DJL loaded the "
+                    + "CPU build in " + loaded + "; set " + LIBRARY_PATH + " to the lib folder of a " + flavor
+                    + " libtorch.");
+        }
+        return Optional.of("PYTORCH_FLAVOR is " + flavor + ", but the libtorch in " + loaded + " is a CPU build (it has "
+                + "no " + System.mapLibraryName("torch_cuda") + "), so it finds no GPU; set PYTORCH_FLAVOR to cpu for "
+                + "it, or point " + LIBRARY_PATH + " at the lib folder of a " + flavor + " libtorch.");
+    }
+
+    /** Returns whether PYTORCH_LIBRARY_PATH is set and DJL loaded libtorch from it. */
+    public static boolean requestedFolderInUse() {
+        String requested = Utils.getEnvOrSystemProperty(LIBRARY_PATH);
+        return requested != null && !requested.isBlank() && ignoredOverride().isEmpty();
     }
 
     /**
@@ -154,7 +170,7 @@ public final class LibtorchProbe {
         boolean missing = Arrays.stream(requested.split(java.io.File.pathSeparator))
                 .filter(entry -> !entry.isBlank())
                 .noneMatch(entry -> Files.isDirectory(Path.of(entry)));
-        String reason = missing ? "that folder does not exist" : "that path holds no " + System.mapLibraryName("torch");
+        String reason = missing ? requested + " does not exist" : "that path contains no " + System.mapLibraryName("torch");
         return Optional.of(LIBRARY_PATH + " is " + requested + ", but DJL loaded libtorch from " + loaded
                 + ", because " + reason + "; point it at the lib folder of a libtorch.");
     }
@@ -277,7 +293,14 @@ public final class LibtorchProbe {
         }
         if (cause.contains("jnilib/") || cause.contains("libdjl_torch") || cause.contains("Offline mode")
                 || cause.contains("jni files")) {
-            return "DJL found no JNI library for PYTORCH_FLAVOR=" + setting("PYTORCH_FLAVOR") + " and PYTORCH_VERSION="
+            String requested = Utils.getEnvOrSystemProperty(LIBRARY_PATH);
+            // Without a folder of the user's own, the bundled build is almost always what was meant.
+            String bundled = requested == null || requested.isBlank()
+                    ? LIBRARY_PATH + " is unset, so DJL can only use its bundled CPU build of libtorch " + EXPECTED_VERSION
+                            + ", which needs PYTORCH_VERSION and PYTORCH_FLAVOR unset (or " + EXPECTED_VERSION + " and cpu): "
+                            + "unset them to use it. "
+                    : "";
+            return bundled + "DJL found no JNI library for PYTORCH_FLAVOR=" + setting("PYTORCH_FLAVOR") + " and PYTORCH_VERSION="
                     + setting("PYTORCH_VERSION") + ". For libtorch " + EXPECTED_VERSION + ", set PYTORCH_FLAVOR to the "
                     + "build's flavor (cpu, or cu128 for the CUDA 12.8 build) and PYTORCH_VERSION to " + EXPECTED_VERSION
                     + ". For a JNI library rebuilt for another version, DJL looks for "

@@ -22,4 +22,11 @@ class ErrorAlertsTest {
     void describeUsesClassNameWithoutMessage() {
         assertEquals("NullPointerException", ErrorAlerts.describe(new NullPointerException()));
     }
+
+    @Test
+    void describeNamesFileErrorReason() {
+        String text = ErrorAlerts.describe(new java.nio.file.AccessDeniedException("/out/s1.pkeproj.saving-1"));
+
+        assertEquals("/out/s1.pkeproj.saving-1: permission denied", text);
+    }
 }

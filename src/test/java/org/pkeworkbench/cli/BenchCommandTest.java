@@ -320,7 +320,7 @@ class BenchCommandTest {
                 "--prompt-tokens", "500", "--decode-tokens", "64");
 
         assertEquals(2, run.exitCode(), run::toString);
-        assertTrue(run.err().contains("--prompt-tokens 500 plus --decode-tokens 64 needs 565 positions, more than the "
+        assertTrue(run.err().contains("--prompt-tokens 500 plus --decode-tokens 64 needs 564 positions, more than the "
                 + "model's 512"), run::toString);
         assertTrue(run.err().contains("--help"), run::toString);
     }
@@ -358,7 +358,7 @@ class BenchCommandTest {
         assertEquals(2, underFile.exitCode(), underFile::toString);
         assertTrue(underFile.err().contains(file + " is a file, not a folder"), underFile::toString);
         assertEquals(2, tooLong.exitCode(), tooLong::toString);
-        assertTrue(tooLong.err().contains("needs 4101 positions, more than the random model's 4096"), tooLong::toString);
+        assertTrue(tooLong.err().contains("needs 4100 positions, more than the random model's 4096"), tooLong::toString);
         assertFalse(Files.exists(out), "no model written");
     }
 

@@ -107,7 +107,9 @@ class LibtorchProbeTest {
         String suffixed = LibtorchProbe.loadAdvice("Unexpected version: 2.13.0+cpu");
 
         assertAll(
-                () -> assertTrue(missingJni.startsWith("DJL found no JNI library for PYTORCH_FLAVOR="), missingJni),
+                () -> assertTrue(missingJni.startsWith("PYTORCH_LIBRARY_PATH is unset, so DJL can only use its "
+                        + "bundled CPU build of libtorch 2.7.1"), missingJni),
+                () -> assertTrue(missingJni.contains("DJL found no JNI library for PYTORCH_FLAVOR="), missingJni),
                 () -> assertTrue(missingJni.contains("set PYTORCH_FLAVOR to the build's flavor (cpu, or cu128"),
                         missingJni),
                 () -> assertTrue(missingJni.contains("\"Another libtorch version\""), missingJni),
@@ -149,18 +151,45 @@ class LibtorchProbeTest {
 
     @Test
     void missingFolderAndFlavorWarnings() {
+        // The warnings compare with the folder DJL loaded, so the engine must have started.
+        LibtorchProbe.check();
         try {
             System.setProperty(LibtorchProbe.LIBRARY_PATH, temp.resolve("missing/lib").toString());
             String missing = LibtorchProbe.ignoredOverride().orElseThrow();
             System.clearProperty(LibtorchProbe.LIBRARY_PATH);
             System.setProperty("PYTORCH_FLAVOR", "cu128");
-            String flavor = LibtorchProbe.flavorWithoutLibrary().orElseThrow();
+            String flavor = LibtorchProbe.flavorMismatch().orElseThrow();
 
             assertAll(
-                    () -> assertTrue(missing.contains("because that folder does not exist"), missing),
+                    () -> assertTrue(missing.contains("because " + temp.resolve("missing/lib") + " does not exist"),
+                            missing),
                     () -> assertTrue(flavor.startsWith("PYTORCH_FLAVOR is cu128, but PYTORCH_LIBRARY_PATH is unset, so "
                             + "DJL loaded the CPU build in "), flavor),
                     () -> assertTrue(LibtorchProbe.warnings().contains(flavor), LibtorchProbe.warnings()::toString));
+        } finally {
+            System.clearProperty(LibtorchProbe.LIBRARY_PATH);
+            System.clearProperty("PYTORCH_FLAVOR");
+        }
+    }
+
+    @Test
+    void cudaFlavorOnOwnCpuFolderWarns() {
+        // The bundled folder named in PYTORCH_LIBRARY_PATH stands for a CPU build of the user's own.
+        LibtorchProbe.check();
+        Path loaded = LibtorchProbe.libtorchDir();
+        try {
+            System.setProperty(LibtorchProbe.LIBRARY_PATH, loaded.toString());
+            System.setProperty("PYTORCH_FLAVOR", "cu128");
+            String warning = LibtorchProbe.flavorMismatch().orElseThrow();
+            String hint = DeviceChoice.noGpuHint(loaded);
+
+            assertAll(
+                    () -> assertTrue(warning.startsWith("PYTORCH_FLAVOR is cu128, but the libtorch in " + loaded
+                            + " is a CPU build"), warning),
+                    () -> assertTrue(warning.contains("set PYTORCH_FLAVOR to cpu for it"), warning),
+                    () -> assertTrue(hint.startsWith("The libtorch in " + loaded + " (PYTORCH_LIBRARY_PATH) is a CPU "
+                            + "build"), hint),
+                    () -> assertFalse(hint.contains("The bundled libtorch"), hint));
         } finally {
             System.clearProperty(LibtorchProbe.LIBRARY_PATH);
             System.clearProperty("PYTORCH_FLAVOR");
