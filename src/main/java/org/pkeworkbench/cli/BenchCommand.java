@@ -348,7 +348,8 @@ final class BenchCommand implements Callable<Integer> {
      * sees how much the machine disturbed the medians.
      */
     static String spread(Object runSeconds) {
-        if (runSeconds instanceof Map<?, ?> runs && runs.values().stream().allMatch(values -> ((double[]) values).length < 2)) {
+        if (runSeconds instanceof Map<?, ?> runs
+                && runs.values().stream().allMatch(values -> ((double[]) values).length < 2)) {
             return "Spread of the timed runs: not known, one timed run each (--repeats 2 or more shows it)";
         }
         StringBuilder line = new StringBuilder("Spread of the timed runs, slowest over fastest:");

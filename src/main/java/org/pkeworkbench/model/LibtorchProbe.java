@@ -112,8 +112,8 @@ public final class LibtorchProbe {
 
     /**
      * Describes a CUDA PYTORCH_FLAVOR (such as cu128) next to a libtorch that is a CPU build (no
-     * libtorch_cuda.so in its folder): without PYTORCH_LIBRARY_PATH, DJL loads its bundled CPU build
-     * whatever the flavor names, and a folder of the user's own may be a CPU build by mistake.
+     * libtorch_cuda.so in its folder). Without PYTORCH_LIBRARY_PATH, DJL loads its bundled CPU build
+     * whatever the flavor names. A folder of the user's own may be a CPU build by mistake.
      *
      * @return the warning, or empty when the flavor is unset or not a CUDA one, libtorch is a CUDA
      *     build, or {@link #ignoredOverride()} already warns about the folder

@@ -7,7 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Where and when a result was computed: the time, this program's version, Java, the operating
+ * A description of where and when a result was computed: the time, this program's version, Java, the operating
  * system, the CPU, the thread counts, the heap limit, DJL and libtorch. Edit reports and benchmark
  * records carry it, so that a number read months later, or on another machine, can be traced to the
  * machine and build that produced it, and a rerun can be compared like for like.
