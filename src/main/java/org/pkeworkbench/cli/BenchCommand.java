@@ -150,7 +150,7 @@ final class BenchCommand implements Callable<Integer> {
                 // so that less of it counts in the memory rows.
                 System.gc();
             }
-            run(modelDir, resolved, random == null ? null : random.description(stored));
+            run(modelDir, resolved, random == null ? null : random.description(weightsDtype.toLowerCase(Locale.ROOT)));
             if (temporary != null) {
                 spec.commandLine().getOut().println("The random model was in a temporary folder, which is deleted now; "
                         + "--out DIR keeps it");

@@ -28,7 +28,6 @@ import org.pkeworkbench.model.ForwardOptions;
 import org.pkeworkbench.model.KvCache;
 import org.pkeworkbench.model.LibtorchProbe;
 import org.pkeworkbench.model.MklCodePath;
-import org.pkeworkbench.model.ModelConfig;
 import org.pkeworkbench.model.NativeMemoryTuning;
 import org.pkeworkbench.model.ProgressListener;
 import org.pkeworkbench.model.RowBlockProduct;
@@ -124,10 +123,7 @@ final class Benchmark {
         results.put("device", device.toString());
         results.put("dtype", dtype.label());
         results.put("libtorch", LibtorchProbe.summary());
-        Map<String, Object> environment = RunEnvironment.describe();
-        // The libtorch entry is a key of its own, above.
-        environment.remove("libtorch");
-        results.put("environment", environment);
+        results.put("environment", RunEnvironment.describe());
         results.put("random_llama", randomModel);
         results.put("seed", seed);
         results.put("prompt_tokens", promptTokens);
@@ -140,10 +136,6 @@ final class Benchmark {
 
         // NOTE: on the CPU, F32 weights are memory-mapped without a copy, so this times header parsing
         // and mapping. Pages are read on first use, from the page cache when the files are warm.
-        lengthProblem(ModelConfig.load(modelDir).maxPositions(), "the model's", promptTokens, decodeTokens,
-                workload.recordTokens()).ifPresent(problem -> {
-                    throw new IllegalArgumentException(problem);
-                });
         long bytes = safetensorsBytes();
         double loadSeconds = median("load", () -> DecoderModel.load(modelDir, device, dtype).close());
         results.put("load_seconds", loadSeconds);

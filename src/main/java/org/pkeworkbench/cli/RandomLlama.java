@@ -155,8 +155,12 @@ record RandomLlama(int vocab, int hidden, int intermediate, int layers, int head
         guard.write(() -> JsonOutput.write(staging.resolve("model.safetensors.index.json"), index));
     }
 
-    /** Returns the sizes, seed and stored type, as {@code bench} records them under {@code random_llama}. */
-    Map<String, Object> description(StoredDType stored) {
+    /**
+     * Returns the sizes, seed and stored type, as {@code bench} records them under {@code random_llama}.
+     *
+     * @param weightsDtype the stored type as {@code --weights-dtype} names it, such as {@code bfloat16}
+     */
+    Map<String, Object> description(String weightsDtype) {
         Map<String, Object> sizes = new LinkedHashMap<>();
         sizes.put("vocab", vocab);
         sizes.put("hidden", hidden);
@@ -165,12 +169,7 @@ record RandomLlama(int vocab, int hidden, int intermediate, int layers, int head
         sizes.put("heads", heads);
         sizes.put("kv_heads", kvHeads);
         sizes.put("seed", seed);
-        // Spelled as --weights-dtype takes it.
-        sizes.put("weights_dtype", switch (stored) {
-            case F16 -> "float16";
-            case BF16 -> "bfloat16";
-            default -> "float32";
-        });
+        sizes.put("weights_dtype", weightsDtype);
         return sizes;
     }
 

@@ -46,6 +46,7 @@ import org.pkeworkbench.model.Autograd;
 import org.pkeworkbench.model.DecoderModel;
 import org.pkeworkbench.model.ForwardOptions;
 import org.pkeworkbench.model.LanguageModel;
+import org.pkeworkbench.model.LibtorchProbe;
 import org.pkeworkbench.model.MklCodePath;
 import org.pkeworkbench.model.ProgressListener;
 import org.pkeworkbench.model.RunEnvironment;
@@ -599,6 +600,7 @@ public final class EditPipeline {
 
     private static Map<String, Object> environment() {
         Map<String, Object> info = RunEnvironment.describe();
+        info.put("libtorch", LibtorchProbe.summary());
         info.put("heap_used_bytes", Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory());
         info.put("mkl_code_path", MklCodePath.apply());
         return info;

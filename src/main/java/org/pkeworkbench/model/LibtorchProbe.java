@@ -127,13 +127,15 @@ public final class LibtorchProbe {
         if (Files.exists(loaded.resolve(System.mapLibraryName("torch_cuda")))) {
             return Optional.empty();
         }
-        if (!requestedFolderInUse()) {
-            if (ignoredOverride().isPresent()) {
-                return Optional.empty();
-            }
+        String requested = Utils.getEnvOrSystemProperty(LIBRARY_PATH);
+        if (requested == null || requested.isBlank()) {
             return Optional.of("PYTORCH_FLAVOR is " + flavor + ", but " + LIBRARY_PATH + " is unset, so DJL loaded the "
                     + "CPU build in " + loaded + "; set " + LIBRARY_PATH + " to the lib folder of a " + flavor
                     + " libtorch.");
+        }
+        if (ignoredOverride().isPresent()) {
+            // That warning already covers a folder DJL did not use.
+            return Optional.empty();
         }
         return Optional.of("PYTORCH_FLAVOR is " + flavor + ", but the libtorch in " + loaded + " is a CPU build (it has "
                 + "no " + System.mapLibraryName("torch_cuda") + "), so it finds no GPU; set PYTORCH_FLAVOR to cpu for "

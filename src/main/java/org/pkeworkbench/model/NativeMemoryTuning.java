@@ -90,7 +90,7 @@ public final class NativeMemoryTuning {
      * @return whether glibc released any memory
      */
     public static boolean trimFreeMemory() {
-        if (!System.getProperty("os.name", "").toLowerCase(Locale.ROOT).contains("linux")) {
+        if (!onLinux()) {
             return false;
         }
         try {
@@ -116,7 +116,7 @@ public final class NativeMemoryTuning {
         if (!"true".equalsIgnoreCase(System.getProperty(PROPERTY))) {
             return false;
         }
-        if (!System.getProperty("os.name", "").toLowerCase(Locale.ROOT).contains("linux")) {
+        if (!onLinux()) {
             return false;
         }
         try {
@@ -131,5 +131,10 @@ public final class NativeMemoryTuning {
             LOG.info("glibc malloc tuning unavailable, keeping the C library's defaults: {}", e.toString());
         }
         return applied;
+    }
+
+    /** Returns whether this is Linux, where glibc's malloc functions may be present. */
+    private static boolean onLinux() {
+        return System.getProperty("os.name", "").toLowerCase(Locale.ROOT).contains("linux");
     }
 }

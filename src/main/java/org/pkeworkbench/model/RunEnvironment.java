@@ -8,7 +8,7 @@ import java.util.Map;
 
 /**
  * A description of where and when a result was computed: the time, this program's version, Java, the operating
- * system, the CPU, the thread counts, the heap limit, DJL and libtorch. Edit reports and benchmark
+ * system, the CPU, the thread counts, the heap limit and DJL. Edit reports and benchmark
  * records carry it, so that a number read months later, or on another machine, can be traced to the
  * machine and build that produced it, and a rerun can be compared like for like.
  */
@@ -20,8 +20,8 @@ public final class RunEnvironment {
      * Returns the description as JSON-ready values, in a fixed key order: {@code timestamp}
      * (ISO-8601, UTC), {@code pke_workbench}, {@code java}, {@code os}, {@code cpu} (the model name,
      * else the vendor, else null), {@code cpu_cores} (as the JVM sees them), {@code libtorch_threads}
-     * (libtorch's intra-op threads), {@code max_heap_bytes}, {@code djl}, {@code engine} and
-     * {@code libtorch} ({@link LibtorchProbe#summary()}).
+     * (libtorch's intra-op threads), {@code max_heap_bytes}, {@code djl} and {@code engine}. Callers
+     * add {@link LibtorchProbe#summary()} where they record libtorch.
      *
      * <p>Starts libtorch when it has not started yet.
      */
@@ -41,7 +41,6 @@ public final class RunEnvironment {
         info.put("max_heap_bytes", Runtime.getRuntime().maxMemory());
         info.put("djl", Engine.getDjlVersion());
         info.put("engine", engine.getEngineName() + " " + engine.getVersion());
-        info.put("libtorch", LibtorchProbe.summary());
         return info;
     }
 }

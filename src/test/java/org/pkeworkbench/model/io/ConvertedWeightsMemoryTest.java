@@ -65,9 +65,9 @@ class ConvertedWeightsMemoryTest {
     }
 
     /**
-     * A converted tensor is read in chunks, not mapped: a mapping would stay until a garbage
-     * collection, with its pages counted in the resident size. A float32 tensor stored as float32
-     * stays mapped, because the loaded array is that mapping.
+     * Checks that a converted tensor is read in chunks, not mapped, because a mapping would stay
+     * until a garbage collection, with its pages counted in the resident size. A float32 tensor
+     * stored as float32 stays mapped, because the loaded array is that mapping.
      */
     @Test
     @EnabledOnOs(OS.LINUX)
