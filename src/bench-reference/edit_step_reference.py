@@ -1,0 +1,243 @@
+"""Times PKE edit steps written directly in PyTorch eager, as a reference for `bench`'s edit step.
+
+`bench` times the workbench's edit step on a Llama model. This script runs the same workload in
+plain PyTorch on the same weights, so that both can be compared on one machine:
+
+- 2 edit records of 8 prompt and 4 response tokens (random ids), the first also the locality record;
+- 32 random neurons trained in `down_proj` of each of the last two layers;
+- PKE's default loss: safe NLL, 0.1 x unlikelihood of the unsafe response, and 2.0 x the KL to
+  the unedited model over the locality answer plus 4.0 x the KL at its first position; Adam at lr 5e-3;
+- 3 steps per run, one warm-up run, then the median of --repeats runs, in seconds per step.
+
+Three ways to run a step:
+
+- cached-slices: the workbench's default. Only the hot-spot columns are trained ([hidden, 32]
+  per matrix), and the inputs of the first edited layer are computed once, before the steps.
+- full-slices: the same slices, with every layer run in every step (`--full-recomputation`).
+- full-masked: a straightforward implementation. The whole `down_proj` matrices are trained,
+  their gradients are masked to the hot-spot columns before each Adam step, and every layer runs
+  in every step.
+
+Usage: python3 edit_step_reference.py MODEL_DIR [--threads N] [--repeats N] [--json FILE]
+MODEL_DIR is a Llama model in float32, float16 or bfloat16 safetensors (one file, or shards with
+model.safetensors.index.json), such as `bench --random-llama --out MODEL_DIR` writes. The weights
+are computed in float32. Needs only torch; the ids and neurons come from torch's generator, so they
+differ from bench's, but the shapes are the same.
+"""
+import argparse
+import json
+import statistics
+import struct
+import time
+from pathlib import Path
+
+import torch
+
+STORED_TYPES = {"F32": torch.float32, "F16": torch.float16, "BF16": torch.bfloat16}
+RECORDS = 2
+PROMPT_TOKENS = 8
+RESPONSE_TOKENS = 4
+NEURONS = 32
+STEPS = 3
+LEARNING_RATE = 5e-3
+UNLIKELIHOOD_WEIGHT = 0.1
+KL_WEIGHT = 2.0
+FIRST_POSITION_KL_WEIGHT = 4.0
+MAX_PROBABILITY = 1 - 1e-6
+
+
+def read_safetensors(path):
+    """Returns a file's tensors by name, in float32."""
+    with open(path, "rb") as stream:
+        header_length = struct.unpack("<Q", stream.read(8))[0]
+        header = json.loads(stream.read(header_length))
+        data = bytearray(stream.read())
+    tensors = {}
+    for name, entry in header.items():
+        if name == "__metadata__":
+            continue
+        stored = STORED_TYPES[entry["dtype"]]
+        start, end = entry["data_offsets"]
+        flat = torch.frombuffer(data, dtype=stored, count=(end - start) // stored.itemsize, offset=start)
+        tensors[name] = flat.reshape(entry["shape"]).float()
+    return tensors
+
+
+def read_weights(folder):
+    index = folder / "model.safetensors.index.json"
+    files = sorted(set(json.loads(index.read_text())["weight_map"].values())) if index.exists() \
+        else ["model.safetensors"]
+    weights = {}
+    for file in files:
+        weights.update(read_safetensors(folder / file))
+    return weights
+
+
+class Llama:
+    """A Llama decoder in float32; `down(i)` supplies layer i's down_proj weight [hidden, intermediate]."""
+
+    def __init__(self, folder):
+        config = json.loads((folder / "config.json").read_text())
+        self.weights = read_weights(folder)
+        self.layers = config["num_hidden_layers"]
+        self.heads = config["num_attention_heads"]
+        self.kv_heads = config.get("num_key_value_heads", self.heads)
+        self.head_dim = config["hidden_size"] // self.heads
+        self.eps = config.get("rms_norm_eps", 1e-6)
+        self.vocab = config["vocab_size"]
+        inverse = 1.0 / config.get("rope_theta", 10000.0) ** (
+            torch.arange(0, self.head_dim, 2).float() / self.head_dim)
+        angles = torch.outer(torch.arange(config["max_position_embeddings"]).float(), inverse)
+        angles = torch.cat([angles, angles], -1)
+        self.cos, self.sin = angles.cos(), angles.sin()
+        self.head = self.weights.get("lm_head.weight", self.weights["model.embed_tokens.weight"])
+
+    def down_proj(self, layer):
+        return self.weights[f"model.layers.{layer}.mlp.down_proj.weight"]
+
+    def norm(self, x, weight):
+        return x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + self.eps) * weight
+
+    def rotate(self, x):
+        """Applies rotary position embeddings to [batch, heads, seq, head_dim]."""
+        positions = x.shape[-2]
+        half = x.shape[-1] // 2
+        rotated = torch.cat([-x[..., half:], x[..., :half]], -1)
+        return x * self.cos[:positions] + rotated * self.sin[:positions]
+
+    def layer(self, index, x, down):
+        """Runs one decoder layer on x, [batch, seq, hidden]."""
+        w = self.weights
+        prefix = f"model.layers.{index}."
+        batch, positions, hidden = x.shape
+
+        a = self.norm(x, w[prefix + "input_layernorm.weight"])
+        q = (a @ w[prefix + "self_attn.q_proj.weight"].T).view(batch, positions, self.heads, self.head_dim)
+        k = (a @ w[prefix + "self_attn.k_proj.weight"].T).view(batch, positions, self.kv_heads, self.head_dim)
+        v = (a @ w[prefix + "self_attn.v_proj.weight"].T).view(batch, positions, self.kv_heads, self.head_dim)
+        q, k, v = self.rotate(q.transpose(1, 2)), self.rotate(k.transpose(1, 2)), v.transpose(1, 2)
+        if self.kv_heads != self.heads:
+            k = k.repeat_interleave(self.heads // self.kv_heads, 1)
+            v = v.repeat_interleave(self.heads // self.kv_heads, 1)
+        attended = torch.nn.functional.scaled_dot_product_attention(q, k, v, is_causal=True)
+        x = x + attended.transpose(1, 2).reshape(batch, positions, hidden) @ w[prefix + "self_attn.o_proj.weight"].T
+
+        m = self.norm(x, w[prefix + "post_attention_layernorm.weight"])
+        gated = torch.nn.functional.silu(m @ w[prefix + "mlp.gate_proj.weight"].T) * (m @ w[prefix + "mlp.up_proj.weight"].T)
+        return x + gated @ down(index).T
+
+    def hidden_before(self, ids, first_layer, down):
+        """Returns the input of layer first_layer, [1, seq, hidden]."""
+        x = self.weights["model.embed_tokens.weight"][ids]
+        for index in range(first_layer):
+            x = self.layer(index, x, down)
+        return x
+
+    def logits(self, ids, down, first_layer=0, cached=None):
+        """Returns the [1, seq, vocab] logits, starting from the cached input of first_layer when one is given."""
+        x = cached if cached is not None else self.weights["model.embed_tokens.weight"][ids]
+        for index in range(first_layer, self.layers):
+            x = self.layer(index, x, down)
+        return self.norm(x, self.weights["model.norm.weight"]) @ self.head.T
+
+
+def answer_log_probs(logits, prompt_length):
+    """Returns the [answer, vocab] log-probabilities at the positions that predict the answer tokens."""
+    return logits[0, prompt_length - 1:-1].log_softmax(-1)
+
+
+def run_edit(model, mode, records, hot_spots):
+    """Runs STEPS steps and returns the seconds per step, without the passes before the first step."""
+    edited = sorted(hot_spots)
+    if mode == "full-masked":
+        trained = {i: model.down_proj(i).clone().requires_grad_(True) for i in edited}
+        masks = {i: torch.zeros(trained[i].shape[1]).index_fill_(0, hot_spots[i], 1.0) for i in edited}
+
+        def down(index):
+            return trained.get(index, model.down_proj(index))
+    else:
+        trained = {i: torch.zeros(model.down_proj(i).shape[0], len(hot_spots[i]), requires_grad=True)
+                   for i in edited}
+
+        def down(index):
+            if index not in trained:
+                return model.down_proj(index)
+            return model.down_proj(index).index_add(1, hot_spots[index], trained[index])
+    optimizer = torch.optim.Adam(list(trained.values()), lr=LEARNING_RATE)
+    first_layer = edited[0] if mode == "cached-slices" else 0
+
+    sequences = [(torch.cat([prompt, safe], 1), torch.cat([prompt, unsafe], 1)) for prompt, safe, unsafe in records]
+    locality = sequences[0][0]
+    with torch.no_grad():
+        cached = {}
+        if first_layer:
+            for j, (safe, unsafe) in enumerate(sequences):
+                cached["safe", j] = model.hidden_before(safe, first_layer, down)
+                cached["unsafe", j] = model.hidden_before(unsafe, first_layer, down)
+        reference = answer_log_probs(model.logits(locality, down, first_layer, cached.get(("safe", 0))),
+                                     PROMPT_TOKENS)
+        reference_probabilities = reference.exp()
+
+    started = time.perf_counter()
+    for _ in range(STEPS):
+        optimizer.zero_grad()
+        loss = torch.zeros(())
+        for j, (safe, unsafe) in enumerate(sequences):
+            safe_log_probs = answer_log_probs(model.logits(safe, down, first_layer, cached.get(("safe", j))),
+                                              PROMPT_TOKENS)
+            nll = -safe_log_probs.gather(-1, safe[0, PROMPT_TOKENS:, None]).mean()
+            unsafe_log_probs = answer_log_probs(model.logits(unsafe, down, first_layer,
+                                                             cached.get(("unsafe", j))), PROMPT_TOKENS)
+            probability = unsafe_log_probs.gather(-1, unsafe[0, PROMPT_TOKENS:, None]).exp() \
+                .clamp(0, MAX_PROBABILITY)
+            unlikelihood = -(1 - probability).log().mean()
+            loss = loss + (nll + UNLIKELIHOOD_WEIGHT * unlikelihood) / len(sequences)
+        edited_log_probs = answer_log_probs(model.logits(locality, down, first_layer, cached.get(("safe", 0))),
+                                            PROMPT_TOKENS)
+        per_position = (reference_probabilities * (reference - edited_log_probs)).sum(-1)
+        loss = loss + KL_WEIGHT * (per_position.mean() + FIRST_POSITION_KL_WEIGHT * per_position[0])
+        loss.backward()
+        if mode == "full-masked":
+            for i in edited:
+                trained[i].grad.mul_(masks[i])
+        optimizer.step()
+    return (time.perf_counter() - started) / STEPS
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("model", type=Path, help="Llama model folder")
+    parser.add_argument("--threads", type=int, default=0, help="torch intra-op threads (default: torch's)")
+    parser.add_argument("--repeats", type=int, default=3, help="timed runs per mode after one warm-up")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--json", type=Path, help="also write the results to this file")
+    arguments = parser.parse_args()
+    if arguments.threads:
+        torch.set_num_threads(arguments.threads)
+    torch.manual_seed(arguments.seed)
+
+    model = Llama(arguments.model)
+    width = model.down_proj(0).shape[1]
+    hot_spots = {layer: torch.randperm(width)[:NEURONS].sort().values
+                 for layer in range(max(0, model.layers - 2), model.layers)}
+    records = [tuple(torch.randint(3, model.vocab, (1, n)) for n in (PROMPT_TOKENS, RESPONSE_TOKENS, RESPONSE_TOKENS))
+               for _ in range(RECORDS)]
+
+    results = {"torch": torch.__version__, "threads": torch.get_num_threads(), "model": str(arguments.model),
+               "edited_layers": sorted(hot_spots), "neurons_per_layer": NEURONS, "steps": STEPS,
+               "repeats": arguments.repeats, "seconds_per_step": {}, "run_seconds": {}}
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, {arguments.model}, "
+          f"{NEURONS} neurons in layers {sorted(hot_spots)}, {STEPS} steps per run")
+    for mode in ("cached-slices", "full-slices", "full-masked"):
+        run_edit(model, mode, records, hot_spots)
+        runs = [run_edit(model, mode, records, hot_spots) for _ in range(arguments.repeats)]
+        results["seconds_per_step"][mode] = statistics.median(runs)
+        results["run_seconds"][mode] = runs
+        print(f"{mode:14} {statistics.median(runs):.4f} s per step (runs: "
+              + ", ".join(f"{seconds:.4f}" for seconds in runs) + ")")
+    if arguments.json:
+        arguments.json.write_text(json.dumps(results, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
