@@ -1,28 +1,30 @@
-"""Times PKE edit steps written directly in PyTorch eager, as a reference for `bench`'s edit step.
+"""Times bench's prefill, decode and edit-step workloads written directly in PyTorch eager.
 
-`bench` times the workbench's edit step on a Llama model. This script runs the same workload in
-plain PyTorch on the same weights, so that both can be compared on one machine:
+`bench` times the workbench on a Llama model. This script runs the same workloads in plain
+PyTorch on the same weights, so that both can be compared on one machine. Every measurement runs
+once as a warm-up and then --repeats times, and the median counts.
 
-- 2 edit records of 8 prompt and 4 response tokens (random ids), the first also the locality record;
-- 32 random neurons trained in `down_proj` of each of the last two layers;
-- PKE's default loss: safe NLL, 0.1 x unlikelihood of the unsafe response, and 2.0 x the KL to
-  the unedited model over the locality answer plus 4.0 x the KL at its first position; Adam at lr 5e-3;
-- 3 steps per run, one warm-up run, then the median of --repeats runs, in seconds per step.
+- prefill: one forward pass over --prompt-tokens ids, then the argmax of the last position's logits.
+- decode: a KV cache is filled with the prompt (not timed), then --decode-tokens greedy steps of one
+  position each are timed.
+- edit step: 2 records of 8 prompt and 4 response tokens, the first also the locality record, and
+  32 random neurons trained in `down_proj` of each of the last two layers. The loss is PKE's
+  default: safe NLL, 0.1 x the unlikelihood of the unsafe response, and 2.0 x the KL to the
+  unedited model over the locality answer plus 4.0 x the KL at its first position. Adam runs at
+  lr 5e-3, and each run has 3 steps, reported in seconds per step. Three versions of the step:
+  - cached-slices, the workbench's default: only the hot-spot columns are trained ([hidden, 32]
+    per matrix), and the inputs of the first edited layer are computed once, before the steps.
+  - full-slices: the same slices, with every layer run in every step (`--full-recomputation`).
+  - full-masked, a straightforward implementation: the whole `down_proj` matrices are trained,
+    their gradients are masked to the hot-spot columns before each Adam step, and every layer
+    runs in every step.
 
-Three ways to run a step:
-
-- cached-slices: the workbench's default. Only the hot-spot columns are trained ([hidden, 32]
-  per matrix), and the inputs of the first edited layer are computed once, before the steps.
-- full-slices: the same slices, with every layer run in every step (`--full-recomputation`).
-- full-masked: a straightforward implementation. The whole `down_proj` matrices are trained,
-  their gradients are masked to the hot-spot columns before each Adam step, and every layer runs
-  in every step.
-
-Usage: python3 edit_step_reference.py MODEL_DIR [--threads N] [--repeats N] [--json FILE]
+Usage: python3 pytorch_reference.py MODEL_DIR [--threads N] [--repeats N] [--prompt-tokens N]
+       [--decode-tokens N] [--seed N] [--json FILE]
 MODEL_DIR is a Llama model in float32, float16 or bfloat16 safetensors (one file, or shards with
 model.safetensors.index.json), such as `bench --random-llama --out MODEL_DIR` writes. The weights
-are computed in float32. Needs only torch; the ids and neurons come from torch's generator, so they
-differ from bench's, but the shapes are the same.
+are computed in float32. The script needs only torch. Its token ids and neurons come from torch's
+generator, so they differ from bench's, with the same shapes.
 """
 import argparse
 import json
@@ -98,15 +100,19 @@ class Llama:
     def norm(self, x, weight):
         return x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + self.eps) * weight
 
-    def rotate(self, x):
-        """Applies rotary position embeddings to [batch, heads, seq, head_dim]."""
-        positions = x.shape[-2]
+    def rotate(self, x, start):
+        """Applies rotary position embeddings to [batch, heads, seq, head_dim] at positions start, start + 1, ..."""
+        end = start + x.shape[-2]
         half = x.shape[-1] // 2
         rotated = torch.cat([-x[..., half:], x[..., :half]], -1)
-        return x * self.cos[:positions] + rotated * self.sin[:positions]
+        return x * self.cos[start:end] + rotated * self.sin[start:end]
 
-    def layer(self, index, x, down):
-        """Runs one decoder layer on x, [batch, seq, hidden]."""
+    def layer(self, index, x, down, kv_cache=None, start=0):
+        """Runs one decoder layer on x, [batch, seq, hidden], at positions from start.
+
+        With a kv_cache dict, the layer appends its keys and values to it, and the queries attend to
+        all of them. x is then the whole prompt (start 0) or one new position.
+        """
         w = self.weights
         prefix = f"model.layers.{index}."
         batch, positions, hidden = x.shape
@@ -115,16 +121,23 @@ class Llama:
         q = (a @ w[prefix + "self_attn.q_proj.weight"].T).view(batch, positions, self.heads, self.head_dim)
         k = (a @ w[prefix + "self_attn.k_proj.weight"].T).view(batch, positions, self.kv_heads, self.head_dim)
         v = (a @ w[prefix + "self_attn.v_proj.weight"].T).view(batch, positions, self.kv_heads, self.head_dim)
-        q, k, v = self.rotate(q.transpose(1, 2)), self.rotate(k.transpose(1, 2)), v.transpose(1, 2)
+        q, k, v = self.rotate(q.transpose(1, 2), start), self.rotate(k.transpose(1, 2), start), v.transpose(1, 2)
+        if kv_cache is not None:
+            if index in kv_cache:
+                k = torch.cat([kv_cache[index][0], k], 2)
+                v = torch.cat([kv_cache[index][1], v], 2)
+            kv_cache[index] = (k, v)
         if self.kv_heads != self.heads:
             k = k.repeat_interleave(self.heads // self.kv_heads, 1)
             v = v.repeat_interleave(self.heads // self.kv_heads, 1)
-        attended = torch.nn.functional.scaled_dot_product_attention(q, k, v, is_causal=True)
+        # A single new position attends to every cached one, so it needs no mask.
+        attended = torch.nn.functional.scaled_dot_product_attention(q, k, v, is_causal=positions > 1)
         x = x + attended.transpose(1, 2).reshape(batch, positions, hidden) @ w[prefix + "self_attn.o_proj.weight"].T
 
         m = self.norm(x, w[prefix + "post_attention_layernorm.weight"])
-        gated = torch.nn.functional.silu(m @ w[prefix + "mlp.gate_proj.weight"].T) * (m @ w[prefix + "mlp.up_proj.weight"].T)
-        return x + gated @ down(index).T
+        gate = torch.nn.functional.silu(m @ w[prefix + "mlp.gate_proj.weight"].T)
+        up = m @ w[prefix + "mlp.up_proj.weight"].T
+        return x + (gate * up) @ down(index).T
 
     def hidden_before(self, ids, first_layer, down):
         """Returns the input of layer first_layer, [1, seq, hidden]."""
@@ -133,11 +146,11 @@ class Llama:
             x = self.layer(index, x, down)
         return x
 
-    def logits(self, ids, down, first_layer=0, cached=None):
+    def logits(self, ids, down, first_layer=0, cached=None, kv_cache=None, start=0):
         """Returns the [1, seq, vocab] logits, starting from the cached input of first_layer when one is given."""
         x = cached if cached is not None else self.weights["model.embed_tokens.weight"][ids]
         for index in range(first_layer, self.layers):
-            x = self.layer(index, x, down)
+            x = self.layer(index, x, down, kv_cache, start)
         return self.norm(x, self.weights["model.norm.weight"]) @ self.head.T
 
 
@@ -204,12 +217,42 @@ def run_edit(model, mode, records, hot_spots):
     return (time.perf_counter() - started) / STEPS
 
 
+def seconds_of_prefill(model, prompt):
+    """Returns the seconds of one forward pass over prompt [1, seq], reading the last position's argmax."""
+    with torch.inference_mode():
+        started = time.perf_counter()
+        model.logits(prompt, model.down_proj)[0, -1].argmax().item()
+        return time.perf_counter() - started
+
+
+def seconds_of_decode(model, prompt, tokens):
+    """Fills a KV cache with prompt (not timed), then returns the seconds of `tokens` greedy steps."""
+    with torch.inference_mode():
+        kv_cache = {}
+        token = model.logits(prompt, model.down_proj, kv_cache=kv_cache)[0, -1].argmax()
+        started = time.perf_counter()
+        for step in range(tokens):
+            logits = model.logits(token.view(1, 1), model.down_proj, kv_cache=kv_cache, start=prompt.shape[1] + step)
+            token = logits[0, -1].argmax()
+        token.item()
+        return time.perf_counter() - started
+
+
+def median_after_warm_up(action, repeats):
+    """Runs action once as a warm-up and then `repeats` times, and returns the median and every run."""
+    action()
+    runs = [action() for _ in range(repeats)]
+    return statistics.median(runs), runs
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("model", type=Path, help="Llama model folder")
     parser.add_argument("--threads", type=int, default=0, help="torch intra-op threads (default: torch's)")
-    parser.add_argument("--repeats", type=int, default=3, help="timed runs per mode after one warm-up")
-    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--repeats", type=int, default=3, help="timed runs of each measurement after one warm-up")
+    parser.add_argument("--prompt-tokens", type=int, default=128, help="prefill length in tokens (default: 128)")
+    parser.add_argument("--decode-tokens", type=int, default=64, help="greedy steps per decode run (default: 64)")
+    parser.add_argument("--seed", type=int, default=1, help="seed of the token ids and neurons (default: 1)")
     parser.add_argument("--json", type=Path, help="also write the results to this file")
     arguments = parser.parse_args()
     if arguments.threads:
@@ -222,19 +265,30 @@ def main():
                  for layer in range(max(0, model.layers - 2), model.layers)}
     records = [tuple(torch.randint(3, model.vocab, (1, n)) for n in (PROMPT_TOKENS, RESPONSE_TOKENS, RESPONSE_TOKENS))
                for _ in range(RECORDS)]
-
+    prompt = torch.randint(3, model.vocab, (1, arguments.prompt_tokens))
     results = {"torch": torch.__version__, "threads": torch.get_num_threads(), "model": str(arguments.model),
-               "edited_layers": sorted(hot_spots), "neurons_per_layer": NEURONS, "steps": STEPS,
-               "repeats": arguments.repeats, "seconds_per_step": {}, "run_seconds": {}}
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, {arguments.model}, "
-          f"{NEURONS} neurons in layers {sorted(hot_spots)}, {STEPS} steps per run")
+               "prompt_tokens": arguments.prompt_tokens, "decode_tokens": arguments.decode_tokens,
+               "edited_layers": sorted(hot_spots), "neurons_per_layer": NEURONS, "edit_steps": STEPS,
+               "repeats": arguments.repeats, "run_seconds": {}}
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, {arguments.model}; "
+          f"medians of {arguments.repeats} runs after one warm-up")
+
+    prefill, results["run_seconds"]["prefill"] = median_after_warm_up(
+        lambda: seconds_of_prefill(model, prompt), arguments.repeats)
+    results["prefill_tokens_per_second"] = arguments.prompt_tokens / prefill
+    print(f"prefill {arguments.prompt_tokens} tokens: {arguments.prompt_tokens / prefill:.1f} tokens/s")
+    decode, results["run_seconds"]["decode"] = median_after_warm_up(
+        lambda: seconds_of_decode(model, prompt, arguments.decode_tokens), arguments.repeats)
+    results["decode_tokens_per_second"] = arguments.decode_tokens / decode
+    print(f"decode {arguments.decode_tokens} tokens: {arguments.decode_tokens / decode:.2f} tokens/s")
+
+    print(f"edit steps: {NEURONS} neurons in layers {sorted(hot_spots)}, {STEPS} steps per run, seconds per step")
+    results["edit_step_seconds"] = {}
     for mode in ("cached-slices", "full-slices", "full-masked"):
-        run_edit(model, mode, records, hot_spots)
-        runs = [run_edit(model, mode, records, hot_spots) for _ in range(arguments.repeats)]
-        results["seconds_per_step"][mode] = statistics.median(runs)
-        results["run_seconds"][mode] = runs
-        print(f"{mode:14} {statistics.median(runs):.4f} s per step (runs: "
-              + ", ".join(f"{seconds:.4f}" for seconds in runs) + ")")
+        step, results["run_seconds"][mode] = median_after_warm_up(
+            lambda: run_edit(model, mode, records, hot_spots), arguments.repeats)
+        results["edit_step_seconds"][mode] = step
+        print(f"  {mode:14} {step:.4f}")
     if arguments.json:
         arguments.json.write_text(json.dumps(results, indent=2) + "\n")
 
