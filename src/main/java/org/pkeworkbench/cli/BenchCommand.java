@@ -12,6 +12,7 @@ import java.util.concurrent.Callable;
 import org.pkeworkbench.model.ModelConfig;
 import org.pkeworkbench.model.RowBlockProduct;
 import org.pkeworkbench.model.io.DirectoryTrees;
+import org.pkeworkbench.model.io.ShutdownDeletion;
 import org.pkeworkbench.model.io.StoredDType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

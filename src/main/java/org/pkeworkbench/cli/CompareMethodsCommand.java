@@ -25,6 +25,7 @@ import org.pkeworkbench.locate.LocateSettings;
 import org.pkeworkbench.model.LanguageModel;
 import org.pkeworkbench.model.ModelConfig;
 import org.pkeworkbench.model.io.DirectoryTrees;
+import org.pkeworkbench.model.io.ShutdownDeletion;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -94,13 +95,15 @@ final class CompareMethodsCommand implements Callable<Integer> {
         Path parent = out.toAbsolutePath().getParent();
         Files.createDirectories(parent);
         Path staging = Files.createTempDirectory(parent, "." + out.getFileName() + ".partial-");
-        try (LanguageModel lm = LanguageModel.load(run.model, run.devices.resolve(), run.devices.dtype());
+        // Ctrl-C skips the catch below, so a shutdown hook deletes the partial output instead.
+        try (ShutdownDeletion guard = ShutdownDeletion.of(staging);
+                LanguageModel lm = LanguageModel.load(run.model, run.devices.resolve(), run.devices.dtype());
                 AsrJudgeOptions.OpenJudge asrJudge = judgeOptions.open(run.devices.request())) {
             boolean useChat = run.chat != null ? run.chat : lm.hasChatTemplate();
             EditRequest template = run.request(spec, "vanilla", EditSettings.pkeDefaults(), overrides.locate(),
                     useChat);
             List<EditReport> reports = new MethodComparison(lm, asrJudge.judge).run(template, methods, overrides.edit(),
-                    (method, result) -> {
+                    (method, result) -> guard.write(() -> {
                         Path dir = Files.createDirectories(staging.resolve(method));
                         try (OutputStream stream = Files.newOutputStream(dir.resolve("report.json"))) {
                             result.report().writeJson(stream);
@@ -110,17 +113,19 @@ final class CompareMethodsCommand implements Callable<Integer> {
                         if (saveDeltas && result.delta() != null) {
                             DeltaFile.save(result.delta(), lm.decoder(), dir.resolve("delta.safetensors"));
                         }
-                    },
+                    }),
                     (fraction, message) -> LOG.info("[{}%] {}", Math.round(fraction * 100), message));
             ReportComparison comparison = ReportComparison.of(
                     methods.stream().map(method -> method + "/report.json").toList(),
                     reports.stream().map(ReportReader::toTree).toList(), methods);
-            Files.writeString(staging.resolve("comparison.md"), comparison.toMarkdown(), StandardCharsets.UTF_8);
-            Files.writeString(staging.resolve("comparison.csv"), comparison.toCsv(), StandardCharsets.UTF_8);
-            Files.writeString(staging.resolve("comparison.html"), comparison.toHtml(), StandardCharsets.UTF_8);
-            Files.writeString(staging.resolve("comparison.json"), JsonOutput.MAPPER.writeValueAsString(
-                    comparison.toJson()), StandardCharsets.UTF_8);
-            Files.move(staging, out, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            guard.write(() -> {
+                Files.writeString(staging.resolve("comparison.md"), comparison.toMarkdown(), StandardCharsets.UTF_8);
+                Files.writeString(staging.resolve("comparison.csv"), comparison.toCsv(), StandardCharsets.UTF_8);
+                Files.writeString(staging.resolve("comparison.html"), comparison.toHtml(), StandardCharsets.UTF_8);
+                Files.writeString(staging.resolve("comparison.json"), JsonOutput.MAPPER.writeValueAsString(
+                        comparison.toJson()), StandardCharsets.UTF_8);
+                Files.move(staging, out, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            });
             spec.commandLine().getOut().print(comparison.toMarkdown());
             spec.commandLine().getOut().println("Reports written to " + out);
         } catch (Exception | Error e) {

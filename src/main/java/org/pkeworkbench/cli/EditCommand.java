@@ -198,17 +198,22 @@ final class EditCommand implements Callable<Integer> {
             EditRequest request = run.request(spec, method, settings, locate, useChat);
             EditPipeline.Result result = new EditPipeline(lm, asrJudge.judge).run(request,
                     (fraction, message) -> LOG.info("[{}%] {}", Math.round(fraction * 100), message));
+            // Each output is written even when an earlier one failed, the small ones first, so that a
+            // full disk under the model directory loses neither the report nor the delta.
+            OutputWrites writes = new OutputWrites();
             try {
-                if (out != null) {
-                    EditedModelWriter.write(lm.decoder(), out);
-                }
-                writeReport(result.report());
+                writes.attempt("--report", report, () -> writeReport(result.report()));
                 if (html != null) {
-                    String page = HtmlReport.render(ReportReader.toTree(result.report()));
-                    JsonOutput.writeAtomically(html, stream -> stream.write(page.getBytes(StandardCharsets.UTF_8)));
+                    writes.attempt("--html", html, () -> {
+                        String page = HtmlReport.render(ReportReader.toTree(result.report()));
+                        JsonOutput.writeAtomically(html, stream -> stream.write(page.getBytes(StandardCharsets.UTF_8)));
+                    });
                 }
                 if (delta != null) {
-                    DeltaFile.save(result.delta(), lm.decoder(), delta);
+                    writes.attempt("--delta", delta, () -> DeltaFile.save(result.delta(), lm.decoder(), delta));
+                }
+                if (out != null) {
+                    writes.attempt("--out", out, () -> EditedModelWriter.write(lm.decoder(), out));
                 }
             } finally {
                 if (result.delta() != null) {
@@ -220,6 +225,7 @@ final class EditCommand implements Callable<Integer> {
                     + "%.3f, over-refusal %.3f -> %.3f%n", method, r.asrBefore().rate(), r.asrAfter().rate(),
                     r.safeeditBefore().get("ds"), r.safeeditAfter().get("ds"), r.rougeLBenign(),
                     r.overRefusalBefore().rate(), r.overRefusal().rate());
+            writes.throwIfAnyFailed();
         }
         return 0;
     }

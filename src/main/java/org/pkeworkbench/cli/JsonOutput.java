@@ -17,6 +17,7 @@ import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import org.pkeworkbench.model.io.FileErrors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -235,6 +236,9 @@ final class JsonOutput {
             body.writeTo(out);
         } catch (IOException | RuntimeException e) {
             Files.deleteIfExists(temporary);
+            if (e instanceof IOException ioError) {
+                throw FileErrors.writingFailed(target, ioError);
+            }
             throw e;
         }
         Files.move(temporary, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);

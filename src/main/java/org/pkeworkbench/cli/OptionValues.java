@@ -28,7 +28,11 @@ final class OptionValues {
 
     /** Checks like {@link #atLeast(CommandSpec, String, long, long)} and also rejects NaN and infinity. */
     static void atLeast(CommandSpec spec, String option, double value, long min) {
-        if (!Double.isFinite(value) || value < min) {
+        if (!Double.isFinite(value)) {
+            throw new ParameterException(spec.commandLine(), option + " must be a finite number of at least " + min
+                    + ", got " + value);
+        }
+        if (value < min) {
             throw new ParameterException(spec.commandLine(), belowMinimum(option, value, min));
         }
     }

@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import org.pkeworkbench.model.io.DirectoryTrees;
 import org.pkeworkbench.model.io.SafetensorsWriter;
+import org.pkeworkbench.model.io.ShutdownDeletion;
 import org.pkeworkbench.model.io.StoredDType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

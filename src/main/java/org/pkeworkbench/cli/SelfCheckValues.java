@@ -12,7 +12,9 @@ import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.IntStream;
 import org.pkeworkbench.model.ForwardOptions;
 import org.pkeworkbench.model.Generator;
@@ -78,7 +80,35 @@ record SelfCheckValues(
         if (!Files.isRegularFile(file)) {
             throw new IOException("Expected-values file " + file + " not found");
         }
-        return JsonOutput.MAPPER.readValue(file.toFile(), SelfCheckValues.class);
+        SelfCheckValues values = JsonOutput.MAPPER.readValue(file.toFile(), SelfCheckValues.class);
+        List<String> missing = values.missingKeys();
+        if (!missing.isEmpty()) {
+            throw new IOException("it lacks " + String.join(", ", missing));
+        }
+        return values;
+    }
+
+    /** Returns the JSON keys that a check needs and these values lack, such as {@code prompt_ids}. */
+    List<String> missingKeys() {
+        List<String> missing = new ArrayList<>();
+        Map<String, Object> needed = new LinkedHashMap<>();
+        needed.put("model_sha256", modelSha256);
+        needed.put("prompt", prompt);
+        needed.put("prompt_ids", promptIds);
+        needed.put("logits_shape", logitsShape);
+        needed.put("last_top_ids", lastTopIds);
+        needed.put("last_top_logits", lastTopLogits);
+        needed.put("generated_ids", generatedIds);
+        needed.put("generated_text", generatedText);
+        needed.forEach((key, value) -> {
+            if (value == null) {
+                missing.add(key);
+            }
+        });
+        if (maxNewTokens <= 0) {
+            missing.add("max_new_tokens (a positive count)");
+        }
+        return missing;
     }
 
     /**

@@ -154,6 +154,19 @@ class SelfCheckCommandTest {
     }
 
     @Test
+    void incompleteExpectedFileNamesMissingKeys() throws IOException {
+        Path empty = temp.resolve("empty.json");
+        java.nio.file.Files.writeString(empty, "{}");
+
+        CliRun run = CliRun.of("self-check", "--expected", empty.toString());
+
+        assertEquals(2, run.exitCode(), run::toString);
+        assertTrue(run.err().contains("--expected " + empty + " cannot be used, because it lacks model_sha256, prompt, "
+                + "prompt_ids, logits_shape, last_top_ids, last_top_logits, generated_ids, generated_text, "
+                + "max_new_tokens (a positive count)"), run::toString);
+    }
+
+    @Test
     void unknownDeviceIsAUsageError() {
         CliRun run = CliRun.of("self-check", "--device", "tpu");
 

@@ -93,20 +93,26 @@ public final class ModelDirectoryWriter {
         Files.createDirectories(parent);
         // Files.createTempDirectory would make the directory private to its owner, so create it by hand.
         Path staging = Files.createDirectory(parent.resolve("." + output.getFileName() + ".tmp-" + UUID.randomUUID()));
-        try {
-            List<String> copied = copyModelFiles(source, staging);
-            Map<String, String> fullMetadata = new TreeMap<>(metadata == null ? Map.of() : metadata);
-            fullMetadata.putIfAbsent("format", "pt");
-            SafetensorsWriter.write(staging.resolve(WeightStore.SINGLE_FILE_NAME), tensors, fullMetadata, dtype,
-                    progress);
+        Map<String, String> fullMetadata = new TreeMap<>(metadata == null ? Map.of() : metadata);
+        fullMetadata.putIfAbsent("format", "pt");
+        // Ctrl-C skips the catch below, so a shutdown hook deletes the staging directory instead.
+        try (ShutdownDeletion guard = ShutdownDeletion.of(staging)) {
+            guard.write(() -> {
+                List<String> copied = copyModelFiles(source, staging);
+                SafetensorsWriter.write(staging.resolve(WeightStore.SINGLE_FILE_NAME), tensors, fullMetadata, dtype,
+                        guard.stopOnShutdown(progress));
 
-            // rename(2) replaces an empty directory, which checkOutput allowed.
-            Files.move(staging, output, StandardCopyOption.ATOMIC_MOVE);
-            log.info("Wrote model directory {} ({} tensors as {}, copied {}) in {} ms", output, tensors.size(),
-                    dtype, copied, (System.nanoTime() - startNanos) / 1_000_000);
+                // rename(2) replaces an empty directory, which checkOutput allowed.
+                Files.move(staging, output, StandardCopyOption.ATOMIC_MOVE);
+                log.info("Wrote model directory {} ({} tensors as {}, copied {}) in {} ms", output, tensors.size(),
+                        dtype, copied, (System.nanoTime() - startNanos) / 1_000_000);
+            });
         } catch (IOException | RuntimeException e) {
             log.error("Failed to write model directory {}: {}", output, e.toString());
             DirectoryTrees.deleteOrWarn(staging, "staging directory");
+            if (e instanceof IOException ioError) {
+                throw FileErrors.writingFailed(output, ioError);
+            }
             throw e;
         }
     }

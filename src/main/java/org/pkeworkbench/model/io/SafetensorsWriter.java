@@ -102,6 +102,9 @@ public final class SafetensorsWriter {
         } catch (IOException | RuntimeException e) {
             Files.deleteIfExists(temporary);
             log.error("Failed to write {}: {}", absolute, e.toString());
+            if (e instanceof IOException ioError) {
+                throw FileErrors.writingFailed(absolute, ioError);
+            }
             throw e;
         }
         log.info("Wrote {} tensors as {} to {} in {} ms", sorted.size(), dtype, absolute,

@@ -1,4 +1,4 @@
-package org.pkeworkbench.cli;
+package org.pkeworkbench.model.io;
 
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -11,6 +11,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.pkeworkbench.model.ProgressListener;
 
 /** The deletion on shutdown waits for a write in progress and lets no new write start. */
 class ShutdownDeletionTest {
@@ -49,6 +50,20 @@ class ShutdownDeletionTest {
             assertFalse(Files.exists(dir), "the file written last is deleted with the folder");
             assertThrows(CancellationException.class, () -> guard.write(() -> Files.createDirectories(dir)));
             assertFalse(Files.exists(dir), "no write after the shutdown began");
+        }
+    }
+
+    @Test
+    void listenerCancelledOnceShutdownBegins() throws Exception {
+        Path dir = Files.createDirectories(temp.resolve(".out.tmp"));
+        try (ShutdownDeletion guard = ShutdownDeletion.of(dir)) {
+            ProgressListener listener = guard.stopOnShutdown(ProgressListener.NONE);
+            assertFalse(listener.isCancelled(), "not cancelled before the shutdown");
+
+            guard.deleteOnShutdown();
+
+            assertTrue(listener.isCancelled(), "cancelled once the shutdown began");
+            assertThrows(CancellationException.class, listener::checkCancelled);
         }
     }
 

@@ -1,30 +1,31 @@
-package org.pkeworkbench.cli;
+package org.pkeworkbench.model.io;
 
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
-import org.pkeworkbench.model.io.DirectoryTrees;
+import org.pkeworkbench.model.ProgressListener;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Deletes a directory tree if the JVM shuts down before {@link #close()}: Ctrl-C runs shutdown
- * hooks but skips {@code finally} blocks, and the directories this guards (a temporary or staged
- * random model) can take gigabytes.
+ * hooks but skips {@code finally} blocks, and the directories this guards (a model directory being
+ * written, a temporary or staged random model, a partial comparison) can take gigabytes.
  *
  * <p>The thread that fills the directory keeps running while shutdown hooks run. Writes made
  * through {@link #write} are therefore fenced: once shutdown has begun no new write starts, and
  * the hook waits for the write in progress to end before it deletes, so that no file lands in the
  * directory after the deletion. The fence is one lock for all guards, because guarded folders
  * nest: {@code bench} guards its temporary folder, and the random model written into it guards
- * its staging folder, so either hook waits for a write into either folder.
+ * its staging folder, so either hook waits for a write into either folder. A long write stops
+ * sooner when its progress listener comes from {@link #stopOnShutdown}.
  *
  * <p>Example: {@code try (ShutdownDeletion guard = ShutdownDeletion.of(staging)) { guard.write(() ->
  * writeShard(staging)); }}.
  */
-final class ShutdownDeletion implements AutoCloseable {
+public final class ShutdownDeletion implements AutoCloseable {
 
     /**
      * Time the hook waits for a write in progress, in seconds. One shard of an 8B-size model took
@@ -39,7 +40,7 @@ final class ShutdownDeletion implements AutoCloseable {
     private volatile boolean stopping;
 
     /** One write into the guarded directory. */
-    interface Write {
+    public interface Write {
         void run() throws IOException;
     }
 
@@ -78,7 +79,7 @@ final class ShutdownDeletion implements AutoCloseable {
     }
 
     /** Starts guarding {@code dir}, which need not exist yet. */
-    static ShutdownDeletion of(Path dir) {
+    public static ShutdownDeletion of(Path dir) {
         ShutdownDeletion deletion = new ShutdownDeletion(dir);
         Runtime.getRuntime().addShutdownHook(deletion.hook);
         return deletion;
@@ -89,7 +90,7 @@ final class ShutdownDeletion implements AutoCloseable {
      *
      * @throws CancellationException when the JVM is shutting down, so that nothing new is written
      */
-    void write(Write write) throws IOException {
+    public void write(Write write) throws IOException {
         WRITING.lock();
         try {
             if (stopping) {
@@ -99,6 +100,24 @@ final class ShutdownDeletion implements AutoCloseable {
         } finally {
             WRITING.unlock();
         }
+    }
+
+    /**
+     * Returns a listener that passes updates to {@code progress} and also reports cancellation once
+     * shutdown has begun, so that a write checking it stops at its next chunk and releases the hook.
+     */
+    public ProgressListener stopOnShutdown(ProgressListener progress) {
+        return new ProgressListener() {
+            @Override
+            public void update(double fraction, String message) {
+                progress.update(fraction, message);
+            }
+
+            @Override
+            public boolean isCancelled() {
+                return stopping || progress.isCancelled();
+            }
+        };
     }
 
     /** Stops guarding and leaves the directory as it is. */
