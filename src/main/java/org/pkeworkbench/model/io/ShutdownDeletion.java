@@ -117,6 +117,14 @@ public final class ShutdownDeletion implements AutoCloseable {
             public boolean isCancelled() {
                 return stopping || progress.isCancelled();
             }
+
+            @Override
+            public void checkCancelled() {
+                if (stopping) {
+                    throw new CancellationException("Stopped: the JVM is shutting down");
+                }
+                progress.checkCancelled();
+            }
         };
     }
 

@@ -1,5 +1,6 @@
 package org.pkeworkbench.model.io;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -63,7 +64,8 @@ class ShutdownDeletionTest {
             guard.deleteOnShutdown();
 
             assertTrue(listener.isCancelled(), "cancelled once the shutdown began");
-            assertThrows(CancellationException.class, listener::checkCancelled);
+            CancellationException stopped = assertThrows(CancellationException.class, listener::checkCancelled);
+            assertEquals("Stopped: the JVM is shutting down", stopped.getMessage());
         }
     }
 
