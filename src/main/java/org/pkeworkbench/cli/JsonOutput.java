@@ -18,6 +18,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import org.pkeworkbench.model.io.FileErrors;
+import org.pkeworkbench.model.io.ShutdownDeletion;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -232,8 +233,14 @@ final class JsonOutput {
             }
         }
         Path temporary = target.resolveSibling("." + target.getFileName() + ".tmp");
-        try (OutputStream out = Files.newOutputStream(temporary)) {
-            body.writeTo(out);
+        // Ctrl-C skips the catch below, so a shutdown hook deletes the temporary file instead.
+        try (ShutdownDeletion guard = ShutdownDeletion.of(temporary)) {
+            guard.write(() -> {
+                try (OutputStream out = Files.newOutputStream(temporary)) {
+                    body.writeTo(out);
+                }
+                Files.move(temporary, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            });
         } catch (IOException | RuntimeException e) {
             Files.deleteIfExists(temporary);
             if (e instanceof IOException ioError) {
@@ -241,7 +248,6 @@ final class JsonOutput {
             }
             throw e;
         }
-        Files.move(temporary, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         LOG.info("Wrote {} ({} bytes)", target, Files.size(target));
     }
 

@@ -17,6 +17,7 @@ import org.pkeworkbench.edit.FineTuner;
 import org.pkeworkbench.edit.LocalityExample;
 import org.pkeworkbench.model.LanguageModel;
 import org.pkeworkbench.model.io.DirectoryTrees;
+import org.pkeworkbench.model.io.ShutdownDeletion;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -80,7 +81,8 @@ final class MakeDemoModelCommand implements Callable<Integer> {
         Path staging = out.toAbsolutePath().resolveSibling("." + out.getFileName() + ".staging");
         DirectoryTrees.delete(staging);
         List<Double> losses;
-        try {
+        // Ctrl-C skips the catch below, so a shutdown hook deletes the staging folder instead.
+        try (ShutdownDeletion guard = ShutdownDeletion.of(staging)) {
             try (LanguageModel lm = LanguageModel.load(base, Device.cpu())) {
                 List<LocalityExample> examples = readExamples(lm);
                 losses = new FineTuner(lm.decoder()).train(examples, epochs, batchSize, learningRate, seed,

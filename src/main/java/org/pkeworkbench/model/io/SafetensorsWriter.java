@@ -81,24 +81,27 @@ public final class SafetensorsWriter {
         Path directory = absolute.getParent();
         // Files.createTempFile would make the file readable by its owner only, so create it by hand.
         Path temporary = directory.resolve("." + absolute.getFileName() + "." + UUID.randomUUID() + ".tmp");
-        try {
-            try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.CREATE_NEW,
-                    StandardOpenOption.WRITE)) {
-                ByteBuffer lengthBytes = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
-                lengthBytes.putLong(header.length).flip();
-                writeFully(channel, lengthBytes);
-                writeFully(channel, ByteBuffer.wrap(header));
-                long totalElements = 0;
-                for (NDArray array : sorted.values()) {
-                    totalElements += array.getShape().size();
+        // Ctrl-C skips the catch below, so a shutdown hook deletes the temporary file instead.
+        try (ShutdownDeletion guard = ShutdownDeletion.of(temporary)) {
+            guard.write(() -> {
+                try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.CREATE_NEW,
+                        StandardOpenOption.WRITE)) {
+                    ByteBuffer lengthBytes = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+                    lengthBytes.putLong(header.length).flip();
+                    writeFully(channel, lengthBytes);
+                    writeFully(channel, ByteBuffer.wrap(header));
+                    long totalElements = 0;
+                    for (NDArray array : sorted.values()) {
+                        totalElements += array.getShape().size();
+                    }
+                    ElementCounter counter = new ElementCounter(totalElements, guard.stopOnShutdown(progress));
+                    for (Map.Entry<String, NDArray> entry : sorted.entrySet()) {
+                        writeTensor(channel, entry.getKey(), entry.getValue(), dtype, counter);
+                    }
+                    channel.force(true);
                 }
-                ElementCounter counter = new ElementCounter(totalElements, progress);
-                for (Map.Entry<String, NDArray> entry : sorted.entrySet()) {
-                    writeTensor(channel, entry.getKey(), entry.getValue(), dtype, counter);
-                }
-                channel.force(true);
-            }
-            Files.move(temporary, absolute, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                Files.move(temporary, absolute, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            });
         } catch (IOException | RuntimeException e) {
             Files.deleteIfExists(temporary);
             log.error("Failed to write {}: {}", absolute, e.toString());

@@ -10,9 +10,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Deletes a directory tree if the JVM shuts down before {@link #close()}: Ctrl-C runs shutdown
- * hooks but skips {@code finally} blocks, and the directories this guards (a model directory being
- * written, a temporary or staged random model, a partial comparison) can take gigabytes.
+ * Deletes a directory tree or a file if the JVM shuts down before {@link #close()}: Ctrl-C runs
+ * shutdown hooks but skips {@code finally} blocks. The paths this guards (the temporary file or
+ * folder of an output being written, a temporary or staged random model, a partial comparison)
+ * can take gigabytes.
  *
  * <p>The thread that fills the directory keeps running while shutdown hooks run. Writes made
  * through {@link #write} are therefore fenced: once shutdown has begun no new write starts, and
@@ -78,7 +79,7 @@ public final class ShutdownDeletion implements AutoCloseable {
         }
     }
 
-    /** Starts guarding {@code dir}, which need not exist yet. */
+    /** Starts guarding {@code dir}, a folder or a file, which need not exist yet. */
     public static ShutdownDeletion of(Path dir) {
         ShutdownDeletion deletion = new ShutdownDeletion(dir);
         Runtime.getRuntime().addShutdownHook(deletion.hook);
