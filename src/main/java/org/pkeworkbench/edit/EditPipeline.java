@@ -42,12 +42,14 @@ import org.pkeworkbench.locate.HotSpot;
 import org.pkeworkbench.locate.LocateResult;
 import org.pkeworkbench.locate.LocateSettings;
 import org.pkeworkbench.locate.Locator;
+import org.pkeworkbench.model.Architecture;
 import org.pkeworkbench.model.Autograd;
 import org.pkeworkbench.model.DecoderModel;
 import org.pkeworkbench.model.ForwardOptions;
 import org.pkeworkbench.model.LanguageModel;
 import org.pkeworkbench.model.LibtorchProbe;
 import org.pkeworkbench.model.MklCodePath;
+import org.pkeworkbench.model.ModelConfig;
 import org.pkeworkbench.model.ProgressListener;
 import org.pkeworkbench.model.RunEnvironment;
 import org.pkeworkbench.model.io.WeightStore;
@@ -429,10 +431,12 @@ public final class EditPipeline {
             progress.update((double) i / records.size(), "Preparing edit record " + (i + 1) + " of " + records.size());
             EditRecord record = EditRecordDefaults.withDefaultSafe(records.get(i));
             long[] prompt = lm.promptIds(record.prompt(), chat);
+            checkLength(record, prompt.length + 1);
             String unsafe = record.unsafe() != null ? record.unsafe()
                     : lm.generate(prompt, lm.greedy(maxNewTokens), ForwardOptions::create, progress::isCancelled);
             long[] safeIds = withEos(lm.responseIds(record.safe()), eos);
             long[] unsafeIds = lm.responseIds(unsafe);
+            checkLength(record, prompt.length + Math.max(safeIds.length, unsafeIds.length));
             if (unsafeIds.length == 0) {
                 LOG.warn("Edit record {} has an empty unsafe response (the model produced nothing); skipped", record.id());
                 continue;
@@ -444,6 +448,27 @@ public final class EditPipeline {
             throw new IllegalArgumentException("No usable edit records: every record's unsafe response was empty");
         }
         return out;
+    }
+
+    /**
+     * Rejects an edit record of {@code tokens} tokens that does not fit a model with learned
+     * positions (GPT-2), naming the record. The count is the prompt and its longer response, or the
+     * prompt and one token before the unsafe response is generated. A rotary model accepts the
+     * record, with a warning when it exceeds {@code max_position_embeddings}.
+     */
+    private void checkLength(EditRecord record, int tokens) {
+        ModelConfig config = lm.decoder().config();
+        if (tokens <= config.maxPositions()) {
+            return;
+        }
+        if (config.architecture() == Architecture.GPT2) {
+            throw new IllegalArgumentException("Edit record " + record.id() + " has " + tokens + " tokens with its "
+                    + "response, but this GPT-2 model has " + config.maxPositions() + " learned positions "
+                    + "(n_positions); shorten the record or remove it from the edit set");
+        }
+        LOG.warn("Edit record {} has {} tokens with its response, more than the model's {} positions "
+                + "(max_position_embeddings); results past that length may be unreliable", record.id(), tokens,
+                config.maxPositions());
     }
 
     private List<LocalityExample> locality(List<String> prompts, EditRequest request) {

@@ -29,6 +29,20 @@ class CompareCommandTest {
     }
 
     @Test
+    void recordTooLongForGpt2IsNamed(@TempDir Path temp) {
+        Path out = temp.resolve("compare.json");
+
+        CliRun run = CliRun.of("compare", "--model", org.pkeworkbench.testing.SharedFiles.fixture("tiny-gpt2").toString(),
+                "--edit-set", demoEditSet(), "--max-records", "2", "--device", "cpu", "--out", out.toString());
+
+        assertEquals(1, run.exitCode(), run::toString);
+        assertTrue(run.err().contains("Error: Edit record "), run::toString);
+        assertTrue(run.err().contains("but this GPT-2 model has 128 learned positions (n_positions); shorten the "
+                + "record or remove it from the edit set"), run::toString);
+        assertFalse(Files.exists(out), run::toString);
+    }
+
+    @Test
     void writesLayerAndNeuronScoresAndHotSpots(@TempDir Path temp) throws IOException {
         Path out = temp.resolve("compare.json");
         Path csv = temp.resolve("compare.csv");
