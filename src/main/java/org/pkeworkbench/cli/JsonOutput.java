@@ -12,13 +12,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import org.pkeworkbench.model.io.FileErrors;
-import org.pkeworkbench.model.io.ShutdownDeletion;
+import org.pkeworkbench.model.io.TemporaryFileWrite;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -233,21 +231,11 @@ final class JsonOutput {
             }
         }
         Path temporary = target.resolveSibling("." + target.getFileName() + ".tmp");
-        // Ctrl-C skips the catch below, so a shutdown hook deletes the temporary file instead.
-        try (ShutdownDeletion guard = ShutdownDeletion.of(temporary)) {
-            guard.write(() -> {
-                try (OutputStream out = Files.newOutputStream(temporary)) {
-                    body.writeTo(out);
-                }
-                Files.move(temporary, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            });
-        } catch (IOException | RuntimeException e) {
-            Files.deleteIfExists(temporary);
-            if (e instanceof IOException ioError) {
-                throw FileErrors.writingFailed(target, ioError);
+        TemporaryFileWrite.replace(target, temporary, (written, guard) -> {
+            try (OutputStream out = Files.newOutputStream(written)) {
+                body.writeTo(out);
             }
-            throw e;
-        }
+        });
         LOG.info("Wrote {} ({} bytes)", target, Files.size(target));
     }
 

@@ -31,7 +31,7 @@ final class OutputWrites {
 
     /**
      * Runs {@code write} for the output that {@code option} names, and records whether it worked.
-     * An {@link IOException} is recorded and logged; any other exception propagates.
+     * An {@link IOException} is recorded and logged, and any other exception propagates.
      */
     void attempt(String option, Path path, Write write) {
         try {
@@ -54,7 +54,7 @@ final class OutputWrites {
         if (failed.isEmpty()) {
             return;
         }
-        String kept = written.isEmpty() ? "" : ". Written: " + String.join(", ", written);
-        throw new IOException(String.join("; ", failed) + kept, firstError);
+        String writtenPart = written.isEmpty() ? "" : ". Written: " + String.join(", ", written);
+        throw new IOException(String.join("; ", failed) + writtenPart, firstError);
     }
 }

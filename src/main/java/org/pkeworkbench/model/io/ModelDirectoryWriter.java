@@ -99,8 +99,9 @@ public final class ModelDirectoryWriter {
         try (ShutdownDeletion guard = ShutdownDeletion.of(staging)) {
             guard.write(() -> {
                 List<String> copied = copyModelFiles(source, staging);
+                // SafetensorsWriter stops the write itself when the JVM shuts down.
                 SafetensorsWriter.write(staging.resolve(WeightStore.SINGLE_FILE_NAME), tensors, fullMetadata, dtype,
-                        guard.stopOnShutdown(progress));
+                        progress);
 
                 // rename(2) replaces an empty directory, which checkOutput allowed.
                 Files.move(staging, output, StandardCopyOption.ATOMIC_MOVE);

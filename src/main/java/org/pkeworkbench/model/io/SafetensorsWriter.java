@@ -8,9 +8,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -81,35 +79,24 @@ public final class SafetensorsWriter {
         Path directory = absolute.getParent();
         // Files.createTempFile would make the file readable by its owner only, so create it by hand.
         Path temporary = directory.resolve("." + absolute.getFileName() + "." + UUID.randomUUID() + ".tmp");
-        // Ctrl-C skips the catch below, so a shutdown hook deletes the temporary file instead.
-        try (ShutdownDeletion guard = ShutdownDeletion.of(temporary)) {
-            guard.write(() -> {
-                try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.CREATE_NEW,
-                        StandardOpenOption.WRITE)) {
-                    ByteBuffer lengthBytes = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
-                    lengthBytes.putLong(header.length).flip();
-                    writeFully(channel, lengthBytes);
-                    writeFully(channel, ByteBuffer.wrap(header));
-                    long totalElements = 0;
-                    for (NDArray array : sorted.values()) {
-                        totalElements += array.getShape().size();
-                    }
-                    ElementCounter counter = new ElementCounter(totalElements, guard.stopOnShutdown(progress));
-                    for (Map.Entry<String, NDArray> entry : sorted.entrySet()) {
-                        writeTensor(channel, entry.getKey(), entry.getValue(), dtype, counter);
-                    }
-                    channel.force(true);
+        TemporaryFileWrite.replace(absolute, temporary, (written, guard) -> {
+            try (FileChannel channel = FileChannel.open(written, StandardOpenOption.CREATE_NEW,
+                    StandardOpenOption.WRITE)) {
+                ByteBuffer lengthBytes = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+                lengthBytes.putLong(header.length).flip();
+                writeFully(channel, lengthBytes);
+                writeFully(channel, ByteBuffer.wrap(header));
+                long totalElements = 0;
+                for (NDArray array : sorted.values()) {
+                    totalElements += array.getShape().size();
                 }
-                Files.move(temporary, absolute, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            });
-        } catch (IOException | RuntimeException e) {
-            Files.deleteIfExists(temporary);
-            log.error("Failed to write {}: {}", absolute, e.toString());
-            if (e instanceof IOException ioError) {
-                throw FileErrors.writingFailed(absolute, ioError);
+                ElementCounter counter = new ElementCounter(totalElements, guard.stopOnShutdown(progress));
+                for (Map.Entry<String, NDArray> entry : sorted.entrySet()) {
+                    writeTensor(channel, entry.getKey(), entry.getValue(), dtype, counter);
+                }
+                channel.force(true);
             }
-            throw e;
-        }
+        });
         log.info("Wrote {} tensors as {} to {} in {} ms", sorted.size(), dtype, absolute,
                 (System.nanoTime() - startNanos) / 1_000_000);
     }
