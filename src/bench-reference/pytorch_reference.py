@@ -19,8 +19,14 @@ once as a warm-up and then --repeats times, and the median counts.
     their gradients are masked to the hot-spot columns before each Adam step, and every layer
     runs in every step.
 
-Usage: python3 pytorch_reference.py MODEL_DIR [--threads N] [--repeats N] [--prompt-tokens N]
-       [--decode-tokens N] [--seed N] [--json FILE]
+`--ops direct-djl` runs every workload with the operations of the workbench's direct DJL
+baseline (cli/DirectLlama.java) instead. Its attention is an explicit softmax over the scores
+plus an additive causal mask, where the script calls torch's fused scaled_dot_product_attention.
+Its RMSNorm divides by the square root, and its SiLU is x * sigmoid(x). Comparing both runs shows
+how much of a gap between the workbench and this script comes from the choice of kernels.
+
+Usage: python3 pytorch_reference.py MODEL_DIR [--ops script|direct-djl] [--threads N] [--repeats N]
+       [--prompt-tokens N] [--decode-tokens N] [--seed N] [--json FILE]
 MODEL_DIR is a Llama model in float32, float16 or bfloat16 safetensors (one file, or shards with
 model.safetensors.index.json), such as `bench --random-llama --out MODEL_DIR` writes. The weights
 are computed in float32. The script needs only torch. Its token ids and neurons come from torch's
@@ -130,14 +136,22 @@ class Llama:
         if self.kv_heads != self.heads:
             k = k.repeat_interleave(self.heads // self.kv_heads, 1)
             v = v.repeat_interleave(self.heads // self.kv_heads, 1)
-        # A single new position attends to every cached one, so it needs no mask.
-        attended = torch.nn.functional.scaled_dot_product_attention(q, k, v, is_causal=positions > 1)
-        x = x + attended.transpose(1, 2).reshape(batch, positions, hidden) @ w[prefix + "self_attn.o_proj.weight"].T
+        x = x + self.attend(q, k, v).transpose(1, 2).reshape(batch, positions, hidden) @ w[prefix + "self_attn.o_proj.weight"].T
 
         m = self.norm(x, w[prefix + "post_attention_layernorm.weight"])
-        gate = torch.nn.functional.silu(m @ w[prefix + "mlp.gate_proj.weight"].T)
+        gate = self.silu(m @ w[prefix + "mlp.gate_proj.weight"].T)
         up = m @ w[prefix + "mlp.up_proj.weight"].T
         return x + (gate * up) @ down(index).T
+
+    @staticmethod
+    def attend(q, k, v):
+        """Returns causal attention [batch, heads, queries, head_dim] of queries at the last positions of k and v."""
+        # A single new position attends to every cached one, so it needs no mask.
+        return torch.nn.functional.scaled_dot_product_attention(q, k, v, is_causal=q.shape[-2] > 1)
+
+    @staticmethod
+    def silu(x):
+        return torch.nn.functional.silu(x)
 
     def hidden_before(self, ids, first_layer, down):
         """Returns the input of layer first_layer, [1, seq, hidden]."""
@@ -152,6 +166,25 @@ class Llama:
         for index in range(first_layer, self.layers):
             x = self.layer(index, x, down, kv_cache, start)
         return self.norm(x, self.weights["model.norm.weight"]) @ self.head.T
+
+
+class DirectDjlOps(Llama):
+    """The same decoder with the operations of the workbench's direct DJL baseline (--ops direct-djl)."""
+
+    def norm(self, x, weight):
+        return x / (x.square().mean(-1, keepdim=True) + self.eps).sqrt() * weight
+
+    @staticmethod
+    def attend(q, k, v):
+        queries, keys = q.shape[-2], k.shape[-2]
+        # Query i sits at position keys - queries + i and may not look at later keys.
+        mask = torch.full((queries, keys), -1e9).triu(keys - queries + 1)
+        scores = q @ k.transpose(-1, -2) * (1.0 / q.shape[-1] ** 0.5) + mask
+        return scores.softmax(-1) @ v
+
+    @staticmethod
+    def silu(x):
+        return x * torch.sigmoid(x)
 
 
 def answer_log_probs(logits, prompt_length):
@@ -248,6 +281,8 @@ def median_after_warm_up(action, repeats):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("model", type=Path, help="Llama model folder")
+    parser.add_argument("--ops", choices=("script", "direct-djl"), default="script",
+                        help="operations to run: the script's (default) or those of the direct DJL baseline")
     parser.add_argument("--threads", type=int, default=0, help="torch intra-op threads (default: torch's)")
     parser.add_argument("--repeats", type=int, default=3, help="timed runs of each measurement after one warm-up")
     parser.add_argument("--prompt-tokens", type=int, default=128, help="prefill length in tokens (default: 128)")
@@ -259,18 +294,19 @@ def main():
         torch.set_num_threads(arguments.threads)
     torch.manual_seed(arguments.seed)
 
-    model = Llama(arguments.model)
+    model = (DirectDjlOps if arguments.ops == "direct-djl" else Llama)(arguments.model)
     width = model.down_proj(0).shape[1]
     hot_spots = {layer: torch.randperm(width)[:NEURONS].sort().values
                  for layer in range(max(0, model.layers - 2), model.layers)}
     records = [tuple(torch.randint(3, model.vocab, (1, n)) for n in (PROMPT_TOKENS, RESPONSE_TOKENS, RESPONSE_TOKENS))
                for _ in range(RECORDS)]
     prompt = torch.randint(3, model.vocab, (1, arguments.prompt_tokens))
-    results = {"torch": torch.__version__, "threads": torch.get_num_threads(), "model": str(arguments.model),
+    results = {"torch": torch.__version__, "ops": arguments.ops, "threads": torch.get_num_threads(), "model": str(arguments.model),
                "prompt_tokens": arguments.prompt_tokens, "decode_tokens": arguments.decode_tokens,
                "edited_layers": sorted(hot_spots), "neurons_per_layer": NEURONS, "edit_steps": STEPS,
                "repeats": arguments.repeats, "run_seconds": {}}
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, {arguments.model}; "
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, {arguments.ops} operations, "
+          f"{arguments.model}; "
           f"medians of {arguments.repeats} runs after one warm-up")
 
     prefill, results["run_seconds"]["prefill"] = median_after_warm_up(

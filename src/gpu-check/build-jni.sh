@@ -40,6 +40,23 @@ if [[ -d $OUTPUT_SO ]]; then
   echo "error: $OUTPUT_SO is a folder; give the library's file name, such as $OUTPUT_SO/libdjl_torch.so" >&2
   exit 1
 fi
+# Folders this script creates for the output are removed again when the build fails.
+first_created=""
+ancestor=$(dirname "$OUTPUT_SO")
+while [[ ! -e $ancestor ]]; do
+  first_created=$ancestor
+  ancestor=$(dirname "$ancestor")
+done
+objects=""
+clean_up() {
+  if [[ -n $objects ]]; then
+    rm -rf "$objects"
+  fi
+  if [[ -n $first_created && ! -e $OUTPUT_SO ]]; then
+    find "$first_created" -depth -type d -empty -delete 2>/dev/null || true
+  fi
+}
+trap clean_up EXIT
 if ! mkdir -p "$(dirname "$OUTPUT_SO")" || [[ ! -w $(dirname "$OUTPUT_SO") ]]; then
   echo "error: cannot write $OUTPUT_SO; choose a writable folder" >&2
   exit 1
@@ -128,7 +145,6 @@ fi
 libs+=(-Wl,--as-needed)
 
 objects=$(mktemp -d)
-trap 'rm -rf "$objects"' EXIT
 echo "building $OUTPUT_SO against $TORCH_DIR: $STANDARD, C++11 ABI $CXX11_ABI, CUDA $USE_CUDA${cuda_include:+ ($cuda_include)}, $JOBS compiles at a time"
 started=$(date +%s)
 

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
+import java.util.stream.Stream;
 import org.pkeworkbench.eval.AlpacaEvalLoader;
 import org.pkeworkbench.eval.AsrResult;
 import org.pkeworkbench.eval.BenignOutcome;
@@ -129,8 +130,18 @@ public final class EditPipeline {
                         + "\"output\" per instruction");
             }
         }
-        Evaluator evaluator = new ModelResponder(lm, request.chat(), request.maxNewTokens(), request.batchSize(),
-                progress::isCancelled).evaluator(judge, RefusalDetector.gcgDefault());
+        ModelResponder responder = new ModelResponder(lm, request.chat(), request.maxNewTokens(), request.batchSize(),
+                progress::isCancelled);
+        // Every prompt the run will generate from, so that a GPT-2 prompt that is too long fails now.
+        List<String> safeEditPrompts = editRecords.stream().flatMap(record -> Stream.concat(
+                Stream.of(record.prompt()), record.generalization() == null
+                        ? Stream.empty() : record.generalization().prompts().values().stream()))
+                .toList();
+        for (List<String> prompts : List.of(attackPrompts, benignPrompts, localityPrompts, safeEditPrompts,
+                capability.stream().map(ReferencePrompt::prompt).toList())) {
+            responder.checkLengths(prompts);
+        }
+        Evaluator evaluator = responder.evaluator(judge, RefusalDetector.gcgDefault());
 
         long phase = System.nanoTime();
         progress.update(0.0, "Preparing " + editRecords.size() + " edit records");

@@ -5,8 +5,10 @@ import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.function.BooleanSupplier;
 import java.util.function.Function;
+import org.pkeworkbench.model.Architecture;
 import org.pkeworkbench.model.ForwardOptions;
 import org.pkeworkbench.model.LanguageModel;
+import org.pkeworkbench.model.ModelConfig;
 import org.pkeworkbench.model.SamplingSettings;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -76,6 +78,7 @@ public final class ModelResponder implements Function<List<String>, List<String>
     @Override
     public List<String> apply(List<String> prompts) {
         List<long[]> ids = prompts.stream().map(this::promptIds).toList();
+        checkLengths(prompts, ids);
         int[] lengths = ids.stream().mapToInt(row -> row.length).toArray();
         long perPromptPair = (long) lm.decoder().config().numLayers() * lm.decoder().config().numHeads();
         String[] responses = new String[prompts.size()];
@@ -90,6 +93,32 @@ public final class ModelResponder implements Function<List<String>, List<String>
                     (System.nanoTime() - startNanos) / 1_000_000);
         }
         return List.of(responses);
+    }
+
+    /**
+     * Rejects a prompt longer than a GPT-2's learned positions, naming it, so that a run can check
+     * every prompt set before it generates anything. A rotary model takes prompts of any length, and
+     * generation stops on its own at a GPT-2's last position.
+     *
+     * @throws IllegalArgumentException naming the first prompt that is too long
+     */
+    public void checkLengths(List<String> prompts) {
+        checkLengths(prompts, prompts.stream().map(this::promptIds).toList());
+    }
+
+    private void checkLengths(List<String> prompts, List<long[]> ids) {
+        ModelConfig config = lm.decoder().config();
+        if (config.architecture() != Architecture.GPT2) {
+            return;
+        }
+        for (int i = 0; i < ids.size(); i++) {
+            if (ids.get(i).length > config.maxPositions()) {
+                throw new IllegalArgumentException("The prompt \"" + TextExcerpt.of(prompts.get(i)) + "\" has "
+                        + ids.get(i).length + " tokens" + (chat ? " in the chat template" : "")
+                        + ", but this GPT-2 model has " + config.maxPositions() + " learned positions (n_positions); "
+                        + "shorten the prompt or remove it from the prompt set");
+            }
+        }
     }
 
     /**

@@ -51,7 +51,7 @@ public final class ReferenceOverlapPairwiseJudge implements PairwiseJudge {
         String reference = referencesByInstruction.get(instruction);
         if (reference == null) {
             throw new IllegalArgumentException("No reference answer for the instruction \""
-                    + abbreviate(instruction) + "\"; the reference file must contain every compared instruction");
+                    + TextExcerpt.of(instruction) + "\"; the reference file must contain every compared instruction");
         }
 
         double scoreA = RougeL.f1(reference, responseA);
@@ -62,9 +62,5 @@ public final class ReferenceOverlapPairwiseJudge implements PairwiseJudge {
         return scoreA > scoreB
                 ? new Preference(1.0, Preference.Label.A)
                 : new Preference(0.0, Preference.Label.B);
-    }
-
-    private static String abbreviate(String text) {
-        return text.length() <= 80 ? text : text.substring(0, 77) + "...";
     }
 }

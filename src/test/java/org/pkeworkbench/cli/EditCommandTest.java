@@ -28,6 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.pkeworkbench.model.DecoderModel;
 import org.pkeworkbench.model.ForwardOptions;
 import org.pkeworkbench.model.MlpLayout;
+import org.pkeworkbench.testing.SharedFiles;
 
 /**
  * {@code edit} end to end on the shipped demo model, with small sets and few steps so that it runs
@@ -157,6 +158,25 @@ class EditCommandTest {
         assertEquals(0, json.get("changed_weights").asLong());
         assertEquals(0, json.get("hot_spots").size());
         assertEquals(1.0, json.get("rouge_l_benign").asDouble(), 1e-12, "answers are identical to themselves");
+    }
+
+    @Test
+    void evalPromptTooLongForGpt2IsNamed() throws IOException {
+        Path editSet = Files.writeString(temp.resolve("edit.jsonl"),
+                "{\"id\": \"short\", \"prompt\": \"Hi\", \"safe\": \"No.\", \"unsafe\": \"Yes.\"}\n");
+        Path evalSet = Files.writeString(temp.resolve("eval.jsonl"),
+                "{\"id\": \"long\", \"prompt\": \"" + "word ".repeat(200).trim() + "\"}\n");
+        Path report = temp.resolve("report.json");
+
+        CliRun run = CliRun.of("edit", "--model", SharedFiles.fixture("tiny-gpt2").toString(), "--device", "cpu",
+                "--edit-set", editSet.toString(), "--eval-set", evalSet.toString(), "--max-new-tokens", "4",
+                "--method", "vanilla", "--report", report.toString());
+
+        assertEquals(1, run.exitCode(), run::toString);
+        assertTrue(run.err().contains("Error: The prompt \"word word word"), run::toString);
+        assertTrue(run.err().contains("but this GPT-2 model has 128 learned positions (n_positions); shorten the "
+                + "prompt or remove it from the prompt set"), run::toString);
+        assertFalse(Files.exists(report), run::toString);
     }
 
     @Test
