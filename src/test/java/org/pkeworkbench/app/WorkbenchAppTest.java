@@ -3,7 +3,9 @@ package org.pkeworkbench.app;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import javafx.application.Application;
 import javafx.scene.control.ButtonType;
 import javafx.scene.control.DialogPane;
@@ -79,5 +81,37 @@ class WorkbenchAppTest {
         // The alert is application-modal, so it must be closed before later tests can click.
         robot.clickOn(dialog.lookupButton(ButtonType.OK));
         FxTestSupport.waitUntil("error dialog closed", () -> robot.lookup("#errorDialog").tryQuery().isEmpty());
+    }
+
+    @Test
+    void recoveryOfferSurvivesModelError(@TempDir Path temp) throws Exception {
+        Path settings = Path.of(System.getProperty(WorkbenchSettings.DIRECTORY_PROPERTY));
+        Path autosave = Files.createDirectories(settings.resolve("autosave").resolve("unsaved" + SessionStore.EXTENSION));
+        Files.writeString(autosave.resolve(SessionStore.SESSION_JSON), "{}");
+        Path damaged = Files.createDirectories(temp.resolve("damaged"));
+        Files.writeString(damaged.resolve("config.json"), "{ not json");
+        FxToolkit.registerPrimaryStage();
+
+        application = FxToolkit.setupApplication(WorkbenchApp.class, damaged.toString());
+
+        FxRobot robot = new FxRobot();
+        FxTestSupport.waitUntil("error dialog shown", () -> robot.lookup("#errorDialog").tryQuery().isPresent());
+        DialogPane error = robot.lookup("#errorDialog").queryAs(DialogPane.class);
+        assertTrue(FxTestSupport.onFx(() -> error.getContentText()).contains("config.json is not valid JSON"));
+        robot.clickOn(error.lookupButton(ButtonType.OK));
+        FxTestSupport.waitUntil("error dialog closed", () -> robot.lookup("#errorDialog").tryQuery().isEmpty());
+
+        // The offer, shown before the model opened, is still there once the error is closed.
+        assertTrue(FxTestSupport.onFx(() -> showingTitles().contains("Restore unsaved work")));
+        robot.clickOn("Not now");
+        FxTestSupport.waitUntil("offer closed", () -> !showingTitles().contains("Restore unsaved work"));
+        assertTrue(Files.isRegularFile(autosave.resolve(SessionStore.SESSION_JSON)), "Not now keeps the autosave");
+    }
+
+    private static List<String> showingTitles() {
+        return Window.getWindows().stream()
+                .filter(window -> window.isShowing() && window instanceof Stage)
+                .map(window -> ((Stage) window).getTitle())
+                .toList();
     }
 }
