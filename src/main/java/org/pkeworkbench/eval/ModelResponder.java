@@ -103,7 +103,9 @@ public final class ModelResponder implements Function<List<String>, List<String>
      * @throws IllegalArgumentException naming the first prompt that is too long
      */
     public void checkLengths(List<String> prompts) {
-        checkLengths(prompts, prompts.stream().map(this::promptIds).toList());
+        if (lm.decoder().config().architecture() == Architecture.GPT2) {
+            checkLengths(prompts, prompts.stream().map(this::promptIds).toList());
+        }
     }
 
     private void checkLengths(List<String> prompts, List<long[]> ids) {
