@@ -23,11 +23,8 @@ final class WorkbenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        // A missing GPU fails here, before the window opens. auto and cpu always resolve, and the
-        // backend logs its choice when it loads the model.
-        if ("gpu".equals(devices.request())) {
-            devices.resolve();
-        }
+        // The device is resolved when the window opens a model. So a missing GPU shows its error in
+        // the window, where the device box can switch to the CPU, also for an app started from a menu.
         CoreBackend.Settings defaults = CoreBackend.Settings.defaults();
         CoreBackend.Settings settings = new CoreBackend.Settings(devices.request(), defaults.editSettings(),
                 defaults.locateSettings(), defaults.maxNewTokens(), defaults.localityCount(), defaults.maxEditRecords(),

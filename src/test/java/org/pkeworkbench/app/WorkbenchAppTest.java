@@ -8,10 +8,12 @@ import java.nio.file.Path;
 import java.util.List;
 import javafx.application.Application;
 import javafx.scene.control.ButtonType;
+import javafx.scene.control.ComboBox;
 import javafx.scene.control.DialogPane;
 import javafx.stage.Stage;
 import javafx.stage.Window;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -81,6 +83,30 @@ class WorkbenchAppTest {
         // The alert is application-modal, so it must be closed before later tests can click.
         robot.clickOn(dialog.lookupButton(ButtonType.OK));
         FxTestSupport.waitUntil("error dialog closed", () -> robot.lookup("#errorDialog").tryQuery().isEmpty());
+    }
+
+    @Test
+    void missingGpuIsReportedInTheWindow() throws Exception {
+        Assumptions.assumeTrue(ai.djl.engine.Engine.getInstance().getGpuCount() == 0,
+                "this machine has a GPU");
+        CoreBackend.Settings defaults = CoreBackend.Settings.defaults();
+        CoreBackend.Settings gpu = new CoreBackend.Settings("gpu", defaults.editSettings(), defaults.locateSettings(),
+                defaults.maxNewTokens(), defaults.localityCount(), defaults.maxEditRecords(), defaults.maxEvalPrompts());
+        WorkbenchApp.setBackendFactory(() -> new CoreBackend(gpu));
+        FxToolkit.registerPrimaryStage();
+
+        application = FxToolkit.setupApplication(WorkbenchApp.class, SeededTestBackend.stories260K().toString());
+
+        FxRobot robot = new FxRobot();
+        FxTestSupport.waitUntil("error dialog shown", () -> robot.lookup("#errorDialog").tryQuery().isPresent());
+        DialogPane error = robot.lookup("#errorDialog").queryAs(DialogPane.class);
+        String content = FxTestSupport.onFx(error::getContentText);
+        assertTrue(content.contains("Device 'gpu' was requested but libtorch sees no CUDA GPU"), content);
+        assertTrue(content.contains("Otherwise choose device 'cpu' or 'auto'"), content);
+        robot.clickOn(error.lookupButton(ButtonType.OK));
+        FxTestSupport.waitUntil("error dialog closed", () -> robot.lookup("#errorDialog").tryQuery().isEmpty());
+        ComboBox<?> device = robot.lookup("#deviceChoice").queryAs(ComboBox.class);
+        assertEquals("gpu", FxTestSupport.onFx(device::getValue), "the device box shows the request, ready to change");
     }
 
     @Test
