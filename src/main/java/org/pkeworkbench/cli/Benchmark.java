@@ -408,9 +408,11 @@ final class Benchmark {
      */
     static Optional<String> lengthProblem(int positions, String model, int promptTokens, int decodeTokens,
             int recordTokens) {
-        if (promptTokens + decodeTokens > positions) {
+        // In long arithmetic, so that two counts near Integer.MAX_VALUE do not wrap around to a negative sum.
+        long needed = (long) promptTokens + decodeTokens;
+        if (needed > positions) {
             return Optional.of("--prompt-tokens " + promptTokens + " plus --decode-tokens " + decodeTokens + " needs "
-                    + (promptTokens + decodeTokens) + " positions, more than " + model + " " + positions
+                    + needed + " positions, more than " + model + " " + positions
                     + " (max_position_embeddings); use fewer tokens");
         }
         if (recordTokens > positions) {

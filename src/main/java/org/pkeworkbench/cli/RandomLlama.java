@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
 import org.pkeworkbench.model.io.DirectoryTrees;
@@ -52,6 +53,12 @@ record RandomLlama(int vocab, int hidden, int intermediate, int layers, int head
     }
     private static final float MATRIX_HALF_WIDTH = 0.035f;
     private static final float NORM_HALF_WIDTH = 0.05f;
+    /**
+     * Most elements of one weight matrix: the JDK's soft limit for array lengths
+     * ({@code ArraysSupport.SOFT_MAX_ARRAY_LENGTH}), which every JVM can allocate.
+     */
+    static final long MAX_MATRIX_ELEMENTS = Integer.MAX_VALUE - 8;
+    private static final double GIB = 1024.0 * 1024 * 1024;
     /** Context length of every random model, in tokens. */
     static final int MAX_POSITIONS = 4096;
     /** Largest weight size, in stored bytes, that is written as one file. */
@@ -70,6 +77,23 @@ record RandomLlama(int vocab, int hidden, int intermediate, int layers, int head
         }
         if (heads % kvHeads != 0) {
             throw new IllegalArgumentException("--heads " + heads + " must be divisible by --kv-heads " + kvHeads);
+        }
+        requireOneArray("--vocab", vocab, hidden);
+        requireOneArray("--intermediate", intermediate, hidden);
+        requireOneArray("--hidden", hidden, hidden);
+    }
+
+    /**
+     * Rejects a {@code [rows, hidden]} weight matrix with more elements than one Java array can
+     * take, because each matrix is drawn into one float array before it is written.
+     */
+    private static void requireOneArray(String option, long rows, long hidden) {
+        long elements = rows * hidden;
+        if (elements > MAX_MATRIX_ELEMENTS) {
+            String factors = option.equals("--hidden") ? "--hidden " + hidden + " squared" : option + " " + rows
+                    + " times --hidden " + hidden;
+            throw new IllegalArgumentException(factors + " gives a weight matrix of " + elements + " elements, more "
+                    + "than the " + MAX_MATRIX_ELEMENTS + " that one Java array can take; use smaller sizes");
         }
     }
 
@@ -99,6 +123,7 @@ record RandomLlama(int vocab, int hidden, int intermediate, int layers, int head
         }
         long started = System.nanoTime();
         Path target = outputDir.toAbsolutePath();
+        checkRoom(target, stored);
         Path staging = target.resolveSibling("." + target.getFileName() + ".staging");
         if (Files.exists(staging)) {
             throw new IOException("Staging directory " + staging + " already exists; remove it and retry");
@@ -123,6 +148,42 @@ record RandomLlama(int vocab, int hidden, int intermediate, int layers, int head
         }
         LOG.info("Wrote random Llama ({} parameters, {}, seed {}) to {} in {} ms", parameterCount(), stored, seed,
                 target, (System.nanoTime() - started) / 1_000_000);
+    }
+
+    /**
+     * Rejects a model whose largest matrix does not fit the Java heap that is free now, or whose
+     * weights do not fit the free space of the disk that {@code target} would be on, before
+     * anything is written.
+     */
+    private void checkRoom(Path target, StoredDType stored) throws IOException {
+        Runtime runtime = Runtime.getRuntime();
+        long freeHeap = runtime.maxMemory() - (runtime.totalMemory() - runtime.freeMemory());
+        long matrixBytes = (long) Float.BYTES * Math.max(vocab, Math.max(intermediate, hidden)) * hidden;
+        if (matrixBytes > freeHeap) {
+            throw new IllegalArgumentException("The largest random weight matrix takes " + size(matrixBytes)
+                    + " as floats, more than the " + size(freeHeap) + " that the Java heap has free; start Java with "
+                    + "a larger -Xmx, such as -Xmx" + (long) Math.ceil(2 * matrixBytes / GIB) + "g, or use smaller "
+                    + "sizes");
+        }
+
+        Path existing = target.getParent();
+        while (existing != null && !Files.exists(existing)) {
+            existing = existing.getParent();
+        }
+        if (existing == null) {
+            return;
+        }
+        long weightBytes = parameterCount() * stored.sizeBytes();
+        long freeDisk = Files.getFileStore(existing).getUsableSpace();
+        if (weightBytes > freeDisk) {
+            throw new IllegalArgumentException("The random model takes " + size(weightBytes) + ", but " + existing
+                    + " has only " + size(freeDisk) + " free; free some space or choose an --out on another disk");
+        }
+    }
+
+    /** Formats a byte count in MiB below 1 GiB, else in GiB with one decimal. */
+    private static String size(long bytes) {
+        return bytes < GIB ? (bytes >> 20) + " MiB" : String.format(Locale.ROOT, "%.1f GiB", bytes / GIB);
     }
 
     private void writeSingleFile(Path staging, StoredDType stored) throws IOException {

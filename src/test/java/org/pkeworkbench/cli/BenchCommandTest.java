@@ -296,6 +296,28 @@ class BenchCommandTest {
     }
 
     @Test
+    void hugeTokenCountsDoNotWrapAround() {
+        CliRun run = CliRun.of("bench", "--random-llama", "--prompt-tokens", "8", "--decode-tokens", "2147483640",
+                "--device", "cpu");
+
+        assertEquals(2, run.exitCode(), run::toString);
+        assertTrue(run.err().contains("needs 2147483648 positions, more than the random model's 4096"), run::toString);
+    }
+
+    @Test
+    void oversizedMatrixIsUsageError() {
+        Path out = temp.resolve("huge");
+
+        CliRun run = CliRun.of("bench", "--random-llama", "--hidden", "16384", "--heads", "128", "--vocab", "200000",
+                "--out", out.toString(), "--device", "cpu");
+
+        assertEquals(2, run.exitCode(), run::toString);
+        assertTrue(run.err().contains("Error: --vocab 200000 times --hidden 16384 gives a weight matrix of 3276800000 "
+                + "elements, more than the 2147483639 that one Java array can take"), run::toString);
+        assertFalse(Files.exists(out), run::toString);
+    }
+
+    @Test
     @org.junit.jupiter.api.condition.EnabledOnOs(org.junit.jupiter.api.condition.OS.LINUX)
     void unwritableJsonFolderRejectedBeforeRun() throws IOException {
         Path folder = Files.createDirectories(temp.resolve("read-only"));

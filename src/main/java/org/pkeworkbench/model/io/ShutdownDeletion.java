@@ -36,6 +36,9 @@ public final class ShutdownDeletion implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(ShutdownDeletion.class);
 
+    /** Message of the {@link CancellationException} that a write raises once shutdown has begun. */
+    public static final String STOPPED = "Stopped: the JVM is shutting down";
+
     private final Thread hook;
     private static final ReentrantLock WRITING = new ReentrantLock();
     private volatile boolean stopping;
@@ -79,10 +82,19 @@ public final class ShutdownDeletion implements AutoCloseable {
         }
     }
 
-    /** Starts guarding {@code dir}, a folder or a file, which need not exist yet. */
+    /**
+     * Starts guarding {@code dir}, a folder or a file, which need not exist yet.
+     *
+     * @throws CancellationException when the JVM is already shutting down, so that nothing is
+     *     written that no hook would delete
+     */
     public static ShutdownDeletion of(Path dir) {
         ShutdownDeletion deletion = new ShutdownDeletion(dir);
-        Runtime.getRuntime().addShutdownHook(deletion.hook);
+        try {
+            Runtime.getRuntime().addShutdownHook(deletion.hook);
+        } catch (IllegalStateException shuttingDown) {
+            throw new CancellationException(STOPPED);
+        }
         return deletion;
     }
 
@@ -95,7 +107,7 @@ public final class ShutdownDeletion implements AutoCloseable {
         WRITING.lock();
         try {
             if (stopping) {
-                throw new CancellationException("Stopped: the JVM is shutting down");
+                throw new CancellationException(STOPPED);
             }
             write.run();
         } finally {
@@ -122,7 +134,7 @@ public final class ShutdownDeletion implements AutoCloseable {
             @Override
             public void checkCancelled() {
                 if (stopping) {
-                    throw new CancellationException("Stopped: the JVM is shutting down");
+                    throw new CancellationException(STOPPED);
                 }
                 progress.checkCancelled();
             }

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.concurrent.CancellationException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,6 +47,10 @@ public final class TemporaryFileWrite {
             });
         } catch (IOException | RuntimeException e) {
             Files.deleteIfExists(temporary);
+            if (e instanceof CancellationException) {
+                LOG.info("Stopped writing {}: {}", target, e.getMessage());
+                throw e;
+            }
             LOG.error("Failed to write {}: {}", target, e.toString());
             if (e instanceof IOException ioError) {
                 throw FileErrors.writingFailed(target, ioError);
