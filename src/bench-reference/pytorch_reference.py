@@ -28,12 +28,17 @@ how much of a gap between the workbench and this script comes from the choice of
 Usage: python3 pytorch_reference.py MODEL_DIR [--ops script|direct-djl] [--threads N] [--repeats N]
        [--prompt-tokens N] [--decode-tokens N] [--seed N] [--json FILE]
 MODEL_DIR is a Llama model in float32, float16 or bfloat16 safetensors (one file, or shards with
-model.safetensors.index.json), such as `bench --random-llama --out MODEL_DIR` writes. The weights
-are computed in float32. The script needs only torch. Its token ids and neurons come from torch's
+model.safetensors.index.json), such as `bench --random-llama --out MODEL_DIR` writes: model_type
+llama or mistral, without attention biases, rope_scaling or another head_dim. Other models are
+rejected, because the script would silently compute something else for them. The weights are
+computed in float32: float32 files are mapped, float16 and bfloat16 ones widened, so the script
+needs about 4 bytes of memory per parameter (30 GiB for an 8B model). The script needs only torch. Its token ids and neurons come from torch's
 generator, so they differ from bench's, with the same shapes.
 """
 import argparse
 import json
+import mmap
+import os
 import statistics
 import struct
 import time
@@ -59,16 +64,48 @@ def read_safetensors(path):
     with open(path, "rb") as stream:
         header_length = struct.unpack("<Q", stream.read(8))[0]
         header = json.loads(stream.read(header_length))
-        data = bytearray(stream.read())
+        # A private mapping: float32 tensors use the file's pages instead of a copy, and writes
+        # never reach the file.
+        data = mmap.mmap(stream.fileno(), 0, access=mmap.ACCESS_COPY)
+    base = 8 + header_length
     tensors = {}
     for name, entry in header.items():
         if name == "__metadata__":
             continue
+        if entry["dtype"] not in STORED_TYPES:
+            raise SystemExit(f"error: {path}: tensor {name} is {entry['dtype']}, but the script reads only F32, "
+                             "F16 and BF16")
         stored = STORED_TYPES[entry["dtype"]]
         start, end = entry["data_offsets"]
-        flat = torch.frombuffer(data, dtype=stored, count=(end - start) // stored.itemsize, offset=start)
+        flat = torch.frombuffer(data, dtype=stored, count=(end - start) // stored.itemsize, offset=base + start)
         tensors[name] = flat.reshape(entry["shape"]).float()
     return tensors
+
+
+def check_model(parser, folder):
+    """Returns the model's config.json, or ends the script with a usage error naming what it cannot run."""
+    if not folder.is_dir():
+        parser.error(f"{folder} is not a folder; give a Llama model folder with config.json and safetensors")
+    config_file = folder / "config.json"
+    if not config_file.is_file():
+        parser.error(f"{folder} has no config.json; give a Hugging Face model folder")
+    try:
+        config = json.loads(config_file.read_text())
+    except ValueError as error:
+        parser.error(f"{config_file} is not valid JSON: {error}")
+    problems = []
+    if config.get("model_type") not in ("llama", "mistral"):
+        problems.append(f"model_type is {config.get('model_type')!r}, not 'llama' or 'mistral'")
+    if config.get("attention_bias") or config.get("mlp_bias"):
+        problems.append("it has attention or MLP biases")
+    if config.get("rope_scaling"):
+        problems.append(f"it scales rotary embeddings ({config['rope_scaling'].get('rope_type', config['rope_scaling'].get('type'))})")
+    hidden, heads = config.get("hidden_size"), config.get("num_attention_heads")
+    if hidden and heads and config.get("head_dim") not in (None, hidden // heads):
+        problems.append(f"its head_dim {config['head_dim']} is not hidden_size / num_attention_heads")
+    if problems:
+        parser.error(f"{folder}: the script runs plain Llama models only, and " + "; ".join(problems))
+    return config
 
 
 def read_weights(folder):
@@ -290,6 +327,21 @@ def main():
     parser.add_argument("--seed", type=int, default=1, help="seed of the token ids and neurons (default: 1)")
     parser.add_argument("--json", type=Path, help="also write the results to this file")
     arguments = parser.parse_args()
+    for option, value, minimum in (("--repeats", arguments.repeats, 1), ("--prompt-tokens", arguments.prompt_tokens, 1),
+                                   ("--decode-tokens", arguments.decode_tokens, 1), ("--threads", arguments.threads, 0)):
+        if value < minimum:
+            parser.error(f"{option} must be at least {minimum}, got {value}")
+    config = check_model(parser, arguments.model)
+    positions = config.get("max_position_embeddings", 0)
+    window = config.get("sliding_window") or positions
+    needed = max(arguments.prompt_tokens + arguments.decode_tokens, PROMPT_TOKENS + RESPONSE_TOKENS)
+    if needed > min(positions, window):
+        parser.error(f"--prompt-tokens {arguments.prompt_tokens} plus --decode-tokens {arguments.decode_tokens} "
+                     f"needs {needed} positions, more than the model's {min(positions, window)}; use fewer tokens")
+    if arguments.json is not None:
+        folder = arguments.json.parent
+        if arguments.json.is_dir() or not folder.is_dir() or not os.access(folder, os.W_OK):
+            parser.error(f"--json {arguments.json}: give a file name in an existing, writable folder")
     if arguments.threads:
         torch.set_num_threads(arguments.threads)
     torch.manual_seed(arguments.seed)
