@@ -32,7 +32,7 @@ public final class Main {
      * Writes to the log file only (see logback.xml): a failed command's stack trace belongs in the
      * file that bug reports attach, while stderr shows the message alone.
      */
-    private static final org.slf4j.Logger FILE_LOG = org.slf4j.LoggerFactory.getLogger("org.pkeworkbench.logfile");
+    static final org.slf4j.Logger FILE_LOG = org.slf4j.LoggerFactory.getLogger("org.pkeworkbench.logfile");
 
     private Main() {}
 

@@ -61,11 +61,11 @@ final class PathOptions {
         }
     }
 
-    /** An output file or folder: any path but an empty one, which would mean the current folder. */
+    /** An output file or folder, as its option says: any path but an empty one, which would mean the current folder. */
     static final class OutputPath implements ITypeConverter<Path> {
         @Override
         public Path convert(String value) {
-            return Path.of(requireText(value, "file or folder name"));
+            return Path.of(requireText(value, "name for the output"));
         }
     }
 }

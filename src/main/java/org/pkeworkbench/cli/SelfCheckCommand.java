@@ -86,7 +86,7 @@ final class SelfCheckCommand implements Callable<Integer> {
         try {
             libtorch = LibtorchInfo.load();
         } catch (IllegalStateException e) {
-            LOG.error("Self-check could not load libtorch: {}", e.getMessage());
+            Main.FILE_LOG.error("Self-check could not load libtorch: {}", e.getMessage());
             LOG.debug("libtorch load failure", e);
             err.println("self-check FAILED: " + e.getMessage());
             return LOAD_FAILED;
@@ -103,7 +103,7 @@ final class SelfCheckCommand implements Callable<Integer> {
         try {
             target = DeviceChoice.resolve(device);
         } catch (IllegalArgumentException e) {
-            LOG.error("Self-check cannot use device '{}': {}", device, e.getMessage());
+            Main.FILE_LOG.error("Self-check cannot use device '{}': {}", device, e.getMessage());
             err.println("self-check FAILED: " + e.getMessage());
             return LOAD_FAILED;
         }
@@ -122,7 +122,7 @@ final class SelfCheckCommand implements Callable<Integer> {
             modelDir = DemoModel.directory();
             model = LanguageModel.load(modelDir, Device.cpu());
         } catch (IOException | RuntimeException e) {
-            LOG.error("Self-check could not load the demo model", e);
+            Main.FILE_LOG.error("Self-check could not load the demo model", e);
             err.println("self-check FAILED: the demo model could not be loaded: " + e.getMessage());
             return LOAD_FAILED;
         }
@@ -163,7 +163,7 @@ final class SelfCheckCommand implements Callable<Integer> {
         try {
             actual = DeviceCheck.measure(modelDir, target, type, prompt, maxNewTokens);
         } catch (IOException | RuntimeException e) {
-            LOG.error("Device check could not run the demo model on {} in {}", target, type.label(), e);
+            Main.FILE_LOG.error("Device check could not run the demo model on {} in {}", target, type.label(), e);
             err.println("self-check FAILED: the demo model could not run on " + target + " in " + type.label() + ": "
                     + e.getMessage());
             return LOAD_FAILED;
