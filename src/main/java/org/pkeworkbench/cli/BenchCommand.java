@@ -137,7 +137,9 @@ final class BenchCommand implements Callable<Integer> {
         Path modelDir = source.model;
         if (random != null) {
             if (out == null) {
-                temporary = Files.createTempDirectory("pke-bench");
+                Path parent = Path.of(System.getProperty("java.io.tmpdir"));
+                BenchTemporaryFolder.deleteAbandoned(parent);
+                temporary = BenchTemporaryFolder.create(parent);
                 modelDir = temporary.resolve("random-llama");
             } else {
                 modelDir = out;

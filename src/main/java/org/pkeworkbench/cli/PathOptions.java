@@ -61,7 +61,7 @@ final class PathOptions {
         }
     }
 
-    /** An output file or folder, as its option says: any path but an empty one, which would mean the current folder. */
+    /** An output file or folder, whichever its option expects: any path but an empty one (the current folder). */
     static final class OutputPath implements ITypeConverter<Path> {
         @Override
         public Path convert(String value) {
