@@ -55,7 +55,7 @@ record RandomLlama(int vocab, int hidden, int intermediate, int layers, int head
     private static final float NORM_HALF_WIDTH = 0.05f;
     /**
      * Most elements of one weight matrix: the JDK's soft limit for array lengths
-     * ({@code ArraysSupport.SOFT_MAX_ARRAY_LENGTH}), which every JVM can allocate.
+     * ({@code ArraysSupport.SOFT_MAX_ARRAY_LENGTH}), which its own collections stay within.
      */
     static final long MAX_MATRIX_ELEMENTS = Integer.MAX_VALUE - 8;
     private static final double GIB = 1024.0 * 1024 * 1024;
