@@ -107,6 +107,10 @@ public final class MaskedEditor {
                             referenceProbabilities, settings, step);
                 }
                 stepNanos += System.nanoTime() - stepStarted;
+                if (!Double.isFinite(record.loss())) {
+                    throw diverged("at step " + step + " of " + settings.steps() + " the loss became " + record.loss()
+                            + " (safe NLL " + record.safeNll() + ")", settings);
+                }
                 history.add(record);
                 progress.update((double) step / settings.steps(), String.format(java.util.Locale.ROOT,
                         "Step %d of %d: loss %.4f, safe NLL %.4f", step, settings.steps(), record.loss(),
@@ -127,11 +131,22 @@ public final class MaskedEditor {
             try (NDManager scratch = editScope.newSubManager()) {
                 delta = slices.toDelta(model.manager(), scratch, hotSpots);
             }
+            if (!delta.isFinite()) {
+                delta.close();
+                throw diverged("after its last step the weight change is not finite", settings);
+            }
             double seconds = (System.nanoTime() - started) / 1e9;
             LOG.info("Finished {} edit after {} steps in {} s, {} weights changed", settings.method(), history.size(),
                     String.format(java.util.Locale.ROOT, "%.2f", seconds), delta.changedWeightCount());
             return new EditRun(delta, history.size(), stoppedEarly, history, seconds, stepNanos / 1e9);
         }
+    }
+
+    private EditDivergedException diverged(String what, EditSettings settings) {
+        String message = "The " + settings.method() + " edit diverged: " + what + ". Nothing was applied to the "
+                + "model; lower the learning rate (now " + settings.learningRate() + ") or set a max change per weight";
+        LOG.warn(message);
+        return new EditDivergedException(message);
     }
 
     private static boolean reachedTargets(StepRecord record, EditSettings settings) {

@@ -167,6 +167,21 @@ public final class WeightDelta implements AutoCloseable {
         return Collections.unmodifiableMap(parts);
     }
 
+    /** Returns whether every change is a finite number: false after an edit that diverged. */
+    public boolean isFinite() {
+        for (Part part : parts.values()) {
+            try (NDArray nan = part.values().isNaN();
+                    NDArray anyNan = nan.any();
+                    NDArray infinite = part.values().isInfinite();
+                    NDArray anyInfinite = infinite.any()) {
+                if (anyNan.getBoolean() || anyInfinite.getBoolean()) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
     /** Returns the names of the changed parameters, in the order of the edit. */
     public Set<String> changedParameters() {
         return Collections.unmodifiableSet(parts.keySet());

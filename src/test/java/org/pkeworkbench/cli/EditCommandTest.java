@@ -24,6 +24,8 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.io.TempDir;
 import org.pkeworkbench.model.DecoderModel;
 import org.pkeworkbench.model.ForwardOptions;
@@ -158,6 +160,27 @@ class EditCommandTest {
         assertEquals(0, json.get("changed_weights").asLong());
         assertEquals(0, json.get("hot_spots").size());
         assertEquals(1.0, json.get("rouge_l_benign").asDouble(), 1e-12, "answers are identical to themselves");
+    }
+
+    @ParameterizedTest
+    @CsvSource({"3, the loss became NaN", "1, after its last step the weight change is not finite"})
+    void divergedEditAppliesAndWritesNothing(int steps, String reason) {
+        Path out = temp.resolve("edited");
+        Path report = temp.resolve("report.json");
+
+        CliRun run = CliRun.of("edit", "--model", demoModel().toString(), "--device", "cpu",
+                "--edit-set", dataset("demo-edit.jsonl").toString(), "--eval-set", dataset("demo-eval.jsonl").toString(),
+                "--max-edit-records", "1", "--max-eval-prompts", "2", "--locality-count", "2", "--max-new-tokens", "8",
+                "--steps", String.valueOf(steps), "--lr", "1e300", "--out", out.toString(), "--report",
+                report.toString());
+
+        assertEquals(1, run.exitCode(), run::toString);
+        assertTrue(run.err().contains("Error: The pke edit diverged: "), run::toString);
+        assertTrue(run.err().contains(reason), run::toString);
+        assertTrue(run.err().contains("Nothing was applied to the model; lower the learning rate (now 1.0E300)"),
+                run::toString);
+        assertFalse(Files.exists(out), run::toString);
+        assertFalse(Files.exists(report), run::toString);
     }
 
     @Test
