@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -83,13 +84,14 @@ public record ReportComparison(List<ComparisonRow> rows, List<String> warnings) 
         checkSame(rows, ComparisonRow::evalSetSha256, "attack prompt files (eval_set SHA-256)", warnings);
         checkSame(rows, ComparisonRow::benignSetId, "benign prompt files (benign_set)", warnings);
         for (Map.Entry<String, String> setting : EVALUATION_SETTINGS.entrySet()) {
-            Map<String, String> values = new LinkedHashMap<>();
+            // By row, not by label: two rows may carry the same label.
+            Map<ComparisonRow, String> values = new IdentityHashMap<>();
             for (int i = 0; i < rows.size(); i++) {
                 JsonNode value = reports.get(i).at(setting.getKey());
-                values.put(rows.get(i).label(), value.isMissingNode() ? null : value.toString());
+                values.put(rows.get(i), value.isMissingNode() ? null : value.toString());
             }
             if (values.values().stream().anyMatch(value -> value != null)) {
-                checkSame(rows, row -> values.get(row.label()), setting.getValue(), warnings);
+                checkSame(rows, values::get, setting.getValue(), warnings);
             }
         }
         for (String warning : warnings) {
@@ -129,6 +131,14 @@ public record ReportComparison(List<ComparisonRow> rows, List<String> warnings) 
             String method = reports.get(i).get("method").asText();
             Path fileName = Path.of(sources.get(i)).getFileName();
             labels.add(methodCounts.get(method) == 1 ? method : method + " (" + fileName + ")");
+        }
+        // Reports of one method in files of the same name, in different folders, are told apart by their paths.
+        Map<String, Integer> labelCounts = new HashMap<>();
+        labels.forEach(label -> labelCounts.merge(label, 1, Integer::sum));
+        for (int i = 0; i < labels.size(); i++) {
+            if (labelCounts.get(labels.get(i)) > 1) {
+                labels.set(i, reports.get(i).get("method").asText() + " (" + sources.get(i) + ")");
+            }
         }
         return labels;
     }

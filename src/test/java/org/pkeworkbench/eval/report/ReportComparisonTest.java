@@ -49,6 +49,23 @@ class ReportComparisonTest {
     }
 
     @Test
+    void sameFileNamesInTwoFoldersKeepTheirWarnings() {
+        ObjectNode fewer = DemoEditReports.report();
+        ObjectNode more = DemoEditReports.report();
+        ((ObjectNode) more.at("/datasets/eval_set")).put("records_used", 99);
+
+        ReportComparison comparison = ReportComparison.of(List.of("run1/pke.json", "run2/pke.json"),
+                List.of(fewer, more), List.of());
+
+        assertEquals(List.of("pke (run1/pke.json)", "pke (run2/pke.json)"),
+                comparison.rows().stream().map(ComparisonRow::label).toList());
+        assertEquals(1, comparison.warnings().size(), comparison.warnings()::toString);
+        assertTrue(comparison.warnings().get(0).contains("number of attack prompts"), comparison.warnings().get(0));
+        assertTrue(comparison.warnings().get(0).contains(": pke (run1/pke.json); 99: pke (run2/pke.json)"),
+                comparison.warnings().get(0));
+    }
+
+    @Test
     void jsonCsvAndMarkdownAgree() {
         List<JsonNode> reports = pkeAndVanilla();
         JsonNode pke = reports.get(1);
