@@ -22,6 +22,7 @@ import org.pkeworkbench.eval.report.HtmlReport;
 import org.pkeworkbench.eval.report.ReportComparison;
 import org.pkeworkbench.eval.report.ReportReader;
 import org.pkeworkbench.locate.LocateSettings;
+import org.pkeworkbench.locate.LocateSettings.NeuronSelection;
 import org.pkeworkbench.model.LanguageModel;
 import org.pkeworkbench.model.ModelConfig;
 import org.pkeworkbench.model.io.DirectoryTrees;
@@ -75,6 +76,10 @@ final class CompareMethodsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (methods.isEmpty()) {
+            throw new ParameterException(spec.commandLine(), "--methods names no method; give a comma-separated list "
+                    + "of " + EditRequest.METHODS);
+        }
         for (String method : methods) {
             if (!EditRequest.METHODS.contains(method)) {
                 throw new ParameterException(spec.commandLine(), "Unknown method '" + method + "' in --methods; use "
@@ -90,7 +95,9 @@ final class CompareMethodsCommand implements Callable<Integer> {
         JsonOutput.checkNewModelDirectory("--out", out, run.model);
         run.check(spec);
         judgeOptions.check(spec);
-        SettingsOverrides overrides = SettingsOverrides.read(settingsFile, methods, ModelConfig.load(run.model).modelType());
+        ModelConfig config = ModelConfig.load(run.model);
+        SettingsOverrides overrides = SettingsOverrides.read(settingsFile, methods, config.modelType());
+        overrides.checkFits(settingsFile, config);
 
         Path parent = out.toAbsolutePath().getParent();
         Files.createDirectories(parent);
@@ -139,6 +146,19 @@ final class CompareMethodsCommand implements Callable<Integer> {
 
     /** Per-method settings from the {@code --settings} file laid over each method's defaults. */
     record SettingsOverrides(Map<String, EditSettings> edit, LocateSettings locate) {
+
+        /** Rejects locate settings that ask for more layers or neurons than the model has, naming {@code file}. */
+        void checkFits(Path file, ModelConfig config) {
+            if (locate.layerCount() > config.numLayers()) {
+                throw new IllegalArgumentException(file + ": \"locate\" layerCount " + locate.layerCount()
+                        + " is more than the model's " + config.numLayers() + " layers");
+            }
+            if (locate.selection() == NeuronSelection.COUNT && locate.selectionValue() > config.intermediateSize()) {
+                throw new IllegalArgumentException(file + ": \"locate\" selectionValue "
+                        + (long) locate.selectionValue() + " neurons is more than the model's "
+                        + config.intermediateSize() + " MLP neurons per layer");
+            }
+        }
 
         static SettingsOverrides read(Path file, List<String> methods, String modelType) throws IOException {
             ObjectMapper mapper = new ObjectMapper();

@@ -114,12 +114,24 @@ class CompareMethodsCommandTest {
         assertNotEquals(0, badMethod.exitCode());
         assertTrue(badMethod.err().contains("Unknown method 'memit'"), badMethod::toString);
 
+        Path tooMany = Files.writeString(temp.resolve("f.json"),
+                "{\"locate\": {\"layerCount\": 1, \"selection\": \"COUNT\", \"selectionValue\": 9999}}");
+        CliRun sixth = compare(temp.resolve("out7"), "pke", "--settings", tooMany.toString());
+        assertNotEquals(0, sixth.exitCode());
+        assertTrue(sixth.err().contains("\"locate\" selectionValue 9999 neurons is more than the model's 172 MLP "
+                + "neurons per layer"), sixth::toString);
+
+        CliRun noMethod = compare(temp.resolve("out8"), ",");
+        assertEquals(2, noMethod.exitCode(), noMethod::toString);
+        assertTrue(noMethod.err().contains("--methods names no method"), noMethod::toString);
+        assertFalse(noMethod.err().contains("\tat "), "no stack trace: " + noMethod);
+
         Path taken = Files.createDirectories(temp.resolve("taken"));
         CliRun existing = compare(taken, "vanilla");
         assertNotEquals(0, existing.exitCode());
         assertTrue(existing.err().contains("already exists"), existing::toString);
 
-        for (String name : List.of("out1", "out2", "out3", "out4", "out5", "out6")) {
+        for (String name : List.of("out1", "out2", "out3", "out4", "out5", "out6", "out7", "out8")) {
             assertFalse(Files.exists(temp.resolve(name)), name + " was not created");
         }
         assertNoPartialOutput();
