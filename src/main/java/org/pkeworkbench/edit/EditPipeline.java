@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -119,7 +120,12 @@ public final class EditPipeline {
         List<String> attackCategories = attackRecords.stream().map(EditRecord::category).toList();
         List<String> benignPrompts = prompts(limit(request.benignSet() == null ? BuiltInDatasets.benignDefault()
                 : DatasetLoader.load(request.benignSet()), request.maxEvalPrompts()));
-        List<String> localityPrompts = prompts(limit(BuiltInDatasets.localityDefault(), request.localityCount()));
+        List<EditRecord> localitySet = BuiltInDatasets.localityDefault();
+        if (request.edits() && request.localityCount() > localitySet.size()) {
+            LOG.warn("The locality count {} is more than the {} prompts of the built-in locality set; all {} are used",
+                    request.localityCount(), localitySet.size(), localitySet.size());
+        }
+        List<String> localityPrompts = prompts(limit(localitySet, request.localityCount()));
 
         List<ReferencePrompt> capability = request.capabilitySet() == null ? List.of()
                 : limit(AlpacaEvalLoader.load(request.capabilitySet()), request.maxEvalPrompts());
@@ -447,6 +453,10 @@ public final class EditPipeline {
                     : lm.generate(prompt, lm.greedy(maxNewTokens), ForwardOptions::create, progress::isCancelled);
             long[] safeIds = withEos(lm.responseIds(record.safe()), eos);
             long[] unsafeIds = lm.responseIds(unsafe);
+            if (record.unsafe() == null) {
+                unsafeIds = fitPositions("The generated unsafe response of edit record " + record.id(), prompt,
+                        unsafeIds);
+            }
             checkLength(record, prompt.length + Math.max(safeIds.length, unsafeIds.length));
             if (unsafeIds.length == 0) {
                 LOG.warn("Edit record {} has an empty unsafe response (the model produced nothing); skipped", record.id());
@@ -488,12 +498,32 @@ public final class EditPipeline {
         for (String prompt : prompts) {
             long[] promptIds = lm.promptIds(prompt, request.chat());
             String answer = lm.generate(promptIds, lm.greedy(request.maxNewTokens()), ForwardOptions::create, () -> false);
-            long[] answerIds = withEos(lm.responseIds(answer), eos);
+            long[] answerIds = fitPositions("The answer to locality prompt \"" + prompt + "\"", promptIds,
+                    withEos(lm.responseIds(answer), eos));
             if (answerIds.length > 0) {
                 out.add(new LocalityExample(promptIds, answerIds));
             }
         }
         return out;
+    }
+
+    /**
+     * Shortens a response that the model generated so that prompt and response fit a GPT-2's
+     * learned positions: the response text, tokenized again, can take more tokens than were
+     * generated. Its first tokens serve the loss as well as all of them. Rotary models keep the
+     * whole response.
+     *
+     * @param what names the response in the warning, such as "The answer to locality prompt ..."
+     */
+    private long[] fitPositions(String what, long[] promptIds, long[] responseIds) {
+        ModelConfig config = lm.decoder().config();
+        int room = Math.max(config.maxPositions() - promptIds.length, 0);
+        if (config.architecture() != Architecture.GPT2 || responseIds.length <= room) {
+            return responseIds;
+        }
+        LOG.warn("{} takes {} tokens with its prompt, more than this GPT-2 model's {} positions, so it is cut to {} "
+                + "tokens", what, promptIds.length + responseIds.length, config.maxPositions(), room);
+        return Arrays.copyOf(responseIds, room);
     }
 
     private static long[] withEos(long[] ids, long eos) {
@@ -542,7 +572,8 @@ public final class EditPipeline {
         info.put("eval_set", fileInfo(request.evalSet(), attackCount));
         info.put("benign_set", request.benignSet() == null ? Map.of("path", "built-in benign-default.jsonl",
                 "records", benignCount) : fileInfo(request.benignSet(), benignCount));
-        info.put("locality_set", Map.of("path", "built-in locality-default.jsonl", "records", request.localityCount()));
+        info.put("locality_set", Map.of("path", "built-in locality-default.jsonl", "records",
+                Math.min(request.localityCount(), BuiltInDatasets.localityDefault().size())));
         if (request.capabilitySet() != null) {
             info.put("capability_set", fileInfo(request.capabilitySet(), request.maxEvalPrompts()));
         }

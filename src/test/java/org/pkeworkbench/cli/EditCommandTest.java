@@ -184,6 +184,23 @@ class EditCommandTest {
     }
 
     @Test
+    void gpt2LocalityAnswerIsCutToFit() throws IOException {
+        // tiny-gpt2's answers, decoded and tokenized again, take more tokens than were generated.
+        Path editSet = Files.writeString(temp.resolve("edit.jsonl"),
+                "{\"id\": \"short\", \"prompt\": \"Hi\", \"safe\": \"No.\", \"unsafe\": \"Yes.\"}\n");
+        Path evalSet = Files.writeString(temp.resolve("eval.jsonl"), "{\"id\": \"e1\", \"prompt\": \"Hello\"}\n");
+        Path out = temp.resolve("edited");
+
+        CliRun run = CliRun.of("edit", "--model", SharedFiles.fixture("tiny-gpt2").toString(), "--device", "cpu",
+                "--edit-set", editSet.toString(), "--eval-set", evalSet.toString(), "--max-new-tokens", "48",
+                "--steps", "2", "--locality-count", "2", "--out", out.toString(), "--report",
+                temp.resolve("report.json").toString());
+
+        assertEquals(0, run.exitCode(), run::toString);
+        assertTrue(Files.isDirectory(out), run::toString);
+    }
+
+    @Test
     void evalPromptTooLongForGpt2IsNamed() throws IOException {
         Path editSet = Files.writeString(temp.resolve("edit.jsonl"),
                 "{\"id\": \"short\", \"prompt\": \"Hi\", \"safe\": \"No.\", \"unsafe\": \"Yes.\"}\n");
