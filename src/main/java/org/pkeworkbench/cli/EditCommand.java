@@ -58,7 +58,8 @@ final class EditCommand implements Callable<Integer> {
             + "holding only the changed neuron slices) for 'apply-delta'.")
     Path delta;
 
-    @Option(names = "--overwrite", description = "Replace --report, --html and --delta if they exist (--out must always be new).")
+    @Option(names = "--overwrite", description = "Replace --report, --html and --delta if they exist (--out must "
+            + "always be a new or empty folder).")
     boolean overwrite;
 
     @Option(names = "--method", defaultValue = "pke", description = "pke, dinm, ftl (fine-tuning of the located "

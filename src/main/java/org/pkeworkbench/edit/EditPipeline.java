@@ -513,16 +513,16 @@ public final class EditPipeline {
      * generated. Its first tokens serve the loss as well as all of them. Rotary models keep the
      * whole response.
      *
-     * @param what names the response in the warning, such as "The answer to locality prompt ..."
+     * @param description names the response in the warning, such as "The answer to locality prompt ..."
      */
-    private long[] fitPositions(String what, long[] promptIds, long[] responseIds) {
+    private long[] fitPositions(String description, long[] promptIds, long[] responseIds) {
         ModelConfig config = lm.decoder().config();
         int room = Math.max(config.maxPositions() - promptIds.length, 0);
         if (config.architecture() != Architecture.GPT2 || responseIds.length <= room) {
             return responseIds;
         }
         LOG.warn("{} takes {} tokens with its prompt, more than this GPT-2 model's {} positions, so it is cut to {} "
-                + "tokens", what, promptIds.length + responseIds.length, config.maxPositions(), room);
+                + "tokens", description, promptIds.length + responseIds.length, config.maxPositions(), room);
         return Arrays.copyOf(responseIds, room);
     }
 

@@ -142,8 +142,8 @@ public final class MaskedEditor {
         }
     }
 
-    private EditDivergedException diverged(String what, EditSettings settings) {
-        String message = "The " + settings.method() + " edit diverged: " + what + ". Nothing was applied to the "
+    private EditDivergedException diverged(String cause, EditSettings settings) {
+        String message = "The " + settings.method() + " edit diverged: " + cause + ". Nothing was applied to the "
                 + "model; lower the learning rate (now " + settings.learningRate() + ") or set a max change per weight";
         LOG.warn(message);
         return new EditDivergedException(message);

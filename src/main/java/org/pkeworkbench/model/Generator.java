@@ -8,12 +8,16 @@ import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CancellationException;
 import java.util.function.BooleanSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Autoregressive decoding with a KV cache: one forward pass over the prompt, then one position per
  * new token.
  */
 public final class Generator {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Generator.class);
 
     private final DecoderModel model;
 
@@ -59,6 +63,11 @@ public final class Generator {
                 }
                 generated.add(token);
                 if (cache.length() >= model.config().maxPositions() && model.config().architecture() == Architecture.GPT2) {
+                    if (generated.size() < settings.maxNewTokens()) {
+                        LOG.warn("Generation stopped after {} of up to {} new tokens: the prompt and the answer fill "
+                                + "this GPT-2 model's {} learned positions (n_positions)", generated.size(),
+                                settings.maxNewTokens(), model.config().maxPositions());
+                    }
                     break;
                 }
                 next = new long[] {token};

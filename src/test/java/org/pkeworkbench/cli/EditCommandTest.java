@@ -185,7 +185,7 @@ class EditCommandTest {
 
     @Test
     void gpt2LocalityAnswerIsCutToFit() throws IOException {
-        // tiny-gpt2's answers, decoded and tokenized again, take more tokens than were generated.
+        // tiny-gpt2's generated text, tokenized again, takes more tokens than were generated.
         Path editSet = Files.writeString(temp.resolve("edit.jsonl"),
                 "{\"id\": \"short\", \"prompt\": \"Hi\", \"safe\": \"No.\", \"unsafe\": \"Yes.\"}\n");
         Path evalSet = Files.writeString(temp.resolve("eval.jsonl"), "{\"id\": \"e1\", \"prompt\": \"Hello\"}\n");

@@ -132,7 +132,7 @@ public record ReportComparison(List<ComparisonRow> rows, List<String> warnings) 
             Path fileName = Path.of(sources.get(i)).getFileName();
             labels.add(methodCounts.get(method) == 1 ? method : method + " (" + fileName + ")");
         }
-        // Reports of one method in files of the same name, in different folders, are told apart by their paths.
+        // Reports of one method in files of the same name, in different folders, are labelled with their paths.
         Map<String, Integer> labelCounts = new HashMap<>();
         labels.forEach(label -> labelCounts.merge(label, 1, Integer::sum));
         for (int i = 0; i < labels.size(); i++) {

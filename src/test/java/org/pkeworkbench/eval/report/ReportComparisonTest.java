@@ -49,7 +49,7 @@ class ReportComparisonTest {
     }
 
     @Test
-    void sameFileNamesInTwoFoldersKeepTheirWarnings() {
+    void sameFileNamesKeepWarnings() {
         ObjectNode fewer = DemoEditReports.report();
         ObjectNode more = DemoEditReports.report();
         ((ObjectNode) more.at("/datasets/eval_set")).put("records_used", 99);
