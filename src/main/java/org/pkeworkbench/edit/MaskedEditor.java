@@ -142,11 +142,11 @@ public final class MaskedEditor {
         }
     }
 
-    private EditDivergedException diverged(String cause, EditSettings settings) {
-        String message = "The " + settings.method() + " edit diverged: " + cause + ". Nothing was applied to the "
-                + "model; lower the learning rate (now " + settings.learningRate() + ") or set a max change per weight";
-        LOG.warn(message);
-        return new EditDivergedException(message);
+    /** Returns the exception for a diverged edit; its callers log it once, as every failed edit. */
+    private static EditDivergedException diverged(String cause, EditSettings settings) {
+        return new EditDivergedException("The " + settings.method() + " edit diverged: " + cause + ". Nothing was "
+                + "applied to the model; lower the learning rate (now " + settings.learningRate() + ") or set a max "
+                + "change per weight");
     }
 
     private static boolean reachedTargets(StepRecord record, EditSettings settings) {
