@@ -32,8 +32,9 @@ model.safetensors.index.json), such as `bench --random-llama --out MODEL_DIR` wr
 llama or mistral, without attention biases, rope_scaling or another head_dim. Other models are
 rejected, because the script would silently compute something else for them. The weights are
 computed in float32: float32 files are mapped, float16 and bfloat16 ones widened, so the script
-needs about 4 bytes of memory per parameter (30 GiB for an 8B model). The script needs only torch. Its token ids and neurons come from torch's
-generator, so they differ from bench's, with the same shapes.
+needs about 4 bytes of memory per parameter (30 GiB for an 8B model). The script needs only torch.
+Its token ids and neurons come from torch's generator, so they differ from bench's, with the same
+shapes.
 """
 import argparse
 import json
@@ -99,7 +100,8 @@ def check_model(parser, folder):
     if config.get("attention_bias") or config.get("mlp_bias"):
         problems.append("it has attention or MLP biases")
     if config.get("rope_scaling"):
-        problems.append(f"it scales rotary embeddings ({config['rope_scaling'].get('rope_type', config['rope_scaling'].get('type'))})")
+        scaling = config["rope_scaling"]
+        problems.append(f"it scales rotary embeddings ({scaling.get('rope_type', scaling.get('type'))})")
     hidden, heads = config.get("hidden_size"), config.get("num_attention_heads")
     if hidden and heads and config.get("head_dim") not in (None, hidden // heads):
         problems.append(f"its head_dim {config['head_dim']} is not hidden_size / num_attention_heads")
@@ -173,7 +175,8 @@ class Llama:
         if self.kv_heads != self.heads:
             k = k.repeat_interleave(self.heads // self.kv_heads, 1)
             v = v.repeat_interleave(self.heads // self.kv_heads, 1)
-        x = x + self.attend(q, k, v).transpose(1, 2).reshape(batch, positions, hidden) @ w[prefix + "self_attn.o_proj.weight"].T
+        attended = self.attend(q, k, v).transpose(1, 2).reshape(batch, positions, hidden)
+        x = x + attended @ w[prefix + "self_attn.o_proj.weight"].T
 
         m = self.norm(x, w[prefix + "post_attention_layernorm.weight"])
         gate = self.silu(m @ w[prefix + "mlp.gate_proj.weight"].T)
@@ -321,14 +324,16 @@ def main():
     parser.add_argument("--ops", choices=("script", "direct-djl"), default="script",
                         help="operations to run: the script's (default) or those of the direct DJL baseline")
     parser.add_argument("--threads", type=int, default=0, help="torch intra-op threads (default: torch's)")
-    parser.add_argument("--repeats", type=int, default=3, help="timed runs of each measurement after one warm-up")
+    parser.add_argument("--repeats", type=int, default=3,
+                        help="timed runs of each measurement after one warm-up (default: 3)")
     parser.add_argument("--prompt-tokens", type=int, default=128, help="prefill length in tokens (default: 128)")
     parser.add_argument("--decode-tokens", type=int, default=64, help="greedy steps per decode run (default: 64)")
     parser.add_argument("--seed", type=int, default=1, help="seed of the token ids and neurons (default: 1)")
     parser.add_argument("--json", type=Path, help="also write the results to this file")
     arguments = parser.parse_args()
-    for option, value, minimum in (("--repeats", arguments.repeats, 1), ("--prompt-tokens", arguments.prompt_tokens, 1),
-                                   ("--decode-tokens", arguments.decode_tokens, 1), ("--threads", arguments.threads, 0)):
+    minimums = (("--repeats", arguments.repeats, 1), ("--prompt-tokens", arguments.prompt_tokens, 1),
+                ("--decode-tokens", arguments.decode_tokens, 1), ("--threads", arguments.threads, 0))
+    for option, value, minimum in minimums:
         if value < minimum:
             parser.error(f"{option} must be at least {minimum}, got {value}")
     config = check_model(parser, arguments.model)
@@ -353,13 +358,14 @@ def main():
     records = [tuple(torch.randint(3, model.vocab, (1, n)) for n in (PROMPT_TOKENS, RESPONSE_TOKENS, RESPONSE_TOKENS))
                for _ in range(RECORDS)]
     prompt = torch.randint(3, model.vocab, (1, arguments.prompt_tokens))
-    results = {"torch": torch.__version__, "ops": arguments.ops, "threads": torch.get_num_threads(), "model": str(arguments.model),
-               "prompt_tokens": arguments.prompt_tokens, "decode_tokens": arguments.decode_tokens,
+    results = {"torch": torch.__version__, "ops": arguments.ops, "threads": torch.get_num_threads(),
+               "model": str(arguments.model), "prompt_tokens": arguments.prompt_tokens,
+               "decode_tokens": arguments.decode_tokens,
                "edited_layers": sorted(hot_spots), "neurons_per_layer": NEURONS, "edit_steps": STEPS,
                "repeats": arguments.repeats, "run_seconds": {}}
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, {arguments.ops} operations, "
           f"{arguments.model}; "
-          f"medians of {arguments.repeats} runs after one warm-up")
+          f"median of {arguments.repeats} timed run(s) after one warm-up")
 
     prefill, results["run_seconds"]["prefill"] = median_after_warm_up(
         lambda: seconds_of_prefill(model, prompt), arguments.repeats)

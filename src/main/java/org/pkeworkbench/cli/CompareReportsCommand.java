@@ -95,7 +95,7 @@ final class CompareReportsCommand implements Callable<Integer> {
 
         spec.commandLine().getOut().print(comparison.toMarkdown());
         spec.commandLine().getOut().flush();
-        LOG.info("Compared {} reports with {} warnings", inputs.size(), comparison.warnings().size());
+        LOG.info("Compared {} reports with {} warning(s)", inputs.size(), comparison.warnings().size());
         return 0;
     }
 

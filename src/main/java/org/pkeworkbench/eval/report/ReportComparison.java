@@ -106,9 +106,9 @@ public record ReportComparison(List<ComparisonRow> rows, List<String> warnings) 
      * used, how long the answers could be, the prompt format and the judge. JSON pointer to label.
      */
     private static final Map<String, String> EVALUATION_SETTINGS = orderedMap(
-            "/datasets/eval_set/records_used", "number of attack prompts (datasets.eval_set.records_used)",
-            "/datasets/benign_set/records", "number of benign prompts (datasets.benign_set)",
-            "/datasets/benign_set/records_used", "number of benign prompts (datasets.benign_set.records_used)",
+            "/datasets/eval_set/records_used", "numbers of attack prompts (datasets.eval_set.records_used)",
+            "/datasets/benign_set/records", "numbers of benign prompts (datasets.benign_set)",
+            "/datasets/benign_set/records_used", "numbers of benign prompts (datasets.benign_set.records_used)",
             "/hyperparameters/max_new_tokens", "answer lengths (hyperparameters.max_new_tokens)",
             "/hyperparameters/chat_template", "prompt formats (hyperparameters.chat_template)",
             "/judge", "judges (judge)");

@@ -60,7 +60,7 @@ class ReportComparisonTest {
         assertEquals(List.of("pke (run1/pke.json)", "pke (run2/pke.json)"),
                 comparison.rows().stream().map(ComparisonRow::label).toList());
         assertEquals(1, comparison.warnings().size(), comparison.warnings()::toString);
-        assertTrue(comparison.warnings().get(0).contains("number of attack prompts"), comparison.warnings().get(0));
+        assertTrue(comparison.warnings().get(0).contains("numbers of attack prompts"), comparison.warnings().get(0));
         assertTrue(comparison.warnings().get(0).contains(": pke (run1/pke.json); 99: pke (run2/pke.json)"),
                 comparison.warnings().get(0));
     }
@@ -134,7 +134,7 @@ class ReportComparisonTest {
         ReportComparison comparison = ReportComparison.of(List.of("a.json", "b.json"), reports, List.of());
 
         assertEquals(2, comparison.warnings().size(), comparison.warnings().toString());
-        assertTrue(comparison.warnings().get(0).contains("different number of attack prompts"),
+        assertTrue(comparison.warnings().get(0).contains("different numbers of attack prompts"),
                 comparison.warnings().get(0));
         assertTrue(comparison.warnings().get(1).contains("different answer lengths"), comparison.warnings().get(1));
     }
