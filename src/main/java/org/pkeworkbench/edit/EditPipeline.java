@@ -15,7 +15,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
-import java.util.stream.Stream;
 import org.pkeworkbench.eval.AlpacaEvalLoader;
 import org.pkeworkbench.eval.AsrResult;
 import org.pkeworkbench.eval.BenignOutcome;
@@ -118,14 +117,16 @@ public final class EditPipeline {
         List<EditRecord> attackRecords = limit(DatasetLoader.load(request.evalSet()), request.maxEvalPrompts());
         List<String> attackPrompts = prompts(attackRecords);
         List<String> attackCategories = attackRecords.stream().map(EditRecord::category).toList();
-        List<String> benignPrompts = prompts(limit(request.benignSet() == null ? BuiltInDatasets.benignDefault()
-                : DatasetLoader.load(request.benignSet()), request.maxEvalPrompts()));
+        List<EditRecord> benignRecords = limit(request.benignSet() == null ? BuiltInDatasets.benignDefault()
+                : DatasetLoader.load(request.benignSet()), request.maxEvalPrompts());
+        List<String> benignPrompts = prompts(benignRecords);
         List<EditRecord> localitySet = BuiltInDatasets.localityDefault();
         if (request.edits() && request.localityCount() > localitySet.size()) {
             LOG.warn("The locality count {} is more than the {} prompts of the built-in locality set; all {} are used",
                     request.localityCount(), localitySet.size(), localitySet.size());
         }
-        List<String> localityPrompts = prompts(limit(localitySet, request.localityCount()));
+        List<EditRecord> localityRecords = limit(localitySet, request.localityCount());
+        List<String> localityPrompts = prompts(localityRecords);
 
         List<ReferencePrompt> capability = request.capabilitySet() == null ? List.of()
                 : limit(AlpacaEvalLoader.load(request.capabilitySet()), request.maxEvalPrompts());
@@ -138,15 +139,7 @@ public final class EditPipeline {
         }
         ModelResponder responder = new ModelResponder(lm, request.chat(), request.maxNewTokens(), request.batchSize(),
                 progress::isCancelled);
-        // Every prompt the run will generate from, so that a GPT-2 prompt that is too long fails now.
-        List<String> safeEditPrompts = editRecords.stream().flatMap(record -> Stream.concat(
-                Stream.of(record.prompt()), record.generalization() == null
-                        ? Stream.empty() : record.generalization().prompts().values().stream()))
-                .toList();
-        for (List<String> prompts : List.of(attackPrompts, benignPrompts, localityPrompts, safeEditPrompts,
-                capability.stream().map(ReferencePrompt::prompt).toList())) {
-            responder.checkLengths(prompts);
-        }
+        checkPromptLengths(responder, attackRecords, benignRecords, localityRecords, editRecords, capability);
         Evaluator evaluator = responder.evaluator(judge, RefusalDetector.gcgDefault());
 
         long phase = System.nanoTime();
@@ -209,6 +202,44 @@ public final class EditPipeline {
                 before.safeEdit().ds(), after.safeEdit().ds(), benign.rougeLMean(), benign.overRefusalBefore().rate(),
                 benign.overRefusal().rate());
         return new Result(report, outcome.delta(), applied, outcome.located());
+    }
+
+    /**
+     * Checks every prompt the run will generate from, so that a prompt too long for a GPT-2 fails
+     * before any generation, named by its set and record id.
+     */
+    private static void checkPromptLengths(ModelResponder responder, List<EditRecord> attack,
+            List<EditRecord> benign, List<EditRecord> locality, List<EditRecord> edits,
+            List<ReferencePrompt> capability) {
+        List<String> prompts = new ArrayList<>();
+        List<String> names = new ArrayList<>();
+        for (EditRecord record : attack) {
+            prompts.add(record.prompt());
+            names.add("Attack prompt " + record.id());
+        }
+        for (EditRecord record : benign) {
+            prompts.add(record.prompt());
+            names.add("Benign prompt " + record.id());
+        }
+        for (EditRecord record : locality) {
+            prompts.add(record.prompt());
+            names.add("Locality prompt " + record.id());
+        }
+        for (EditRecord record : edits) {
+            prompts.add(record.prompt());
+            names.add("Edit record " + record.id());
+            if (record.generalization() != null) {
+                record.generalization().prompts().forEach((kind, prompt) -> {
+                    prompts.add(prompt);
+                    names.add("Generalization input '" + kind + "' of edit record " + record.id());
+                });
+            }
+        }
+        for (ReferencePrompt prompt : capability) {
+            prompts.add(prompt.prompt());
+            names.add("Capability instruction " + prompt.id());
+        }
+        responder.checkLengths(prompts, names);
     }
 
     /** Attack, SafeEdit and benign measurements at one point of the run. */

@@ -78,7 +78,7 @@ public final class ModelResponder implements Function<List<String>, List<String>
     @Override
     public List<String> apply(List<String> prompts) {
         List<long[]> ids = prompts.stream().map(this::promptIds).toList();
-        checkLengths(prompts, ids);
+        checkLengths(prompts, ids, null);
         int[] lengths = ids.stream().mapToInt(row -> row.length).toArray();
         long perPromptPair = (long) lm.decoder().config().numLayers() * lm.decoder().config().numHeads();
         String[] responses = new String[prompts.size()];
@@ -100,24 +100,31 @@ public final class ModelResponder implements Function<List<String>, List<String>
      * every prompt set before it generates anything. A rotary model takes prompts of any length, and
      * generation stops on its own at a GPT-2's last position.
      *
+     * @param names how the error names each prompt, such as "Attack prompt eval-007", in the order of
+     *     {@code prompts}
      * @throws IllegalArgumentException naming the first prompt that is too long
      */
-    public void checkLengths(List<String> prompts) {
+    public void checkLengths(List<String> prompts, List<String> names) {
+        if (prompts.size() != names.size()) {
+            throw new IllegalArgumentException("Got " + names.size() + " names for " + prompts.size() + " prompts");
+        }
         if (lm.decoder().config().architecture() == Architecture.GPT2) {
-            checkLengths(prompts, prompts.stream().map(this::promptIds).toList());
+            checkLengths(prompts, prompts.stream().map(this::promptIds).toList(), names);
         }
     }
 
-    private void checkLengths(List<String> prompts, List<long[]> ids) {
+    /** Checks like {@link #checkLengths(List, List)}; with null {@code names}, the error names a prompt by its text. */
+    private void checkLengths(List<String> prompts, List<long[]> ids, List<String> names) {
         ModelConfig config = lm.decoder().config();
         if (config.architecture() != Architecture.GPT2) {
             return;
         }
         for (int i = 0; i < ids.size(); i++) {
             if (ids.get(i).length > config.maxPositions()) {
-                throw new IllegalArgumentException("The prompt \"" + TextExcerpt.of(prompts.get(i)) + "\" has "
-                        + ids.get(i).length + " tokens" + (chat ? " in the chat template" : "")
-                        + ", but this GPT-2 model has " + config.maxPositions() + " learned positions (n_positions); "
+                String prompt = "\"" + TextExcerpt.of(prompts.get(i)) + "\"";
+                String name = names == null ? "The prompt " + prompt : names.get(i) + " (" + prompt + ")";
+                throw new IllegalArgumentException(name + " has " + ids.get(i).length + " tokens"
+                        + (chat ? " in the chat template" : "") + ", but this GPT-2 model has " + config.maxPositions() + " learned positions (n_positions); "
                         + "shorten the prompt or remove it from the prompt set");
             }
         }

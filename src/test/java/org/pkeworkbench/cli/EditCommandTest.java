@@ -213,7 +213,7 @@ class EditCommandTest {
                 "--method", "vanilla", "--report", report.toString());
 
         assertEquals(1, run.exitCode(), run::toString);
-        assertTrue(run.err().contains("Error: The prompt \"word word word"), run::toString);
+        assertTrue(run.err().contains("Error: Attack prompt long (\"word word word"), run::toString);
         assertTrue(run.err().contains("but this GPT-2 model has 128 learned positions (n_positions); shorten the "
                 + "prompt or remove it from the prompt set"), run::toString);
         assertFalse(Files.exists(report), run::toString);
