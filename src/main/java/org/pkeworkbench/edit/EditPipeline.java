@@ -166,7 +166,8 @@ public final class EditPipeline {
         }
         timings.put("evaluate_before", seconds(phase));
         if (!request.edits()) {
-            return vanillaResult(request, before, editRecords.size(), attackCategories, benignPrompts,
+            return vanillaResult(request, before, editRecords.size(), localityPrompts.size(), attackCategories,
+                    benignPrompts,
                     capability(capability, before, before), started, timings, judge.name(), progress);
         }
 
@@ -193,8 +194,8 @@ public final class EditPipeline {
         BenignResult benign = Evaluator.benignMetrics(benignPrompts, before.benignAnswers(), after.benignAnswers(),
                 RefusalDetector.gcgDefault());
         double wall = seconds(started);
-        EditReport report = report(request, editRecords.size(), attackCategories, judge.name(), outcome, before,
-                after, benign, capability(capability, before, after), wall, timings);
+        EditReport report = report(request, editRecords.size(), localityPrompts.size(), attackCategories,
+                judge.name(), outcome, before, after, benign, capability(capability, before, after), wall, timings);
         progress.update(1.0, String.format(Locale.ROOT, "Done: ASR %.2f -> %.2f",
                 before.asr().asr().rate(), after.asr().asr().rate()));
         LOG.info("Edit run finished in {} s: ASR {} -> {}, DS {} -> {}, benign ROUGE-L {}, over-refusal {} -> {}",
@@ -213,17 +214,15 @@ public final class EditPipeline {
             List<ReferencePrompt> capability) {
         List<String> prompts = new ArrayList<>();
         List<String> names = new ArrayList<>();
-        for (EditRecord record : attack) {
-            prompts.add(record.prompt());
-            names.add("Attack prompt " + record.id());
-        }
-        for (EditRecord record : benign) {
-            prompts.add(record.prompt());
-            names.add("Benign prompt " + record.id());
-        }
-        for (EditRecord record : locality) {
-            prompts.add(record.prompt());
-            names.add("Locality prompt " + record.id());
+        Map<String, List<EditRecord>> sets = new LinkedHashMap<>();
+        sets.put("Attack prompt ", attack);
+        sets.put("Benign prompt ", benign);
+        sets.put("Locality prompt ", locality);
+        for (Map.Entry<String, List<EditRecord>> set : sets.entrySet()) {
+            for (EditRecord record : set.getValue()) {
+                prompts.add(record.prompt());
+                names.add(set.getKey() + record.id());
+            }
         }
         for (EditRecord record : edits) {
             prompts.add(record.prompt());
@@ -405,26 +404,26 @@ public final class EditPipeline {
     }
 
     /** A run of the unedited model: one measurement, reported as both before and after. */
-    private Result vanillaResult(EditRequest request, Measured measured, int editCount, List<String> categories,
-            List<String> benignPrompts, Map<String, Object> winRate, long started, Map<String, Double> timings, String judgeName,
-            ProgressListener progress) throws IOException {
+    private Result vanillaResult(EditRequest request, Measured measured, int editCount, int localityCount,
+            List<String> categories, List<String> benignPrompts, Map<String, Object> winRate, long started,
+            Map<String, Double> timings, String judgeName, ProgressListener progress) throws IOException {
         BenignResult benign = Evaluator.benignMetrics(benignPrompts, measured.benignAnswers(),
                 measured.benignAnswers(), RefusalDetector.gcgDefault());
         EditOutcome none = new EditOutcome(null, List.of(), null, 0, false, List.of(), List.of());
-        EditReport report = report(request, editCount, categories, judgeName, none, measured, measured, benign,
-                winRate, seconds(started), timings);
+        EditReport report = report(request, editCount, localityCount, categories, judgeName, none, measured,
+                measured, benign, winRate, seconds(started), timings);
         progress.update(1.0, String.format(Locale.ROOT, "Done: ASR %.2f (no edit)", measured.asr().asr().rate()));
         LOG.info("Vanilla run finished: ASR {}, DS {}, over-refusal {}", measured.asr().asr().rate(),
                 measured.safeEdit().ds(), benign.overRefusal().rate());
         return new Result(report, null, null, null);
     }
 
-    private EditReport report(EditRequest request, int editCount, List<String> categories, String judgeName,
-            EditOutcome outcome, Measured before, Measured after, BenignResult benign, Map<String, Object> winRate,
-            double wall, Map<String, Double> timings) throws IOException {
+    private EditReport report(EditRequest request, int editCount, int localityCount, List<String> categories,
+            String judgeName, EditOutcome outcome, Measured before, Measured after, BenignResult benign,
+            Map<String, Object> winRate, double wall, Map<String, Double> timings) throws IOException {
         long changed = outcome.delta() == null ? 0 : outcome.delta().changedWeightCount();
         return new EditReport(request.method(), request.editMode() == EditMode.PER_RECORD ? "per-record" : "batch",
-                modelInfo(), datasetInfo(request, editCount, before.asr().outcomes().size(),
+                modelInfo(), datasetInfo(request, editCount, localityCount, before.asr().outcomes().size(),
                         benign.outcomes().size()),
                 judgeName, outcome.hotSpots(), layerScores(outcome.located()), before.asr().asr(), after.asr().asr(),
                 CategoryRates.byCategory(categories, before.asr()), CategoryRates.byCategory(categories, after.asr()),
@@ -596,15 +595,14 @@ public final class EditPipeline {
         return info;
     }
 
-    private static Map<String, Object> datasetInfo(EditRequest request, int editCount, int attackCount, int benignCount)
-            throws IOException {
+    private static Map<String, Object> datasetInfo(EditRequest request, int editCount, int localityCount,
+            int attackCount, int benignCount) throws IOException {
         Map<String, Object> info = new LinkedHashMap<>();
         info.put("edit_set", fileInfo(request.editSet(), editCount));
         info.put("eval_set", fileInfo(request.evalSet(), attackCount));
         info.put("benign_set", request.benignSet() == null ? Map.of("path", "built-in benign-default.jsonl",
                 "records", benignCount) : fileInfo(request.benignSet(), benignCount));
-        info.put("locality_set", Map.of("path", "built-in locality-default.jsonl", "records",
-                Math.min(request.localityCount(), BuiltInDatasets.localityDefault().size())));
+        info.put("locality_set", Map.of("path", "built-in locality-default.jsonl", "records", localityCount));
         if (request.capabilitySet() != null) {
             info.put("capability_set", fileInfo(request.capabilitySet(), request.maxEvalPrompts()));
         }

@@ -142,7 +142,7 @@ public final class MaskedEditor {
         }
     }
 
-    /** Returns the exception for a diverged edit; its callers log it once, as every failed edit. */
+    /** Returns the exception for a diverged edit. Whoever reports the failed edit logs it, so it is not logged here. */
     private static EditDivergedException diverged(String cause, EditSettings settings) {
         return new EditDivergedException("The " + settings.method() + " edit diverged: " + cause + ". Nothing was "
                 + "applied to the model; lower the learning rate (now " + settings.learningRate() + ") or set a max "

@@ -113,7 +113,7 @@ public final class ModelResponder implements Function<List<String>, List<String>
         }
     }
 
-    /** Checks like {@link #checkLengths(List, List)}; with null {@code names}, the error names a prompt by its text. */
+    /** Checks like {@link #checkLengths(List, List)}. With null {@code names}, the error names a prompt by its text. */
     private void checkLengths(List<String> prompts, List<long[]> ids, List<String> names) {
         ModelConfig config = lm.decoder().config();
         if (config.architecture() != Architecture.GPT2) {
@@ -124,8 +124,9 @@ public final class ModelResponder implements Function<List<String>, List<String>
                 String prompt = "\"" + TextExcerpt.of(prompts.get(i)) + "\"";
                 String name = names == null ? "The prompt " + prompt : names.get(i) + " (" + prompt + ")";
                 throw new IllegalArgumentException(name + " has " + ids.get(i).length + " tokens"
-                        + (chat ? " in the chat template" : "") + ", but this GPT-2 model has " + config.maxPositions() + " learned positions (n_positions); "
-                        + "shorten the prompt or remove it from the prompt set");
+                        + (chat ? " in the chat template" : "") + ", but this GPT-2 model has "
+                        + config.maxPositions() + " learned positions (n_positions); shorten the prompt or remove it "
+                        + "from the prompt set");
             }
         }
     }

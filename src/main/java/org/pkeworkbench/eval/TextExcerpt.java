@@ -1,6 +1,6 @@
 package org.pkeworkbench.eval;
 
-/** Shortens prompts and instructions for error messages, so that a message names its text in one line. */
+/** Short excerpts of prompts and instructions, so that an error message names its text in one line. */
 final class TextExcerpt {
 
     /** Characters kept, the "..." included. */

@@ -39,16 +39,17 @@ public final class ShutdownDeletion implements AutoCloseable {
     /** Message of the {@link CancellationException} that a write raises once shutdown has begun. */
     public static final String STOPPED = "Stopped: the JVM is shutting down";
 
-    private final Thread hook;
+    /** The fence of every guard's writes, one lock because guarded folders nest. */
     private static final ReentrantLock WRITING = new ReentrantLock();
+
+    private final Path dir;
+    private final Thread hook;
     private volatile boolean stopping;
 
     /** One write into the guarded directory. */
     public interface Write {
         void run() throws IOException;
     }
-
-    private final Path dir;
 
     private ShutdownDeletion(Path dir) {
         this.dir = dir;
@@ -99,7 +100,7 @@ public final class ShutdownDeletion implements AutoCloseable {
     }
 
     /**
-     * Runs {@code write} unless shutdown has begun; the shutdown hook waits for it to end.
+     * Runs {@code write} unless shutdown has begun. The shutdown hook waits for it to end.
      *
      * @throws CancellationException when the JVM is shutting down, so that nothing new is written
      */
