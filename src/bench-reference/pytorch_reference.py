@@ -2,7 +2,7 @@
 
 `bench` times the workbench on a Llama model. This script runs the same workloads in plain
 PyTorch on the same weights, so that both can be compared on one machine. Every measurement runs
-once as a warm-up and then --repeats times, and the median counts.
+--warmup-runs times untimed (default 1, as bench) and then --repeats times, and the median counts.
 
 - prefill: one forward pass over --prompt-tokens ids, then the argmax of the last position's logits.
 - decode: a KV cache is filled with the prompt (not timed), then --decode-tokens greedy steps of one
@@ -25,8 +25,8 @@ plus an additive causal mask, where the script calls torch's fused scaled_dot_pr
 Its RMSNorm divides by the square root, and its SiLU is x * sigmoid(x). Comparing both runs shows
 how much of a gap between the workbench and this script comes from the choice of kernels.
 
-Usage: python3 pytorch_reference.py MODEL_DIR [--ops script|direct-djl] [--threads N] [--repeats N]
-       [--prompt-tokens N] [--decode-tokens N] [--seed N] [--json FILE]
+Usage: python3 pytorch_reference.py MODEL_DIR [--ops script|direct-djl] [--threads N] [--warmup-runs N]
+       [--repeats N] [--prompt-tokens N] [--decode-tokens N] [--seed N] [--json FILE]
 MODEL_DIR is a Llama model in float32, float16 or bfloat16 safetensors (one file, or shards with
 model.safetensors.index.json), such as `bench --random-llama --out MODEL_DIR` writes: model_type
 llama or mistral, without attention biases, rope_scaling or another head_dim. Other models are
@@ -311,9 +311,10 @@ def seconds_of_decode(model, prompt, tokens):
         return time.perf_counter() - started
 
 
-def median_after_warm_up(action, repeats):
-    """Runs action once as a warm-up and then `repeats` times, and returns the median and every run."""
-    action()
+def median_after_warm_up(action, warmup_runs, repeats):
+    """Runs action `warmup_runs` times untimed and then `repeats` times, and returns the median and every run."""
+    for _ in range(warmup_runs):
+        action()
     runs = [action() for _ in range(repeats)]
     return statistics.median(runs), runs
 
@@ -324,15 +325,18 @@ def main():
     parser.add_argument("--ops", choices=("script", "direct-djl"), default="script",
                         help="operations to run: the script's (default) or those of the direct DJL baseline")
     parser.add_argument("--threads", type=int, default=0, help="torch intra-op threads (default: torch's)")
+    parser.add_argument("--warmup-runs", type=int, default=1,
+                        help="untimed runs of each measurement before the timed ones (default: 1)")
     parser.add_argument("--repeats", type=int, default=3,
-                        help="timed runs of each measurement after one warm-up (default: 3)")
+                        help="timed runs of each measurement after the warm-up runs (default: 3)")
     parser.add_argument("--prompt-tokens", type=int, default=128, help="prefill length in tokens (default: 128)")
     parser.add_argument("--decode-tokens", type=int, default=64, help="greedy steps per decode run (default: 64)")
     parser.add_argument("--seed", type=int, default=1, help="seed of the token ids and neurons (default: 1)")
     parser.add_argument("--json", type=Path, help="also write the results to this file")
     arguments = parser.parse_args()
     minimums = (("--repeats", arguments.repeats, 1), ("--prompt-tokens", arguments.prompt_tokens, 1),
-                ("--decode-tokens", arguments.decode_tokens, 1), ("--threads", arguments.threads, 0))
+                ("--decode-tokens", arguments.decode_tokens, 1), ("--threads", arguments.threads, 0),
+                ("--warmup-runs", arguments.warmup_runs, 0))
     for option, value, minimum in minimums:
         if value < minimum:
             parser.error(f"{option} must be at least {minimum}, got {value}")
@@ -362,17 +366,18 @@ def main():
                "model": str(arguments.model), "prompt_tokens": arguments.prompt_tokens,
                "decode_tokens": arguments.decode_tokens,
                "edited_layers": sorted(hot_spots), "neurons_per_layer": NEURONS, "edit_steps": STEPS,
-               "repeats": arguments.repeats, "run_seconds": {}}
+               "warmup_runs": arguments.warmup_runs, "repeats": arguments.repeats, "run_seconds": {}}
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, {arguments.ops} operations, "
           f"{arguments.model}; "
-          f"median of {arguments.repeats} timed run(s) after one warm-up")
+          f"median of {arguments.repeats} timed run(s) after {arguments.warmup_runs} warm-up run(s)")
 
     prefill, results["run_seconds"]["prefill"] = median_after_warm_up(
-        lambda: seconds_of_prefill(model, prompt), arguments.repeats)
+        lambda: seconds_of_prefill(model, prompt), arguments.warmup_runs, arguments.repeats)
     results["prefill_tokens_per_second"] = arguments.prompt_tokens / prefill
     print(f"prefill {arguments.prompt_tokens} tokens: {arguments.prompt_tokens / prefill:.1f} tokens/s")
     decode, results["run_seconds"]["decode"] = median_after_warm_up(
-        lambda: seconds_of_decode(model, prompt, arguments.decode_tokens), arguments.repeats)
+        lambda: seconds_of_decode(model, prompt, arguments.decode_tokens), arguments.warmup_runs,
+        arguments.repeats)
     results["decode_tokens_per_second"] = arguments.decode_tokens / decode
     print(f"decode {arguments.decode_tokens} tokens: {arguments.decode_tokens / decode:.2f} tokens/s")
 
@@ -380,7 +385,7 @@ def main():
     results["edit_step_seconds"] = {}
     for mode in ("cached-slices", "full-slices", "full-masked"):
         step, results["run_seconds"][mode] = median_after_warm_up(
-            lambda: run_edit(model, mode, records, hot_spots), arguments.repeats)
+            lambda: run_edit(model, mode, records, hot_spots), arguments.warmup_runs, arguments.repeats)
         results["edit_step_seconds"][mode] = step
         print(f"  {mode:14} {step:.4f}")
     if arguments.json:

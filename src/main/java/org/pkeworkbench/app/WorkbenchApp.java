@@ -30,6 +30,8 @@ public class WorkbenchApp extends Application {
     private final WorkbenchSettings settings = WorkbenchSettings.fromSystemProperties();
     private WorkbenchBackend backend;
     private WorkbenchWindow window;
+    /** Time a signal waits for the running task to stop, as {@code CommandShutdown} waits for a command. */
+    private static final java.time.Duration SIGNAL_WAIT = java.time.Duration.ofSeconds(30);
     /** Set by {@link #stop()}, so that the exit hook can tell a closed window from a signal. */
     private volatile boolean stopped;
 
@@ -41,7 +43,7 @@ public class WorkbenchApp extends Application {
     @Override
     public void start(Stage stage) {
         LOG.info("Workbench starting");
-        Runtime.getRuntime().addShutdownHook(new Thread(this::logUnclosedExit, "workbench-exit-log"));
+        Runtime.getRuntime().addShutdownHook(new Thread(this::stopOnSignal, "workbench-signal-stop"));
         backend = backendFactory.get();
         window = new WorkbenchWindow(backend);
         stage.titleProperty().bind(window.titleProperty());
@@ -63,11 +65,24 @@ public class WorkbenchApp extends Application {
         }
     }
 
-    /** Logs an exit without {@link #stop()}: a signal such as Ctrl-C or SIGTERM, or System.exit. */
-    private void logUnclosedExit() {
-        if (!stopped) {
-            LOG.info("Workbench ended without closing its window (a signal such as Ctrl-C); a running task was "
-                    + "not cancelled, and the next start offers any autosaved work");
+    /**
+     * On an exit without {@link #stop()} (a signal such as Ctrl-C or SIGTERM, or System.exit),
+     * stops the running task before the JVM exits, so that libtorch is not torn down under it.
+     */
+    private void stopOnSignal() {
+        if (stopped) {
+            return;
+        }
+        LOG.info("Workbench ended without closing its window (a signal such as Ctrl-C); stopping the running task. "
+                + "The next start offers any autosaved work");
+        try {
+            if (window != null && !window.stopBackendOnSignal(SIGNAL_WAIT)) {
+                LOG.warn("The running task did not stop within {} s of the signal; exiting anyway",
+                        SIGNAL_WAIT.toSeconds());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            LOG.warn("Interrupted while waiting for the running task to stop");
         }
     }
 

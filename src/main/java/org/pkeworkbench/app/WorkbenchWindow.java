@@ -956,6 +956,19 @@ public final class WorkbenchWindow extends BorderPane {
     }
 
     /**
+     * Stops the background thread on a signal (Ctrl-C, SIGTERM), when the window never closed: it
+     * interrupts the running call, which core code notices at its next cancellation check, drops
+     * queued calls, and waits up to {@code wait} for the thread to end. Exiting while a call is
+     * inside libtorch can crash the JVM. Safe to call from a shutdown hook: it touches no JavaFX state.
+     *
+     * @return false when {@code wait} passed first
+     */
+    boolean stopBackendOnSignal(java.time.Duration wait) throws InterruptedException {
+        executor.shutdownNow();
+        return executor.awaitTermination(wait.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /**
      * Waits until the background thread has finished every call queued so far, a cancelled call
      * that is still returning included. The service's running state turns false at the cancel,
      * before that.

@@ -95,8 +95,12 @@ final class BenchCommand implements Callable<Integer> {
             description = "Tokens generated with the KV cache per decode run (default: ${DEFAULT-VALUE}).")
     int decodeTokens;
 
+    @Option(names = "--warmup-runs", defaultValue = "1",
+            description = "Untimed runs of each measurement before the timed ones (default: ${DEFAULT-VALUE}).")
+    int warmupRuns;
+
     @Option(names = "--repeats", defaultValue = "3",
-            description = "Timed runs after one warm-up; the median is reported (default: ${DEFAULT-VALUE}).")
+            description = "Timed runs after the warm-up runs; the median is reported (default: ${DEFAULT-VALUE}).")
     int repeats;
 
     @Option(names = "--edit-records", defaultValue = "2", description = "Synthetic edit records of random ids that "
@@ -175,7 +179,8 @@ final class BenchCommand implements Callable<Integer> {
         LOG.info("Benchmark of {} starts", modelDir);
         Map<String, Object> results;
         try {
-            results = new Benchmark(modelDir, resolved, devices.dtype(), promptTokens, decodeTokens, repeats, seed,
+            results = new Benchmark(modelDir, resolved, devices.dtype(), promptTokens, decodeTokens, warmupRuns, repeats,
+                    seed,
                     new Benchmark.Workload(editRecords, recordTokens)).run(randomModel);
         } catch (java.io.UncheckedIOException e) {
             throw e.getCause();
@@ -190,6 +195,7 @@ final class BenchCommand implements Callable<Integer> {
     private void checkCounts() {
         OptionValues.atLeast(spec, "--prompt-tokens", promptTokens, 1);
         OptionValues.atLeast(spec, "--decode-tokens", decodeTokens, 1);
+        OptionValues.atLeast(spec, "--warmup-runs", warmupRuns, 0);
         OptionValues.atLeast(spec, "--repeats", repeats, 1);
         OptionValues.atLeast(spec, "--edit-records", editRecords, 1);
         // A record needs a prompt token and a response token.
@@ -263,7 +269,8 @@ final class BenchCommand implements Callable<Integer> {
 
     static void printTable(PrintWriter writer, Map<String, Object> results) {
         writer.println("Model: " + results.get("model") + " (" + results.get("parameters") + " parameters) on "
-                + results.get("device") + " in " + results.get("dtype") + "; " + medians(results.get("repeats")) + " after one warm-up");
+                + results.get("device") + " in " + results.get("dtype") + "; " + medians(results.get("repeats")) + " after "
+                + warmups(results.get("warmup_runs")));
         row(writer, "measurement", "project", "direct DJL", "ratio");
         row(writer, "load (s)", results.get("load_seconds"), null, null);
         row(writer, "load (MB/s)", scaled(results.get("load_bytes_per_second"), 1e-6), null, null);
@@ -365,6 +372,13 @@ final class BenchCommand implements Callable<Integer> {
             });
         }
         return line.toString();
+    }
+
+    private static String warmups(Object runs) {
+        if (Integer.valueOf(0).equals(runs)) {
+            return "no warm-up";
+        }
+        return Integer.valueOf(1).equals(runs) || runs == null ? "one warm-up" : runs + " warm-up runs";
     }
 
     private static String medians(Object repeats) {

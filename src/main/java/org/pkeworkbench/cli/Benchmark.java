@@ -38,8 +38,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Measures one model: load time, prefill and KV-cached decode throughput of
  * {@link DecoderModel#forward} and of {@link DirectLlama}, decode against the memory-bandwidth
- * bound, one locate pass, an edit step with and without cached layer inputs, and memory. Every timed operation runs once as a warm-up and then {@code repeats} times; the median
- * is reported. Token ids are drawn from a seeded generator, so no tokenizer is needed.
+ * bound, one locate pass, an edit step with and without cached layer inputs, and memory. Every
+ * timed operation runs {@code warmupRuns} times untimed and then {@code repeats} times, and the
+ * median is reported. Token ids are drawn from a seeded generator, so no tokenizer is needed.
  *
  * <p>Results are a flat map of JSON-ready values; the keys are listed in {@link #KEYS}.
  */
@@ -50,7 +51,7 @@ final class Benchmark {
     /** Keys of the result map, in output order. Values that could not be measured are null. */
     static final List<String> KEYS = List.of("model", "device", "dtype", "libtorch", "environment", "parameters",
             "random_llama", "seed", "prompt_tokens", "decode_tokens",
-            "repeats", "load_seconds", "load_bytes", "load_bytes_per_second", "prefill_tokens_per_second",
+            "warmup_runs", "repeats", "load_seconds", "load_bytes", "load_bytes_per_second", "prefill_tokens_per_second",
             "decode_tokens_per_second", "direct_prefill_tokens_per_second", "direct_decode_tokens_per_second",
             "prefill_ratio", "decode_ratio", "max_abs_logit_difference", "direct_baseline_error",
             "read_bandwidth_bytes_per_second", "decode_weight_bytes", "decode_seconds_per_token",
@@ -73,6 +74,7 @@ final class Benchmark {
     private final ComputeDType dtype;
     private final int promptTokens;
     private final int decodeTokens;
+    private final int warmupRuns;
     private final int repeats;
     private final long seed;
     private final Workload workload;
@@ -98,13 +100,21 @@ final class Benchmark {
         }
     }
 
-    Benchmark(Path modelDir, Device device, ComputeDType dtype, int promptTokens, int decodeTokens, int repeats,
-            long seed, Workload workload) {
+    /**
+     * Runs on the model in {@code modelDir}.
+     *
+     * @param warmupRuns untimed runs of each operation before its timed ones. More of them let the
+     *     JIT compiler finish with the hot Java methods before the clock starts.
+     * @param repeats timed runs of each operation
+     */
+    Benchmark(Path modelDir, Device device, ComputeDType dtype, int promptTokens, int decodeTokens, int warmupRuns,
+            int repeats, long seed, Workload workload) {
         this.modelDir = modelDir;
         this.device = device;
         this.dtype = dtype;
         this.promptTokens = promptTokens;
         this.decodeTokens = decodeTokens;
+        this.warmupRuns = warmupRuns;
         this.repeats = repeats;
         this.seed = seed;
         this.workload = workload;
@@ -128,6 +138,7 @@ final class Benchmark {
         results.put("seed", seed);
         results.put("prompt_tokens", promptTokens);
         results.put("decode_tokens", decodeTokens);
+        results.put("warmup_runs", warmupRuns);
         results.put("repeats", repeats);
         results.put("edit_records", workload.records());
         results.put("record_tokens", workload.recordTokens());
@@ -517,13 +528,15 @@ final class Benchmark {
     }
 
     /**
-     * Runs {@code first} and {@code second} once each as a warm-up, then {@code repeats} times each,
-     * alternating which goes first, and returns their median seconds as {@code [first, second]}.
+     * Runs {@code first} and {@code second} {@code warmupRuns} times each untimed, then {@code repeats}
+     * times each, alternating which goes first, and returns their median seconds as {@code [first, second]}.
      */
     private double[] medianPair(String firstName, String secondName, java.util.function.DoubleSupplier first,
             java.util.function.DoubleSupplier second) {
-        first.getAsDouble();
-        second.getAsDouble();
+        for (int i = 0; i < warmupRuns; i++) {
+            first.getAsDouble();
+            second.getAsDouble();
+        }
         double[] firstSeconds = new double[repeats];
         double[] secondSeconds = new double[repeats];
         for (int i = 0; i < repeats; i++) {
@@ -561,13 +574,15 @@ final class Benchmark {
     }
 
     /**
-     * Runs {@code timed} once as a warm-up and then {@code repeats} times, and returns the median
+     * Runs {@code timed} {@code warmupRuns} times untimed and then {@code repeats} times, and returns the median
      * seconds. When {@code timed} returns a {@link Double}, that is the run's own measured seconds.
      */
     private double medianSeconds(String name, Timed timed) {
         double[] seconds = new double[repeats];
         try {
-            timed.run();
+            for (int i = 0; i < warmupRuns; i++) {
+                timed.run();
+            }
             for (int i = 0; i < repeats; i++) {
                 long started = System.nanoTime();
                 Object own = timed.run();

@@ -31,7 +31,8 @@ final class CompareReportsCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Parameters(arity = "2..*", converter = PathOptions.ExistingFile.class, paramLabel = "REPORT.json", description = "Two or more reports written by "
+    // The parser accepts one report, so that call() can reject it with a message that names what is missing.
+    @Parameters(arity = "1..*", converter = PathOptions.ExistingFile.class, paramLabel = "REPORT.json", description = "Two or more reports written by "
             + "'edit --report'.")
     List<Path> inputs;
 
@@ -60,6 +61,10 @@ final class CompareReportsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (inputs.size() < 2) {
+            throw new ParameterException(spec.commandLine(), "Got one report (" + inputs.get(0) + "); compare-reports "
+                    + "compares two or more, such as the reports of a vanilla and a pke run");
+        }
         if (!labels.isEmpty() && labels.size() != inputs.size()) {
             throw new ParameterException(spec.commandLine(), "Got " + labels.size() + " --label values for "
                     + inputs.size() + " reports; give one --label per report, in the same order, or none");

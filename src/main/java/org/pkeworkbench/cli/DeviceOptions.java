@@ -4,12 +4,13 @@ import ai.djl.Device;
 import java.util.Locale;
 import org.pkeworkbench.model.ComputeDType;
 import org.pkeworkbench.model.DeviceChoice;
+import org.pkeworkbench.model.LibtorchThreads;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.TypeConversionException;
 
-/** The {@code --device} and {@code --dtype} options of every command that loads a model. */
+/** The {@code --device}, {@code --dtype} and {@code --threads} options of every command that loads a model. */
 final class DeviceOptions {
 
     @Option(names = "--device", defaultValue = "auto", converter = DeviceName.class,
@@ -19,13 +20,27 @@ final class DeviceOptions {
     @Mixin
     DtypeOption dtype = new DtypeOption();
 
+    @Option(names = "--threads", paramLabel = "N", converter = ThreadCount.class,
+            description = "libtorch threads per operation on the CPU (default: one per core). When other programs "
+                    + "keep cores busy, fewer threads are faster; see docs/benchmarks.md, \"A busy CPU\".")
+    Integer threads;
+
     /**
-     * Returns the device that {@code --device} names, and logs why it was chosen.
+     * Applies {@code --threads}, then returns the device that {@code --device} names, and logs why
+     * it was chosen.
      *
      * @throws IllegalArgumentException for an unknown value, or for gpu when no GPU is usable
      */
     Device resolve() {
+        applyThreads();
         return DeviceChoice.resolve(device);
+    }
+
+    /** Sets libtorch's threads to {@code --threads} when it is given; this loads libtorch. */
+    void applyThreads() {
+        if (threads != null) {
+            LibtorchThreads.set(threads);
+        }
     }
 
     /** Returns {@code --device} in lower case: auto, cpu or gpu. */
@@ -36,6 +51,23 @@ final class DeviceOptions {
     /** Returns the type that {@code --dtype} names. */
     ComputeDType dtype() {
         return dtype.value();
+    }
+
+    /** A converter that accepts a thread count of 1 or more, so that picocli rejects another before any work. */
+    static final class ThreadCount implements ITypeConverter<Integer> {
+        @Override
+        public Integer convert(String value) {
+            int threads;
+            try {
+                threads = Integer.parseInt(value.trim());
+            } catch (NumberFormatException e) {
+                throw new TypeConversionException("'" + value + "' is not a whole number; give 1 or more threads");
+            }
+            if (threads < 1) {
+                throw new TypeConversionException("--threads must be at least 1, got " + threads);
+            }
+            return threads;
+        }
     }
 
     /** A converter that accepts auto, cpu and gpu in any letter case, so that picocli rejects another value before any work. */

@@ -2,6 +2,7 @@ package org.pkeworkbench.cli;
 
 import ai.djl.engine.Engine;
 import ai.djl.pytorch.jni.LibUtils;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
 import org.pkeworkbench.model.LibtorchProbe;
@@ -36,6 +37,12 @@ record LibtorchInfo(String engineName, String libtorchVersion, String djlVersion
             engine = Engine.getEngine("PyTorch");
         } catch (RuntimeException | UnsatisfiedLinkError e) {
             String cause = rootMessage(e);
+            Optional<String> folder = folderWithoutLibtorch();
+            if (folder.isPresent()) {
+                // The folder is the cause, so it comes first. DJL's message (often "Offline mode is enabled") follows from it.
+                throw new IllegalStateException("libtorch could not be loaded: " + folder.get() + " (DJL: " + cause
+                        + ")", e);
+            }
             throw new IllegalStateException("libtorch could not be loaded (" + cause + "). "
                     + LibtorchProbe.loadAdvice(cause) + overrideHint(), e);
         }
@@ -57,6 +64,30 @@ record LibtorchInfo(String engineName, String libtorchVersion, String djlVersion
             return "system property " + LIBRARY_PATH;
         }
         return "extracted into the DJL cache from the pytorch-native jar";
+    }
+
+    /**
+     * Describes a PYTORCH_LIBRARY_PATH with no libtorch in any of its folders, or returns empty when
+     * it is unset or one of its folders contains libtorch.
+     */
+    private static Optional<String> folderWithoutLibtorch() {
+        String fromEnvironment = System.getenv(LIBRARY_PATH);
+        String value = fromEnvironment != null ? fromEnvironment : System.getProperty(LIBRARY_PATH);
+        if (value == null || value.isBlank()) {
+            return Optional.empty();
+        }
+        String library = System.mapLibraryName("torch");
+        boolean holdsLibtorch = java.util.Arrays.stream(value.split(java.io.File.pathSeparator))
+                .filter(entry -> !entry.isBlank())
+                .anyMatch(entry -> Files.isRegularFile(Path.of(entry).resolve(library)));
+        if (holdsLibtorch) {
+            return Optional.empty();
+        }
+        return Optional.of(LIBRARY_PATH + " is " + value + (fromEnvironment != null ? " (environment variable)"
+                : " (system property)") + ", but " + (Files.isDirectory(Path.of(value.split(java.io.File.pathSeparator)[0]))
+                ? "it contains no " + library : "that folder does not exist") + "; point it at the lib folder of libtorch "
+                + LibtorchProbe.EXPECTED_VERSION + " (the folder with " + library + " and its companion libraries), or "
+                + "unset it to use the bundled CPU build");
     }
 
     private static String overrideHint() {

@@ -49,7 +49,14 @@ public final class Main {
     }
 
     public static void main(String[] args) {
-        System.exit(run(args));
+        CommandShutdown guard = CommandShutdown.install(Thread.currentThread());
+        int code;
+        try {
+            code = run(args);
+        } finally {
+            guard.commandEnded();
+        }
+        System.exit(code);
     }
 
     /** Runs one command line on the standard streams and returns its exit code, without exiting the JVM. */
@@ -76,6 +83,11 @@ public final class Main {
             }
             // Expected failures (bad files, bad values) get their message only on stderr; the log file gets the stack trace.
             FILE_LOG.error("Command failed", error);
+            if (CommandShutdown.isStopping()) {
+                // The signal is the reason, so it replaces what the interrupt caused (a cancellation, a closed channel).
+                line.getErr().println("Error: " + org.pkeworkbench.model.io.ShutdownDeletion.STOPPED);
+                return 1;
+            }
             String message = error instanceof java.nio.file.FileSystemException fileError
                     ? FileErrors.describe(fileError)
                     : error.getMessage() == null ? error.toString() : error.getMessage();

@@ -14,6 +14,8 @@ import picocli.CommandLine.Option;
         description = "Open the workbench window, on the shipped demo model unless --model is given.")
 final class WorkbenchCommand implements Callable<Integer> {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(WorkbenchCommand.class);
+
     @Option(names = "--model", converter = PathOptions.ModelFolder.class,
             description = "Hugging Face model directory to open instead of the demo model.")
     Path model;
@@ -31,6 +33,13 @@ final class WorkbenchCommand implements Callable<Integer> {
                 defaults.maxEvalPrompts());
         WorkbenchApp.setBackendFactory(() -> new CoreBackend(settings, devices.dtype()));
         String argument = model == null ? WorkbenchApp.DEMO_ARGUMENT : model.toString();
+        try {
+            devices.applyThreads();
+        } catch (RuntimeException | UnsatisfiedLinkError e) {
+            // The window shows why libtorch cannot be loaded when it opens a model.
+            LOG.warn("--threads not applied: {}", e.toString());
+        }
+        CommandShutdown.release();
         try {
             Application.launch(WorkbenchApp.class, argument);
         } catch (UnsupportedOperationException e) {

@@ -146,9 +146,11 @@ public final class EditPipeline {
         progress.update(0.0, "Preparing " + editRecords.size() + " edit records");
         List<String> exampleIds = new ArrayList<>();
         List<EditExample> examples = request.edits()
-                ? prepare(editRecords, request.chat(), request.maxNewTokens(), exampleIds, progress.scaled(0.0, 0.1))
+                ? prepare(editRecords, request.chat(), request.maxNewTokens(), exampleIds, progress.scaled(0.0, 0.07))
                 : List.of();
-        List<LocalityExample> locality = request.edits() ? locality(localityPrompts, request) : List.of();
+        List<LocalityExample> locality = request.edits()
+                ? locality(localityPrompts, request, progress.scaled(0.07, 0.1))
+                : List.of();
         timings.put("prepare", seconds(phase));
 
         phase = System.nanoTime();
@@ -522,12 +524,16 @@ public final class EditPipeline {
                 config.maxPositions());
     }
 
-    private List<LocalityExample> locality(List<String> prompts, EditRequest request) {
+    private List<LocalityExample> locality(List<String> prompts, EditRequest request, ProgressListener progress) {
         long eos = lm.stopTokens().isEmpty() ? -1 : lm.stopTokens().get(0);
         List<LocalityExample> out = new ArrayList<>();
-        for (String prompt : prompts) {
+        for (int i = 0; i < prompts.size(); i++) {
+            progress.checkCancelled();
+            progress.update((double) i / prompts.size(), "Answering locality prompt " + (i + 1) + " of " + prompts.size());
+            String prompt = prompts.get(i);
             long[] promptIds = lm.promptIds(prompt, request.chat());
-            String answer = lm.generate(promptIds, lm.greedy(request.maxNewTokens()), ForwardOptions::create, () -> false);
+            String answer = lm.generate(promptIds, lm.greedy(request.maxNewTokens()), ForwardOptions::create,
+                    progress::isCancelled);
             long[] answerIds = fitPositions("The answer to locality prompt \"" + prompt + "\"", promptIds,
                     withEos(lm.responseIds(answer), eos));
             if (answerIds.length > 0) {

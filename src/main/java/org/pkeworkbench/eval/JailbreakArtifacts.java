@@ -11,6 +11,8 @@ import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -38,7 +40,8 @@ public final class JailbreakArtifacts {
      * @throws NoSuchFileException when {@code dir} does not exist
      * @throws NotDirectoryException when {@code dir} is a file
      * @throws DatasetFormatException when a JSON file is invalid or a {@code jailbreaks} entry is not an
-     *     object, or when no artifact file is found
+     *     object, when no artifact file is found, or when no entry has {@code labelField} (a mistyped
+     *     field name would otherwise skip every row)
      */
     public static List<JailbreakArtifact> load(Path dir, String labelField) throws IOException {
         if (!Files.exists(dir)) {
@@ -58,6 +61,9 @@ public final class JailbreakArtifacts {
         }
 
         List<JailbreakArtifact> artifacts = new ArrayList<>();
+        // Boolean fields of the entries, to name the choices when no entry has labelField.
+        Set<String> booleanFields = new TreeSet<>();
+        boolean labelFieldSeen = false;
         for (Path file : files) {
             String relative = dir.relativize(file).toString().replace('\\', '/');
             JsonNode root = readJson(file);
@@ -66,12 +72,27 @@ public final class JailbreakArtifacts {
                 continue;
             }
             artifacts.add(toArtifact(file, relative, root, labelField));
+            for (JsonNode row : root.get("jailbreaks")) {
+                labelFieldSeen |= row.has(labelField);
+                row.fields().forEachRemaining(field -> {
+                    if (field.getValue().isBoolean()) {
+                        booleanFields.add(field.getKey());
+                    }
+                });
+            }
         }
         if (artifacts.isEmpty()) {
             throw new DatasetFormatException(dir.toString(), DatasetFormatException.NO_LINE,
                     "no JailbreakBench artifact file (a JSON object with a 'jailbreaks' array) was found in "
                             + files.size() + " JSON files",
                     "Point it at JailbreakBench's attack-artifacts folder");
+        }
+        if (!artifacts.isEmpty() && !labelFieldSeen) {
+            throw new DatasetFormatException(dir.toString(), DatasetFormatException.NO_LINE,
+                    "no jailbreaks entry in its " + artifacts.size() + " artifact files has the label field \""
+                            + labelField + "\"; boolean fields found: "
+                            + (booleanFields.isEmpty() ? "none" : String.join(", ", booleanFields)),
+                    "Pass one of them to --label-field");
         }
         LOG.info("Loaded {} artifact files ({} rows) from {}", artifacts.size(),
                 artifacts.stream().mapToInt(a -> a.rows().size()).sum(), dir);

@@ -2,26 +2,34 @@ package org.pkeworkbench.model;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import org.pkeworkbench.model.io.DirectoryTrees;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Finds the shipped demo model and its prompt sets: under the folder named by the system property
  * {@code pke.assets.dir}, else {@code resources/} in the working directory, else {@code resources/}
- * beside the jar's folder, else copied out of the jar into a temporary folder.
+ * beside the jar's folder, else copied out of the jar into the user's cache folder.
  */
 public final class DemoModel {
 
     private static final Logger LOG = LoggerFactory.getLogger(DemoModel.class);
     private static final String MODEL = "models/demo";
-    private static final List<String> MODEL_FILES = List.of("config.json", "generation_config.json",
+    static final List<String> MODEL_FILES = List.of("config.json", "generation_config.json",
             "model.safetensors", "tokenizer.json", "tokenizer_config.json", "README.md", "LICENSE");
 
-    private static Path extracted;
+    /** The temporary folder used when the cache cannot be written, or null. */
+    private static Path temporary;
 
     private DemoModel() {}
 
@@ -69,27 +77,99 @@ public final class DemoModel {
         return roots;
     }
 
-    /** Copies a shipped asset (a file, or a folder with the listed files) out of the jar. */
-    private static synchronized Path extract(String relative, List<String> folderFiles) throws IOException {
-        if (extracted == null) {
-            extracted = Files.createTempDirectory("pke-assets");
-            extracted.toFile().deleteOnExit();
-        }
-        Path target = extracted.resolve(relative);
+    /**
+     * Copies a shipped asset (a file, or a folder with the listed files) out of the jar into the
+     * user's cache, {@code ~/.cache/pke-workbench/assets/DIGEST/}, named by the SHA-256 of its
+     * bytes. Later runs of the same jar find it there, so runs do not leave a copy each; another
+     * jar's different demo model gets its own folder. The copy is written under a temporary name
+     * and renamed into place. Where the cache cannot be written, a temporary folder is used and
+     * deleted at exit.
+     */
+    static synchronized Path extract(String relative, List<String> folderFiles) throws IOException {
         List<String> files = folderFiles == null ? List.of("") : folderFiles;
+        Map<String, byte[]> contents = new LinkedHashMap<>();
+        MessageDigest digest = sha256();
         for (String name : files) {
             String resource = "/pke-assets/" + relative + (name.isEmpty() ? "" : "/" + name);
-            Path out = name.isEmpty() ? target : target.resolve(name);
             try (InputStream in = DemoModel.class.getResourceAsStream(resource)) {
                 if (in == null) {
                     throw new IOException("The demo asset " + resource + " is missing from the jar and from resources/; "
                             + "rebuild with 'mvn package' or set -Dpke.assets.dir to the project's resources folder");
                 }
-                Files.createDirectories(out.getParent());
-                Files.copy(in, out, StandardCopyOption.REPLACE_EXISTING);
+                byte[] bytes = in.readAllBytes();
+                digest.update(name.getBytes(StandardCharsets.UTF_8));
+                digest.update(bytes);
+                contents.put(name, bytes);
             }
+        }
+        String hash = HexFormat.of().formatHex(digest.digest()).substring(0, 16);
+
+        try {
+            Path target = cacheRoot().resolve(hash).resolve(relative);
+            if (!Files.exists(target)) {
+                Files.createDirectories(target.getParent());
+                Path staging = Files.createTempDirectory(target.getParent(), ".extracting-");
+                try {
+                    write(staging.resolve("asset"), contents);
+                    Files.move(staging.resolve("asset"), target, StandardCopyOption.ATOMIC_MOVE);
+                } catch (java.nio.file.FileAlreadyExistsException
+                        | java.nio.file.DirectoryNotEmptyException otherProcess) {
+                    LOG.debug("Another process extracted {} first", target);
+                } finally {
+                    DirectoryTrees.delete(staging);
+                }
+                LOG.info("Extracted demo asset {} to {}", relative, target);
+            }
+            return target;
+        } catch (IOException | SecurityException e) {
+            LOG.warn("Could not use the asset cache ({}); extracting {} to a temporary folder", e.toString(), relative);
+            return extractTemporary(relative, contents);
+        }
+    }
+
+    /** The cache folder for extracted assets; {@code pke.assets.cache} replaces it (tests use that). */
+    private static Path cacheRoot() {
+        String property = System.getProperty("pke.assets.cache");
+        if (property != null && !property.isBlank()) {
+            return Path.of(property);
+        }
+        return Path.of(System.getProperty("user.home"), ".cache", "pke-workbench", "assets");
+    }
+
+    private static Path extractTemporary(String relative, Map<String, byte[]> contents) throws IOException {
+        if (temporary == null) {
+            temporary = Files.createTempDirectory("pke-assets");
+            Path folder = temporary;
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                try {
+                    DirectoryTrees.delete(folder);
+                } catch (IOException e) {
+                    LOG.warn("Could not delete {}: {}", folder, e.toString());
+                }
+            }, "pke-assets-deletion"));
+        }
+        Path target = temporary.resolve(relative);
+        if (!Files.exists(target)) {
+            write(target, contents);
         }
         LOG.info("Extracted demo asset {} to {}", relative, target);
         return target;
+    }
+
+    /** Writes {@code contents} at {@code target}: one file for the name "", else files in the folder {@code target}. */
+    private static void write(Path target, Map<String, byte[]> contents) throws IOException {
+        for (Map.Entry<String, byte[]> file : contents.entrySet()) {
+            Path out = file.getKey().isEmpty() ? target : target.resolve(file.getKey());
+            Files.createDirectories(out.getParent());
+            Files.write(out, file.getValue());
+        }
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this Java runtime", e);
+        }
     }
 }

@@ -170,6 +170,20 @@ class DemoWorkbenchFlowTest {
         assertNull(backend.languageModel(), "the model is closed");
     }
 
+    /**
+     * A signal (Ctrl-C, SIGTERM) while an edit runs interrupts the edit and waits until it has
+     * returned, so that the JVM does not exit under a libtorch call. The edit is not applied.
+     */
+    @Test
+    void signalDuringEditStopsIt(FxRobot robot) throws InterruptedException {
+        openDemoAndLocate(robot);
+        startEditOfSuggestedHotSpots(robot);
+
+        assertTrue(window.stopBackendOnSignal(Duration.ofSeconds(60)), "the edit stopped");
+
+        assertFalse(backend.hasAppliedEdit());
+    }
+
     /** Ticks the suggested hot spots, starts the edit and waits until its call runs. */
     private void startEditOfSuggestedHotSpots(FxRobot robot) {
         FxTestSupport.onFx(() -> {

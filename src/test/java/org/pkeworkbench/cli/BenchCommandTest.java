@@ -151,6 +151,7 @@ class BenchCommandTest {
                 "--edit-records", "3", "--record-tokens", "9");
 
         assertEquals(0, run.exitCode(), run::toString);
+        assertTrue(run.out().contains("one timed run after one warm-up"), run::toString);
         assertTrue(run.out().contains("prefill 8 tokens"), run::toString);
         assertTrue(run.out().contains("locate, 3 records (s)"), run::toString);
         assertTrue(run.out().contains("Edit records: 3 of 9 tokens"), run::toString);
@@ -216,11 +217,14 @@ class BenchCommandTest {
         Path json = temp.resolve("gpt2.json");
 
         CliRun run = CliRun.of("bench", "--model", SharedFiles.fixture("tiny-gpt2").toString(), "--prompt-tokens", "6",
-                "--decode-tokens", "3", "--repeats", "1", "--device", "cpu", "--json", json.toString());
+                "--decode-tokens", "3", "--warmup-runs", "2", "--repeats", "1", "--device", "cpu", "--json",
+                json.toString());
 
         assertEquals(0, run.exitCode(), run::toString);
         assertTrue(run.out().contains("Direct baseline not run"), run::toString);
+        assertTrue(run.out().contains("one timed run after 2 warm-up runs"), run::toString);
         JsonNode written = new ObjectMapper().readTree(json.toFile());
+        assertEquals(2, written.get("warmup_runs").asInt(), written.toString());
         assertTrue(written.get("prefill_tokens_per_second").isNumber(), "project prefill is measured");
         assertTrue(written.get("direct_prefill_tokens_per_second").isNull(), "no direct prefill");
         assertTrue(written.get("direct_baseline_error").asText().contains("gpt2"), written.toString());
@@ -284,6 +288,14 @@ class BenchCommandTest {
         assertEquals(2, run.exitCode(), run::toString);
         assertTrue(run.err().contains("Error: --repeats must be at least 1, got 0"), run::toString);
         assertTrue(!run.err().contains("--prompt-tokens"), "only the invalid option: " + run.err());
+    }
+
+    @Test
+    void negativeWarmupRunsAreUsageError() {
+        CliRun run = CliRun.of("bench", "--random-llama", "--warmup-runs", "-1", "--device", "cpu");
+
+        assertEquals(2, run.exitCode(), run::toString);
+        assertTrue(run.err().contains("Error: --warmup-runs must be at least 0, got -1"), run::toString);
     }
 
     @Test

@@ -36,6 +36,33 @@ class GenerateCommandTest {
         assertEquals(expected + System.lineSeparator(), run.out());
     }
 
+    /** --threads sets libtorch's threads for the run, and the greedy text stays run.c's. */
+    @Test
+    void threadsOptionSetsLibtorchThreads() throws IOException {
+        String runC = Files.readString(SharedFiles.stories260K().resolve("greedy_output_run_c.txt"));
+        int before = org.pkeworkbench.model.LibtorchThreads.current();
+        CliRun run;
+        int during;
+        try {
+            run = CliRun.of("generate", "--model", MODEL, "--device", "cpu", "--max-new-tokens", "40", "--threads", "1");
+            during = org.pkeworkbench.model.LibtorchThreads.current();
+        } finally {
+            org.pkeworkbench.model.LibtorchThreads.set(before);
+        }
+
+        assertEquals(0, run.exitCode(), run::toString);
+        assertEquals(1, during, "libtorch threads after --threads 1");
+        assertTrue(runC.startsWith(run.out().strip()), run::toString);
+    }
+
+    @Test
+    void zeroThreadsIsUsageError() {
+        CliRun run = CliRun.of("generate", "--model", MODEL, "--device", "cpu", "--threads", "0");
+
+        assertEquals(2, run.exitCode(), run::toString);
+        assertTrue(run.err().contains("--threads must be at least 1, got 0"), run::toString);
+    }
+
     /**
      * Without --max-new-tokens the length comes from generation_config.json (256 for stories260K,
      * the length above). A copy with max_new_tokens 8 keeps this check short.

@@ -161,7 +161,7 @@ class ReportCommandsTest {
         CliRun notAReport = CliRun.of("compare-reports", report.toString(), other.toString());
         CliRun missing = CliRun.of("compare-reports", report.toString(), temp.resolve("gone.json").toString());
         CliRun labels = CliRun.of("compare-reports", report.toString(), report.toString(), "--label", "one");
-        CliRun single = CliRun.of("compare-reports", report.toString());
+        CliRun single = CliRun.of("compare-reports", report.toString(), "--label", "a", "--label", "b");
 
         assertNotEquals(0, notAReport.exitCode(), notAReport::toString);
         assertTrue(notAReport.err().contains(other + " is not an edit report: expected a JSON object"), notAReport::toString);
@@ -169,7 +169,9 @@ class ReportCommandsTest {
         assertTrue(missing.err().contains("gone.json"), missing::toString);
         assertNotEquals(0, labels.exitCode(), labels::toString);
         assertTrue(labels.err().contains("Got 1 --label values for 2 reports"), labels::toString);
-        assertNotEquals(0, single.exitCode(), single::toString);
+        assertEquals(2, single.exitCode(), single::toString);
+        assertTrue(single.err().contains("Got one report (" + report + "); compare-reports compares two or more"),
+                single::toString);
     }
 
     @Test

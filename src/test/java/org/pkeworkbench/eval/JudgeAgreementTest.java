@@ -146,15 +146,30 @@ class JudgeAgreementTest {
     }
 
     @Test
+    void missingLabelFieldIsRejected(@TempDir Path temp) throws IOException {
+        writeConstructedArtifacts(temp);
+
+        DatasetFormatException error = assertThrows(DatasetFormatException.class,
+                () -> JailbreakArtifacts.load(temp, "jailbroken_llama_guard1"));
+
+        assertTrue(error.getMessage().contains("no jailbreaks entry in its 2 artifact files has the label field "
+                + "\"jailbroken_llama_guard1\"; boolean fields found: jailbroken"), error.getMessage());
+        assertTrue(error.getMessage().contains("--label-field"), error.getMessage());
+    }
+
+    @Test
     void otherLabelFieldIsRead(@TempDir Path temp) throws IOException {
         writeConstructedArtifacts(temp);
+        Path b = temp.resolve("M/black_box/b.json");
+        Files.writeString(b, Files.readString(b).replace("\"response\": \"Sure\"}", "\"response\": \"Sure\", "
+                + "\"jailbroken_llama_guard1\": false}"));
 
         List<JailbreakArtifact> artifacts = JailbreakArtifacts.load(temp, "jailbroken_llama_guard1");
         AgreementReport report = JudgeAgreement.measure(SURE_JUDGE, artifacts, JudgeInput.PROMPT, 0,
                 ProgressListener.NONE);
 
-        assertEquals(0, report.overall().total(), "no row has that field");
-        assertEquals(8, report.skippedRows());
+        assertEquals(new ConfusionCounts(0, 1, 0, 0), report.overall(), "one row has that field, judged jailbroken");
+        assertEquals(7, report.skippedRows());
         assertEquals("jailbroken_llama_guard1", report.labelField());
     }
 

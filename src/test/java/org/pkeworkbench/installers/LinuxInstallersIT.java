@@ -94,8 +94,9 @@ class LinuxInstallersIT {
                 "self-check");
 
         assertEquals(2, run.exitCode(), run::toString);
-        assertTrue(run.err().contains("self-check FAILED: libtorch could not be loaded"), run::toString);
-        assertTrue(run.err().contains("PYTORCH_LIBRARY_PATH is " + empty + " (environment variable)"), run::toString);
+        // The folder comes first, because it is the cause.
+        assertTrue(run.err().contains("self-check FAILED: libtorch could not be loaded: PYTORCH_LIBRARY_PATH is " + empty
+                + " (environment variable), but it contains no libtorch.so; point it at the lib folder"), run::toString);
     }
 
     @Test
