@@ -9,7 +9,7 @@ import org.slf4j.LoggerFactory;
  * Sets libtorch's intra-op threads: how many threads one operation on the CPU runs on. libtorch
  * starts one per core. When other programs keep some cores busy, its threads wait for each other
  * at the end of every operation, so fewer threads are faster. On 2 cores with one kept busy, one
- * thread decoded 2.5 times as fast as two (docs/benchmarks.md, "A busy CPU").
+ * thread decoded 2.5 to 2.8 times as fast as two (docs/benchmarks.md, "A busy CPU").
  *
  * <p>Example: {@code LibtorchThreads.set(1);} before a model runs.
  */
