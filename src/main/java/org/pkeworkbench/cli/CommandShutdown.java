@@ -2,6 +2,7 @@ package org.pkeworkbench.cli;
 
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import org.pkeworkbench.model.io.ShutdownDeletion;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,9 +26,15 @@ final class CommandShutdown {
     /**
      * Time the hook waits for the command to stop, in seconds. An edit step of the 642 MiB
      * benchmark model takes under a second on 2 cores. A step of a 7B model on a CPU can take
-     * longer, and then the JVM exits after this wait without the command having stopped.
+     * longer, and then {@link #stopCommand} ends the process after this wait.
      */
     static final long WAIT_SECONDS = 30;
+
+    /** Exit status when the JVM ends without libtorch's clean-up because the command is still inside libtorch. */
+    static final int STATUS_WITHOUT_CLEANUP = 1;
+
+    /** Time given to other shutdown hooks that delete partial outputs before such an exit, in seconds. */
+    private static final long DELETION_WAIT_SECONDS = 10;
 
     private static final Logger LOG = LoggerFactory.getLogger(CommandShutdown.class);
 
@@ -73,7 +80,18 @@ final class CommandShutdown {
     }
 
     /**
+     * Returns whether {@code thread} is running a native method of DJL's PyTorch bindings, that is,
+     * a libtorch call.
+     */
+    static boolean insideLibtorch(Thread thread) {
+        StackTraceElement[] stack = thread.getStackTrace();
+        return stack.length > 0 && stack[0].isNativeMethod() && stack[0].getClassName().startsWith("ai.djl.pytorch.");
+    }
+
+    /**
      * Interrupts the command's thread and waits up to {@value #WAIT_SECONDS} s for it to return.
+     * When it is still inside a libtorch call after that, the process ends at once without running
+     * libtorch's clean-up (see {@link ImmediateExit}).
      * This is the shutdown hook's work, and tests call it directly.
      */
     void stopCommand() {
@@ -88,6 +106,12 @@ final class CommandShutdown {
         try {
             if (ended.await(WAIT_SECONDS, TimeUnit.SECONDS)) {
                 LOG.info("The command stopped {} ms after the signal", (System.nanoTime() - started) / 1_000_000);
+            } else if (insideLibtorch(commandThread)) {
+                LOG.warn("The command did not stop within {} s of the signal and is inside a libtorch call; exiting "
+                        + "with status {} without libtorch's clean-up, which would crash the JVM under that call",
+                        WAIT_SECONDS, STATUS_WITHOUT_CLEANUP);
+                ShutdownDeletion.awaitRunningDeletions(DELETION_WAIT_SECONDS);
+                ImmediateExit.exit(STATUS_WITHOUT_CLEANUP);
             } else {
                 LOG.warn("The command did not stop within {} s of the signal; exiting anyway", WAIT_SECONDS);
             }

@@ -104,7 +104,7 @@ public final class MaskedEditor {
                 long stepStarted = System.nanoTime();
                 try (NDManager stepScope = editScope.newSubManager()) {
                     record = lossAndGradient(stepScope, slices, inputs, examples, locality, reference,
-                            referenceProbabilities, settings, step);
+                            referenceProbabilities, settings, step, progress);
                 }
                 stepNanos += System.nanoTime() - stepStarted;
                 if (!Double.isFinite(record.loss())) {
@@ -181,19 +181,19 @@ public final class MaskedEditor {
 
     private StepRecord lossAndGradient(NDManager scope, TrainableWeights slices, LayerInputCache inputs,
             List<EditExample> examples, List<LocalityExample> locality, List<NDArray> reference,
-            List<NDArray> referenceProbabilities, EditSettings settings, int step) {
+            List<NDArray> referenceProbabilities, EditSettings settings, int step, ProgressListener progress) {
         StepSums sums = new StepSums();
         for (List<Integer> chunk : chunks(examples.size(), i -> examples.get(i).promptAndSafe().length
                 + (measuresUnsafe(settings) ? examples.get(i).promptAndUnsafe().length : 0))) {
             try (NDManager pass = scope.newSubManager()) {
-                backwardRecords(pass, slices, inputs, examples, chunk, settings, sums);
+                backwardRecords(pass, slices, inputs, examples, chunk, settings, sums, progress);
             }
         }
         if (!locality.isEmpty() && settings.klWeight() > 0) {
             for (List<Integer> chunk : chunks(locality.size(), i -> locality.get(i).promptAndAnswer().length)) {
                 try (NDManager pass = scope.newSubManager()) {
                     backwardLocality(pass, slices, inputs, locality, chunk, reference, referenceProbabilities,
-                            settings, sums);
+                            settings, sums, progress);
                 }
             }
         }
@@ -226,7 +226,8 @@ public final class MaskedEditor {
      * of the earlier passes of the step.
      */
     private void backwardRecords(NDManager pass, TrainableWeights slices, LayerInputCache inputs,
-            List<EditExample> examples, List<Integer> chunk, EditSettings settings, StepSums sums) {
+            List<EditExample> examples, List<Integer> chunk, EditSettings settings, StepSums sums,
+            ProgressListener progress) {
         boolean measureUnsafe = measuresUnsafe(settings);
         double safeScale = settings.safeWeight() / examples.size();
         double unlikelihoodScale = settings.unlikelihoodWeight() / examples.size();
@@ -236,6 +237,8 @@ public final class MaskedEditor {
             // A pass with only zero-weighted terms has nothing to differentiate.
             boolean trainable = safeScale != 0;
             for (int i : chunk) {
+                // A step over many records on a busy CPU can take minutes, so a cancel is checked per record.
+                progress.checkCancelled();
                 EditExample example = examples.get(i);
                 NDArray ids = pass.create(example.promptAndSafe()).reshape(1, -1);
                 NDArray logits = model.forward(pass, ids, inputs.options(inputs.safe(i), weights)).logits();
@@ -275,12 +278,13 @@ public final class MaskedEditor {
      */
     private void backwardLocality(NDManager pass, TrainableWeights slices, LayerInputCache inputs,
             List<LocalityExample> locality, List<Integer> chunk, List<NDArray> reference,
-            List<NDArray> referenceProbabilities, EditSettings settings, StepSums sums) {
+            List<NDArray> referenceProbabilities, EditSettings settings, StepSums sums, ProgressListener progress) {
         try (GradientCollector collector = settings.klHasGradient()
                 ? Engine.getInstance().newGradientCollector() : null) {
             EditedWeights weights = slices.forStep(pass);
             NDArray total = pass.zeros(new Shape());
             for (int i : chunk) {
+                progress.checkCancelled();
                 LocalityExample example = locality.get(i);
                 NDArray ids = pass.create(example.promptAndAnswer()).reshape(1, -1);
                 NDArray logits = model.forward(pass, ids, inputs.options(inputs.locality(i), weights)).logits();

@@ -73,6 +73,48 @@ class CommandShutdownTest {
         assertFalse(finished.isInterrupted());
     }
 
+    @Test
+    void libtorchCallIsSeenInStack() throws Exception {
+        java.util.concurrent.atomic.AtomicBoolean running = new java.util.concurrent.atomic.AtomicBoolean(true);
+        Thread computing = new Thread(() -> {
+            try (ai.djl.ndarray.NDManager manager = ai.djl.ndarray.NDManager.newBaseManager(ai.djl.Device.cpu())) {
+                ai.djl.ndarray.NDArray matrix = manager.ones(new ai.djl.ndarray.types.Shape(512, 512));
+                while (running.get()) {
+                    matrix.matMul(matrix).close();
+                }
+            }
+        });
+        computing.start();
+        boolean seen = false;
+        try {
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (!seen && System.nanoTime() < end) {
+                seen = CommandShutdown.insideLibtorch(computing);
+            }
+        } finally {
+            running.set(false);
+            computing.join(10_000);
+        }
+
+        assertTrue(seen, "a thread in a matrix product was seen inside libtorch");
+        assertFalse(CommandShutdown.insideLibtorch(Thread.currentThread()), "this thread runs Java code");
+    }
+
+    @Test
+    @EnabledOnOs(OS.LINUX)
+    void immediateExitSkipsShutdownHooks() throws Exception {
+        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+        Process process = new ProcessBuilder(java.toString(), "-cp", System.getProperty("java.class.path"),
+                ImmediateExitProbe.class.getName()).redirectErrorStream(true).start();
+
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+
+        assertTrue(process.waitFor(30, TimeUnit.SECONDS), "the JVM stopped");
+        assertEquals(7, process.exitValue(), output);
+        assertFalse(output.contains("hook ran"), output);
+        assertFalse(output.contains("returned"), output);
+    }
+
     /**
      * SIGTERM during an edit's steps ends the JVM with the signal's exit code, after the command has
      * stopped, without a crash report and without output left behind.

@@ -42,6 +42,9 @@ public final class ShutdownDeletion implements AutoCloseable {
     /** The fence of every guard's writes, one lock because guarded folders nest. */
     private static final ReentrantLock WRITING = new ReentrantLock();
 
+    /** Deletion hooks that have started and not yet finished. */
+    private static final java.util.concurrent.atomic.AtomicInteger RUNNING = new java.util.concurrent.atomic.AtomicInteger();
+
     private final Path dir;
     private final Thread hook;
     private volatile boolean stopping;
@@ -61,6 +64,7 @@ public final class ShutdownDeletion implements AutoCloseable {
      * shutdown hook's work, and tests call it directly.
      */
     void deleteOnShutdown() {
+        RUNNING.incrementAndGet();
         stopping = true;
         boolean idle = false;
         try {
@@ -79,6 +83,23 @@ public final class ShutdownDeletion implements AutoCloseable {
         } finally {
             if (idle) {
                 WRITING.unlock();
+            }
+            RUNNING.decrementAndGet();
+        }
+    }
+
+    /**
+     * Waits up to {@code seconds} for the deletion hooks that have started to finish. A hook that
+     * ends the process at once calls this first, so that no partial output is left.
+     */
+    public static void awaitRunningDeletions(long seconds) {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        while (RUNNING.get() > 0 && System.nanoTime() < end) {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
             }
         }
     }

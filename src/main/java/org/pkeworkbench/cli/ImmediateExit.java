@@ -1,0 +1,31 @@
+package org.pkeworkbench.cli;
+
+import com.sun.jna.Function;
+import com.sun.jna.Platform;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Ends the process at once through the C library's {@code _exit}, which skips the exit handlers
+ * and static destructors that a normal JVM exit runs. libtorch's destructors crash the JVM when a
+ * thread is still inside a libtorch call, so a shutdown that cannot wait for that call ends this
+ * way. Other shutdown hooks must have finished first: nothing else runs after this call.
+ */
+final class ImmediateExit {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ImmediateExit.class);
+
+    private ImmediateExit() {}
+
+    /**
+     * Ends the process with {@code status}. Returns only when {@code _exit} cannot be called, after
+     * logging why, and the JVM then exits as usual.
+     */
+    static void exit(int status) {
+        try {
+            Function.getFunction(Platform.C_LIBRARY_NAME, "_exit").invokeVoid(new Object[] {status});
+        } catch (UnsatisfiedLinkError | RuntimeException e) {
+            LOG.warn("Could not end the process through _exit ({}); the JVM exits as usual", e.toString());
+        }
+    }
+}
