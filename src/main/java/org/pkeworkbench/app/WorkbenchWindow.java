@@ -80,9 +80,12 @@ public final class WorkbenchWindow extends BorderPane {
     static final java.time.Duration SHUTDOWN_WAIT = java.time.Duration.ofSeconds(60);
 
     private final WorkbenchBackend backend;
+    /** The background thread, once started: a signal's shutdown checks whether it is inside libtorch. */
+    private volatile Thread backendThread;
     private final ExecutorService executor = Executors.newSingleThreadExecutor(runnable -> {
         Thread thread = new Thread(runnable, "workbench-backend");
         thread.setDaemon(true);
+        backendThread = thread;
         return thread;
     });
     private final BackendJobService service = new BackendJobService(executor);
@@ -966,6 +969,12 @@ public final class WorkbenchWindow extends BorderPane {
     boolean stopBackendOnSignal(java.time.Duration wait) throws InterruptedException {
         executor.shutdownNow();
         return executor.awaitTermination(wait.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** Returns whether the background thread is inside a libtorch call now. */
+    boolean backendInsideLibtorch() {
+        Thread thread = backendThread;
+        return thread != null && org.pkeworkbench.model.io.ImmediateExit.insideLibtorch(thread);
     }
 
     /**

@@ -2,6 +2,7 @@ package org.pkeworkbench.cli;
 
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import org.pkeworkbench.model.io.ImmediateExit;
 import org.pkeworkbench.model.io.ShutdownDeletion;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,11 +25,14 @@ import org.slf4j.LoggerFactory;
 final class CommandShutdown {
 
     /**
-     * Time the hook waits for the command to stop, in seconds. An edit step of the 642 MiB
+     * Default time the hook waits for the command to stop, in seconds. An edit step of the 642 MiB
      * benchmark model takes under a second on 2 cores. A step of a 7B model on a CPU can take
      * longer, and then {@link #stopCommand} ends the process after this wait.
      */
     static final long WAIT_SECONDS = 30;
+
+    /** System property that replaces {@link #WAIT_SECONDS}, for runs whose steps take longer. */
+    static final String WAIT_PROPERTY = "pke.shutdown.wait.seconds";
 
     /** Exit status when the JVM ends without libtorch's clean-up because the command is still inside libtorch. */
     static final int STATUS_WITHOUT_CLEANUP = 1;
@@ -80,16 +84,8 @@ final class CommandShutdown {
     }
 
     /**
-     * Returns whether {@code thread} is running a native method of DJL's PyTorch bindings, that is,
-     * a libtorch call.
-     */
-    static boolean insideLibtorch(Thread thread) {
-        StackTraceElement[] stack = thread.getStackTrace();
-        return stack.length > 0 && stack[0].isNativeMethod() && stack[0].getClassName().startsWith("ai.djl.pytorch.");
-    }
-
-    /**
-     * Interrupts the command's thread and waits up to {@value #WAIT_SECONDS} s for it to return.
+     * Interrupts the command's thread and waits up to {@value #WAIT_SECONDS} s (or {@value #WAIT_PROPERTY})
+     * for it to return.
      * When it is still inside a libtorch call after that, the process ends at once without running
      * libtorch's clean-up (see {@link ImmediateExit}).
      * This is the shutdown hook's work, and tests call it directly.
@@ -99,21 +95,22 @@ final class CommandShutdown {
             return;
         }
         stopping = true;
+        long waitSeconds = Math.max(0, Long.getLong(WAIT_PROPERTY, WAIT_SECONDS));
         LOG.info("Stopping: waiting up to {} s for the running command to reach a point where it can stop",
-                WAIT_SECONDS);
+                waitSeconds);
         long started = System.nanoTime();
         commandThread.interrupt();
         try {
-            if (ended.await(WAIT_SECONDS, TimeUnit.SECONDS)) {
+            if (ended.await(waitSeconds, TimeUnit.SECONDS)) {
                 LOG.info("The command stopped {} ms after the signal", (System.nanoTime() - started) / 1_000_000);
-            } else if (insideLibtorch(commandThread)) {
+            } else if (ImmediateExit.insideLibtorch(commandThread)) {
                 LOG.warn("The command did not stop within {} s of the signal and is inside a libtorch call; exiting "
                         + "with status {} without libtorch's clean-up, which would crash the JVM under that call",
-                        WAIT_SECONDS, STATUS_WITHOUT_CLEANUP);
+                        waitSeconds, STATUS_WITHOUT_CLEANUP);
                 ShutdownDeletion.awaitRunningDeletions(DELETION_WAIT_SECONDS);
                 ImmediateExit.exit(STATUS_WITHOUT_CLEANUP);
             } else {
-                LOG.warn("The command did not stop within {} s of the signal; exiting anyway", WAIT_SECONDS);
+                LOG.warn("The command did not stop within {} s of the signal; exiting anyway", waitSeconds);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -89,7 +89,7 @@ class CommandShutdownTest {
         try {
             long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
             while (!seen && System.nanoTime() < end) {
-                seen = CommandShutdown.insideLibtorch(computing);
+                seen = org.pkeworkbench.model.io.ImmediateExit.insideLibtorch(computing);
             }
         } finally {
             running.set(false);
@@ -97,7 +97,7 @@ class CommandShutdownTest {
         }
 
         assertTrue(seen, "a thread in a matrix product was seen inside libtorch");
-        assertFalse(CommandShutdown.insideLibtorch(Thread.currentThread()), "this thread runs Java code");
+        assertFalse(org.pkeworkbench.model.io.ImmediateExit.insideLibtorch(Thread.currentThread()), "this thread runs Java code");
     }
 
     @Test

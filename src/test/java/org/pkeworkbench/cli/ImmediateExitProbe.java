@@ -2,7 +2,7 @@ package org.pkeworkbench.cli;
 
 /**
  * Process for {@link CommandShutdownTest}: registers a shutdown hook, then ends through
- * {@link ImmediateExit} with status 7. Prints "hook ran" or "returned" if either happens.
+ * {@link org.pkeworkbench.model.io.ImmediateExit} with status 7. Prints "hook ran" or "returned" if either happens.
  */
 public final class ImmediateExitProbe {
 
@@ -10,7 +10,7 @@ public final class ImmediateExitProbe {
 
     public static void main(String[] args) {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> System.out.println("hook ran")));
-        ImmediateExit.exit(7);
+        org.pkeworkbench.model.io.ImmediateExit.exit(7);
         System.out.println("returned");
     }
 }

@@ -1,4 +1,4 @@
-package org.pkeworkbench.cli;
+package org.pkeworkbench.model.io;
 
 import com.sun.jna.Function;
 import com.sun.jna.Platform;
@@ -10,18 +10,29 @@ import org.slf4j.LoggerFactory;
  * and static destructors that a normal JVM exit runs. libtorch's destructors crash the JVM when a
  * thread is still inside a libtorch call, so a shutdown that cannot wait for that call ends this
  * way. Other shutdown hooks must have finished first: nothing else runs after this call.
+ *
+ * <p>Example, in a shutdown hook: {@code if (ImmediateExit.insideLibtorch(worker)) ImmediateExit.exit(1);}.
  */
-final class ImmediateExit {
+public final class ImmediateExit {
 
     private static final Logger LOG = LoggerFactory.getLogger(ImmediateExit.class);
 
     private ImmediateExit() {}
 
     /**
+     * Returns whether {@code thread} is running a native method of DJL's PyTorch bindings, that is,
+     * a libtorch call.
+     */
+    public static boolean insideLibtorch(Thread thread) {
+        StackTraceElement[] stack = thread.getStackTrace();
+        return stack.length > 0 && stack[0].isNativeMethod() && stack[0].getClassName().startsWith("ai.djl.pytorch.");
+    }
+
+    /**
      * Ends the process with {@code status}. Returns only when {@code _exit} cannot be called, after
      * logging why, and the JVM then exits as usual.
      */
-    static void exit(int status) {
+    public static void exit(int status) {
         try {
             Function.getFunction(Platform.C_LIBRARY_NAME, "_exit").invokeVoid(new Object[] {status});
         } catch (UnsatisfiedLinkError | RuntimeException e) {
