@@ -18,6 +18,8 @@ import org.slf4j.LoggerFactory;
  * left in the working folder. The hook installed here interrupts the command's thread, which core
  * code notices at its next {@code ProgressListener.checkCancelled()} (between generated tokens,
  * records and edit steps), and waits for the command to return before the JVM goes on exiting.
+ * A command that does not return in time while inside libtorch ends the process through
+ * {@link ImmediateExit} instead.
  *
  * <p>Example, in {@code main}: {@code CommandShutdown guard = CommandShutdown.install(Thread.currentThread());
  * try { code = run(args); } finally { guard.commandEnded(); }}.
@@ -84,10 +86,9 @@ final class CommandShutdown {
     }
 
     /**
-     * Interrupts the command's thread and waits up to {@value #WAIT_SECONDS} s (or {@value #WAIT_PROPERTY})
-     * for it to return.
-     * When it is still inside a libtorch call after that, the process ends at once without running
-     * libtorch's clean-up (see {@link ImmediateExit}).
+     * Interrupts the command's thread and waits up to {@value #WAIT_SECONDS} s (or the seconds in
+     * {@value #WAIT_PROPERTY}) for it to return. When the thread is still inside a libtorch call
+     * after that, the process ends at once without libtorch's clean-up (see {@link ImmediateExit}).
      * This is the shutdown hook's work, and tests call it directly.
      */
     void stopCommand() {
