@@ -77,15 +77,9 @@ public class WorkbenchApp extends Application {
                 + "The next start offers any autosaved work");
         try {
             if (window != null && !window.stopBackendOnSignal(SIGNAL_WAIT)) {
-                if (window.backendInsideLibtorch()) {
-                    LOG.warn("The running task did not stop within {} s of the signal and is inside a libtorch call; "
-                            + "exiting with status 1 without libtorch's clean-up, which would crash the JVM under "
-                            + "that call", SIGNAL_WAIT.toSeconds());
-                    org.pkeworkbench.model.io.ShutdownDeletion.awaitRunningDeletions(10);
-                    org.pkeworkbench.model.io.ImmediateExit.exit(1);
-                }
-                LOG.warn("The running task did not stop within {} s of the signal; exiting anyway",
-                        SIGNAL_WAIT.toSeconds());
+                String reason = "The running task did not stop within " + SIGNAL_WAIT.toSeconds() + " s of the signal";
+                window.exitIfBackendInsideLibtorch(reason);
+                LOG.warn("{}; exiting anyway", reason);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -971,10 +971,15 @@ public final class WorkbenchWindow extends BorderPane {
         return executor.awaitTermination(wait.toMillis(), TimeUnit.MILLISECONDS);
     }
 
-    /** Returns whether the background thread is inside a libtorch call now. */
-    boolean backendInsideLibtorch() {
+    /**
+     * Ends the process when the background thread is inside a libtorch call now, through
+     * {@link org.pkeworkbench.model.io.ImmediateExit#ifInsideLibtorch}, and returns otherwise.
+     */
+    void exitIfBackendInsideLibtorch(String reason) {
         Thread thread = backendThread;
-        return thread != null && org.pkeworkbench.model.io.ImmediateExit.insideLibtorch(thread);
+        if (thread != null) {
+            org.pkeworkbench.model.io.ImmediateExit.ifInsideLibtorch(thread, reason);
+        }
     }
 
     /**

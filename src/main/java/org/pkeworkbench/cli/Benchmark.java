@@ -101,7 +101,7 @@ final class Benchmark {
     }
 
     /**
-     * Runs on the model in {@code modelDir}.
+     * Creates a benchmark of the model in {@code modelDir}.
      *
      * @param warmupRuns untimed runs of each operation before its timed ones. More of them let the
      *     JIT compiler finish with the hot Java methods before the clock starts.

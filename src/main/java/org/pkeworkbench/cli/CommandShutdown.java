@@ -3,7 +3,6 @@ package org.pkeworkbench.cli;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.pkeworkbench.model.io.ImmediateExit;
-import org.pkeworkbench.model.io.ShutdownDeletion;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,12 +34,6 @@ final class CommandShutdown {
 
     /** System property that replaces {@link #WAIT_SECONDS}, for runs whose steps take longer. */
     static final String WAIT_PROPERTY = "pke.shutdown.wait.seconds";
-
-    /** Exit status when the JVM ends without libtorch's clean-up because the command is still inside libtorch. */
-    static final int STATUS_WITHOUT_CLEANUP = 1;
-
-    /** Time given to other shutdown hooks that delete partial outputs before such an exit, in seconds. */
-    private static final long DELETION_WAIT_SECONDS = 10;
 
     private static final Logger LOG = LoggerFactory.getLogger(CommandShutdown.class);
 
@@ -104,14 +97,10 @@ final class CommandShutdown {
         try {
             if (ended.await(waitSeconds, TimeUnit.SECONDS)) {
                 LOG.info("The command stopped {} ms after the signal", (System.nanoTime() - started) / 1_000_000);
-            } else if (ImmediateExit.insideLibtorch(commandThread)) {
-                LOG.warn("The command did not stop within {} s of the signal and is inside a libtorch call; exiting "
-                        + "with status {} without libtorch's clean-up, which would crash the JVM under that call",
-                        waitSeconds, STATUS_WITHOUT_CLEANUP);
-                ShutdownDeletion.awaitRunningDeletions(DELETION_WAIT_SECONDS);
-                ImmediateExit.exit(STATUS_WITHOUT_CLEANUP);
             } else {
-                LOG.warn("The command did not stop within {} s of the signal; exiting anyway", waitSeconds);
+                String reason = "The command did not stop within " + waitSeconds + " s of the signal";
+                ImmediateExit.ifInsideLibtorch(commandThread, reason);
+                LOG.warn("{}; exiting anyway", reason);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

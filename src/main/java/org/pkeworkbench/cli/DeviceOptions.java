@@ -36,7 +36,7 @@ final class DeviceOptions {
         return DeviceChoice.resolve(device);
     }
 
-    /** Sets libtorch's threads to {@code --threads} when it is given; this loads libtorch. */
+    /** Sets libtorch's threads to {@code --threads} when it is given, which loads libtorch. */
     void applyThreads() {
         if (threads != null) {
             LibtorchThreads.set(threads);

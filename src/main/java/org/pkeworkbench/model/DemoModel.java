@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.pkeworkbench.model.io.DirectoryTrees;
+import org.pkeworkbench.model.io.ShutdownDeletion;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -80,8 +81,8 @@ public final class DemoModel {
     /**
      * Copies a shipped asset (a file, or a folder with the listed files) out of the jar into the
      * user's cache, {@code ~/.cache/pke-workbench/assets/DIGEST/}, named by the SHA-256 of its
-     * bytes. Later runs of the same jar find it there, so runs do not leave a copy each; another
-     * jar's different demo model gets its own folder. The copy is written under a temporary name
+     * bytes. Later runs of the same jar find it there, so runs do not leave a copy each. A demo
+     * model that differs, from another jar, gets its own folder. The copy is written under a temporary name
      * and renamed into place. Where the cache cannot be written, a temporary folder is used and
      * deleted at exit.
      */
@@ -127,7 +128,7 @@ public final class DemoModel {
         }
     }
 
-    /** The cache folder for extracted assets; {@code pke.assets.cache} replaces it (tests use that). */
+    /** Returns the cache folder for extracted assets, which the property {@code pke.assets.cache} replaces in tests. */
     private static Path cacheRoot() {
         String property = System.getProperty("pke.assets.cache");
         if (property != null && !property.isBlank()) {
@@ -139,14 +140,8 @@ public final class DemoModel {
     private static Path extractTemporary(String relative, Map<String, byte[]> contents) throws IOException {
         if (temporary == null) {
             temporary = Files.createTempDirectory("pke-assets");
-            Path folder = temporary;
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-                try {
-                    DirectoryTrees.delete(folder);
-                } catch (IOException e) {
-                    LOG.warn("Could not delete {}: {}", folder, e.toString());
-                }
-            }, "pke-assets-deletion"));
+            // Deleted when the JVM exits. The guard stays open for the life of the process.
+            ShutdownDeletion.of(temporary);
         }
         Path target = temporary.resolve(relative);
         if (!Files.exists(target)) {

@@ -31,7 +31,7 @@ class CommandShutdownTest {
     Path temp;
 
     @Test
-    void hookWaitsUntilTheCommandHasStopped() throws Exception {
+    void hookWaitsForCommandToStop() throws Exception {
         CountDownLatch working = new CountDownLatch(1);
         AtomicReference<Throwable> outcome = new AtomicReference<>();
         AtomicReference<CommandShutdown> guard = new AtomicReference<>();
@@ -39,7 +39,7 @@ class CommandShutdownTest {
             working.countDown();
             try {
                 while (true) {
-                    // A unit of uninterruptible work, like a libtorch call, then the check core code makes.
+                    // A unit of uninterruptible work, like a libtorch call, then the check that core code makes.
                     busyFor(20);
                     ProgressListener.NONE.checkCancelled();
                 }
