@@ -38,6 +38,7 @@ import org.pkeworkbench.model.ForwardOptions;
 import org.pkeworkbench.model.ForwardResult;
 import org.pkeworkbench.model.HookPoints;
 import org.pkeworkbench.model.LanguageModel;
+import org.pkeworkbench.model.LibtorchThreads;
 import org.pkeworkbench.model.ProgressListener;
 import org.pkeworkbench.model.io.ModelDirectoryWriter;
 import org.pkeworkbench.model.io.ModelFingerprint;
@@ -118,6 +119,8 @@ public final class CoreBackend implements WorkbenchBackend {
     /** Edit runs since the model was loaded, for the history's names. */
     private int editRuns;
     private volatile boolean editApplied;
+    /** libtorch's threads per CPU operation on the background thread; 0 until a model is loaded. */
+    private volatile int cpuThreads;
 
     public CoreBackend() {
         this(Settings.defaults());
@@ -151,7 +154,10 @@ public final class CoreBackend implements WorkbenchBackend {
         return describeLoadedModel(directory, device.reason(), null);
     }
 
-    /** Builds the loaded model's summary and remembers it, with its fingerprint when known. */
+    /**
+     * Builds the loaded model's summary and remembers it, with its fingerprint when known, and
+     * reads libtorch's thread count of the calling (background) thread.
+     */
     private ModelSummary describeLoadedModel(Path directory, String deviceReason, ModelFingerprint knownFingerprint) {
         var config = lm.decoder().config();
         Path name = directory.toAbsolutePath().normalize().getFileName();
@@ -160,6 +166,7 @@ public final class CoreBackend implements WorkbenchBackend {
                 config.intermediateSize(), lm.decoder().parameterCount(), lm.decoder().dtype().label(),
                 deviceName(lm.decoder().device()), lm.decoder().parameterBytes(), deviceReason);
         fingerprint = knownFingerprint;
+        cpuThreads = LibtorchThreads.current();
         return loadedSummary;
     }
 
@@ -214,6 +221,17 @@ public final class CoreBackend implements WorkbenchBackend {
     @Override
     public String device() {
         return device;
+    }
+
+    @Override
+    public int cpuThreads() {
+        return cpuThreads;
+    }
+
+    @Override
+    public void setCpuThreads(int threads) {
+        LibtorchThreads.set(threads);
+        cpuThreads = LibtorchThreads.current();
     }
 
     @Override

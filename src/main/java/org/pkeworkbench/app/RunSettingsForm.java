@@ -12,11 +12,14 @@ import javafx.scene.control.Tooltip;
 import javafx.scene.layout.GridPane;
 import org.pkeworkbench.edit.EditSettings;
 import org.pkeworkbench.locate.LocateSettings;
+import org.pkeworkbench.model.LibtorchThreads;
 
 /**
  * The form behind Run > Settings: the edit and evaluation settings a user changes most, as text
  * fields checked on every key stroke. {@link #result()} builds the new settings from the current
  * ones, so settings the form does not show (loss weights, locality prompts, the device) stay.
+ * When the backend can change libtorch's threads, the form also shows them ({@link #cpuThreads()}).
+ * They belong to the machine, not to the session, so they are not part of the settings.
  */
 final class RunSettingsForm extends GridPane {
 
@@ -29,11 +32,21 @@ final class RunSettingsForm extends GridPane {
     private final TextField hotSpotLayers = field("hotSpotLayersField", "layers Locate suggests, at least 1");
     private final TextField neuronShare = field("neuronShareField",
             "share of each suggested layer's neurons, in (0, 1], e.g. 0.2");
+    private final TextField cpuThreads = field("cpuThreadsField", "threads libtorch runs one CPU operation on, 1 to "
+            + LibtorchThreads.maximum() + " (this machine's processors); fewer are faster when other programs keep "
+            + "cores busy");
+    /** The thread count shown when the form opened; 0 hides the field. */
+    private final int currentThreads;
     private final Label problem = new Label();
     private final ReadOnlyStringWrapper error = new ReadOnlyStringWrapper(this, "error", "");
 
-    RunSettingsForm(CoreBackend.Settings current) {
+    /**
+     * @param current the settings the fields start from
+     * @param currentThreads libtorch's threads per CPU operation, or 0 to leave them out of the form
+     */
+    RunSettingsForm(CoreBackend.Settings current, int currentThreads) {
         this.current = current;
+        this.currentThreads = currentThreads;
         setHgap(12);
         setVgap(6);
         setPadding(new Insets(12));
@@ -57,6 +70,10 @@ final class RunSettingsForm extends GridPane {
         addRow(row++, new Label("Eval prompts per set (0 = all)"), evalPrompts);
         addRow(row++, new Label("Hot-spot layers"), hotSpotLayers);
         addRow(row++, new Label("Neuron share per layer"), neuronShare);
+        if (currentThreads > 0) {
+            cpuThreads.setText(Integer.toString(currentThreads));
+            addRow(row++, new Label("CPU threads per operation"), cpuThreads);
+        }
         problem.setId("settingsProblemLabel");
         problem.setStyle("-fx-text-fill: #b00020;");
         problem.setWrapText(true);
@@ -64,7 +81,7 @@ final class RunSettingsForm extends GridPane {
         add(problem, 0, row, 2, 1);
 
         for (TextField each : new TextField[] {steps, learningRate, maxNewTokens, editRecords, evalPrompts,
-                hotSpotLayers, neuronShare}) {
+                hotSpotLayers, neuronShare, cpuThreads}) {
             each.textProperty().addListener((observable, oldText, newText) -> validate());
         }
         validate();
@@ -102,10 +119,27 @@ final class RunSettingsForm extends GridPane {
                 integer(editRecords, "Edit records used", 0), integer(evalPrompts, "Eval prompts per set", 0));
     }
 
+    /**
+     * Returns the entered thread count, or 0 when the form does not show it.
+     *
+     * @throws IllegalArgumentException naming the field when the count is invalid
+     */
+    int cpuThreads() {
+        if (currentThreads == 0) {
+            return 0;
+        }
+        int threads = integer(cpuThreads, "CPU threads per operation", 1);
+        LibtorchThreads.problem("CPU threads per operation", threads).ifPresent(problem -> {
+            throw new IllegalArgumentException(problem);
+        });
+        return threads;
+    }
+
     private void validate() {
         String message;
         try {
             result();
+            cpuThreads();
             message = "";
         } catch (IllegalArgumentException invalidValue) {
             message = invalidValue.getMessage();

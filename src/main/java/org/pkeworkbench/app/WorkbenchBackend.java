@@ -54,6 +54,25 @@ public interface WorkbenchBackend extends AutoCloseable {
         return "auto";
     }
 
+    /**
+     * Returns how many threads libtorch runs one CPU operation on for this backend's calls, or 0
+     * when the backend cannot tell or change it. May be called on the JavaFX thread, so it must
+     * only read a stored value.
+     */
+    default int cpuThreads() {
+        return 0;
+    }
+
+    /**
+     * Sets how many threads libtorch runs one CPU operation on, for this and every later call.
+     * Called on the background thread, because libtorch keeps the count per thread.
+     *
+     * @throws IllegalArgumentException for a count below 1 or above the machine's processors
+     */
+    default void setCpuThreads(int threads) throws Exception {
+        throw new UnsupportedOperationException("Changing libtorch's threads is not supported by this backend");
+    }
+
     /** Loads the small demo model shipped with the workbench. */
     ModelSummary loadDemoModel(ProgressListener progress) throws Exception;
 

@@ -711,7 +711,7 @@ public final class WorkbenchWindow extends BorderPane {
             idleMessage.set("This backend has no settings to change");
             return;
         }
-        RunSettingsForm form = new RunSettingsForm(current);
+        RunSettingsForm form = new RunSettingsForm(current, backend.cpuThreads());
         Dialog<CoreBackend.Settings> dialog = new Dialog<>();
         dialog.setTitle("Run settings");
         dialog.setHeaderText("Settings of the next Locate and Run edit");
@@ -727,9 +727,19 @@ public final class WorkbenchWindow extends BorderPane {
         dialog.showAndWait().ifPresent(settings -> {
             backend.setRunSettings(settings);
             summaryPane.setUsedLimits(settings.maxEditRecords(), settings.maxEvalPrompts());
-            idleMessage.set(String.format(java.util.Locale.ROOT,
+            String changed = String.format(java.util.Locale.ROOT,
                     "Settings changed: %d edit steps, learning rate %s, %d new tokens per answer",
-                    settings.editSettings().steps(), settings.editSettings().learningRate(), settings.maxNewTokens()));
+                    settings.editSettings().steps(), settings.editSettings().learningRate(), settings.maxNewTokens());
+            idleMessage.set(changed);
+            int threads = form.cpuThreads();
+            if (threads > 0 && threads != backend.cpuThreads()) {
+                // libtorch keeps the count per thread, so the background thread that runs the model sets it.
+                submit(new BackendJob<>("Set CPU threads to " + threads, progress -> {
+                    backend.setCpuThreads(threads);
+                    return backend.cpuThreads();
+                }, applied -> idleMessage.set(changed + ", " + applied + (applied == 1 ? " CPU thread" : " CPU threads")
+                        + " per operation")));
+            }
         });
     }
 

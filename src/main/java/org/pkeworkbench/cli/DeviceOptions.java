@@ -21,7 +21,8 @@ final class DeviceOptions {
     DtypeOption dtype = new DtypeOption();
 
     @Option(names = "--threads", paramLabel = "N", converter = ThreadCount.class,
-            description = "libtorch threads per operation on the CPU (default: one per core). When other programs "
+            description = "libtorch threads per operation on the CPU, from 1 to the machine's processors (default: one "
+                    + "per core). When other programs "
                     + "keep cores busy, fewer threads are faster; see docs/benchmarks.md, \"A busy CPU\".")
     Integer threads;
 
@@ -53,7 +54,10 @@ final class DeviceOptions {
         return dtype.value();
     }
 
-    /** A converter that accepts a thread count of 1 or more, so that picocli rejects another before any work. */
+    /**
+     * A converter that accepts a thread count from 1 to the machine's processors, so that picocli
+     * rejects another before any work.
+     */
     static final class ThreadCount implements ITypeConverter<Integer> {
         @Override
         public Integer convert(String value) {
@@ -63,9 +67,9 @@ final class DeviceOptions {
             } catch (NumberFormatException e) {
                 throw new TypeConversionException("'" + value + "' is not a whole number; give 1 or more threads");
             }
-            if (threads < 1) {
-                throw new TypeConversionException("--threads must be at least 1, got " + threads);
-            }
+            LibtorchThreads.problem("--threads", threads).ifPresent(problem -> {
+                throw new TypeConversionException(problem);
+            });
             return threads;
         }
     }

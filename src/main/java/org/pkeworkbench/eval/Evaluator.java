@@ -211,6 +211,12 @@ public final class Evaluator {
         }
 
         int total = prompts.size();
+        int untokenized = RougeL.countWithoutTokens(answersBefore) + RougeL.countWithoutTokens(answersAfter);
+        if (untokenized > 0) {
+            LOG.warn("ROUGE-L: {} of {} answers have text but no ASCII letter or digit, so their pairs score 0; "
+                    + "ROUGE-L here splits words as rouge-score's default tokenizer does, which drops other scripts",
+                    untokenized, 2 * total);
+        }
         BenignResult result = new BenignResult(
                 rougeSum / total,
                 Rates.wilson(refusedAfter, total),

@@ -1,6 +1,8 @@
 package org.pkeworkbench.eval;
 
 import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Prefers the response whose ROUGE-L F-measure against a reference answer is higher; scores within
@@ -14,6 +16,8 @@ public final class ReferenceOverlapPairwiseJudge implements PairwiseJudge {
 
     /** The default tie band: ROUGE-L scores closer than this count as equal. */
     public static final double DEFAULT_EPSILON = 1e-9;
+
+    private static final Logger LOG = LoggerFactory.getLogger(ReferenceOverlapPairwiseJudge.class);
 
     private final Map<String, String> referencesByInstruction;
     private final double epsilon;
@@ -30,6 +34,12 @@ public final class ReferenceOverlapPairwiseJudge implements PairwiseJudge {
         }
         this.referencesByInstruction = Map.copyOf(referencesByInstruction);
         this.epsilon = epsilon;
+        int untokenized = RougeL.countWithoutTokens(this.referencesByInstruction.values());
+        if (untokenized > 0) {
+            LOG.warn("ROUGE-L overlap judge: {} of {} reference answers have text but no ASCII letter or digit, so "
+                    + "every comparison against them is a tie; ROUGE-L here splits words as rouge-score's default "
+                    + "tokenizer does, which drops other scripts", untokenized, this.referencesByInstruction.size());
+        }
     }
 
     public ReferenceOverlapPairwiseJudge(Map<String, String> referencesByInstruction) {

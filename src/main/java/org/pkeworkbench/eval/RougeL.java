@@ -2,6 +2,7 @@ package org.pkeworkbench.eval;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
 import java.util.regex.Pattern;
@@ -58,6 +59,21 @@ public final class RougeL {
             sum += f1(references.get(i), candidates.get(i));
         }
         return sum / references.size();
+    }
+
+    /**
+     * Returns how many of {@code texts} contain something other than white space but no token,
+     * such as answers written only in a script without ASCII letters. Their pairs score 0, so
+     * callers warn when this is above 0.
+     */
+    public static int countWithoutTokens(Collection<String> texts) {
+        int count = 0;
+        for (String text : texts) {
+            if (!text.isBlank() && tokenize(text).isEmpty()) {
+                count++;
+            }
+        }
+        return count;
     }
 
     /** Splits text into lowercase ASCII alphanumeric tokens. */

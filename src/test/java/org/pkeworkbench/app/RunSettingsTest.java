@@ -3,6 +3,7 @@ package org.pkeworkbench.app;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import javafx.scene.Node;
 import javafx.scene.control.ButtonType;
@@ -11,6 +12,7 @@ import javafx.stage.Stage;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.pkeworkbench.model.LibtorchThreads;
 import org.testfx.api.FxRobot;
 import org.testfx.framework.junit5.ApplicationExtension;
 import org.testfx.framework.junit5.Start;
@@ -83,5 +85,51 @@ class RunSettingsTest {
         EditSummary summary = FxTestSupport.onFx(() -> window.resultsView().summary()).orElseThrow();
         assertEquals(2, summary.steps());
         assertEquals(3, summary.asrBefore().total());
+    }
+
+    /**
+     * The thread count in the dialog is set on the background thread, which runs the model, and the
+     * other settings change too. libtorch keeps the count per thread, so the test thread cannot read it.
+     */
+    @Test
+    void cpuThreadsSetOnBackgroundThread(FxRobot robot) {
+        assumeTrue(LibtorchThreads.maximum() >= 2, "changing the thread count needs 2 processors");
+        robot.clickOn("#openDemoModelButton");
+        demo.awaitSuccess();
+        int before = backend.cpuThreads();
+        assertTrue(before >= 1, "a loaded model reports libtorch's threads, got " + before);
+        // The tests run with OMP_NUM_THREADS=1 (pom.xml), so the usual change is from 1 to 2.
+        int next = before == 1 ? 2 : 1;
+        try {
+            robot.clickOn("Run").clickOn("Settings…");
+            FxTestSupport.waitUntil("dialog open", () -> robot.lookup("#runSettingsDialog").tryQuery().isPresent());
+            DialogPane dialog = robot.lookup("#runSettingsDialog").queryAs(DialogPane.class);
+            Node ok = dialog.lookupButton(ButtonType.OK);
+            assertEquals(Integer.toString(before), robot.lookup("#cpuThreadsField").queryTextInputControl().getText());
+
+            type(robot, "cpuThreadsField", "0");
+            assertTrue(ok.isDisabled(), "0 threads keeps OK disabled");
+            assertEquals("CPU threads per operation must be at least 1, got 0",
+                    robot.lookup("#settingsProblemLabel").queryLabeled().getText());
+            int tooMany = LibtorchThreads.maximum() + 1;
+            type(robot, "cpuThreadsField", Integer.toString(tooMany));
+            assertTrue(ok.isDisabled(), "more threads than processors keeps OK disabled");
+            assertTrue(robot.lookup("#settingsProblemLabel").queryLabeled().getText()
+                    .startsWith("CPU threads per operation must be at most " + LibtorchThreads.maximum()));
+
+            type(robot, "cpuThreadsField", Integer.toString(next));
+            type(robot, "editStepsField", "3");
+            robot.clickOn(ok);
+            demo.awaitSuccess();
+
+            assertEquals(next, backend.cpuThreads(), "libtorch's threads on the background thread");
+            assertEquals(3, backend.runSettings().editSettings().steps());
+            assertEquals("Settings changed: 3 edit steps, learning rate 0.005, 12 new tokens per answer, " + next
+                    + (next == 1 ? " CPU thread" : " CPU threads") + " per operation",
+                    FxTestSupport.onFx(() -> window.statusBar().getText()));
+        } finally {
+            // Threads that start later take the last count set, so later tests get the old one back.
+            LibtorchThreads.set(before);
+        }
     }
 }

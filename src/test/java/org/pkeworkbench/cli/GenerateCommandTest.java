@@ -63,6 +63,17 @@ class GenerateCommandTest {
         assertTrue(run.err().contains("--threads must be at least 1, got 0"), run::toString);
     }
 
+    /** 5000 threads on 2 cores made a 20-token generate 23 times as slow, so more than the processors is refused. */
+    @Test
+    void moreThreadsThanProcessorsIsUsageError() {
+        int tooMany = org.pkeworkbench.model.LibtorchThreads.maximum() + 1;
+        CliRun run = CliRun.of("generate", "--model", MODEL, "--device", "cpu", "--threads", Integer.toString(tooMany));
+
+        assertEquals(2, run.exitCode(), run::toString);
+        assertTrue(run.err().contains("--threads must be at most " + (tooMany - 1) + ", the processors of this machine, got "
+                + tooMany), run::toString);
+    }
+
     /**
      * Without --max-new-tokens the length comes from generation_config.json (256 for stories260K,
      * the length above). A copy with max_new_tokens 8 keeps this check short.

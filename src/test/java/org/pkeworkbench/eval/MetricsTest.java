@@ -50,6 +50,12 @@ class MetricsTest {
     }
 
     @Test
+    void rougeLCountsTextsWithoutTokens() {
+        // Blank texts are not counted: an empty answer is visible as such, a Chinese one scoring 0 is not.
+        assertEquals(2, RougeL.countWithoutTokens(List.of("猫が座った", "the cat", "", "  ", "?!", "Café")));
+    }
+
+    @Test
     void rougeLMeanOverPairs() {
         double mean = RougeL.meanF1(List.of("the cat sat on the mat", "a b"), List.of("the cat on the mat", "a b"));
 
