@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.SplittableRandom;
+import java.util.concurrent.CancellationException;
 import org.pkeworkbench.edit.EditExample;
 import org.pkeworkbench.edit.EditSettings;
 import org.pkeworkbench.edit.LocalityExample;
@@ -162,6 +163,7 @@ final class Benchmark {
 
             // The memory window covers the load and one prefill and decode of the project alone. The
             // direct implementation runs after it, and its buffers are not counted.
+            LOG.info("Bench: one untimed prefill and decode for the inference memory peak");
             projectPrefill(model, scope, prompt);
             projectDecode(model, scope, prompt);
             recordInferenceMemory(model, inference, results);
@@ -372,6 +374,7 @@ final class Benchmark {
             long next = projectStep(model, scope, cache, prompt);
             long started = System.nanoTime();
             for (int i = 0; i < decodeTokens; i++) {
+                stopIfInterrupted();
                 next = projectStep(model, scope, cache, new long[] {next});
             }
             return (System.nanoTime() - started) / 1e9;
@@ -391,6 +394,7 @@ final class Benchmark {
             long next = directStep(direct, scope, cache, prompt);
             long started = System.nanoTime();
             for (int i = 0; i < decodeTokens; i++) {
+                stopIfInterrupted();
                 next = directStep(direct, scope, cache, new long[] {next});
             }
             return (System.nanoTime() - started) / 1e9;
@@ -534,23 +538,48 @@ final class Benchmark {
     private double[] medianPair(String firstName, String secondName, java.util.function.DoubleSupplier first,
             java.util.function.DoubleSupplier second) {
         for (int i = 0; i < warmupRuns; i++) {
-            first.getAsDouble();
-            second.getAsDouble();
+            logRun(firstName, "warm-up run", i, warmupRuns, timedRun(first));
+            logRun(secondName, "warm-up run", i, warmupRuns, timedRun(second));
         }
         double[] firstSeconds = new double[repeats];
         double[] secondSeconds = new double[repeats];
         for (int i = 0; i < repeats; i++) {
             if (i % 2 == 0) {
-                firstSeconds[i] = first.getAsDouble();
-                secondSeconds[i] = second.getAsDouble();
+                firstSeconds[i] = timedRun(first);
+                secondSeconds[i] = timedRun(second);
             } else {
-                secondSeconds[i] = second.getAsDouble();
-                firstSeconds[i] = first.getAsDouble();
+                secondSeconds[i] = timedRun(second);
+                firstSeconds[i] = timedRun(first);
             }
+            logRun(firstName, "timed run", i, repeats, firstSeconds[i]);
+            logRun(secondName, "timed run", i, repeats, secondSeconds[i]);
         }
         runSeconds.put(firstName, firstSeconds);
         runSeconds.put(secondName, secondSeconds);
         return new double[] {median(firstSeconds), median(secondSeconds)};
+    }
+
+    /** Stops the benchmark before {@code run} when the thread was interrupted, then returns the seconds it reports. */
+    private static double timedRun(java.util.function.DoubleSupplier run) {
+        stopIfInterrupted();
+        return run.getAsDouble();
+    }
+
+    /**
+     * Throws {@link CancellationException} when the thread was interrupted, as the command's
+     * shutdown hook does on Ctrl+C. Checked before every run and decode step, so that a benchmark
+     * of a large model stops within one step.
+     */
+    private static void stopIfInterrupted() {
+        if (Thread.currentThread().isInterrupted()) {
+            throw new CancellationException("Benchmark stopped");
+        }
+    }
+
+    /** Logs one run, so that a long benchmark shows where it is. */
+    private static void logRun(String name, String kind, int index, int count, double seconds) {
+        LOG.info("Bench {}: {} {} of {} took {} s", name, kind, index + 1, count,
+                String.format(java.util.Locale.ROOT, "%.4g", seconds));
     }
 
     /** A timed operation; {@link #median} times it with {@code System.nanoTime} unless it returns seconds itself. */
@@ -581,12 +610,17 @@ final class Benchmark {
         double[] seconds = new double[repeats];
         try {
             for (int i = 0; i < warmupRuns; i++) {
-                timed.run();
-            }
-            for (int i = 0; i < repeats; i++) {
+                stopIfInterrupted();
                 long started = System.nanoTime();
                 Object own = timed.run();
-                seconds[i] = own instanceof Double measured ? measured : (System.nanoTime() - started) / 1e9;
+                logRun(name, "warm-up run", i, warmupRuns, ownOrElapsed(own, started));
+            }
+            for (int i = 0; i < repeats; i++) {
+                stopIfInterrupted();
+                long started = System.nanoTime();
+                Object own = timed.run();
+                seconds[i] = ownOrElapsed(own, started);
+                logRun(name, "timed run", i, repeats, seconds[i]);
             }
         } catch (RuntimeException e) {
             throw e;
@@ -598,6 +632,11 @@ final class Benchmark {
         }
         runSeconds.put(name, seconds);
         return median(seconds);
+    }
+
+    /** Returns {@code own} when a run measured its own seconds, else the seconds since {@code startedNanos}. */
+    private static double ownOrElapsed(Object own, long startedNanos) {
+        return own instanceof Double measured ? measured : (System.nanoTime() - startedNanos) / 1e9;
     }
 
     private static double median(double[] values) {

@@ -191,6 +191,7 @@ record RandomLlama(int vocab, int hidden, int intermediate, int layers, int head
             SplittableRandom random = new SplittableRandom(seed);
             Map<String, NDArray> tensors = new LinkedHashMap<>();
             for (int group = 0; group < groupCount(); group++) {
+                stopIfInterrupted();
                 tensors.putAll(group(manager, random, group));
             }
             SafetensorsWriter.write(staging.resolve("model.safetensors"), tensors, Map.of("format", "pt"), stored);
@@ -206,15 +207,23 @@ record RandomLlama(int vocab, int hidden, int intermediate, int layers, int head
         ObjectNode weightMap = index.putObject("weight_map");
         int shards = groupCount();
         for (int group = 0; group < shards; group++) {
+            stopIfInterrupted();
             String file = String.format(java.util.Locale.ROOT, "model-%05d-of-%05d.safetensors", group + 1, shards);
             try (NDManager manager = NDManager.newBaseManager(ai.djl.Device.cpu())) {
                 Map<String, NDArray> tensors = group(manager, random, group);
                 guard.write(() -> SafetensorsWriter.write(staging.resolve(file), tensors, Map.of("format", "pt"), stored));
                 tensors.keySet().forEach(name -> weightMap.put(name, file));
             }
-            LOG.debug("Wrote shard {} of {}", group + 1, shards);
+            LOG.info("Wrote random Llama shard {} of {}", group + 1, shards);
         }
         guard.write(() -> JsonOutput.write(staging.resolve("model.safetensors.index.json"), index));
+    }
+
+    /** Throws {@link java.util.concurrent.CancellationException} when the command's shutdown hook interrupted the thread. */
+    private static void stopIfInterrupted() {
+        if (Thread.currentThread().isInterrupted()) {
+            throw new java.util.concurrent.CancellationException("Writing the random Llama stopped");
+        }
     }
 
     /**

@@ -204,6 +204,24 @@ class BenchCommandTest {
         }
     }
 
+    /** The command's shutdown hook interrupts the thread; the benchmark stops before its next run. */
+    @Test
+    void interruptedBenchmarkStops() throws IOException {
+        Path model = temp.resolve("model");
+        TINY.write(model);
+        Benchmark benchmark = new Benchmark(model, Device.cpu(), org.pkeworkbench.model.ComputeDType.FLOAT32, 8, 4, 1,
+                1, 1L, new Benchmark.Workload(2, 9));
+
+        Thread.currentThread().interrupt();
+        try {
+            java.util.concurrent.CancellationException stopped = org.junit.jupiter.api.Assertions.assertThrows(
+                    java.util.concurrent.CancellationException.class, () -> benchmark.run(null));
+            assertEquals("Benchmark stopped", stopped.getMessage());
+        } finally {
+            Thread.interrupted();
+        }
+    }
+
     @Test
     void benchRejectsEmptyWorkload() {
         CliRun run = CliRun.of("bench", "--random-llama", "--edit-records", "0", "--device", "cpu");
