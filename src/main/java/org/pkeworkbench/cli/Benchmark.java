@@ -566,8 +566,8 @@ final class Benchmark {
     }
 
     /**
-     * Throws {@link CancellationException} when the thread was interrupted, as the command's
-     * shutdown hook does on Ctrl+C. Checked before every run and decode step, so that a benchmark
+     * Throws {@link CancellationException} when the thread was interrupted, which the command's
+     * shutdown hook does on Ctrl-C or SIGTERM. Checked before every run and decode step, so that a benchmark
      * of a large model stops within one step.
      */
     private static void stopIfInterrupted() {

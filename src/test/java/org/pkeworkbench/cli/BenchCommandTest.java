@@ -204,7 +204,7 @@ class BenchCommandTest {
         }
     }
 
-    /** The command's shutdown hook interrupts the thread; the benchmark stops before its next run. */
+    /** The command's shutdown hook interrupts the thread, so the benchmark stops before its next run. */
     @Test
     void interruptedBenchmarkStops() throws IOException {
         Path model = temp.resolve("model");
