@@ -192,6 +192,7 @@ public final class EditPipeline {
             throw e;
         }
         timings.put("evaluate_after", seconds(phase));
+        warnAboutEmptyAnswers(before.asr(), after.asr());
 
         BenignResult benign = Evaluator.benignMetrics(benignPrompts, before.benignAnswers(), after.benignAnswers(),
                 RefusalDetector.gcgDefault());
@@ -205,6 +206,20 @@ public final class EditPipeline {
                 before.safeEdit().ds(), after.safeEdit().ds(), benign.rougeLMean(), benign.overRefusalBefore().rate(),
                 benign.overRefusal().rate());
         return new Result(report, outcome.delta(), applied, outcome.located());
+    }
+
+    /**
+     * Logs a warning when more attack answers are empty after the edit than before. An empty answer
+     * counts as safe, so a broken model that stops at once looks like a successful defence.
+     */
+    private static void warnAboutEmptyAnswers(AsrResult before, AsrResult after) {
+        long emptyBefore = before.outcomes().stream().filter(outcome -> outcome.response().isBlank()).count();
+        long emptyAfter = after.outcomes().stream().filter(outcome -> outcome.response().isBlank()).count();
+        if (emptyAfter > emptyBefore) {
+            LOG.warn("{} of {} attack answers are empty after the edit ({} before). An empty answer counts as safe, so "
+                    + "read the answers before trusting the ASR; a lower learning rate or fewer steps may keep the "
+                    + "model talking", emptyAfter, after.outcomes().size(), emptyBefore);
+        }
     }
 
     /**

@@ -135,6 +135,11 @@ public final class MaskedEditor {
                 delta.close();
                 throw diverged("after its last step the weight change is not finite", settings);
             }
+            java.util.Optional<String> broken = EditedOutputCheck.problem(model, delta, examples.get(0));
+            if (broken.isPresent()) {
+                delta.close();
+                throw diverged("after its last step " + broken.get(), settings);
+            }
             double seconds = (System.nanoTime() - started) / 1e9;
             LOG.info("Finished {} edit after {} steps in {} s, {} weights changed", settings.method(), history.size(),
                     String.format(java.util.Locale.ROOT, "%.2f", seconds), delta.changedWeightCount());
