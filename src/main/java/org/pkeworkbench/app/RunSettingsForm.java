@@ -10,6 +10,7 @@ import javafx.scene.control.Label;
 import javafx.scene.control.TextField;
 import javafx.scene.control.Tooltip;
 import javafx.scene.layout.GridPane;
+import javafx.scene.layout.Region;
 import org.pkeworkbench.edit.EditSettings;
 import org.pkeworkbench.locate.LocateSettings;
 import org.pkeworkbench.model.LibtorchThreads;
@@ -37,16 +38,21 @@ final class RunSettingsForm extends GridPane {
             + "cores busy");
     /** The thread count shown when the form opened; 0 hides the field. */
     private final int currentThreads;
+    /** The loaded model's decoder layers, the most hot-spot layers Locate can suggest; 0 when no model is loaded. */
+    private final int modelLayers;
     private final Label problem = new Label();
+    private final Label warning = new Label();
     private final ReadOnlyStringWrapper error = new ReadOnlyStringWrapper(this, "error", "");
 
     /**
      * @param current the settings the fields start from
      * @param currentThreads libtorch's threads per CPU operation, or 0 to leave them out of the form
+     * @param modelLayers the loaded model's decoder layers, or 0 when no model is loaded
      */
-    RunSettingsForm(CoreBackend.Settings current, int currentThreads) {
+    RunSettingsForm(CoreBackend.Settings current, int currentThreads, int modelLayers) {
         this.current = current;
         this.currentThreads = currentThreads;
+        this.modelLayers = modelLayers;
         setHgap(12);
         setVgap(6);
         setPadding(new Insets(12));
@@ -78,7 +84,15 @@ final class RunSettingsForm extends GridPane {
         problem.setStyle("-fx-text-fill: #b00020;");
         problem.setWrapText(true);
         problem.setMaxWidth(420);
-        add(problem, 0, row, 2, 1);
+        // A wrapped message takes more lines than the dialog first reserved; the dialog grows in validate().
+        problem.setMinHeight(Region.USE_PREF_SIZE);
+        add(problem, 0, row++, 2, 1);
+        warning.setId("settingsWarningLabel");
+        warning.setStyle("-fx-text-fill: #8a5a00;");
+        warning.setWrapText(true);
+        warning.setMaxWidth(420);
+        warning.setMinHeight(Region.USE_PREF_SIZE);
+        add(warning, 0, row, 2, 1);
 
         for (TextField each : new TextField[] {steps, learningRate, maxNewTokens, editRecords, evalPrompts,
                 hotSpotLayers, neuronShare, cpuThreads}) {
@@ -111,7 +125,12 @@ final class RunSettingsForm extends GridPane {
         if (share > 1) {
             throw new IllegalArgumentException("Neuron share per layer must be at most 1, got " + share);
         }
-        LocateSettings newLocate = new LocateSettings(integer(hotSpotLayers, "Hot-spot layers", 1),
+        int layers = integer(hotSpotLayers, "Hot-spot layers", 1);
+        if (modelLayers > 0 && layers > modelLayers) {
+            throw new IllegalArgumentException("Hot-spot layers must be at most " + modelLayers
+                    + ", the decoder layers of the loaded model, got " + layers);
+        }
+        LocateSettings newLocate = new LocateSettings(layers,
                 LocateSettings.NeuronSelection.FRACTION, share, locate.hiddenDifferenceWeight(),
                 locate.gradientWeight(), locate.logitLensWeight(), locate.neuronRanking(), locate.probeSteps());
         return new CoreBackend.Settings(current.device(), edit, newLocate,
@@ -146,6 +165,21 @@ final class RunSettingsForm extends GridPane {
         }
         error.set(message);
         problem.setText(message);
+        warning.setText(message.isEmpty() ? learningRateWarning() : "");
+        if (getScene() != null && getScene().getWindow() != null) {
+            getScene().getWindow().sizeToScene();
+        }
+    }
+
+    /** Returns a warning for a valid but very high learning rate, or "" for another. */
+    private String learningRateWarning() {
+        double rate = Double.parseDouble(learningRate.getText().trim());
+        if (rate <= 1) {
+            return "";
+        }
+        return "A learning rate above 1 lets Adam move each edited weight by up to about that much per step, far "
+                + "more than the weights' size; PKE's default is 0.005. The edit stops when the edited model no longer "
+                + "predicts text, but a model broken less visibly is applied.";
     }
 
     private static int integer(TextField field, String name, int minimum) {
@@ -154,6 +188,9 @@ final class RunSettingsForm extends GridPane {
         try {
             value = Integer.parseInt(text);
         } catch (NumberFormatException notANumber) {
+            if (text.matches("\\+?\\d+")) {
+                throw new IllegalArgumentException(name + " must be at most " + Integer.MAX_VALUE + ", got " + text);
+            }
             throw new IllegalArgumentException(name + " must be a whole number, got '" + text + "'");
         }
         if (value < minimum) {
@@ -170,7 +207,10 @@ final class RunSettingsForm extends GridPane {
         } catch (NumberFormatException notANumber) {
             throw new IllegalArgumentException(name + " must be a number, got '" + text + "'");
         }
-        if (!(value > 0) || Double.isInfinite(value)) {
+        if (!Double.isFinite(value)) {
+            throw new IllegalArgumentException(name + " must be a finite number, got " + text);
+        }
+        if (!(value > 0)) {
             throw new IllegalArgumentException(name + " must be above 0, got " + text);
         }
         return value;

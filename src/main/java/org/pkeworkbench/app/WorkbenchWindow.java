@@ -75,6 +75,8 @@ import org.slf4j.LoggerFactory;
 public final class WorkbenchWindow extends BorderPane {
 
     private static final Logger LOG = LoggerFactory.getLogger(WorkbenchWindow.class);
+    /** The logger whose lines go only to the log file (see logback.xml). */
+    private static final Logger FILE_LOG = LoggerFactory.getLogger("org.pkeworkbench.logfile");
 
     /** How long {@link #shutdown()} waits at most for a cancelled call to return. */
     static final java.time.Duration SHUTDOWN_WAIT = java.time.Duration.ofSeconds(60);
@@ -91,6 +93,8 @@ public final class WorkbenchWindow extends BorderPane {
     private final BackendJobService service = new BackendJobService(executor);
 
     private final ModelSummaryPane summaryPane = new ModelSummaryPane();
+    /** The decoder layers of the model shown, for the settings dialog; 0 before a model is loaded. */
+    private int loadedLayers;
     private final PathwayChartView pathwayChart = new PathwayChartView();
     private final NeuronHeatmapView heatmap = new NeuronHeatmapView();
     private final HotSpotTableView hotSpotTable = new HotSpotTableView();
@@ -242,6 +246,11 @@ public final class WorkbenchWindow extends BorderPane {
             if (error instanceof LibtorchProbe.UnusableLibtorchException) {
                 // The message names the folder, the version and the fix, so a stack trace adds nothing.
                 LOG.error("{} failed: {}", job.title(), error.getMessage());
+            } else if (error instanceof IllegalArgumentException || error instanceof java.io.IOException) {
+                // Bad input (a file, a folder, a setting): the alert names the value and the fix, so the
+                // console gets one line and only the log file gets the stack trace.
+                LOG.warn("{} failed: {}", job.title(), error.getMessage());
+                FILE_LOG.warn("{} failed", job.title(), error);
             } else {
                 LOG.error("{} failed", job.title(), error);
             }
@@ -711,7 +720,7 @@ public final class WorkbenchWindow extends BorderPane {
             idleMessage.set("This backend has no settings to change");
             return;
         }
-        RunSettingsForm form = new RunSettingsForm(current, backend.cpuThreads());
+        RunSettingsForm form = new RunSettingsForm(current, backend.cpuThreads(), loadedLayers);
         Dialog<CoreBackend.Settings> dialog = new Dialog<>();
         dialog.setTitle("Run settings");
         dialog.setHeaderText("Settings of the next Locate and Run edit");
@@ -870,6 +879,7 @@ public final class WorkbenchWindow extends BorderPane {
 
     private void showModel(ModelSummary summary) {
         modelName.set(summary.name());
+        loadedLayers = summary.layerCount();
         summaryPane.setModel(summary);
         summaryPane.setEditApplied(editApplied.get());
         modelLoaded.set(true);

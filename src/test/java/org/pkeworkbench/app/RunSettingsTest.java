@@ -87,6 +87,41 @@ class RunSettingsTest {
         assertEquals(3, summary.asrBefore().total());
     }
 
+    /** Values out of range name their limit, and a very high learning rate gets a warning but stays allowed. */
+    @Test
+    void outOfRangeValuesNameLimits(FxRobot robot) {
+        robot.clickOn("#openDemoModelButton");
+        demo.awaitSuccess();
+        robot.clickOn("Run").clickOn("Settings…");
+        FxTestSupport.waitUntil("dialog open", () -> robot.lookup("#runSettingsDialog").tryQuery().isPresent());
+        DialogPane dialog = robot.lookup("#runSettingsDialog").queryAs(DialogPane.class);
+        Node ok = dialog.lookupButton(ButtonType.OK);
+
+        type(robot, "editStepsField", "99999999999999999999");
+        assertEquals("Edit steps must be at most 2147483647, got 99999999999999999999", problem(robot));
+        assertTrue(ok.isDisabled());
+        type(robot, "editStepsField", "3");
+
+        type(robot, "learningRateField", "Infinity");
+        assertEquals("Learning rate must be a finite number, got Infinity", problem(robot));
+        type(robot, "learningRateField", "2");
+        assertEquals("", problem(robot));
+        assertFalse(ok.isDisabled(), "a high learning rate is allowed");
+        assertTrue(robot.lookup("#settingsWarningLabel").queryLabeled().getText().startsWith("A learning rate above 1"));
+        type(robot, "learningRateField", "0.005");
+        assertEquals("", robot.lookup("#settingsWarningLabel").queryLabeled().getText());
+
+        type(robot, "hotSpotLayersField", "99");
+        assertEquals("Hot-spot layers must be at most 5, the decoder layers of the loaded model, got 99", problem(robot));
+        assertTrue(ok.isDisabled());
+        type(robot, "hotSpotLayersField", "5");
+        assertFalse(ok.isDisabled(), "every layer of the model is allowed");
+    }
+
+    private static String problem(FxRobot robot) {
+        return robot.lookup("#settingsProblemLabel").queryLabeled().getText();
+    }
+
     /**
      * The thread count in the dialog is set on the background thread, which runs the model, and the
      * other settings change too. libtorch keeps the count per thread, so the test thread cannot read it.
