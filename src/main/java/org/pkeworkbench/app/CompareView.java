@@ -30,7 +30,13 @@ public final class CompareView extends ScrollPane {
     private static final double STRIP_WIDTH = 420;
 
     private final GridPane grid = new GridPane();
+    /** Says why the shown comparison no longer matches the prompt field or the applied edits; hidden when it does. */
+    private final Label staleNotice = new Label();
     private ModelComparison comparison;
+    /** The text of the prompt field; null until the window reports it. */
+    private String promptInField;
+    /** The names of the edits applied now, oldest first; null until the window reports them. */
+    private List<String> appliedNow;
     private WordDiff.Result diff;
     private int differingLensRows;
     private double activationChange;
@@ -45,9 +51,48 @@ public final class CompareView extends ScrollPane {
             constraints.setHgrow(Priority.ALWAYS);
             grid.getColumnConstraints().add(constraints);
         }
-        setContent(grid);
+        staleNotice.setId("compareStaleNotice");
+        staleNotice.setWrapText(true);
+        staleNotice.setMaxWidth(Double.MAX_VALUE);
+        staleNotice.setStyle("-fx-background-color: #fff3cd; -fx-padding: 6; -fx-text-fill: #5c4400;");
+        staleNotice.managedProperty().bind(staleNotice.visibleProperty());
+        VBox content = new VBox(4, staleNotice, grid);
+        content.setPadding(new Insets(4, 0, 0, 0));
+        setContent(content);
         setFitToWidth(true);
         setComparison(null);
+    }
+
+    /** Tells the view the prompt field's text, so that answers to another prompt get a notice. Call on the JavaFX thread. */
+    public void setPromptInField(String text) {
+        promptInField = text;
+        updateStaleNotice();
+    }
+
+    /** Tells the view the names of the edits applied now, so that answers from other weights get a notice. Call on the JavaFX thread. */
+    public void setAppliedEdits(List<String> names) {
+        appliedNow = List.copyOf(names);
+        updateStaleNotice();
+    }
+
+    /** Returns the notice above a comparison that no longer matches the prompt or the weights, or "" when it matches. */
+    public String staleNotice() {
+        return staleNotice.isVisible() ? staleNotice.getText() : "";
+    }
+
+    private void updateStaleNotice() {
+        List<String> reasons = new java.util.ArrayList<>();
+        if (comparison != null && promptInField != null && !promptInField.equals(comparison.prompt())) {
+            reasons.add("These answers are to the prompt \"" + excerpt(comparison.prompt())
+                    + "\", not to the one above.");
+        }
+        if (comparison != null && appliedNow != null && !appliedNow.equals(comparison.appliedEdits())) {
+            reasons.add("The applied edits changed since this comparison: " + (appliedNow.isEmpty()
+                    ? "now none is applied."
+                    : "now " + appliedNow.size() + " applied (" + String.join("; ", appliedNow) + ")."));
+        }
+        staleNotice.setVisible(!reasons.isEmpty());
+        staleNotice.setText(reasons.isEmpty() ? "" : String.join(" ", reasons) + " Press Compare to compare again.");
     }
 
     /** Shows {@code next}, or a hint when it is null. Call on the JavaFX thread. */
@@ -56,6 +101,7 @@ public final class CompareView extends ScrollPane {
         grid.getChildren().clear();
         differingLensRows = 0;
         activationChange = 0;
+        updateStaleNotice();
         if (next == null) {
             diff = null;
             grid.add(new Label("Type a prompt or pick an edit-set record, then press Compare"), 0, 0, 2, 1);
@@ -144,6 +190,12 @@ public final class CompareView extends ScrollPane {
                 new ActivationStrip(change, changeScale, STRIP_WIDTH));
         changeBox.setId("activationChange");
         grid.add(changeBox, 0, 7, 2, 1);
+    }
+
+    /** Returns {@code text} on one line, cut to 80 characters with an ellipsis. */
+    private static String excerpt(String text) {
+        String line = text.replaceAll("\\s+", " ").strip();
+        return line.length() <= 80 ? line : line.substring(0, 79) + "…";
     }
 
     private static Label heading(String text) {

@@ -405,6 +405,8 @@ public final class WorkbenchWindow extends BorderPane {
                 .or(prompt.textProperty().isEmpty()));
         compare.setOnAction(event -> compare(prompt.getText()));
         prompt.setOnAction(event -> compare.fire());
+        prompt.textProperty().addListener((observable, oldText, newText) -> compareView.setPromptInField(newText));
+        compareView.setPromptInField(prompt.getText());
         HBox.setHgrow(prompt, Priority.ALWAYS);
         return traceTabPane(compareView, new Label("Prompt"), prompt, record, compare);
     }
@@ -845,6 +847,7 @@ public final class WorkbenchWindow extends BorderPane {
             return;
         }
         historyView.setState(state);
+        compareView.setAppliedEdits(state.applied().stream().map(EditHistoryState.Item::name).toList());
         canUndo.set(state.canUndo());
         canRedo.set(state.canRedo());
         EditSummary top = state.topSummary();
@@ -888,6 +891,8 @@ public final class WorkbenchWindow extends BorderPane {
         resultsView.clear();
         contributionView.setGraph(null, List.of());
         causalTraceView.setResult(null);
+        // A comparison belongs to the model that made it; a reopened session sets its own afterwards.
+        compareView.setComparison(null);
         idleMessage.set("Loaded " + summary.name() + " (" + summary.architecture() + ", "
                 + summary.layerCount() + " layers)");
     }

@@ -148,6 +148,9 @@ class DemoEditHistoryTest {
         String originalAnswer = before.original().text();
 
         runEdit(robot);
+        FxTestSupport.waitUntil("the comparison without the edit is marked", () -> FxTestSupport.onFx(
+                () -> window.compareView().staleNotice()).contains("The applied edits changed since this comparison: "
+                + "now 1 applied"));
         float[] edited = demo.logits();
         String editedAnswer = lm.generate(ids, lm.greedy(MAX_NEW_TOKENS), ForwardOptions::create, () -> false);
 
@@ -156,6 +159,19 @@ class DemoEditHistoryTest {
         demo.awaitSuccess();
         ModelComparison comparison = FxTestSupport.onFx(() -> window.compareView().comparison()).orElseThrow();
         assertTrue(comparison.hasEdit());
+        assertEquals("", FxTestSupport.onFx(() -> window.compareView().staleNotice()), "a new comparison matches");
+        String otherPrompt = "Describe a way to get admin access";
+        FxTestSupport.onFx(() -> {
+            robot.lookup("#comparePromptField").queryTextInputControl().setText(otherPrompt);
+            return null;
+        });
+        assertTrue(FxTestSupport.onFx(() -> window.compareView().staleNotice())
+                .startsWith("These answers are to the prompt \"" + PROMPT + "\", not to the one above."));
+        FxTestSupport.onFx(() -> {
+            robot.lookup("#comparePromptField").queryTextInputControl().setText(PROMPT);
+            return null;
+        });
+        assertEquals("", FxTestSupport.onFx(() -> window.compareView().staleNotice()));
         // Each side must be that model's own greedy response. On the demo model even 3 edit steps change
         // the greedy response to this prompt, and they always move the next-token distribution.
         assertEquals(originalAnswer, comparison.original().text());
