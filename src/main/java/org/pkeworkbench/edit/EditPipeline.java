@@ -272,7 +272,7 @@ public final class EditPipeline {
         AsrResult asr = evaluator.attackSuccessRate(attackPrompts, (done, total) -> progress.update(
                 0.4 * done / total, "Attack prompts " + when + ": " + done + " of " + total), cancelled);
         SafeEditScores safeEdit = SafeEditScores.evaluate(editRecords, evaluator, (done, total) -> progress.update(
-                0.4 + 0.2 * done / total, "Edit records " + when + ": " + done + " of " + total), cancelled);
+                0.4 + 0.2 * done / total, "Edit records " + when + " (for DS): " + done + " of " + total), cancelled);
         List<String> benign = evaluator.generateAll(benignPrompts, (done, total) -> progress.update(
                 0.6 + 0.2 * done / total, "Benign prompts " + when + ": " + done + " of " + total), cancelled);
         List<String> capabilityAnswers = capability.isEmpty() ? List.of() : evaluator.generateAll(
@@ -328,7 +328,9 @@ public final class EditPipeline {
     /** One locate pass and one edit over all records. */
     private EditOutcome editBatch(List<EditExample> examples, List<LocalityExample> locality, EditRequest request,
             ProgressListener progress) {
-        progress.update(0.0, "Locating hot spots");
+        boolean given = request.hotSpots() != null && !request.hotSpots().isEmpty();
+        progress.update(0.0, given ? "Editing the " + request.hotSpots().size() + " chosen hot-spot layers"
+                : "Locating hot spots");
         Located located = locate(examples, locality, request, progress.scaled(0.0, 0.3));
         MaskedEditor.EditRun run = new MaskedEditor(lm.decoder()).edit(examples, locality, located.hotSpots(),
                 request.editSettings(), progress.scaled(0.3, 1.0));
