@@ -15,6 +15,8 @@ import javafx.collections.FXCollections;
 import javafx.collections.ObservableList;
 import javafx.geometry.Insets;
 import javafx.geometry.Pos;
+import javafx.beans.property.BooleanProperty;
+import javafx.beans.property.SimpleBooleanProperty;
 import javafx.scene.control.Button;
 import javafx.scene.control.Label;
 import javafx.scene.control.TableColumn;
@@ -38,12 +40,15 @@ public final class HotSpotTableView extends BorderPane {
     private final TableView<Row> table = new TableView<>(rows);
     private final ReadOnlyIntegerWrapper selectedCount = new ReadOnlyIntegerWrapper(this, "selectedCount", 0);
 
+    /** True while a job runs or the demo tour plays: the ticks cannot be changed from the table then. */
+    private final BooleanProperty locked = new SimpleBooleanProperty(this, "locked", false);
+
     /** Neuron scores of the last result, {@code [layers][neurons]}, or null. Added rows take their score share from it. */
     private float[][] scores;
 
     public HotSpotTableView() {
         table.setId("hotSpotTable");
-        table.setEditable(true);
+        table.editableProperty().bind(locked.not());
         table.setPlaceholder(new Label("Run Locate to list hot spots"));
         table.setColumnResizePolicy(TableView.CONSTRAINED_RESIZE_POLICY_FLEX_LAST_COLUMN);
         table.getColumns().addAll(List.of(
@@ -61,14 +66,22 @@ public final class HotSpotTableView extends BorderPane {
         Button clearSelection = new Button("Clear");
         clearSelection.setId("clearHotSpotsButton");
         clearSelection.setOnAction(event -> clearSelection());
-        acceptSuggested.disableProperty().bind(Bindings.isEmpty(rows));
-        clearSelection.disableProperty().bind(selectedCount.isEqualTo(0));
+        acceptSuggested.disableProperty().bind(Bindings.isEmpty(rows).or(locked));
+        clearSelection.disableProperty().bind(selectedCount.isEqualTo(0).or(locked));
 
         Label hint = new Label("Score share: the hot spot's part of its layer's total neuron score.");
         HBox buttons = new HBox(8, acceptSuggested, clearSelection, hint);
         buttons.setAlignment(Pos.CENTER_LEFT);
         buttons.setPadding(new Insets(6, 8, 6, 8));
         setBottom(buttons);
+    }
+
+    /**
+     * Returns the property that locks the table's ticks and buttons while a job runs, so that what
+     * the user sees ticked is what a running edit uses. The methods below still change the table.
+     */
+    public BooleanProperty lockedProperty() {
+        return locked;
     }
 
     /** Lists the hot spots of {@code result} with none ticked, or empties the table when it is null. */

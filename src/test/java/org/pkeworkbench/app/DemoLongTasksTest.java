@@ -64,6 +64,10 @@ class DemoLongTasksTest {
         demo.onFx(action);
         gate[0].awaitGate();
         FxTestSupport.waitUntil("task running", () -> window.worker().isRunning());
+        // The ticks a running task may use cannot change under it.
+        assertTrue(robot.lookup("#acceptSuggestedButton").query().isDisabled(), "Accept suggested is locked");
+        assertFalse(robot.lookup("#hotSpotTable").queryAs(javafx.scene.control.TableView.class).isEditable(),
+                "the ticks are locked");
         robot.clickOn("#cancelButton");
         assertEquals(Worker.State.CANCELLED, demo.awaitNextCall());
         FxTestSupport.waitUntil("cancel reported", () -> window.statusBar().getText().contains("cancelled"));

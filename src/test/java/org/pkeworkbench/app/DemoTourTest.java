@@ -60,6 +60,9 @@ class DemoTourTest {
                 && !window.worker().isRunning() && backend.languageModel() != null);
         assertTrue(robot.lookup("#demoTourBanner").query().isVisible(), "the banner shows the step");
         FxTestSupport.saveSnapshot(window, "demo-tour");
+        // A job the user started in a pause would take the place of the tour's next step.
+        assertTrue(robot.lookup("#locateButton").query().isDisabled(), "Locate waits for the tour");
+        assertTrue(robot.lookup("#compareButton").query().isDisabled(), "Compare waits for the tour");
 
         robot.clickOn("Run").clickOn("Stop demo tour");
         FxTestSupport.waitUntil("tour stopped", () -> !window.demoTourRunningProperty().get());
