@@ -89,6 +89,8 @@ public final class PathwayChartView extends BorderPane {
         plot = new XYPlot(barData, layerAxis, scoreAxis, barRenderer);
         plot.setDataset(1, lineData);
         plot.setRenderer(1, lineRenderer);
+        // JFreeChart draws the last dataset first by default, which hid the lines behind the bars.
+        plot.setDatasetRenderingOrder(org.jfree.chart.plot.DatasetRenderingOrder.FORWARD);
         plot.setOrientation(PlotOrientation.VERTICAL);
         plot.setBackgroundPaint(Color.WHITE);
         plot.setDomainGridlinePaint(new Color(0xDD, 0xDD, 0xDD));
