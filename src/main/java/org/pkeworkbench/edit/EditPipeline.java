@@ -328,8 +328,8 @@ public final class EditPipeline {
     /** One locate pass and one edit over all records. */
     private EditOutcome editBatch(List<EditExample> examples, List<LocalityExample> locality, EditRequest request,
             ProgressListener progress) {
-        boolean given = request.hotSpots() != null && !request.hotSpots().isEmpty();
-        progress.update(0.0, given ? "Editing the " + request.hotSpots().size() + " chosen hot-spot layers"
+        boolean hotSpotsChosen = request.hotSpots() != null && !request.hotSpots().isEmpty();
+        progress.update(0.0, hotSpotsChosen ? "Editing the " + request.hotSpots().size() + " chosen hot-spot layers"
                 : "Locating hot spots");
         Located located = locate(examples, locality, request, progress.scaled(0.0, 0.3));
         MaskedEditor.EditRun run = new MaskedEditor(lm.decoder()).edit(examples, locality, located.hotSpots(),

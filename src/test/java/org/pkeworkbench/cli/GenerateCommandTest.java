@@ -63,7 +63,7 @@ class GenerateCommandTest {
         assertTrue(run.err().contains("--threads must be at least 1, got 0"), run::toString);
     }
 
-    /** 5000 threads on 2 cores made a 20-token generate 23 times as slow, so more than the processors is refused. */
+    /** 5000 threads on 2 cores made a 20-token generate 23 times as slow, so more than the processors is rejected. */
     @Test
     void moreThreadsThanProcessorsIsUsageError() {
         int tooMany = org.pkeworkbench.model.LibtorchThreads.maximum() + 1;
