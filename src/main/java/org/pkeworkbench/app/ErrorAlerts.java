@@ -1,5 +1,6 @@
 package org.pkeworkbench.app;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.util.ArrayList;
@@ -7,6 +8,7 @@ import java.util.List;
 import javafx.scene.control.Alert;
 import javafx.scene.control.TextArea;
 import javafx.stage.Window;
+import org.pkeworkbench.model.JsonErrors;
 import org.pkeworkbench.model.io.FileErrors;
 
 /** Builds the alert that reports a failed backend call. */
@@ -41,7 +43,9 @@ final class ErrorAlerts {
     /**
      * Returns the messages of {@code error} and its causes, one per line. Wrappers whose message
      * is just their cause's {@code toString()} and causes whose message is already part of an
-     * earlier line are skipped.
+     * earlier line are skipped. A Jackson parse error is shown without the position Jackson appends.
+     * That position counts within the parsed text, such as one line of a JSONL file, so it can
+     * contradict the file line that the wrapping message names.
      */
     static String describe(Throwable error) {
         List<String> lines = new ArrayList<>();
@@ -57,6 +61,8 @@ final class ErrorAlerts {
             if (current instanceof java.nio.file.FileSystemException fileError) {
                 // Java's file errors carry only the path as their message.
                 text = FileErrors.describe(fileError);
+            } else if (current instanceof JsonProcessingException jsonError) {
+                text = JsonErrors.describe(jsonError);
             } else if (current.getMessage() == null || current.getMessage().isBlank()) {
                 text = current.getClass().getSimpleName();
             } else {

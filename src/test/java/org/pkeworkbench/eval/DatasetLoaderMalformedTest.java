@@ -1,6 +1,7 @@
 package org.pkeworkbench.eval;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -100,6 +101,7 @@ class DatasetLoaderMalformedTest {
         assertEquals(3, e.line());
         assertTrue(e.getMessage().contains(file + ", line 3"), e.getMessage());
         assertTrue(e.getMessage().contains("invalid JSON"), e.getMessage());
+        assertFalse(e.getMessage().contains("[Source:"), e.getMessage());
     }
 
     @Test
