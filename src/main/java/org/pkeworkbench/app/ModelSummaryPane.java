@@ -43,7 +43,7 @@ final class ModelSummaryPane extends VBox {
     private final Timeline memoryRefresh = new Timeline(new KeyFrame(Duration.seconds(2), event -> refreshMemory()));
     private final Map<DatasetRole, TitledPane> datasetPanes = new EnumMap<>(DatasetRole.class);
     private final Map<DatasetRole, ListView<String>> datasetLists = new EnumMap<>(DatasetRole.class);
-    private final Map<DatasetRole, String> datasetFiles = new EnumMap<>(DatasetRole.class);
+    private final Map<DatasetRole, Path> datasetFiles = new EnumMap<>(DatasetRole.class);
     private final Map<DatasetRole, Integer> usedLimits = new EnumMap<>(DatasetRole.class);
 
     ModelSummaryPane() {
@@ -188,10 +188,7 @@ final class ModelSummaryPane extends VBox {
 
     /** Shows the prompts of the {@code role} set loaded from {@code file}. */
     void setDataset(DatasetRole role, Path file, List<String> prompts) {
-        String fileName = file.getFileName() == null ? file.toString() : file.getFileName().toString();
-        TitledPane pane = datasetPanes.get(role);
-        datasetFiles.put(role, fileName);
-        pane.setTooltip(new Tooltip(file.toString()));
+        datasetFiles.put(role, file);
         datasetLists.get(role).getItems().setAll(prompts);
         refreshDatasetTitle(role);
     }
@@ -213,16 +210,33 @@ final class ModelSummaryPane extends VBox {
         return datasetPanes.get(role).getText();
     }
 
+    /** Returns the text of the {@code role} set's title tooltip, or null before a set is loaded. */
+    String datasetTooltip(DatasetRole role) {
+        Tooltip tooltip = datasetPanes.get(role).getTooltip();
+        return tooltip == null ? null : tooltip.getText();
+    }
+
+    /**
+     * Sets the title of the {@code role} set's pane and its tooltip. The panel is narrow, so the
+     * title is often cut short, and the tooltip repeats it in full above the file's whole path.
+     */
     private void refreshDatasetTitle(DatasetRole role) {
-        String fileName = datasetFiles.get(role);
-        if (fileName == null) {
+        Path file = datasetFiles.get(role);
+        if (file == null) {
             return;
         }
+        String fileName = file.getFileName() == null ? file.toString() : file.getFileName().toString();
         int count = datasetLists.get(role).getItems().size();
         int limit = usedLimits.getOrDefault(role, 0);
         String used = limit > 0 && limit < count ? ", first " + limit + " used" : "";
-        datasetPanes.get(role).setText(capitalise(role.displayName()) + ": " + count + " prompts (" + fileName + ")"
-                + used);
+        String title = capitalise(role.displayName()) + ": " + count + " prompts (" + fileName + ")" + used;
+
+        TitledPane pane = datasetPanes.get(role);
+        pane.setText(title);
+        Tooltip tooltip = new Tooltip(title + "\n" + file.toAbsolutePath().normalize());
+        tooltip.setWrapText(true);
+        tooltip.setMaxWidth(600);
+        pane.setTooltip(tooltip);
     }
 
     /** Returns the live list of prompts shown for {@code role}, for controls that offer the same prompts. */

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
 import java.nio.file.Path;
+import java.util.List;
 import javafx.scene.Scene;
 import javafx.scene.control.Labeled;
 import javafx.stage.Stage;
@@ -17,7 +18,8 @@ import org.testfx.framework.junit5.Start;
 
 /**
  * The model panel's memory row: heap and resident memory for a model on the CPU, and a GPU part
- * for a model on a GPU. On a machine without the CUDA runtime the GPU part reads "unknown".
+ * for a model on a GPU. On a machine without the CUDA runtime the GPU part reads "unknown". The
+ * prompt-set titles and their tooltips are checked too.
  */
 @ExtendWith(ApplicationExtension.class)
 class ModelSummaryPaneTest {
@@ -53,6 +55,21 @@ class ModelSummaryPaneTest {
         assertEquals(Device.gpu(3), CoreBackend.gpuOf(CoreBackend.deviceName(Device.gpu(3))));
         assertNull(CoreBackend.gpuOf(CoreBackend.deviceName(Device.cpu())));
         assertNull(CoreBackend.gpuOf("GPU x"));
+    }
+
+    @Test
+    void datasetTooltipShowsTitleAndPath() {
+        Path file = Path.of("sets", "demo-edit.jsonl");
+
+        String[] titleAndTooltip = FxTestSupport.onFx(() -> {
+            pane.setDataset(DatasetRole.EDIT, file, List.of("one", "two", "three"));
+            pane.setUsedLimits(2, 0);
+            return new String[] {pane.datasetTitle(DatasetRole.EDIT), pane.datasetTooltip(DatasetRole.EDIT)};
+        });
+
+        assertEquals("Edit set: 3 prompts (demo-edit.jsonl), first 2 used", titleAndTooltip[0]);
+        assertEquals(titleAndTooltip[0] + "\n" + file.toAbsolutePath().normalize(), titleAndTooltip[1]);
+        assertNull(FxTestSupport.onFx(() -> pane.datasetTooltip(DatasetRole.EVALUATION)), "no tooltip before a set is loaded");
     }
 
     private String memoryText(ModelSummary summary) {
