@@ -23,6 +23,7 @@ import javafx.scene.layout.HBox;
 import javafx.scene.layout.Pane;
 import javafx.scene.layout.Priority;
 import javafx.scene.layout.Region;
+import javafx.scene.layout.StackPane;
 import javafx.scene.layout.VBox;
 import javafx.scene.paint.Color;
 import javafx.scene.shape.Rectangle;
@@ -69,12 +70,16 @@ public final class ContributionGraphView extends BorderPane {
     private static final Color MLP_COLOR = Color.rgb(255, 127, 14);
     private static final Color RESIDUAL_COLOR = Color.gray(0.55);
     private static final Font AXIS_FONT = Font.font(11);
+    static final String NO_GRAPH_HINT = "Run a trace, then click a node to see its top heads and neurons";
+    static final String NO_SELECTION_HINT = "Click a node to see its top heads and neurons";
 
     private final Canvas canvas = new Canvas();
     private final Slider thresholdSlider = new Slider(0, MAX_THRESHOLD, DEFAULT_THRESHOLD);
     private final Label thresholdLabel = new Label();
     private final Label edgeCountLabel = new Label();
     private final TextArea details = new TextArea();
+    /** Hint over the empty details box until a node is selected. */
+    private final Label detailsHint = new Label(NO_GRAPH_HINT);
     private final ReadOnlyStringWrapper selectedDetails = new ReadOnlyStringWrapper(this, "selectedNodeDetails", "");
 
     private ContributionGraph graph;
@@ -115,9 +120,20 @@ public final class ContributionGraphView extends BorderPane {
         details.setWrapText(false);
         details.setPrefColumnCount(26);
         details.textProperty().bind(selectedDetails.getReadOnlyProperty());
+        detailsHint.setId("contributionDetailsHint");
+        detailsHint.setWrapText(true);
+        detailsHint.setTextFill(Color.gray(0.45));
+        detailsHint.setPadding(new Insets(6, 8, 6, 8));
+        // A zero preferred width keeps the hint from widening the side panel, and it wraps to the box's width.
+        detailsHint.setPrefWidth(0);
+        detailsHint.setMaxWidth(Double.MAX_VALUE);
+        detailsHint.setMouseTransparent(true);
+        detailsHint.visibleProperty().bind(selectedDetails.isEmpty());
+        StackPane detailsBox = new StackPane(details, detailsHint);
+        StackPane.setAlignment(detailsHint, Pos.TOP_LEFT);
         Label detailsTitle = new Label("Selected node");
-        VBox side = new VBox(4, detailsTitle, details);
-        VBox.setVgrow(details, Priority.ALWAYS);
+        VBox side = new VBox(4, detailsTitle, detailsBox);
+        VBox.setVgrow(detailsBox, Priority.ALWAYS);
         side.setPadding(new Insets(4, 8, 4, 4));
         setRight(side);
 
@@ -273,6 +289,7 @@ public final class ContributionGraphView extends BorderPane {
         this.tokenTexts = contributions == null ? List.of() : List.copyOf(tokenTexts);
         selected = null;
         selectedDetails.set("");
+        detailsHint.setText(contributions == null ? NO_GRAPH_HINT : NO_SELECTION_HINT);
         updateEdges();
     }
 

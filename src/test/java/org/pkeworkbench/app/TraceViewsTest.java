@@ -1,11 +1,13 @@
 package org.pkeworkbench.app;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import javafx.geometry.Point2D;
 import javafx.scene.Scene;
+import javafx.scene.control.Label;
 import javafx.scene.layout.HBox;
 import javafx.stage.Stage;
 import org.junit.jupiter.api.Test;
@@ -98,6 +100,31 @@ class TraceViewsTest {
             return graphView.selectedNodeDetails();
         });
         assertTrue(emptyMlp.contains("  none recorded"), emptyMlp);
+    }
+
+    @Test
+    void graphViewHintsUntilNodeSelected(FxRobot robot) {
+        Label hint = robot.lookup("#contributionDetailsHint").queryAs(Label.class);
+        assertEquals(ContributionGraphView.NO_GRAPH_HINT, FxTestSupport.onFx(hint::getText));
+        assertTrue(FxTestSupport.onFx(hint::isVisible), "hint shown before a trace");
+
+        FxTestSupport.onFx(() -> {
+            graphView.setGraph(twoTokenGraph(), List.of("a", "\n"));
+            return null;
+        });
+        assertEquals(ContributionGraphView.NO_SELECTION_HINT, FxTestSupport.onFx(hint::getText));
+        assertTrue(FxTestSupport.onFx(hint::isVisible), "hint shown before a node is clicked");
+
+        Point2D node = FxTestSupport.onFx(() -> graphView.canvas().localToScreen(
+                graphView.nodeCentre(0, 1, NodeKind.RESID_MID)));
+        robot.clickOn(node);
+        assertFalse(FxTestSupport.onFx(hint::isVisible), "hint hidden while a node is selected");
+
+        FxTestSupport.onFx(() -> {
+            graphView.setGraph(twoTokenGraph(), List.of("a", "\n"));
+            return null;
+        });
+        assertTrue(FxTestSupport.onFx(hint::isVisible), "hint back after a new graph");
     }
 
     @Test
