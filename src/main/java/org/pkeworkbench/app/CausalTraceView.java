@@ -44,6 +44,7 @@ public final class CausalTraceView extends BorderPane {
     private static final Color NEGATIVE_COLOR = Color.rgb(33, 102, 172);
     private static final Color POSITIVE_COLOR = Color.rgb(178, 24, 43);
     private static final Font AXIS_FONT = Font.font(11);
+    static final String NO_TRACE_TARGET = "Target: (not traced yet)";
 
     private final Canvas canvas = new Canvas();
     private final Canvas legend = new Canvas(180, 12);
@@ -112,7 +113,8 @@ public final class CausalTraceView extends BorderPane {
                 .max()
                 .orElse(0);
         if (trace == null) {
-            targetLabel.setText("Target: none");
+            // Before a trace the Target field already contains a default, so "none" here would contradict it.
+            targetLabel.setText(NO_TRACE_TARGET);
             cleanLabel.setText("");
             corruptedLabel.setText("");
             corruptedRangeLabel.setText("");

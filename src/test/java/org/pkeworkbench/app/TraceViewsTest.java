@@ -141,6 +141,13 @@ class TraceViewsTest {
     }
 
     @Test
+    void causalViewHeaderBeforeTrace(FxRobot robot) {
+        assertEquals(CausalTraceView.NO_TRACE_TARGET, robot.lookup("#causalTargetLabel").queryLabeled().getText());
+        assertEquals("", robot.lookup("#causalCleanLabel").queryLabeled().getText());
+        assertEquals("", robot.lookup("#causalCorruptedLabel").queryLabeled().getText());
+    }
+
+    @Test
     void causalViewHoverNamesCell(FxRobot robot) {
         CausalTraceResult result = new CausalTraceResult(new long[] {5, 9, 11}, new String[] {"a", "b", "c"}, 42, "x",
                 0, 3, 0.5, RestoredState.RESID_POST, 1, 0.9, 0.1,
