@@ -57,6 +57,8 @@ public final class AsrChartView extends BorderPane {
     private final ChartViewer viewer;
     private final BreakdownChart breakdown = new BreakdownChart();
     private EditSummary summary;
+    /** Export error message while no results are shown, set when the results are cleared. */
+    private String noResultsError;
 
     public AsrChartView() {
         chart = createChart();
@@ -76,7 +78,7 @@ public final class AsrChartView extends BorderPane {
         toolbar.setAlignment(Pos.CENTER_RIGHT);
         toolbar.setPadding(new Insets(4, 8, 4, 8));
         setTop(toolbar);
-        clear();
+        clearWithUndone(0);
     }
 
     private JFreeChart createChart() {
@@ -102,7 +104,6 @@ public final class AsrChartView extends BorderPane {
         CategoryPlot plot = new CategoryPlot(dataset, categoryAxis, rateAxis, renderer);
         plot.setBackgroundPaint(Color.WHITE);
         plot.setRangeGridlinePaint(new Color(0xDD, 0xDD, 0xDD));
-        plot.setNoDataMessage("Run an edit to see results");
 
         JFreeChart chart = new JFreeChart("Attack success rate (95% Wilson interval)",
                 new Font(Font.SANS_SERIF, Font.BOLD, 15), plot, true);
@@ -144,16 +145,49 @@ public final class AsrChartView extends BorderPane {
         runLabel.setText(String.format(Locale.ROOT, "%d edit steps, %.1f s wall time", editSummary.steps(), editSummary.wallSeconds()));
     }
 
-    /** Removes the results, so the chart shows a hint to run an edit. */
+    /**
+     * Removes the results. This view does not see the edit history, so its hint fits every state
+     * without results: no edit run yet, every edit undone, or an applied edit that has no results.
+     * Callers that know that no edit is applied use {@link #clearWithUndone(int)} for a precise hint.
+     */
     public void clear() {
+        showNoResults("No edit results to show. Run an edit, or Redo one you undid.",
+                "There are no edit results to export. Run an edit, or use Edit > Redo to apply an undone edit"
+                        + " again.");
+    }
+
+    /**
+     * Removes the results when no edit is applied, and shows how many undone edits Redo can apply
+     * again. With {@code undoneEdits} 0 the history is empty, so no edit has run on this model.
+     */
+    public void clearWithUndone(int undoneEdits) {
+        if (undoneEdits <= 0) {
+            showNoResults("No edit run yet", "There are no edit results to export. Run an edit first.");
+            return;
+        }
+        String redo = undoneEdits == 1 ? "Redo applies it again" : "Redo applies them again in order";
+        showNoResults("No edit is applied (" + undoneEdits + " undone; " + redo + ")",
+                "There are no edit results to export because no edit is applied (" + undoneEdits + " undone). Use"
+                        + " Edit > Redo to apply an undone edit again, or run an edit.");
+    }
+
+    /** Empties the charts and the table and shows {@code hint} in the chart and below the table. */
+    private void showNoResults(String hint, String exportError) {
         summary = null;
+        noResultsError = exportError;
         dataset.clear();
         breakdown.setSummary(null);
         for (Label label : new Label[] {asrBeforeLabel, asrAfterLabel, overRefusalBeforeLabel, overRefusalAfterLabel,
                 rougeBeforeLabel, rougeAfterLabel}) {
             label.setText("–");
         }
-        runLabel.setText("No edit run yet");
+        chart.getCategoryPlot().setNoDataMessage(hint);
+        runLabel.setText(hint);
+    }
+
+    /** Returns the text below the metrics table: the edit's steps and time, or why there are no results. */
+    String runText() {
+        return runLabel.getText();
     }
 
     public Optional<EditSummary> summary() {
@@ -261,7 +295,7 @@ public final class AsrChartView extends BorderPane {
 
     private EditSummary requireSummary() {
         if (summary == null) {
-            throw new IllegalStateException("There are no edit results to export. Run an edit first.");
+            throw new IllegalStateException(noResultsError);
         }
         return summary;
     }

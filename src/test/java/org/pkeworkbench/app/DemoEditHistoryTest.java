@@ -127,6 +127,8 @@ class DemoEditHistoryTest {
         assertArrayEquals(original, demo.logits(), "revert to original restores the original weights");
         assertFalse(backend.hasAppliedEdit());
         assertTrue(FxTestSupport.onFx(() -> window.resultsView().summary()).isEmpty(), "results cleared at the original");
+        String resultsText = FxTestSupport.onFx(() -> window.resultsView().runText());
+        assertTrue(resultsText.contains("Redo"), "the Results tab points to Redo: " + resultsText);
         assertEquals(List.of(), shownHistory().applied());
         assertEquals(2, shownHistory().undone().size(), "both edits stay redoable");
         FxTestSupport.waitUntil("weights label shows original",

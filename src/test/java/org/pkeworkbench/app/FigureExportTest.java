@@ -224,6 +224,35 @@ class FigureExportTest {
     }
 
     @Test
+    void asrExportWithoutResultsNamesUndoneEdits() {
+        Path target = directory.resolve("results.csv");
+        String[][] cases = {
+            {"-1", "No edit results to show. Run an edit, or Redo one you undid.", "use Edit > Redo"},
+            {"0", "No edit run yet", "Run an edit first."},
+            {"1", "No edit is applied (1 undone; Redo applies it again)", "(1 undone)"},
+            {"2", "No edit is applied (2 undone; Redo applies them again in order)", "(2 undone)"},
+        };
+        for (String[] testCase : cases) {
+            int undone = Integer.parseInt(testCase[0]);
+            String runText = FxTestSupport.onFx(() -> {
+                if (undone < 0) {
+                    asrView.clear();
+                } else {
+                    asrView.clearWithUndone(undone);
+                }
+                return asrView.runText();
+            });
+
+            IllegalStateException error = assertThrows(IllegalStateException.class, () -> asrView.exportCsv(target));
+
+            assertEquals(testCase[1], runText, "undone " + undone);
+            assertTrue(error.getMessage().contains(testCase[2]), error.getMessage());
+            assertTrue(FxTestSupport.onFx(() -> asrView.summary()).isEmpty(), "undone " + undone);
+            assertTrue(Files.notExists(target), "undone " + undone);
+        }
+    }
+
+    @Test
     void everyViewHasExportMenu() {
         for (String id : List.of("#pathwayExport", "#asrExport", "#contributionExport", "#causalExport")) {
             List<String> items = FxTestSupport.onFx(() -> {
