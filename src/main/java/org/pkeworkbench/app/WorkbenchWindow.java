@@ -453,6 +453,9 @@ public final class WorkbenchWindow extends BorderPane {
         trace.disableProperty().bind(userActionsLocked().or(modelLoaded.not())
                 .or(prompt.textProperty().isEmpty()).or(target.textProperty().isEmpty()));
         trace.setOnAction(event -> traceCausal(prompt.getText(), target.getText()));
+        // Enter in either field starts the trace, as in Compare and Contributions. A disabled button ignores fire().
+        prompt.setOnAction(event -> trace.fire());
+        target.setOnAction(event -> trace.fire());
         HBox.setHgrow(prompt, Priority.ALWAYS);
         return traceTabPane(causalTraceView, new Label("Prompt"), prompt, record, new Label("Target"),
                 target, trace);
@@ -865,7 +868,9 @@ public final class WorkbenchWindow extends BorderPane {
         canUndo.set(state.canUndo());
         canRedo.set(state.canRedo());
         EditSummary top = state.topSummary();
-        if (top == null) {
+        if (state.applied().isEmpty()) {
+            resultsView.clearWithUndone(state.undone().size());
+        } else if (top == null) {
             resultsView.clear();
         } else if (!resultsView.summary().map(top::equals).orElse(false)) {
             resultsView.setSummary(top);
@@ -1065,8 +1070,11 @@ public final class WorkbenchWindow extends BorderPane {
         showLocateResult(restored.locate());
         hotSpotTable.addHotSpots(restored.selectedHotSpots());
         showHistory(restored.history());
+        boolean historyShowsNoEdit = restored.history() != null && restored.history().applied().isEmpty();
         if (restored.results() == null) {
-            resultsView.clear();
+            if (!historyShowsNoEdit) {
+                resultsView.clear();
+            }
         } else {
             resultsView.setSummary(restored.results());
         }

@@ -11,6 +11,7 @@ import javafx.geometry.Point2D;
 import javafx.scene.Node;
 import javafx.scene.canvas.Canvas;
 import javafx.scene.control.ComboBox;
+import javafx.scene.input.KeyCode;
 import javafx.stage.Stage;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -135,10 +136,17 @@ class DemoTraceViewsTest {
             window.selectTab("Causal trace");
             return null;
         });
-        robot.lookup("#causalPromptField").queryTextInputControl().setText(PROMPT);
-        robot.lookup("#causalTargetField").queryTextInputControl().setText("Sure");
-        robot.clickOn("#causalTraceButton");
+        FxTestSupport.onFx(() -> {
+            robot.lookup("#causalPromptField").queryTextInputControl().setText(PROMPT);
+            robot.lookup("#causalTargetField").queryTextInputControl().setText("Sure");
+            return null;
+        });
+        assertEquals(CausalTraceView.NO_TRACE_TARGET, robot.lookup("#causalTargetLabel").queryLabeled().getText());
+        // Enter in the Target field starts the trace like the Trace button.
+        robot.clickOn("#causalTargetField").type(KeyCode.ENTER);
         demo.awaitSuccess();
+        String header = robot.lookup("#causalTargetLabel").queryLabeled().getText();
+        assertTrue(header.startsWith("Target: '"), header);
         CausalTraceView view = window.causalTraceView();
 
         assertEquals(layers, FxTestSupport.onFx(view::layerCount));
