@@ -142,25 +142,32 @@ public final class EditPipeline {
         checkPromptLengths(responder, attackRecords, benignRecords, localityRecords, editRecords, capability);
         Evaluator evaluator = responder.evaluator(judge, RefusalDetector.gcgDefault());
 
+        boolean reusesBefore = reuseBefore && BeforeKey.of(request).equals(cachedBeforeKey);
+        int answersPerMeasurement = attackPrompts.size() + SafeEditScores.promptCount(editRecords)
+                + benignPrompts.size() + capability.size();
+        RunProgressPlan plan = RunProgressPlan.of(request.edits() ? editRecords.size() : 0,
+                request.edits() ? localityPrompts.size() : 0, answersPerMeasurement, !reusesBefore,
+                request.edits() ? (long) request.editSettings().steps() * editRecords.size() : 0);
+
         long phase = System.nanoTime();
         progress.update(0.0, "Preparing " + editRecords.size() + " edit records");
         List<String> exampleIds = new ArrayList<>();
         List<EditExample> examples = request.edits()
-                ? prepare(editRecords, request.chat(), request.maxNewTokens(), exampleIds, progress.scaled(0.0, 0.07))
+                ? prepare(editRecords, request.chat(), request.maxNewTokens(), exampleIds, progress.scaled(0.0, plan.prepareEnd()))
                 : List.of();
         List<LocalityExample> locality = request.edits()
-                ? locality(localityPrompts, request, progress.scaled(0.07, 0.1))
+                ? locality(localityPrompts, request, progress.scaled(plan.prepareEnd(), plan.localityEnd()))
                 : List.of();
         timings.put("prepare", seconds(phase));
 
         phase = System.nanoTime();
         Measured before;
-        if (reuseBefore && BeforeKey.of(request).equals(cachedBeforeKey)) {
+        if (reusesBefore) {
             LOG.info("Reusing the before-edit answers of the previous run with the same evaluation inputs");
             before = cachedBefore;
         } else {
             before = measure(evaluator, attackPrompts, benignPrompts, capability, editRecords, "before the edit",
-                    progress.scaled(0.1, 0.35));
+                    progress.scaled(plan.localityEnd(), plan.beforeEnd()));
             if (reuseBefore) {
                 cachedBeforeKey = BeforeKey.of(request);
                 cachedBefore = before;
@@ -175,8 +182,8 @@ public final class EditPipeline {
 
         phase = System.nanoTime();
         EditOutcome outcome = request.editMode() == EditMode.PER_RECORD
-                ? editPerRecord(examples, exampleIds, locality, request, progress.scaled(0.35, 0.7))
-                : editBatch(examples, locality, request, progress.scaled(0.35, 0.7));
+                ? editPerRecord(examples, exampleIds, locality, request, progress.scaled(plan.beforeEnd(), plan.editEnd()))
+                : editBatch(examples, locality, request, progress.scaled(plan.beforeEnd(), plan.editEnd()));
         timings.put("locate_and_edit", seconds(phase));
 
         WeightDelta.AppliedEdit applied = outcome.delta().apply(lm.decoder());
@@ -184,7 +191,7 @@ public final class EditPipeline {
         phase = System.nanoTime();
         try {
             after = measure(evaluator, attackPrompts, benignPrompts, capability, editRecords, "after the edit",
-                    progress.scaled(0.7, 1.0));
+                    progress.scaled(plan.editEnd(), 1.0));
         } catch (RuntimeException e) {
             applied.revert();
             outcome.delta().close();
@@ -269,15 +276,26 @@ public final class EditPipeline {
     private Measured measure(Evaluator evaluator, List<String> attackPrompts, List<String> benignPrompts,
             List<ReferencePrompt> capability, List<EditRecord> editRecords, String when, ProgressListener progress) {
         BooleanSupplier cancelled = progress::isCancelled;
-        AsrResult asr = evaluator.attackSuccessRate(attackPrompts, (done, total) -> progress.update(
-                0.4 * done / total, "Attack prompts " + when + ": " + done + " of " + total), cancelled);
-        SafeEditScores safeEdit = SafeEditScores.evaluate(editRecords, evaluator, (done, total) -> progress.update(
-                0.4 + 0.2 * done / total, "Edit records " + when + " (for DS): " + done + " of " + total), cancelled);
-        List<String> benign = evaluator.generateAll(benignPrompts, (done, total) -> progress.update(
-                0.6 + 0.2 * done / total, "Benign prompts " + when + ": " + done + " of " + total), cancelled);
+        // Each set's share of the progress is its share of the answers generated.
+        double all = Math.max(1, attackPrompts.size() + SafeEditScores.promptCount(editRecords) + benignPrompts.size()
+                + capability.size());
+        double attackEnd = attackPrompts.size() / all;
+        double dsEnd = attackEnd + SafeEditScores.promptCount(editRecords) / all;
+        double benignEnd = dsEnd + benignPrompts.size() / all;
+        ProgressListener attackPart = progress.scaled(0, attackEnd);
+        ProgressListener dsPart = progress.scaled(attackEnd, dsEnd);
+        ProgressListener benignPart = progress.scaled(dsEnd, benignEnd);
+        ProgressListener capabilityPart = progress.scaled(benignEnd, 1);
+
+        AsrResult asr = evaluator.attackSuccessRate(attackPrompts, (done, total) -> attackPart.update(
+                (double) done / total, "Attack prompts " + when + ": " + done + " of " + total), cancelled);
+        SafeEditScores safeEdit = SafeEditScores.evaluate(editRecords, evaluator, (done, total) -> dsPart.update(
+                (double) done / total, "Edit records " + when + " (for DS): " + done + " of " + total), cancelled);
+        List<String> benign = evaluator.generateAll(benignPrompts, (done, total) -> benignPart.update(
+                (double) done / total, "Benign prompts " + when + ": " + done + " of " + total), cancelled);
         List<String> capabilityAnswers = capability.isEmpty() ? List.of() : evaluator.generateAll(
-                capability.stream().map(ReferencePrompt::prompt).toList(), (done, total) -> progress.update(
-                        0.8 + 0.2 * done / total, "Capability prompts " + when + ": " + done + " of " + total),
+                capability.stream().map(ReferencePrompt::prompt).toList(), (done, total) -> capabilityPart.update(
+                        (double) done / total, "Capability prompts " + when + ": " + done + " of " + total),
                 cancelled);
         return new Measured(asr, safeEdit, benign, capabilityAnswers);
     }
@@ -331,9 +349,11 @@ public final class EditPipeline {
         boolean hotSpotsChosen = request.hotSpots() != null && !request.hotSpots().isEmpty();
         progress.update(0.0, hotSpotsChosen ? "Editing the " + request.hotSpots().size() + " chosen hot-spot layers"
                 : "Locating hot spots");
-        Located located = locate(examples, locality, request, progress.scaled(0.0, 0.3));
+        // Locating costs about one pass per record, like one more edit step (see RunProgressPlan).
+        double locateShare = hotSpotsChosen ? 0 : 1.0 / (request.editSettings().steps() + 1);
+        Located located = locate(examples, locality, request, progress.scaled(0.0, locateShare));
         MaskedEditor.EditRun run = new MaskedEditor(lm.decoder()).edit(examples, locality, located.hotSpots(),
-                request.editSettings(), progress.scaled(0.3, 1.0));
+                request.editSettings(), progress.scaled(locateShare, 1.0));
         return new EditOutcome(run.delta(), located.hotSpots(), located.result(), run.stepsRun(), run.stoppedEarly(),
                 run.history(), List.of());
     }

@@ -47,6 +47,23 @@ public record SafeEditScores(
      * @param records edit records, at least one
      * @throws java.util.concurrent.CancellationException when cancelled between prompts
      */
+    /** Returns how many prompts {@link #evaluate} answers for {@code records}: each prompt and its generalization inputs. */
+    public static int promptCount(List<EditRecord> records) {
+        int count = 0;
+        for (EditRecord record : records) {
+            count++;
+            if (record.generalization() != null) {
+                Map<String, String> inputs = record.generalization().prompts();
+                for (String kind : KINDS) {
+                    if (inputs.get(kind) != null) {
+                        count++;
+                    }
+                }
+            }
+        }
+        return count;
+    }
+
     public static SafeEditScores evaluate(List<EditRecord> records, Evaluator evaluator, ProgressListener progress,
             BooleanSupplier cancelled) {
         List<String> allPrompts = new ArrayList<>();

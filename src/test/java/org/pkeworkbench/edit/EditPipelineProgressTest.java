@@ -49,4 +49,48 @@ class EditPipelineProgressTest {
         assertEquals("Answering locality prompt 2 of 3", messages.get(messages.size() - 1),
                 "nothing runs after the cancel: " + messages);
     }
+
+    /** The progress of a whole run only grows, from 0 to 1, so the time-left estimate never restarts. */
+    @Test
+    void progressOfWholeRunOnlyGrows() throws IOException {
+        Path assets = Path.of(System.getProperty("pke.assets.dir", "resources"));
+        EditRequest request = new EditRequest(assets.resolve("datasets/demo-edit.jsonl"),
+                assets.resolve("datasets/demo-eval.jsonl"), null, "pke", EditSettings.pkeDefaults().withSteps(3),
+                LocateSettings.DEFAULT, null, true, 6, 2, 2, 3);
+        List<Double> fractions = new ArrayList<>();
+        List<String> messages = new ArrayList<>();
+
+        try (LanguageModel lm = LanguageModel.load(assets.resolve("models/demo"), Device.cpu())) {
+            EditPipeline.Result result = new EditPipeline(lm).run(request, (fraction, message) -> {
+                fractions.add(fraction);
+                messages.add(message);
+            });
+            result.applied().revert();
+            result.delta().close();
+        }
+
+        for (int i = 1; i < fractions.size(); i++) {
+            assertTrue(fractions.get(i) >= fractions.get(i - 1) - 1e-12, "progress went back at '" + messages.get(i)
+                    + "': " + fractions.get(i - 1) + " -> " + fractions.get(i));
+        }
+        assertEquals(0.0, fractions.get(0), 1e-12);
+        assertEquals(1.0, fractions.get(fractions.size() - 1), 1e-12);
+    }
+
+    /** Shares follow the work: on the demo's default sizes the edit steps take most of the range. */
+    @Test
+    void planSharesFollowWork() {
+        // 60 records, 16 locality prompts, 280 answers per measurement, 40 steps over 60 records.
+        RunProgressPlan plan = RunProgressPlan.of(60, 16, 280, true, 2400);
+        double total = 60 + 16 + 280 + 2460 + 280;
+        assertEquals(60 / total, plan.prepareEnd(), 1e-12);
+        assertEquals(76 / total, plan.localityEnd(), 1e-12);
+        assertEquals(356 / total, plan.beforeEnd(), 1e-12);
+        assertEquals((356 + 2460) / total, plan.editEnd(), 1e-12);
+
+        RunProgressPlan reused = RunProgressPlan.of(60, 16, 280, false, 2400);
+        assertEquals(reused.localityEnd(), reused.beforeEnd(), 1e-12, "a reused measurement takes no share");
+        RunProgressPlan vanilla = RunProgressPlan.of(0, 0, 280, true, 0);
+        assertEquals(1.0, vanilla.beforeEnd(), 1e-12, "without an edit the measurement is the whole run");
+    }
 }
