@@ -21,12 +21,19 @@ import org.pkeworkbench.model.ProgressListener;
  */
 class EditPipelineProgressTest {
 
+    private static final Path ASSETS = Path.of(System.getProperty("pke.assets.dir", "resources"));
+
+    /** A PKE run on the demo model and its prompt sets, in the chat template. */
+    private static EditRequest demoRequest(int steps, int maxNewTokens, int localityCount, int maxEditRecords,
+            int maxEvalPrompts) {
+        return new EditRequest(ASSETS.resolve("datasets/demo-edit.jsonl"), ASSETS.resolve("datasets/demo-eval.jsonl"),
+                null, "pke", EditSettings.pkeDefaults().withSteps(steps), LocateSettings.DEFAULT, null, true,
+                maxNewTokens, localityCount, maxEditRecords, maxEvalPrompts);
+    }
+
     @Test
     void localityAnswersReportProgressAndStopAtCancel() throws IOException {
-        Path assets = Path.of(System.getProperty("pke.assets.dir", "resources"));
-        EditRequest request = new EditRequest(assets.resolve("datasets/demo-edit.jsonl"),
-                assets.resolve("datasets/demo-eval.jsonl"), null, "pke", EditSettings.pkeDefaults().withSteps(1),
-                LocateSettings.DEFAULT, null, true, 8, 3, 2, 2);
+        EditRequest request = demoRequest(1, 8, 3, 2, 2);
         List<String> messages = new ArrayList<>();
         ProgressListener cancelAtSecondLocalityPrompt = new ProgressListener() {
             @Override
@@ -40,7 +47,7 @@ class EditPipelineProgressTest {
             }
         };
 
-        try (LanguageModel lm = LanguageModel.load(assets.resolve("models/demo"), Device.cpu())) {
+        try (LanguageModel lm = LanguageModel.load(ASSETS.resolve("models/demo"), Device.cpu())) {
             assertThrows(CancellationException.class, () -> new EditPipeline(lm).run(request,
                     cancelAtSecondLocalityPrompt));
         }
@@ -53,14 +60,11 @@ class EditPipelineProgressTest {
     /** The progress of a whole run only grows, from 0 to 1, so the time-left estimate never restarts. */
     @Test
     void progressOfWholeRunOnlyGrows() throws IOException {
-        Path assets = Path.of(System.getProperty("pke.assets.dir", "resources"));
-        EditRequest request = new EditRequest(assets.resolve("datasets/demo-edit.jsonl"),
-                assets.resolve("datasets/demo-eval.jsonl"), null, "pke", EditSettings.pkeDefaults().withSteps(3),
-                LocateSettings.DEFAULT, null, true, 6, 2, 2, 3);
+        EditRequest request = demoRequest(3, 6, 2, 2, 3);
         List<Double> fractions = new ArrayList<>();
         List<String> messages = new ArrayList<>();
 
-        try (LanguageModel lm = LanguageModel.load(assets.resolve("models/demo"), Device.cpu())) {
+        try (LanguageModel lm = LanguageModel.load(ASSETS.resolve("models/demo"), Device.cpu())) {
             EditPipeline.Result result = new EditPipeline(lm).run(request, (fraction, message) -> {
                 fractions.add(fraction);
                 messages.add(message);
