@@ -143,6 +143,11 @@ public final class MaskedEditor {
             double seconds = (System.nanoTime() - started) / 1e9;
             LOG.info("Finished {} edit after {} steps in {} s, {} weights changed", settings.method(), history.size(),
                     String.format(java.util.Locale.ROOT, "%.2f", seconds), delta.changedWeightCount());
+            if (delta.changedWeightCount() == 0) {
+                LOG.warn("The {} edit changed no weights: the model stays as it was. Check the learning rate ({}) "
+                        + "and the max change per weight ({})", settings.method(), settings.learningRate(),
+                        settings.maxChange());
+            }
             return new EditRun(delta, history.size(), stoppedEarly, history, seconds, stepNanos / 1e9);
         }
     }

@@ -29,8 +29,10 @@ final class SliceUpdates {
         }
         NDArray clipped = delta.clip(-maxChange, maxChange);
         clipped.attach(scratch);
-        NDArray excess = delta.sub(clipped);
-        excess.attach(scratch);
-        delta.subi(excess);
+        // Subtracting the excess (delta - clipped) rounds to 0 in float32 when delta is far beyond the
+        // bound (1e30 against 0.1), which dropped the change. x - x is exactly 0 for a finite x, so
+        // this writes the clipped values; an infinite delta becomes NaN, which the editor rejects.
+        delta.subi(delta);
+        delta.addi(clipped);
     }
 }
