@@ -95,7 +95,9 @@ final class GenerateCommand implements Callable<Integer> {
             int limit = newTokenLimit(maxNewTokens, lm, model);
             SamplingSettings settings = new SamplingSettings(limit, temperature, topK, topP, seed, lm.stopTokens());
             long[] promptIds = prompt.isEmpty() && !chat ? lm.bosOnly() : lm.promptIds(prompt, chat);
-            String text = lm.generate(promptIds, settings, ForwardOptions::create, () -> false);
+            // Ctrl-C or SIGTERM interrupts this thread: generation stops and no partial text is printed.
+            String text = lm.generate(promptIds, settings, ForwardOptions::create,
+                    () -> Thread.currentThread().isInterrupted());
             PrintWriter out = spec.commandLine().getOut();
             // A line break after the text, so that a shell prompt starts on its own line.
             out.println(text);

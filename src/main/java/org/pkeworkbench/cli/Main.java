@@ -84,8 +84,11 @@ public final class Main {
             // Expected failures (bad files, bad values) get their message only on stderr; the log file gets the stack trace.
             FILE_LOG.error("Command failed", error);
             if (CommandShutdown.isStopping()) {
-                // The signal is the reason, so it replaces what the interrupt caused (a cancellation, a closed channel).
-                line.getErr().println("Error: " + org.pkeworkbench.model.io.ShutdownDeletion.STOPPED);
+                // The signal is the reason, so it replaces what the interrupt caused (a cancellation, a closed
+                // channel), unless the message already starts with it and adds the outputs written before it.
+                String stopped = org.pkeworkbench.model.io.ShutdownDeletion.STOPPED;
+                String message = String.valueOf(error.getMessage());
+                line.getErr().println("Error: " + (message.startsWith(stopped) ? message : stopped));
                 return 1;
             }
             String message = error instanceof java.nio.file.FileSystemException fileError

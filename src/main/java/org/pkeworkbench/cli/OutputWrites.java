@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CancellationException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,6 +38,13 @@ final class OutputWrites {
         try {
             write.run();
             written.add(option + " " + path);
+        } catch (CancellationException stopped) {
+            // A signal stops the command between outputs; the message then says which ones are complete.
+            if (written.isEmpty()) {
+                throw stopped;
+            }
+            throw new CancellationException(stopped.getMessage() + ". Written before the stop: "
+                    + String.join(", ", written));
         } catch (IOException e) {
             LOG.error("Could not write {} {}: {}", option, path, e.getMessage());
             failed.add(option + ": " + e.getMessage());

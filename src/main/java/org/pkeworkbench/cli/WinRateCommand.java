@@ -116,7 +116,8 @@ final class WinRateCommand implements Callable<Integer> {
 
             ModelResponder responder = new ModelResponder(candidate, chat, newTokens, batchSize);
             Evaluator evaluator = responder.evaluator(RefusalPrefixJudge.gcgDefault(), RefusalDetector.gcgDefault());
-            WinRateReport report = evaluator.winRate(records, pairwiseJudge, logProgress(), () -> false);
+            WinRateReport report = evaluator.winRate(records, pairwiseJudge, logProgress(),
+                    () -> Thread.currentThread().isInterrupted());
 
             printSummary(report, baselineName(records));
             if (pairwiseJudge instanceof ModelPairwiseJudge modelJudge && modelJudge.truncatedResponses() > 0) {

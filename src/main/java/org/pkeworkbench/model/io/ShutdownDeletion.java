@@ -37,7 +37,7 @@ public final class ShutdownDeletion implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ShutdownDeletion.class);
 
     /** Message of the {@link CancellationException} that a write raises once shutdown has begun. */
-    public static final String STOPPED = "Stopped: the JVM is shutting down";
+    public static final String STOPPED = "Stopped by a signal (Ctrl-C or SIGTERM) before the command finished";
 
     /** The fence of every guard's writes, one lock because guarded folders nest. */
     private static final ReentrantLock WRITING = new ReentrantLock();

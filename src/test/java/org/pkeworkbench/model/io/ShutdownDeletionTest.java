@@ -65,7 +65,7 @@ class ShutdownDeletionTest {
 
             assertTrue(listener.isCancelled(), "cancelled once the shutdown began");
             CancellationException stopped = assertThrows(CancellationException.class, listener::checkCancelled);
-            assertEquals("Stopped: the JVM is shutting down", stopped.getMessage());
+            assertEquals("Stopped by a signal (Ctrl-C or SIGTERM) before the command finished", stopped.getMessage());
         }
     }
 
