@@ -36,6 +36,24 @@ class OutputWritesTest {
                 + ", --delta " + delta, error.getMessage());
     }
 
+    /** A signal between two outputs stops the command, and its message names the output already complete. */
+    @Test
+    void stopNamesWrittenOutputs() {
+        Path report = dir.resolve("report.json");
+        Path html = dir.resolve("report.html");
+        OutputWrites writes = new OutputWrites();
+        writes.attempt("--report", report, () -> Files.writeString(report, "{}"));
+
+        java.util.concurrent.CancellationException stopped = assertThrows(
+                java.util.concurrent.CancellationException.class, () -> writes.attempt("--html", html, () -> {
+                    throw new java.util.concurrent.CancellationException(
+                            org.pkeworkbench.model.io.ShutdownDeletion.STOPPED);
+                }));
+
+        assertEquals(org.pkeworkbench.model.io.ShutdownDeletion.STOPPED + ". Written before the stop: --report "
+                + report, stopped.getMessage());
+    }
+
     @Test
     void noFailureNoError() {
         OutputWrites writes = new OutputWrites();
