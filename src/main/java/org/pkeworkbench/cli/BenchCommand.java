@@ -220,6 +220,14 @@ final class BenchCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--out " + out + " already exists (" + kind
                     + "); choose a new folder for the random model");
         }
+        Path name = out == null ? null : out.toAbsolutePath().getFileName();
+        if (name != null) {
+            Path staging = out.toAbsolutePath().resolveSibling("." + name + ".staging");
+            if (Files.exists(staging)) {
+                throw new ParameterException(spec.commandLine(), "--out " + out + ": " + staging + " is left from a "
+                        + "run that was killed while writing it; remove that folder and retry");
+            }
+        }
     }
 
     /**

@@ -222,6 +222,20 @@ class BenchCommandTest {
         }
     }
 
+    /** A staging folder that a killed run left beside --out is a usage error that names it. */
+    @Test
+    void leftStagingFolderIsUsageError() throws IOException {
+        Path out = temp.resolve("kept");
+        Path staging = Files.createDirectories(temp.resolve(".kept.staging"));
+
+        CliRun run = CliRun.of("bench", "--random-llama", "--device", "cpu", "--out", out.toString());
+
+        assertEquals(2, run.exitCode(), run::toString);
+        assertTrue(run.err().contains("--out " + out + ": " + staging + " is left from a run that was killed while "
+                + "writing it; remove that folder and retry"), run::toString);
+        assertTrue(Files.isDirectory(staging), "the folder is left to the user");
+    }
+
     @Test
     void benchRejectsEmptyWorkload() {
         CliRun run = CliRun.of("bench", "--random-llama", "--edit-records", "0", "--device", "cpu");
