@@ -72,6 +72,7 @@ public final class Main {
         DjlDefaults.apply();
         CommandLine commandLine = new CommandLine(new Main());
         Commands.register(commandLine);
+        NumberConverters.register(commandLine);
         commandLine.setOut(out);
         commandLine.setErr(err);
         commandLine.setExecutionExceptionHandler((error, line, parseResult) -> {

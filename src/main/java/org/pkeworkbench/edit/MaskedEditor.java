@@ -156,7 +156,7 @@ public final class MaskedEditor {
     private static EditDivergedException diverged(String cause, EditSettings settings) {
         return new EditDivergedException("The " + settings.method() + " edit diverged: " + cause + ". Nothing was "
                 + "applied to the model; lower the learning rate (now " + settings.learningRate() + ") or set a max "
-                + "change per weight");
+                + "change per weight (the edit command's --max-change)");
     }
 
     private static boolean reachedTargets(StepRecord record, EditSettings settings) {

@@ -1,0 +1,74 @@
+package org.pkeworkbench.cli;
+
+import java.util.Locale;
+import picocli.CommandLine;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.TypeConversionException;
+
+/**
+ * Converters for the whole-number and decimal options of every command, with messages for
+ * researchers instead of picocli's "'abc' is not an int": a number too large names the range,
+ * and infinity or NaN (also from a literal such as 1e400) is rejected, since no option means it.
+ *
+ * <p>Options with their own converter, such as {@code --threads}, keep it.
+ */
+final class NumberConverters {
+
+    private NumberConverters() {}
+
+    /** Registers the converters on {@code commandLine} and the subcommands it already has. */
+    static void register(CommandLine commandLine) {
+        ITypeConverter<Integer> integer = NumberConverters::wholeNumber;
+        ITypeConverter<Long> longInteger = NumberConverters::longWholeNumber;
+        ITypeConverter<Double> decimal = NumberConverters::finiteNumber;
+        commandLine.registerConverter(Integer.class, integer);
+        commandLine.registerConverter(Integer.TYPE, integer);
+        commandLine.registerConverter(Long.class, longInteger);
+        commandLine.registerConverter(Long.TYPE, longInteger);
+        commandLine.registerConverter(Double.class, decimal);
+        commandLine.registerConverter(Double.TYPE, decimal);
+    }
+
+    static Integer wholeNumber(String value) {
+        String text = value.trim();
+        try {
+            return Integer.valueOf(text);
+        } catch (NumberFormatException e) {
+            throw outOfRangeOrInvalid(value, text, Integer.MIN_VALUE, Integer.MAX_VALUE);
+        }
+    }
+
+    static Long longWholeNumber(String value) {
+        String text = value.trim();
+        try {
+            return Long.valueOf(text);
+        } catch (NumberFormatException e) {
+            throw outOfRangeOrInvalid(value, text, Long.MIN_VALUE, Long.MAX_VALUE);
+        }
+    }
+
+    static Double finiteNumber(String value) {
+        double number;
+        try {
+            number = Double.parseDouble(value.trim());
+        } catch (NumberFormatException e) {
+            throw new TypeConversionException("'" + value + "' is not a number");
+        }
+        if (!Double.isFinite(number)) {
+            throw new TypeConversionException("'" + value + "' is not a finite number");
+        }
+        return number;
+    }
+
+    private static TypeConversionException outOfRangeOrInvalid(String value, String text, long minimum, long maximum) {
+        if (text.matches("-\\d+")) {
+            return new TypeConversionException(String.format(Locale.ROOT,
+                    "'%s' is too small; the smallest whole number here is %d", value, minimum));
+        }
+        if (text.matches("\\+?\\d+")) {
+            return new TypeConversionException(String.format(Locale.ROOT,
+                    "'%s' is too large; the largest whole number here is %d", value, maximum));
+        }
+        return new TypeConversionException("'" + value + "' is not a whole number");
+    }
+}
