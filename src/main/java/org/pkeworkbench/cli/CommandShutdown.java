@@ -56,6 +56,28 @@ final class CommandShutdown {
         return guard;
     }
 
+    /**
+     * Returns the seconds to wait for the command from the {@value #WAIT_PROPERTY} property's
+     * {@code text}: the default when it is not set, and the default with a warning when it is not a
+     * whole number of 0 or more.
+     */
+    static long waitSeconds(String text) {
+        if (text == null) {
+            return WAIT_SECONDS;
+        }
+        try {
+            long seconds = Long.parseLong(text.trim());
+            if (seconds >= 0) {
+                return seconds;
+            }
+        } catch (NumberFormatException e) {
+            // Reported below with the value.
+        }
+        LOG.warn("-D{}={} is not a whole number of 0 or more seconds; waiting the default {} s", WAIT_PROPERTY, text,
+                WAIT_SECONDS);
+        return WAIT_SECONDS;
+    }
+
     /** True once a signal has asked the command of this process to stop. */
     static boolean isStopping() {
         CommandShutdown guard = current;
@@ -89,7 +111,7 @@ final class CommandShutdown {
             return;
         }
         stopping = true;
-        long waitSeconds = Math.max(0, Long.getLong(WAIT_PROPERTY, WAIT_SECONDS));
+        long waitSeconds = waitSeconds(System.getProperty(WAIT_PROPERTY));
         LOG.info("Stopping: waiting up to {} s for the running command to reach a point where it can stop",
                 waitSeconds);
         long started = System.nanoTime();

@@ -30,6 +30,16 @@ class CommandShutdownTest {
     @TempDir
     Path temp;
 
+    /** The wait comes from -Dpke.shutdown.wait.seconds; a value that is not 0 or more seconds falls back to 30 s. */
+    @Test
+    void waitSecondsFromProperty() {
+        assertEquals(30, CommandShutdown.waitSeconds(null));
+        assertEquals(0, CommandShutdown.waitSeconds("0"));
+        assertEquals(5, CommandShutdown.waitSeconds(" 5 "));
+        assertEquals(30, CommandShutdown.waitSeconds("abc"));
+        assertEquals(30, CommandShutdown.waitSeconds("-5"));
+    }
+
     @Test
     void hookWaitsForCommandToStop() throws Exception {
         CountDownLatch working = new CountDownLatch(1);
