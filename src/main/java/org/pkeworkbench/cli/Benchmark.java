@@ -192,7 +192,9 @@ final class Benchmark {
         Map<String, String> runs = new LinkedHashMap<>();
         runSeconds.forEach((name, seconds) -> runs.put(name, java.util.Arrays.toString(seconds)));
         logged.put("run_seconds", runs);
-        LOG.info("Benchmark of {} on {}: {}", modelDir, device, logged);
+        // The table and --json carry the results; the whole map goes to the debug log.
+        LOG.info("Benchmark of {} on {} finished", modelDir, device);
+        LOG.debug("Benchmark of {} on {}: {}", modelDir, device, logged);
         return results;
     }
 

@@ -121,7 +121,7 @@ final class CompareMethodsCommand implements Callable<Integer> {
                             DeltaFile.save(result.delta(), lm.decoder(), dir.resolve("delta.safetensors"));
                         }
                     }),
-                    (fraction, message) -> LOG.info("[{}%] {}", Math.round(fraction * 100), message));
+                    new ProgressLog());
             ReportComparison comparison = ReportComparison.of(
                     methods.stream().map(method -> method + "/report.json").toList(),
                     reports.stream().map(ReportReader::toTree).toList(), methods);

@@ -198,7 +198,7 @@ final class EditCommand implements Callable<Integer> {
             boolean useChat = run.chat != null ? run.chat : lm.hasChatTemplate();
             EditRequest request = run.request(spec, method, settings, locate, useChat);
             EditPipeline.Result result = new EditPipeline(lm, asrJudge.judge).run(request,
-                    (fraction, message) -> LOG.info("[{}%] {}", Math.round(fraction * 100), message));
+                    new ProgressLog());
             // Each output is written even when an earlier one failed, the small ones first, so that a
             // full disk under the model directory loses neither the report nor the delta.
             OutputWrites writes = new OutputWrites();

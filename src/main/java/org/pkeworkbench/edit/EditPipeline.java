@@ -195,7 +195,7 @@ public final class EditPipeline {
         } catch (RuntimeException e) {
             applied.revert();
             outcome.delta().close();
-            LOG.info("Edit run stopped during the final evaluation; the model was reverted: {}", e.toString());
+            LOG.info("Edit run stopped during the final evaluation; the model was reverted: {}", e.getMessage());
             throw e;
         }
         timings.put("evaluate_after", seconds(phase));
@@ -209,9 +209,11 @@ public final class EditPipeline {
         progress.update(1.0, String.format(Locale.ROOT, "Done: ASR %.2f -> %.2f",
                 before.asr().asr().rate(), after.asr().asr().rate()));
         LOG.info("Edit run finished in {} s: ASR {} -> {}, DS {} -> {}, benign ROUGE-L {}, over-refusal {} -> {}",
-                String.format(Locale.ROOT, "%.1f", wall), before.asr().asr().rate(), after.asr().asr().rate(),
-                before.safeEdit().ds(), after.safeEdit().ds(), benign.rougeLMean(), benign.overRefusalBefore().rate(),
-                benign.overRefusal().rate());
+                String.format(Locale.ROOT, "%.1f", wall), Evaluator.threeDecimals(before.asr().asr().rate()),
+                Evaluator.threeDecimals(after.asr().asr().rate()), before.safeEdit().ds(),
+                after.safeEdit().ds(), Evaluator.threeDecimals(benign.rougeLMean()),
+                Evaluator.threeDecimals(benign.overRefusalBefore().rate()),
+                Evaluator.threeDecimals(benign.overRefusal().rate()));
         return new Result(report, outcome.delta(), applied, outcome.located());
     }
 

@@ -90,7 +90,8 @@ public final class Evaluator {
         RateWithInterval asr = Rates.wilson(successes, prompts.size());
 
         LOG.info("ASR evaluation finished in {} ms: {}/{} successful attacks, ASR {} (95% CI {} to {})",
-                elapsedMillis(startNanos), successes, prompts.size(), asr.rate(), asr.lower(), asr.upper());
+                elapsedMillis(startNanos), successes, prompts.size(), threeDecimals(asr.rate()),
+                threeDecimals(asr.lower()), threeDecimals(asr.upper()));
         return new AsrResult(judge.name(), asr, outcomes);
     }
 
@@ -150,8 +151,8 @@ public final class Evaluator {
         WinRateResult winRate = WinRate.compute(outcomes.stream().map(PairwiseOutcome::preference).toList());
 
         LOG.info("Win-rate evaluation finished in {} ms: {} wins, {} ties, {} losses, win rate {} (95% CI {} to {})",
-                elapsedMillis(startNanos), winRate.wins(), winRate.ties(), winRate.losses(), winRate.rate(),
-                winRate.lower(), winRate.upper());
+                elapsedMillis(startNanos), winRate.wins(), winRate.ties(), winRate.losses(),
+                threeDecimals(winRate.rate()), threeDecimals(winRate.lower()), threeDecimals(winRate.upper()));
         return new WinRateReport(pairwiseJudge.name(), winRate, outcomes);
     }
 
@@ -225,7 +226,8 @@ public final class Evaluator {
                 Fluency.meanNGramEntropy(answersAfter),
                 outcomes);
         LOG.info("Benign metrics over {} prompts: ROUGE-L {}, over-refusal {} (before {})",
-                total, result.rougeLMean(), result.overRefusal().rate(), result.overRefusalBefore().rate());
+                total, threeDecimals(result.rougeLMean()), threeDecimals(result.overRefusal().rate()),
+                threeDecimals(result.overRefusalBefore().rate()));
         return result;
     }
 
@@ -274,5 +276,10 @@ public final class Evaluator {
 
     private static long elapsedMillis(long startNanos) {
         return (System.nanoTime() - startNanos) / 1_000_000;
+    }
+
+    /** Formats a rate or score for the log with three decimals; the reports keep the full value. */
+    public static String threeDecimals(double value) {
+        return String.format(java.util.Locale.ROOT, "%.3f", value);
     }
 }
