@@ -155,7 +155,8 @@ class CommandShutdownTest {
             String line;
             while ((line = lines.readLine()) != null) {
                 output.add(line);
-                if (line.contains("Step 3 of 100000")) {
+                // The progress log shows the first step of the phase, then one every 2 s.
+                if (line.contains("] Step ") && line.contains(" of 100000")) {
                     // SIGTERM through the handle, because Process.destroy() also closes the output being read.
                     process.toHandle().destroy();
                 }
