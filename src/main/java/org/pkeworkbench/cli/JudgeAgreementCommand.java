@@ -31,6 +31,7 @@ import org.pkeworkbench.eval.SequenceClassificationJudge;
 import org.pkeworkbench.model.Autograd;
 import org.pkeworkbench.model.DeviceChoice;
 import org.pkeworkbench.model.LanguageModel;
+import org.pkeworkbench.model.LibtorchThreads;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -110,6 +111,11 @@ final class JudgeAgreementCommand implements Callable<Integer> {
             description = "auto, cpu or gpu, for model judges "
             + "(default: ${DEFAULT-VALUE}).")
     String device;
+
+    @Option(names = "--threads", paramLabel = "N", converter = DeviceOptions.ThreadCount.class,
+            description = "libtorch threads per operation on the CPU for model judges, from 1 to the machine's "
+                    + "processors (default: one per core).")
+    Integer threads;
 
     @Override
     public Integer call() throws Exception {
@@ -194,6 +200,9 @@ final class JudgeAgreementCommand implements Callable<Integer> {
     private AgreementReport measure(JudgeKind kind, List<JailbreakArtifact> loaded, JudgeInput judgeInput,
             GuardPromptFormat guardFormat) throws IOException {
         ProgressListener progress = ProgressListener.NONE;
+        if (threads != null && kind != JudgeKind.PREFIX) {
+            LibtorchThreads.set(threads);
+        }
         switch (kind) {
             case GUARD: {
                 Device target = DeviceChoice.resolve(device);

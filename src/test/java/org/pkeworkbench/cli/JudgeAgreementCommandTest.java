@@ -69,7 +69,8 @@ class JudgeAgreementCommandTest {
         String demo = CliRun.assets().resolve("models/demo").toString();
 
         CliRun run = CliRun.of("judge-agreement", "--artifacts", artifacts(), "--judge", "prefix", "--judge", "guard",
-                "--guard-model", demo, "--input", "goal", "--limit", "1", "--device", "cpu", "--json", json.toString());
+                "--guard-model", demo, "--input", "goal", "--limit", "1", "--device", "cpu", "--threads", "1",
+                "--json", json.toString());
 
         assertEquals(0, run.exitCode(), run::toString);
         JsonNode judges = new ObjectMapper().readTree(json.toFile()).get("judges");
@@ -82,6 +83,14 @@ class JudgeAgreementCommandTest {
         }
         int judged = judges.get(1).get("overall").get("n").asInt();
         assertEquals(judges.get(0).get("overall").get("n").asInt(), judged, "both judges see the same rows");
+    }
+
+    @Test
+    void zeroThreadsIsUsageError() {
+        CliRun run = CliRun.of("judge-agreement", "--artifacts", artifacts(), "--judge", "guard", "--threads", "0");
+
+        assertEquals(2, run.exitCode(), run::toString);
+        assertTrue(run.err().contains("--threads must be at least 1, got 0"), run::toString);
     }
 
     @Test
