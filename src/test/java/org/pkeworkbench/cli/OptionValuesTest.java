@@ -40,7 +40,7 @@ class OptionValuesTest {
     void editValuesAreNamedByTheirOption() {
         assertInvalid(edit("--steps", "0"), "--steps must be at least 1, got 0");
         assertInvalid(edit("--lr", "-1"), "--lr must be a finite number above 0, got -1.0");
-        assertInvalid(edit("--lr", "NaN"), "--lr must be a finite number above 0, got NaN");
+        assertInvalid(edit("--lr", "NaN"), "Invalid value for option '--lr': 'NaN' is not a finite number");
         assertInvalid(edit("--layers", "0"), "--layers must be at least 1, got 0");
         assertInvalid(edit("--neuron-fraction", "1.5"), "--neuron-fraction must be in (0, 1], got 1.5");
         assertInvalid(edit("--neuron-count", "0"), "--neuron-count must be at least 1, got 0");
