@@ -45,7 +45,7 @@ class OptionValuesTest {
         assertInvalid(edit("--neuron-fraction", "1.5"), "--neuron-fraction must be in (0, 1], got 1.5");
         assertInvalid(edit("--neuron-count", "0"), "--neuron-count must be at least 1, got 0");
         assertInvalid(edit("--w-kl", "-1"), "--w-kl must be at least 0, got -1.0");
-        assertInvalid(edit("--w-kl", "Infinity"), "--w-kl must be a finite number of at least 0, got Infinity");
+        assertInvalid(edit("--w-kl", "Infinity"), "Invalid value for option '--w-kl': 'Infinity' is not a finite number");
         assertInvalid(edit("--stop-unsafe-probability", "2"), "--stop-unsafe-probability must be in [0, 1], got 2.0");
         assertInvalid(edit("--guard-threshold", "2"), "--guard-threshold must be in [0, 1], got 2.0");
         assertInvalid(edit("--max-edit-records", "-1"), "--max-edit-records must be at least 0, got -1");
