@@ -61,12 +61,7 @@ final class DeviceOptions {
     static final class ThreadCount implements ITypeConverter<Integer> {
         @Override
         public Integer convert(String value) {
-            int threads;
-            try {
-                threads = Integer.parseInt(value.trim());
-            } catch (NumberFormatException e) {
-                throw new TypeConversionException("'" + value + "' is not a whole number; give 1 or more threads");
-            }
+            int threads = NumberConverters.wholeNumber(value);
             LibtorchThreads.problem("--threads", threads).ifPresent(problem -> {
                 throw new TypeConversionException(problem);
             });

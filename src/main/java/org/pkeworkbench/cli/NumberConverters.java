@@ -6,9 +6,9 @@ import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.TypeConversionException;
 
 /**
- * Converters for the whole-number and decimal options of every command, with messages for
- * researchers instead of picocli's "'abc' is not an int": a number too large names the range,
- * and infinity or NaN (also from a literal such as 1e400) is rejected, since no option means it.
+ * Converters for the whole-number and decimal options of every command. Their messages replace
+ * picocli's "'abc' is not an int": a number too large names the limit. Infinity and NaN, also
+ * from a literal such as 1e400, are rejected, because no option means them.
  *
  * <p>Options with their own converter, such as {@code --threads}, keep it.
  */
@@ -30,21 +30,25 @@ final class NumberConverters {
     }
 
     static Integer wholeNumber(String value) {
-        String text = value.trim();
-        try {
-            return Integer.valueOf(text);
-        } catch (NumberFormatException e) {
-            throw outOfRangeOrInvalid(value, text, Integer.MIN_VALUE, Integer.MAX_VALUE);
-        }
+        return (int) wholeNumberWithin(value, Integer.MIN_VALUE, Integer.MAX_VALUE);
     }
 
     static Long longWholeNumber(String value) {
+        return wholeNumberWithin(value, Long.MIN_VALUE, Long.MAX_VALUE);
+    }
+
+    /** Parses {@code value} as a whole number from {@code minimum} to {@code maximum}. */
+    private static long wholeNumberWithin(String value, long minimum, long maximum) {
         String text = value.trim();
         try {
-            return Long.valueOf(text);
+            long number = Long.parseLong(text);
+            if (number >= minimum && number <= maximum) {
+                return number;
+            }
         } catch (NumberFormatException e) {
-            throw outOfRangeOrInvalid(value, text, Long.MIN_VALUE, Long.MAX_VALUE);
+            // Too large for a long, or not a whole number: told apart below.
         }
+        throw outOfRangeOrInvalid(value, text, minimum, maximum);
     }
 
     static Double finiteNumber(String value) {

@@ -39,7 +39,7 @@ final class OutputWrites {
             write.run();
             written.add(option + " " + path);
         } catch (CancellationException stopped) {
-            // A signal stops the command between outputs; the message then says which ones are complete.
+            // A signal stops the command between outputs, so the message names the ones that are complete.
             if (written.isEmpty()) {
                 throw stopped;
             }

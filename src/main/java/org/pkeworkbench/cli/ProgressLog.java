@@ -15,7 +15,7 @@ final class ProgressLog implements ProgressListener {
 
     private static final Logger LOG = LoggerFactory.getLogger(ProgressLog.class);
 
-    /** The least time between two lines of one phase: 2 s. */
+    /** The minimum time between two lines of one phase: 2 s. */
     static final long INTERVAL_NANOS = 2_000_000_000L;
 
     private String lastPhase = "";
