@@ -153,7 +153,8 @@ public final class EditPipeline {
         progress.update(0.0, "Preparing " + editRecords.size() + " edit records");
         List<String> exampleIds = new ArrayList<>();
         List<EditExample> examples = request.edits()
-                ? prepare(editRecords, request.chat(), request.maxNewTokens(), exampleIds, progress.scaled(0.0, plan.prepareEnd()))
+                ? prepare(editRecords, request.chat(), request.maxNewTokens(), exampleIds,
+                        progress.scaled(0.0, plan.prepareEnd()))
                 : List.of();
         List<LocalityExample> locality = request.edits()
                 ? locality(localityPrompts, request, progress.scaled(plan.prepareEnd(), plan.localityEnd()))
@@ -181,9 +182,10 @@ public final class EditPipeline {
         }
 
         phase = System.nanoTime();
+        ProgressListener editProgress = progress.scaled(plan.beforeEnd(), plan.editEnd());
         EditOutcome outcome = request.editMode() == EditMode.PER_RECORD
-                ? editPerRecord(examples, exampleIds, locality, request, progress.scaled(plan.beforeEnd(), plan.editEnd()))
-                : editBatch(examples, locality, request, progress.scaled(plan.beforeEnd(), plan.editEnd()));
+                ? editPerRecord(examples, exampleIds, locality, request, editProgress)
+                : editBatch(examples, locality, request, editProgress);
         timings.put("locate_and_edit", seconds(phase));
 
         WeightDelta.AppliedEdit applied = outcome.delta().apply(lm.decoder());
