@@ -62,7 +62,8 @@ final class DeviceOptions {
         @Override
         public Integer convert(String value) {
             int threads = NumberConverters.wholeNumber(value);
-            LibtorchThreads.problem("--threads", threads).ifPresent(problem -> {
+            // picocli puts "Invalid value for option '--threads': " before the message.
+            LibtorchThreads.problem("the thread count", threads).ifPresent(problem -> {
                 throw new TypeConversionException(problem);
             });
             return threads;

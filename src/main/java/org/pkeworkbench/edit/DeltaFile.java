@@ -200,9 +200,14 @@ public final class DeltaFile {
             Path name = directory.toAbsolutePath().normalize().getFileName();
             return Optional.of(new BaseModel(name == null ? directory.toString() : name.toString(),
                     ModelFingerprint.of(directory)));
+        } catch (java.nio.channels.ClosedByInterruptException e) {
+            // Ctrl-C interrupted the reading; the command stops at its next check, so this is no warning.
+            Thread.currentThread().interrupt();
+            LOG.info("Fingerprinting {} stopped by an interrupt", directory);
+            return Optional.empty();
         } catch (IOException e) {
             LOG.warn("The delta will not record its base model, because {} could not be fingerprinted: {}", directory,
-                    e.getMessage());
+                    e.getMessage() == null ? e.toString() : e.getMessage());
             return Optional.empty();
         }
     }

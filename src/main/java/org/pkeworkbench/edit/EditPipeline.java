@@ -208,7 +208,7 @@ public final class EditPipeline {
         double wall = seconds(started);
         EditReport report = report(request, editRecords.size(), localityPrompts.size(), attackCategories,
                 judge.name(), outcome, before, after, benign, capability(capability, before, after), wall, timings);
-        progress.update(1.0, String.format(Locale.ROOT, "Done: ASR %.2f -> %.2f",
+        progress.update(1.0, String.format(Locale.ROOT, "Done: ASR %.3f -> %.3f",
                 before.asr().asr().rate(), after.asr().asr().rate()));
         LOG.info("Edit run finished in {} s: ASR {} -> {}, DS {} -> {}, benign ROUGE-L {}, over-refusal {} -> {}",
                 String.format(Locale.ROOT, "%.1f", wall), Evaluator.threeDecimals(before.asr().asr().rate()),

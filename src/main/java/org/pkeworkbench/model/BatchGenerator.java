@@ -96,7 +96,7 @@ final class BatchGenerator {
         for (List<Long> row : generated) {
             out.add(row.stream().mapToLong(Long::longValue).toArray());
         }
-        LOG.info("Generated {} rows (prompt width {} tokens) in {} ms", batch, width,
+        LOG.debug("Generated {} rows (prompt width {} tokens) in {} ms", batch, width,
                 (System.nanoTime() - started) / 1_000_000);
         return out;
     }

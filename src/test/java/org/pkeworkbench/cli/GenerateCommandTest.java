@@ -60,7 +60,7 @@ class GenerateCommandTest {
         CliRun run = CliRun.of("generate", "--model", MODEL, "--device", "cpu", "--threads", "0");
 
         assertEquals(2, run.exitCode(), run::toString);
-        assertTrue(run.err().contains("--threads must be at least 1, got 0"), run::toString);
+        assertTrue(run.err().contains("Invalid value for option '--threads': the thread count must be at least 1, got 0"), run::toString);
     }
 
     /** 5000 threads on 2 cores made a 20-token generate 23 times as slow, so more than the processors is rejected. */
@@ -70,7 +70,7 @@ class GenerateCommandTest {
         CliRun run = CliRun.of("generate", "--model", MODEL, "--device", "cpu", "--threads", Integer.toString(tooMany));
 
         assertEquals(2, run.exitCode(), run::toString);
-        assertTrue(run.err().contains("--threads must be at most " + (tooMany - 1) + ", the processors of this machine, got "
+        assertTrue(run.err().contains("'--threads': the thread count must be at most " + (tooMany - 1) + ", the processors of this machine, got "
                 + tooMany), run::toString);
     }
 

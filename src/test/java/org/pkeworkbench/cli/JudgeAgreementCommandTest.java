@@ -90,7 +90,7 @@ class JudgeAgreementCommandTest {
         CliRun run = CliRun.of("judge-agreement", "--artifacts", artifacts(), "--judge", "guard", "--threads", "0");
 
         assertEquals(2, run.exitCode(), run::toString);
-        assertTrue(run.err().contains("--threads must be at least 1, got 0"), run::toString);
+        assertTrue(run.err().contains("Invalid value for option '--threads': the thread count must be at least 1, got 0"), run::toString);
     }
 
     @Test
