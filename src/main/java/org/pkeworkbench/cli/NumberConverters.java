@@ -46,7 +46,7 @@ final class NumberConverters {
                 return number;
             }
         } catch (NumberFormatException e) {
-            // Too large for a long, or not a whole number: told apart below.
+            // Too large for a long, or not a whole number: the message below names which.
         }
         throw outOfRangeOrInvalid(value, text, minimum, maximum);
     }

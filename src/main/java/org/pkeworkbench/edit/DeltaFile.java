@@ -201,7 +201,7 @@ public final class DeltaFile {
             return Optional.of(new BaseModel(name == null ? directory.toString() : name.toString(),
                     ModelFingerprint.of(directory)));
         } catch (java.nio.channels.ClosedByInterruptException e) {
-            // Ctrl-C interrupted the reading; the command stops at its next check, so this is no warning.
+            // Ctrl-C interrupted the reading, and the command stops at its next check, so this is no warning.
             Thread.currentThread().interrupt();
             LOG.info("Fingerprinting {} stopped by an interrupt", directory);
             return Optional.empty();
