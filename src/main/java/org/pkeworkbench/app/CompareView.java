@@ -30,12 +30,12 @@ public final class CompareView extends ScrollPane {
     private static final double STRIP_WIDTH = 420;
 
     private final GridPane grid = new GridPane();
-    /** Says why the shown comparison no longer matches the prompt field or the applied edits; hidden when it does. */
+    /** Notice of why the shown comparison no longer matches the prompt field or the applied edits, hidden when it matches. */
     private final Label staleNotice = new Label();
     private ModelComparison comparison;
-    /** The text of the prompt field; null until the window reports it. */
+    /** The text of the prompt field, or null until the window reports it. */
     private String promptInField;
-    /** The names of the edits applied now, oldest first; null until the window reports them. */
+    /** The names of the edits applied now, oldest first, or null until the window reports them. */
     private List<String> appliedNow;
     private WordDiff.Result diff;
     private int differingLensRows;

@@ -20,7 +20,7 @@ package org.pkeworkbench.edit;
 record RunProgressPlan(double prepareEnd, double localityEnd, double beforeEnd, double editEnd) {
 
     /**
-     * Plans a run.
+     * Returns the plan of a run.
      *
      * @param editRecords edit records prepared and edited, 0 for a run without an edit
      * @param localityAnswers locality prompts answered before the edit
