@@ -137,6 +137,11 @@ public final class WorkbenchWindow extends BorderPane {
     static final Duration DEMO_PAUSE = Duration.seconds(2.5);
 
     private final DemoTour tour = new DemoTour(demoSteps(), service, DEMO_PAUSE);
+    /**
+     * True while a background job runs or the demo tour plays. The tour starts its own jobs between
+     * pauses, so a job the user started in a pause would take a step's place.
+     */
+    private final BooleanBinding userActionsLocked = service.runningProperty().or(tour.runningProperty());
     private final Label tourBanner = new Label();
     private final StringProperty modelName = new SimpleStringProperty(this, "modelName", "");
     private final ReadOnlyStringWrapper title = new ReadOnlyStringWrapper(this, "title", APP_NAME);
@@ -161,11 +166,11 @@ public final class WorkbenchWindow extends BorderPane {
             return text;
         }, modelName, sessions.sessionFileProperty()));
         heatmap.setOnRegionSelected(hotSpots -> {
-            if (!userActionsLocked().get()) {
+            if (!userActionsLocked.get()) {
                 hotSpotTable.addHotSpots(hotSpots);
             }
         });
-        hotSpotTable.lockedProperty().bind(userActionsLocked());
+        hotSpotTable.lockedProperty().bind(userActionsLocked);
 
         contributionTab.setContent(createContributionPane());
         causalTraceTab.setContent(createCausalTracePane());
@@ -192,7 +197,7 @@ public final class WorkbenchWindow extends BorderPane {
             backend.setDevice(newDevice);
             idleMessage.set("The next model opens with device '" + newDevice + "'");
         });
-        summaryPane.deviceChoice().disableProperty().bind(userActionsLocked());
+        summaryPane.deviceChoice().disableProperty().bind(userActionsLocked);
         summaryPane.setEditApplied(false);
 
         setTop(createActions());
@@ -277,17 +282,8 @@ public final class WorkbenchWindow extends BorderPane {
         ErrorAlerts.create(action, error, owner).show();
     }
 
-    /**
-     * Returns a binding that is true while a background job runs or the demo tour plays. The tour
-     * starts its own jobs between pauses, so a job the user started in a pause would take a step's
-     * place.
-     */
-    private BooleanBinding userActionsLocked() {
-        return service.runningProperty().or(tour.runningProperty());
-    }
-
     private VBox createActions() {
-        BooleanBinding busy = userActionsLocked();
+        BooleanBinding busy = userActionsLocked;
         BooleanBinding locateDisabled = busy.or(modelLoaded.not()).or(editSetLoaded.not());
         BooleanBinding editDisabled = busy.or(modelLoaded.not()).or(hotSpotTable.selectedCountProperty().isEqualTo(0));
         BooleanBinding revertDisabled = busy.or(editApplied.not());
@@ -397,7 +393,7 @@ public final class WorkbenchWindow extends BorderPane {
 
     /** Builds the Edit history tab: undo, redo, revert and the two exports above the list of edits. */
     private BorderPane createHistoryPane() {
-        BooleanBinding busy = userActionsLocked();
+        BooleanBinding busy = userActionsLocked;
         BooleanBinding noEdit = busy.or(editApplied.not());
         return traceTabPane(historyView,
                 button("Undo", "historyUndo", this::undoEdit, busy.or(canUndo.not())),
@@ -415,7 +411,7 @@ public final class WorkbenchWindow extends BorderPane {
         ComboBox<String> record = recordPicker("compareRecordPicker", prompt);
         Button compare = new Button("Compare");
         compare.setId("compareButton");
-        compare.disableProperty().bind(userActionsLocked().or(modelLoaded.not())
+        compare.disableProperty().bind(userActionsLocked.or(modelLoaded.not())
                 .or(prompt.textProperty().isEmpty()));
         compare.setOnAction(event -> compare(prompt.getText()));
         prompt.setOnAction(event -> compare.fire());
@@ -432,7 +428,7 @@ public final class WorkbenchWindow extends BorderPane {
         ComboBox<String> record = recordPicker("contributionRecordPicker", prompt);
         Button trace = new Button("Trace");
         trace.setId("contributionTraceButton");
-        trace.disableProperty().bind(userActionsLocked().or(modelLoaded.not()).or(prompt.textProperty().isEmpty()));
+        trace.disableProperty().bind(userActionsLocked.or(modelLoaded.not()).or(prompt.textProperty().isEmpty()));
         trace.setOnAction(event -> traceContributions(prompt.getText()));
         prompt.setOnAction(event -> trace.fire());
         HBox.setHgrow(prompt, Priority.ALWAYS);
@@ -450,7 +446,7 @@ public final class WorkbenchWindow extends BorderPane {
         target.setPrefColumnCount(10);
         Button trace = new Button("Trace");
         trace.setId("causalTraceButton");
-        trace.disableProperty().bind(userActionsLocked().or(modelLoaded.not())
+        trace.disableProperty().bind(userActionsLocked.or(modelLoaded.not())
                 .or(prompt.textProperty().isEmpty()).or(target.textProperty().isEmpty()));
         trace.setOnAction(event -> traceCausal(prompt.getText(), target.getText()));
         // Enter in either field starts the trace, as in Compare and Contributions. A disabled button ignores fire().

@@ -13,7 +13,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.SplittableRandom;
-import java.util.concurrent.CancellationException;
 import org.pkeworkbench.edit.EditExample;
 import org.pkeworkbench.edit.EditSettings;
 import org.pkeworkbench.edit.LocalityExample;
@@ -192,7 +191,7 @@ final class Benchmark {
         Map<String, String> runs = new LinkedHashMap<>();
         runSeconds.forEach((name, seconds) -> runs.put(name, java.util.Arrays.toString(seconds)));
         logged.put("run_seconds", runs);
-        // The table and --json carry the results; the whole map goes to the debug log.
+        // The table and --json contain the results, so the whole map goes only to the debug log.
         LOG.info("Benchmark of {} on {} finished", modelDir, device);
         LOG.debug("Benchmark of {} on {}: {}", modelDir, device, logged);
         return results;
@@ -568,14 +567,11 @@ final class Benchmark {
     }
 
     /**
-     * Throws {@link CancellationException} when the thread was interrupted, which the command's
-     * shutdown hook does on Ctrl-C or SIGTERM. Checked before every run and decode step, so that a benchmark
-     * of a large model stops within one step.
+     * Stops the benchmark when Ctrl-C or SIGTERM interrupted the thread. Checked before every run
+     * and decode step, so that a benchmark of a large model stops within one step.
      */
     private static void stopIfInterrupted() {
-        if (Thread.currentThread().isInterrupted()) {
-            throw new CancellationException("Benchmark stopped");
-        }
+        CommandShutdown.throwIfInterrupted("Benchmark stopped");
     }
 
     /** Logs one run, so that a long benchmark shows where it is. */

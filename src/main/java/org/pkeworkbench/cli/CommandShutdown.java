@@ -57,6 +57,17 @@ final class CommandShutdown {
     }
 
     /**
+     * Throws {@link java.util.concurrent.CancellationException} with {@code stoppedMessage} when the
+     * calling thread was interrupted, which this hook does on Ctrl-C or SIGTERM. Long loops of a
+     * command that reach no {@code ProgressListener} check call it, so that they stop within one pass.
+     */
+    static void throwIfInterrupted(String stoppedMessage) {
+        if (Thread.currentThread().isInterrupted()) {
+            throw new java.util.concurrent.CancellationException(stoppedMessage);
+        }
+    }
+
+    /**
      * Returns the seconds to wait for the command from the {@value #WAIT_PROPERTY} property's
      * {@code text}: the default when it is not set, and the default with a warning when it is not a
      * whole number of 0 or more.

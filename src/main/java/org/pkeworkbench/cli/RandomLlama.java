@@ -44,6 +44,8 @@ import org.slf4j.LoggerFactory;
 record RandomLlama(int vocab, int hidden, int intermediate, int layers, int heads, int kvHeads, long seed) {
 
     private static final Logger LOG = LoggerFactory.getLogger(RandomLlama.class);
+    /** The message when Ctrl-C or SIGTERM stops the writing between two groups of tensors. */
+    private static final String WRITE_STOPPED = "Writing the random Llama stopped";
 
     /** Throws an {@link IllegalArgumentException} naming {@code option} when {@code value} is below {@code min}. */
     static void requireAtLeast(String option, long value, long min) {
@@ -191,7 +193,7 @@ record RandomLlama(int vocab, int hidden, int intermediate, int layers, int head
             SplittableRandom random = new SplittableRandom(seed);
             Map<String, NDArray> tensors = new LinkedHashMap<>();
             for (int group = 0; group < groupCount(); group++) {
-                stopIfInterrupted();
+                CommandShutdown.throwIfInterrupted(WRITE_STOPPED);
                 tensors.putAll(group(manager, random, group));
             }
             SafetensorsWriter.write(staging.resolve("model.safetensors"), tensors, Map.of("format", "pt"), stored);
@@ -207,7 +209,7 @@ record RandomLlama(int vocab, int hidden, int intermediate, int layers, int head
         ObjectNode weightMap = index.putObject("weight_map");
         int shards = groupCount();
         for (int group = 0; group < shards; group++) {
-            stopIfInterrupted();
+            CommandShutdown.throwIfInterrupted(WRITE_STOPPED);
             String file = String.format(java.util.Locale.ROOT, "model-%05d-of-%05d.safetensors", group + 1, shards);
             try (NDManager manager = NDManager.newBaseManager(ai.djl.Device.cpu())) {
                 Map<String, NDArray> tensors = group(manager, random, group);
@@ -217,13 +219,6 @@ record RandomLlama(int vocab, int hidden, int intermediate, int layers, int head
             LOG.info("Wrote random Llama shard {} of {}", group + 1, shards);
         }
         guard.write(() -> JsonOutput.write(staging.resolve("model.safetensors.index.json"), index));
-    }
-
-    /** Throws {@link java.util.concurrent.CancellationException} when the command's shutdown hook interrupted the thread. */
-    private static void stopIfInterrupted() {
-        if (Thread.currentThread().isInterrupted()) {
-            throw new java.util.concurrent.CancellationException("Writing the random Llama stopped");
-        }
     }
 
     /**

@@ -116,8 +116,7 @@ final class WinRateCommand implements Callable<Integer> {
 
             ModelResponder responder = new ModelResponder(candidate, chat, newTokens, batchSize);
             Evaluator evaluator = responder.evaluator(RefusalPrefixJudge.gcgDefault(), RefusalDetector.gcgDefault());
-            WinRateReport report = evaluator.winRate(records, pairwiseJudge, logProgress(),
-                    () -> Thread.currentThread().isInterrupted());
+            WinRateReport report = evaluator.winRate(records, pairwiseJudge, logProgress(), () -> false);
 
             printSummary(report, baselineName(records));
             if (pairwiseJudge instanceof ModelPairwiseJudge modelJudge && modelJudge.truncatedResponses() > 0) {

@@ -143,10 +143,9 @@ public final class EditPipeline {
         Evaluator evaluator = responder.evaluator(judge, RefusalDetector.gcgDefault());
 
         boolean reusesBefore = reuseBefore && BeforeKey.of(request).equals(cachedBeforeKey);
-        int answersPerMeasurement = attackPrompts.size() + SafeEditScores.promptCount(editRecords)
-                + benignPrompts.size() + capability.size();
         RunProgressPlan plan = RunProgressPlan.of(request.edits() ? editRecords.size() : 0,
-                request.edits() ? localityPrompts.size() : 0, answersPerMeasurement, !reusesBefore,
+                request.edits() ? localityPrompts.size() : 0,
+                answersPerMeasurement(attackPrompts, editRecords, benignPrompts, capability), !reusesBefore,
                 request.edits() ? (long) request.editSettings().steps() * editRecords.size() : 0);
 
         long phase = System.nanoTime();
@@ -277,12 +276,18 @@ public final class EditPipeline {
     private record EditOutcome(WeightDelta delta, List<HotSpot> hotSpots, LocateResult located, int stepsRun,
             boolean stoppedEarly, List<StepRecord> history, List<Map<String, Object>> perRecord) {}
 
+    /** Returns how many answers one measurement generates: attack, DS, benign and capability prompts. */
+    private static int answersPerMeasurement(List<String> attackPrompts, List<EditRecord> editRecords,
+            List<String> benignPrompts, List<ReferencePrompt> capability) {
+        return attackPrompts.size() + SafeEditScores.promptCount(editRecords) + benignPrompts.size()
+                + capability.size();
+    }
+
     private Measured measure(Evaluator evaluator, List<String> attackPrompts, List<String> benignPrompts,
             List<ReferencePrompt> capability, List<EditRecord> editRecords, String when, ProgressListener progress) {
         BooleanSupplier cancelled = progress::isCancelled;
         // Each set's share of the progress is its share of the answers generated.
-        double all = Math.max(1, attackPrompts.size() + SafeEditScores.promptCount(editRecords) + benignPrompts.size()
-                + capability.size());
+        double all = Math.max(1, answersPerMeasurement(attackPrompts, editRecords, benignPrompts, capability));
         double attackEnd = attackPrompts.size() / all;
         double dsEnd = attackEnd + SafeEditScores.promptCount(editRecords) / all;
         double benignEnd = dsEnd + benignPrompts.size() / all;
